@@ -1,0 +1,525 @@
+//! The command line: `postcall serve | calls | show | search | deliveries | import | export |
+//! reprocess`. Human-readable tables by default, `--json` for scripts. Every failure is one clear
+//! line on stderr and a non-zero exit status, never a panic.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, Subcommand};
+use serde_json::{json, Value};
+
+use crate::config::DataDir;
+use crate::export::Format;
+use crate::ingest::Source;
+use crate::listener;
+use crate::query::{self, CallQuery};
+use crate::service::Service;
+use crate::store::{deliveries, Store};
+
+#[derive(Debug, Parser)]
+#[command(name = "postcall", version, about = "Receive, keep and review Intellixent post-call webhooks.")]
+pub struct Cli {
+    /// Data folder (database, secret, settings). Default: the OS user-data folder.
+    #[arg(long, global = true, env = "POSTCALL_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Address the webhook listener binds (HOST:PORT; port 0 picks a free one).
+    #[arg(long, global = true, env = "POSTCALL_BIND", value_name = "ADDR:PORT")]
+    pub bind: Option<String>,
+    /// Webhook secret (the path segment after /hooks/); default: generated once and stored.
+    #[arg(long, global = true, env = "POSTCALL_SECRET", hide_env_values = true, value_name = "S")]
+    pub secret: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the webhook listener without a window.
+    Serve {
+        /// Largest accepted body, in bytes.
+        #[arg(long, default_value_t = listener::DEFAULT_BODY_LIMIT)]
+        body_limit: usize,
+    },
+    /// List calls, newest first.
+    Calls {
+        #[arg(long)]
+        search: Option<String>,
+        /// Only this status (repeatable).
+        #[arg(long)]
+        status: Vec<String>,
+        /// Customer or assistant phone number (or a part of it).
+        #[arg(long)]
+        phone: Option<String>,
+        /// From this day (YYYY-MM-DD, UTC), inclusive.
+        #[arg(long, value_name = "DATE")]
+        from: Option<String>,
+        /// Up to this day (YYYY-MM-DD, UTC), inclusive.
+        #[arg(long, value_name = "DATE")]
+        to: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one call: fields, variables, transcript and delivery history.
+    Show {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Full-text search over transcripts, summaries, variables and phone numbers.
+    Search {
+        query: String,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Raw deliveries, newest first.
+    Deliveries {
+        /// Only those whose body could not be used.
+        #[arg(long)]
+        failed: bool,
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import payload files (JSON, JSON arrays or JSON Lines) or folders of them.
+    Import {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export every call.
+    Export {
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: Format,
+        /// Output file (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Parse the stored failed deliveries again (after an upgrade, say).
+    Reprocess {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct CliError(String);
+
+fn err(e: impl std::fmt::Display) -> CliError {
+    CliError(e.to_string())
+}
+
+type CliResult = Result<(), CliError>;
+
+/// Runs a subcommand to completion and maps the outcome to an exit status.
+pub fn run(cli: Cli, command: Command) -> ExitCode {
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(dispatch(cli, command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn data_dir(cli: &Cli) -> Result<DataDir, CliError> {
+    DataDir::resolve(cli.data_dir.as_deref()).map_err(err)
+}
+
+/// The read side only: opens the database without starting a writer.
+fn store(cli: &Cli) -> Result<Store, CliError> {
+    Store::open(&data_dir(cli)?.db_path()).map_err(err)
+}
+
+/// Where the listener binds: `--bind` / `POSTCALL_BIND`, else the saved port on 127.0.0.1.
+pub fn bind_addr(flag: Option<&str>, data: &DataDir) -> Result<std::net::SocketAddr, CliError> {
+    match flag {
+        Some(b) => listener::parse_bind(b).map_err(err),
+        None => Ok(std::net::SocketAddr::from(([127, 0, 0, 1], data.settings().map_err(err)?.port))),
+    }
+}
+
+fn print_json(v: &impl serde::Serialize) -> CliResult {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, v).map_err(err)?;
+    writeln!(out).map_err(err)
+}
+
+async fn dispatch(cli: Cli, command: Command) -> CliResult {
+    match command {
+        Command::Serve { body_limit } => serve(&cli, body_limit).await,
+        Command::Calls { search, status, phone, from, to, limit, json } => {
+            let day = |d: Option<String>, plus: i64| -> Result<Option<i64>, CliError> {
+                d.map(|d| {
+                    crate::time::day_start_ms(&d)
+                        .map(|ms| ms + plus)
+                        .ok_or_else(|| CliError(format!("{d:?} is not a date; use YYYY-MM-DD")))
+                })
+                .transpose()
+            };
+            let q = CallQuery {
+                search,
+                statuses: status,
+                phone,
+                from_ms: day(from, 0)?,
+                to_ms: day(to, 86_400_000)?,
+                limit: Some(limit.clamp(1, 500)),
+                ..CallQuery::default()
+            };
+            let page = store(&cli)?.read(|c| query::list(c, &q)).map_err(err)?;
+            if json {
+                return print_json(&page.items);
+            }
+            let rows: Vec<Vec<String>> = page
+                .items
+                .iter()
+                .map(|c| {
+                    vec![
+                        c.id.to_string(),
+                        c.created_at.clone().unwrap_or_default(),
+                        c.status.clone().unwrap_or_default(),
+                        c.customer_phone.clone().unwrap_or_default(),
+                        c.duration.map(fmt_duration).unwrap_or_default(),
+                        match c.objective_achieved {
+                            Some(true) => "yes".into(),
+                            Some(false) => "no".into(),
+                            None => String::new(),
+                        },
+                        c.summary.clone().unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            print_table(&["ID", "STARTED", "STATUS", "CUSTOMER", "DURATION", "OBJECTIVE", "SUMMARY"], &rows);
+            Ok(())
+        }
+        Command::Show { id, json } => {
+            let d = store(&cli)?.read(|c| query::detail(c, id)).map_err(|e| match e {
+                crate::store::StoreError::NotFound(_) => CliError(format!("no call with id {id}")),
+                other => err(other),
+            })?;
+            if json {
+                print_json(&d)
+            } else {
+                print_call(&d);
+                Ok(())
+            }
+        }
+        Command::Search { query: q, limit, json } => {
+            let hits = store(&cli)?.read(|c| crate::search::search(c, &q, limit)).map_err(err)?;
+            if json {
+                return print_json(&hits);
+            }
+            let rows: Vec<Vec<String>> = hits
+                .iter()
+                .map(|h| {
+                    let turn = h.turn_index.map(|i| format!("#{i}")).unwrap_or_else(|| h.field.to_string());
+                    vec![h.call_id.to_string(), turn, h.snippet.clone()]
+                })
+                .collect();
+            print_table(&["CALL", "WHERE", "SNIPPET"], &rows);
+            Ok(())
+        }
+        Command::Deliveries { failed, limit, json } => {
+            let list = store(&cli)?.read(|c| deliveries::list(c, failed, limit)).map_err(err)?;
+            if json {
+                return print_json(&list);
+            }
+            let rows: Vec<Vec<String>> = list
+                .iter()
+                .map(|d| {
+                    vec![
+                        d.id.to_string(),
+                        d.received_at.clone(),
+                        d.source.clone(),
+                        d.outcome.clone(),
+                        d.call_id.map(|c| c.to_string()).unwrap_or_default(),
+                        d.error.clone().unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            print_table(&["ID", "RECEIVED", "SOURCE", "OUTCOME", "CALL", "ERROR"], &rows);
+            Ok(())
+        }
+        Command::Import { paths, json } => import(&cli, &paths, json).await,
+        Command::Export { format, out } => {
+            let store = store(&cli)?;
+            let n = match &out {
+                Some(path) => {
+                    let tmp = path.with_extension("partial");
+                    let file = std::fs::File::create(&tmp).map_err(|e| CliError(format!("cannot write {}: {e}", tmp.display())))?;
+                    let mut w = std::io::BufWriter::new(file);
+                    let n = store.read(|c| crate::export::export(c, format, &mut w)).map_err(err)?;
+                    w.flush().map_err(err)?;
+                    std::fs::rename(&tmp, path).map_err(err)?;
+                    n
+                }
+                None => {
+                    let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+                    let n = store.read(|c| crate::export::export(c, format, &mut w)).map_err(err)?;
+                    w.flush().map_err(err)?;
+                    n
+                }
+            };
+            eprintln!("exported {n} calls");
+            Ok(())
+        }
+        Command::Reprocess { json } => {
+            let service = open_service(&cli, None)?;
+            let ids = service.store.read(deliveries::failed_ids).map_err(err)?;
+            let mut results = Vec::new();
+            for id in ids {
+                results.push(service.ingest.reprocess(id).await.map_err(err)?);
+            }
+            let fixed = results.iter().filter(|r| r.stored()).count();
+            if json {
+                print_json(&results)?;
+            } else {
+                for r in &results {
+                    match (&r.call_id, &r.error) {
+                        (Some(c), None) => println!("delivery {}: stored as call {c}", r.delivery_id),
+                        (_, e) => println!("delivery {}: still failing: {}", r.delivery_id, e.as_deref().unwrap_or("")),
+                    }
+                }
+                println!("{fixed} of {} failed deliveries are now stored", results.len());
+            }
+            Ok(())
+        }
+    }
+}
+
+fn open_service(cli: &Cli, body_limit: Option<usize>) -> Result<Arc<Service>, CliError> {
+    Service::open(data_dir(cli)?, cli.secret.as_deref(), body_limit).map_err(err)
+}
+
+async fn serve(cli: &Cli, body_limit: usize) -> CliResult {
+    let service = open_service(cli, Some(body_limit))?;
+    let addr = bind_addr(cli.bind.as_deref(), &service.data)?;
+    let status = service.listen(addr).await.map_err(err)?;
+    let url = status.webhook_url.unwrap_or_default();
+    println!("Postcall is listening. Data: {}", service.data.root().display());
+    println!("Webhook URL (local): {url}");
+    println!("Expose it with a tunnel and paste the public URL into Intellixent (assistant → Post-Call Actions).");
+    let _ = std::io::stdout().flush();
+    shutdown_signal().await;
+    eprintln!("stopping: finishing requests in flight…");
+    service.shutdown().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// Every payload in the given files and folders, as raw bytes with where it came from.
+fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(p)
+                .map_err(|e| CliError(format!("cannot read folder {}: {e}", p.display())))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .collect();
+            entries.sort();
+            files.extend(collect_files(&entries)?);
+        } else if p.is_file() {
+            files.push(p.clone());
+        } else {
+            return Err(CliError(format!("{} does not exist", p.display())));
+        }
+    }
+    Ok(files)
+}
+
+fn payloads_in(path: &Path, mut each: impl FnMut(Vec<u8>)) -> Result<(), CliError> {
+    let open_err = |e: std::io::Error| CliError(format!("cannot read {}: {e}", path.display()));
+    let is_jsonl = path.extension().is_some_and(|e| e == "jsonl" || e == "ndjson");
+    if is_jsonl {
+        let reader = std::io::BufReader::new(std::fs::File::open(path).map_err(open_err)?);
+        for line in reader.split(b'\n') {
+            let line = line.map_err(open_err)?;
+            if !line.iter().all(u8::is_ascii_whitespace) {
+                each(line);
+            }
+        }
+        return Ok(());
+    }
+    let bytes = std::fs::read(path).map_err(open_err)?;
+    // A JSON array of payloads is split; anything else is one delivery, kept even if unusable.
+    if let Ok(Value::Array(items)) = serde_json::from_slice::<Value>(&bytes) {
+        for item in items {
+            each(serde_json::to_vec(&item).unwrap_or_default());
+        }
+    } else {
+        each(bytes);
+    }
+    Ok(())
+}
+
+async fn import(cli: &Cli, paths: &[PathBuf], json: bool) -> CliResult {
+    let files = collect_files(paths)?;
+    let service = open_service(cli, None)?;
+    let started = Instant::now();
+    let mut in_flight = tokio::task::JoinSet::new();
+    let mut tally = Tally::default();
+    let mut last_report = Instant::now();
+    let progress = std::io::stderr().is_terminal() || std::env::var_os("POSTCALL_PROGRESS").is_some();
+    for file in &files {
+        let mut bodies = Vec::new();
+        payloads_in(file, |b| bodies.push(b))?;
+        for body in bodies {
+            let ingest = service.ingest.clone();
+            in_flight.spawn(async move { ingest.deliver(Source::Import, Some("application/json".into()), body).await });
+            while in_flight.len() >= 2048 {
+                if let Some(r) = in_flight.join_next().await {
+                    tally.add(r)?;
+                }
+            }
+            if progress && last_report.elapsed() > Duration::from_secs(1) {
+                eprintln!("importing… {} calls so far", tally.stored + tally.failed);
+                last_report = Instant::now();
+            }
+        }
+    }
+    while let Some(r) = in_flight.join_next().await {
+        tally.add(r)?;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let Tally { stored, failed, duplicates, errors } = tally;
+    if json {
+        print_json(&json!({"stored": stored, "duplicates": duplicates, "failed": failed, "errors": errors, "seconds": secs}))?;
+    } else {
+        println!("imported {stored} calls ({duplicates} already known), {failed} failed, in {secs:.1} s");
+        for e in &errors {
+            println!("  {e}");
+        }
+    }
+    if failed > 0 {
+        return Err(CliError(format!(
+            "{failed} payloads could not be used; they are kept as failed deliveries (postcall deliveries --failed)"
+        )));
+    }
+    Ok(())
+}
+
+#[derive(Default)]
+struct Tally {
+    stored: u64,
+    failed: u64,
+    duplicates: u64,
+    errors: Vec<String>,
+}
+
+type Joined = Result<Result<crate::IngestOutcome, crate::ingest::IngestError>, tokio::task::JoinError>;
+
+impl Tally {
+    fn add(&mut self, r: Joined) -> CliResult {
+        let o = r.map_err(err)?.map_err(err)?;
+        if o.stored() {
+            self.stored += 1;
+            self.duplicates += u64::from(o.duplicate);
+        } else {
+            self.failed += 1;
+            if self.errors.len() < 20 {
+                self.errors.push(format!("delivery {}: {}", o.delivery_id, o.error.unwrap_or_default()));
+            }
+        }
+        Ok(())
+    }
+}
+
+pub fn fmt_duration(secs: i64) -> String {
+    format!("{}:{:02}", secs / 60, secs % 60)
+}
+
+fn print_table(headers: &[&str], rows: &[Vec<String>]) {
+    if rows.is_empty() {
+        println!("(none)");
+        return;
+    }
+    let clip = |s: &str| -> String {
+        let s = s.replace(['\n', '\r', '\t'], " ");
+        if s.chars().count() > 60 {
+            format!("{}…", s.chars().take(59).collect::<String>())
+        } else {
+            s
+        }
+    };
+    let rows: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|c| clip(c)).collect()).collect();
+    let widths: Vec<usize> = (0..headers.len())
+        .map(|i| rows.iter().map(|r| r[i].chars().count()).chain([headers[i].len()]).max().unwrap_or(0))
+        .collect();
+    let line = |cells: Vec<&str>| {
+        let parts: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        println!("{}", parts.join("  ").trim_end());
+    };
+    line(headers.to_vec());
+    for r in &rows {
+        line(r.iter().map(String::as_str).collect());
+    }
+}
+
+fn print_call(d: &Value) {
+    let s = |k: &str| d.get(k).and_then(|v| v.as_str().map(str::to_string).or_else(|| (!v.is_null()).then(|| v.to_string()))).unwrap_or_else(|| "—".into());
+    println!("Call {}", s("id"));
+    println!("  status      {}", s("status"));
+    println!("  customer    {}", s("customer_phone"));
+    println!("  assistant   {}", s("assistant_phone"));
+    println!("  started     {}", s("created_at"));
+    println!("  finished    {}", s("finished_at"));
+    println!("  duration    {}", d["duration"].as_i64().map(fmt_duration).unwrap_or_else(|| "—".into()));
+    println!("  objective   {}", s("objective_achieved"));
+    println!("  summary     {}", s("summary"));
+    println!("  recording   {}", s("recording_url"));
+    for key in ["extracted_variables", "input_variables"] {
+        if let Some(map) = d[key].as_object().filter(|m| !m.is_empty()) {
+            println!("\n{key}:");
+            for (k, v) in map {
+                println!("  {k:<20} {}", v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()));
+            }
+        }
+    }
+    if let Some(turns) = d["transcript"].as_array().filter(|t| !t.is_empty()) {
+        println!("\ntranscript:");
+        for t in turns {
+            let who = if t["sender"] == "bot" { "Assistant" } else if t["sender"] == "human" { "Customer" } else { t["sender"].as_str().unwrap_or("?") };
+            let at = t["offset_seconds"].as_f64().map(|o| fmt_duration(o as i64)).unwrap_or_default();
+            println!("  {at:>5}  {who:<9}  {}", t["text"].as_str().unwrap_or_default());
+        }
+    }
+    if let Some(list) = d["deliveries"].as_array() {
+        println!("\ndeliveries:");
+        for x in list {
+            println!("  #{}  {}  {}  {}", x["id"], x["received_at"].as_str().unwrap_or(""), x["source"].as_str().unwrap_or(""), x["outcome"].as_str().unwrap_or(""));
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! Where Postcall keeps its things, and the few settings that outlive a run.
+//!
+//! The data folder is `--data-dir`, else `POSTCALL_DATA_DIR`, else the OS user-data folder
+//! (`~/.local/share/postcall` on Linux). It holds the database, the webhook secret (a file only
+//! the user can read) and `settings.json`. Nothing here is ever logged in full: the secret appears
+//! only in the webhook URL shown to the user.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+
+pub const DEFAULT_PORT: u16 = 8787;
+pub const ENV_DATA_DIR: &str = "POSTCALL_DATA_DIR";
+pub const ENV_BIND: &str = "POSTCALL_BIND";
+pub const ENV_SECRET: &str = "POSTCALL_SECRET";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("no user data folder could be found; pass --data-dir or set POSTCALL_DATA_DIR")]
+    NoDataDir,
+    #[error("cannot use the data folder {path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("the webhook secret must be at least 22 URL-safe characters (A-Z a-z 0-9 - _), for 128 bits or more")]
+    WeakSecret,
+    #[error("cannot read settings {path}: {message}; fix or delete the file")]
+    Settings { path: String, message: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct DataDir {
+    root: PathBuf,
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ConfigError + '_ {
+    move |source| ConfigError::Io { path: path.display().to_string(), source }
+}
+
+impl DataDir {
+    /// Resolves the folder (flag, then environment, then the OS default) and creates it.
+    pub fn resolve(flag: Option<&Path>) -> Result<Self, ConfigError> {
+        let root = match flag {
+            Some(p) => p.to_path_buf(),
+            None => match std::env::var_os(ENV_DATA_DIR).filter(|v| !v.is_empty()) {
+                Some(p) => PathBuf::from(p),
+                None => directories::ProjectDirs::from("", "", "postcall")
+                    .ok_or(ConfigError::NoDataDir)?
+                    .data_dir()
+                    .to_path_buf(),
+            },
+        };
+        std::fs::create_dir_all(&root).map_err(io(&root))?;
+        Ok(Self { root })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.root.join("postcall.sqlite")
+    }
+
+    pub fn recordings_dir(&self) -> PathBuf {
+        self.root.join("recordings")
+    }
+
+    fn secret_path(&self) -> PathBuf {
+        self.root.join("webhook-secret")
+    }
+
+    fn settings_path(&self) -> PathBuf {
+        self.root.join("settings.json")
+    }
+
+    /// The webhook secret: an override, else the stored one, else a new one (stored).
+    pub fn secret(&self, flag: Option<&str>) -> Result<String, ConfigError> {
+        if let Some(s) = flag.map(str::to_string).or_else(|| std::env::var(ENV_SECRET).ok()).filter(|s| !s.is_empty()) {
+            return validate_secret(&s).map(|_| s);
+        }
+        let path = self.secret_path();
+        match std::fs::read_to_string(&path) {
+            Ok(s) if validate_secret(s.trim()).is_ok() => Ok(s.trim().to_string()),
+            _ => self.rotate_secret(),
+        }
+    }
+
+    /// Makes, stores and returns a new secret. The old URL stops working at once.
+    pub fn rotate_secret(&self) -> Result<String, ConfigError> {
+        let secret = new_secret();
+        write_private(&self.secret_path(), secret.as_bytes())?;
+        Ok(secret)
+    }
+
+    pub fn settings(&self) -> Result<Settings, ConfigError> {
+        let path = self.settings_path();
+        match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map_err(|e| ConfigError::Settings { path: path.display().to_string(), message: e.to_string() }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Settings::default()),
+            Err(e) => Err(io(&path)(e)),
+        }
+    }
+
+    pub fn save_settings(&self, settings: &Settings) -> Result<(), ConfigError> {
+        let bytes = serde_json::to_vec_pretty(settings).unwrap_or_default();
+        write_private(&self.settings_path(), &bytes)
+    }
+
+    /// Opaque UI state (filters, sort) kept across restarts.
+    pub fn view_state(&self) -> Option<serde_json::Value> {
+        std::fs::read(self.root.join("view-state.json")).ok().and_then(|b| serde_json::from_slice(&b).ok())
+    }
+
+    pub fn save_view_state(&self, state: &serde_json::Value) -> Result<(), ConfigError> {
+        write_private(&self.root.join("view-state.json"), state.to_string().as_bytes())
+    }
+}
+
+/// Writes atomically (temp file + rename), readable by the user only.
+pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), ConfigError> {
+    let tmp = path.with_extension("tmp");
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(&tmp).map_err(io(&tmp))?;
+    f.write_all(bytes).and_then(|_| f.sync_all()).map_err(io(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(io(path))
+}
+
+/// 192 random bits, URL-safe base64 (32 characters).
+pub fn new_secret() -> String {
+    let mut bytes = [0u8; 24];
+    // getrandom only fails when the OS has no randomness source at all; there is no safe fallback.
+    getrandom::fill(&mut bytes).expect("the operating system's random number generator is unavailable");
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn validate_secret(s: &str) -> Result<(), ConfigError> {
+    let url_safe = s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if s.len() >= 22 && url_safe {
+        Ok(())
+    } else {
+        Err(ConfigError::WeakSecret)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Settings {
+    /// "system", "light" or "dark".
+    pub theme: String,
+    pub notifications: bool,
+    pub close_to_tray: bool,
+    /// Listener port; 0 picks a free port.
+    pub port: u16,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self { theme: "system".into(), notifications: false, close_to_tray: true, port: DEFAULT_PORT }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_is_generated_once_stored_privately_and_rotatable() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = DataDir::resolve(Some(dir.path())).expect("resolve");
+        let first = data.secret(None).expect("secret");
+        assert!(first.len() >= 22);
+        assert_eq!(data.secret(None).expect("again"), first, "stable across runs");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("webhook-secret")).expect("meta").permissions().mode();
+            assert_eq!(mode & 0o077, 0, "only the user can read the secret");
+        }
+        let rotated = data.rotate_secret().expect("rotate");
+        assert_ne!(rotated, first);
+        assert_eq!(data.secret(None).expect("after"), rotated);
+        assert!(matches!(data.secret(Some("short")), Err(ConfigError::WeakSecret)));
+    }
+
+    #[test]
+    fn settings_default_and_round_trip() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = DataDir::resolve(Some(dir.path())).expect("resolve");
+        assert_eq!(data.settings().expect("default").port, DEFAULT_PORT);
+        let s = Settings { port: 9000, ..Settings::default() };
+        data.save_settings(&s).expect("save");
+        assert_eq!(data.settings().expect("load"), s);
+    }
+}

@@ -1,0 +1,23 @@
+//! Postcall's core: everything that does not need a window.
+//!
+//! Intellixent post-call webhooks come in through [`listener`], are written raw-first and parsed
+//! by [`ingest`] into the SQLite [`store`], and are read back by [`query`] (the call log, a call's
+//! detail, search) for the CLI ([`cli`]) and the desktop shell. Nothing here depends on Tauri, so
+//! the whole product logic builds and tests without a display.
+
+pub mod cli;
+pub mod config;
+pub mod export;
+pub mod ingest;
+pub mod listener;
+pub mod payload;
+pub mod query;
+pub mod sample;
+pub mod search;
+pub mod service;
+pub mod store;
+pub mod time;
+
+pub use config::{DataDir, Settings};
+pub use ingest::{Ingestor, IngestOutcome, Source};
+pub use store::Store;

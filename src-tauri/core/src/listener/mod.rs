@@ -1,0 +1,190 @@
+//! The webhook listener: the only thing the tunnel exposes.
+//!
+//! Routes: `POST /hooks/<secret>` and `GET /healthz`, nothing else (no UI API, no recordings, no
+//! CORS), because requests through a tunnel also arrive from 127.0.0.1. The secret is compared in
+//! constant time; a wrong one is a plain 404 and nothing is read or stored. Limits: body size
+//! (413), a request timeout, a cap on requests in flight, and a rate limit on failed
+//! authentications. [`router`] is a plain function so tests drive it without a socket;
+//! [`Listener`] adds the lifecycle: bind (reporting "port in use"), serve, graceful shutdown.
+
+mod limits;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Path, Request, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::json;
+use subtle::ConstantTimeEq;
+use tokio_util::sync::CancellationToken;
+
+use crate::ingest::{Ingestor, Source};
+
+pub const DEFAULT_BODY_LIMIT: usize = 16 * 1024 * 1024;
+
+#[derive(Clone)]
+pub struct ListenerConfig {
+    pub secret: String,
+    pub body_limit: usize,
+    pub request_timeout: Duration,
+    pub max_in_flight: usize,
+}
+
+impl ListenerConfig {
+    pub fn new(secret: String) -> Self {
+        Self { secret, body_limit: DEFAULT_BODY_LIMIT, request_timeout: Duration::from_secs(30), max_in_flight: 512 }
+    }
+}
+
+#[derive(Clone)]
+struct AppState {
+    ingest: Ingestor,
+    secret: Arc<str>,
+    body_limit: usize,
+    auth_failures: Arc<limits::FailureLimiter>,
+}
+
+/// The listener's routes, without a socket.
+pub fn router(ingest: Ingestor, config: &ListenerConfig) -> Router {
+    let state = AppState {
+        ingest,
+        secret: Arc::from(config.secret.as_str()),
+        body_limit: config.body_limit,
+        auth_failures: Arc::new(limits::FailureLimiter::new(60, Duration::from_secs(60))),
+    };
+    Router::new()
+        .route("/hooks/{secret}", post(receive))
+        .route("/healthz", get(|| async { Json(json!({"ok": true})) }))
+        .fallback(not_found)
+        .with_state(state)
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout))
+        .layer(tower::limit::ConcurrencyLimitLayer::new(config.max_in_flight))
+}
+
+fn reply(status: StatusCode, body: serde_json::Value) -> Response {
+    (status, Json(body)).into_response()
+}
+
+async fn not_found() -> Response {
+    reply(StatusCode::NOT_FOUND, json!({"ok": false, "error": "not found"}))
+}
+
+async fn receive(State(state): State<AppState>, Path(secret): Path<String>, request: Request) -> Response {
+    let secret_ok: bool = secret.as_bytes().ct_eq(state.secret.as_bytes()).into();
+    if !secret_ok {
+        if !state.auth_failures.allow() {
+            return reply(StatusCode::TOO_MANY_REQUESTS, json!({"ok": false, "error": "too many requests"}));
+        }
+        return not_found().await;
+    }
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let body = match axum::body::to_bytes(request.into_body(), state.body_limit).await {
+        Ok(b) => b,
+        Err(e) => {
+            // The only read error with a limit set that is not a broken connection is the limit.
+            let too_large = std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
+                || e.to_string().contains("length limit");
+            return if too_large {
+                reply(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    json!({"ok": false, "error": format!("the body is larger than the limit of {} bytes", state.body_limit)}),
+                )
+            } else {
+                reply(StatusCode::BAD_REQUEST, json!({"ok": false, "error": "the request body could not be read"}))
+            };
+        }
+    };
+    match state.ingest.deliver(Source::Webhook, content_type, body.to_vec()).await {
+        Ok(o) => match (o.call_id, o.error) {
+            (Some(id), None) => {
+                tracing::info!(call_id = id, duplicate = o.duplicate, delivery = o.delivery_id, "webhook stored");
+                reply(StatusCode::OK, json!({"ok": true, "call_id": id, "duplicate": o.duplicate}))
+            }
+            (_, error) => {
+                tracing::warn!(delivery = o.delivery_id, "webhook body unusable; kept as a failed delivery");
+                reply(StatusCode::UNPROCESSABLE_ENTITY, json!({"ok": false, "error": error, "delivery_id": o.delivery_id}))
+            }
+        },
+        Err(e) => {
+            tracing::error!(error = %e, "webhook could not be stored");
+            reply(StatusCode::SERVICE_UNAVAILABLE, json!({"ok": false, "error": "storage is unavailable, retry later"}))
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BindError {
+    #[error("port {port} is already in use by another program; choose another port (Settings, --bind or POSTCALL_BIND)")]
+    InUse { port: u16 },
+    #[error("cannot listen on {addr}: {source}")]
+    Other { addr: String, source: std::io::Error },
+    #[error("{0:?} is not an address to listen on; use HOST:PORT such as 127.0.0.1:8787")]
+    BadAddress(String),
+}
+
+/// Parses `HOST:PORT` or a bare port (taken as 127.0.0.1).
+pub fn parse_bind(s: &str) -> Result<SocketAddr, BindError> {
+    let s = s.trim();
+    if let Ok(port) = s.parse::<u16>() {
+        return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    s.parse().map_err(|_| BindError::BadAddress(s.to_string()))
+}
+
+/// A running listener. Dropping it does not stop it: call [`Listener::shutdown`].
+pub struct Listener {
+    pub addr: SocketAddr,
+    token: CancellationToken,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Listener {
+    /// Binds first (so "port in use" is an error, not a panic), then serves on the current runtime.
+    pub fn start(addr: SocketAddr, app: Router) -> Result<Self, BindError> {
+        let std_listener = std::net::TcpListener::bind(addr).map_err(|source| match source.kind() {
+            std::io::ErrorKind::AddrInUse => BindError::InUse { port: addr.port() },
+            _ => BindError::Other { addr: addr.to_string(), source },
+        })?;
+        let other = |source| BindError::Other { addr: addr.to_string(), source };
+        std_listener.set_nonblocking(true).map_err(other)?;
+        let bound = std_listener.local_addr().map_err(other)?;
+        let listener = tokio::net::TcpListener::from_std(std_listener).map_err(other)?;
+        let token = CancellationToken::new();
+        let stop = token.clone();
+        let task = tokio::spawn(async move {
+            let serve = axum::serve(listener, app).with_graceful_shutdown(async move { stop.cancelled().await });
+            if let Err(e) = serve.await {
+                tracing::error!(error = %e, "listener stopped with an error");
+            }
+        });
+        Ok(Self { addr: bound, token, task })
+    }
+
+    /// Stops accepting, lets requests in flight finish (up to `grace`), then returns.
+    pub async fn shutdown(self, grace: Duration) {
+        self.token.cancel();
+        if tokio::time::timeout(grace, self.task).await.is_err() {
+            tracing::warn!("listener did not finish its requests in time");
+        }
+    }
+
+    pub fn webhook_url(&self, secret: &str) -> String {
+        webhook_url(self.addr, secret)
+    }
+}
+
+pub fn webhook_url(addr: SocketAddr, secret: &str) -> String {
+    format!("http://{addr}/hooks/{secret}")
+}
+
+#[cfg(test)]
+mod tests;

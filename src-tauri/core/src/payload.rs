@@ -1,0 +1,419 @@
+//! The Intellixent post-call payload, parsed tolerantly.
+//!
+//! Both documented versions are accepted: the newer one with `transcript` as an array of
+//! `{text, sender, timestamp}` plus `formatted_transcript` and `transfers`, the older one with the
+//! transcript as a single `AI: …` / `Customer: …` string and `campaign` beside `lead`. The payload
+//! is kept as the JSON object it arrived as ([`Doc`]); this module only *derives* what Postcall
+//! indexes from it (normalized columns and transcript turns), so no field is ever dropped. The
+//! only hard requirements are a JSON object and a usable `id`.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// A payload as received: a JSON object with every key it carried, known or not.
+pub type Doc = Map<String, Value>;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PayloadError {
+    #[error("the body is empty; expected a JSON object with the call's `id`")]
+    Empty,
+    #[error("the body is not valid JSON: {0}")]
+    NotJson(String),
+    #[error("the body must be a JSON object, got {0}")]
+    NotObject(&'static str),
+    #[error("the payload has no `id` field; every Intellixent call payload carries its call id")]
+    MissingId,
+    #[error("the payload's `id` must be a positive integer or a string of digits, got {0}")]
+    BadId(String),
+}
+
+/// Parses a raw body into the payload object and its call id.
+pub fn parse_body(body: &[u8]) -> Result<(i64, Doc), PayloadError> {
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(PayloadError::Empty);
+    }
+    let value: Value = serde_json::from_slice(body).map_err(|e| PayloadError::NotJson(e.to_string()))?;
+    let doc = match value {
+        Value::Object(map) => map,
+        other => return Err(PayloadError::NotObject(json_kind(&other))),
+    };
+    let id = call_id(&doc)?;
+    Ok((id, doc))
+}
+
+pub fn call_id(doc: &Doc) -> Result<i64, PayloadError> {
+    match doc.get("id") {
+        None | Some(Value::Null) => Err(PayloadError::MissingId),
+        Some(Value::Number(n)) => match n.as_i64() {
+            Some(id) if id > 0 => Ok(id),
+            _ => Err(PayloadError::BadId(n.to_string())),
+        },
+        Some(Value::String(s)) => {
+            let t = s.trim();
+            match t.parse::<i64>() {
+                Ok(id) if id > 0 && t.bytes().all(|b| b.is_ascii_digit()) => Ok(id),
+                _ => Err(PayloadError::BadId(format!("{s:?}"))),
+            }
+        }
+        Some(other) => Err(PayloadError::BadId(json_kind(other).to_string())),
+    }
+}
+
+pub fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// One turn of the conversation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Turn {
+    /// `bot` or `human` as Intellixent names them; other senders are kept as given.
+    pub sender: String,
+    pub text: String,
+    /// The payload's own timestamp, epoch seconds.
+    pub timestamp: Option<f64>,
+}
+
+/// What Postcall indexes about a call, derived from its (merged) payload.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CallFields {
+    pub status: Option<String>,
+    pub customer_phone: Option<String>,
+    pub assistant_phone: Option<String>,
+    pub duration: Option<i64>,
+    pub created_at: Option<String>,
+    pub finished_at: Option<String>,
+    pub created_ms: Option<i64>,
+    pub finished_ms: Option<i64>,
+    pub summary: Option<String>,
+    pub objective: Option<bool>,
+    pub campaign: Option<String>,
+    pub recording_url: Option<String>,
+}
+
+pub fn derive_fields(doc: &Doc) -> CallFields {
+    let vars = doc.get("extracted_variables").and_then(Value::as_object);
+    let created_at = text(doc.get("created_at"));
+    let finished_at = text(doc.get("finished_at")).or_else(|| text(doc.get("updated_at")));
+    CallFields {
+        status: text(doc.get("status")),
+        customer_phone: text(doc.get("customer_phone")),
+        assistant_phone: text(doc.get("assistant_phone")),
+        duration: integer(doc.get("duration")),
+        created_ms: created_at.as_deref().and_then(crate::time::parse_ms),
+        finished_ms: finished_at.as_deref().and_then(crate::time::parse_ms),
+        created_at,
+        finished_at,
+        summary: vars.and_then(|v| text(v.get("summary"))),
+        objective: vars.and_then(|v| boolean(v.get("status"))),
+        campaign: campaign(doc).and_then(|c| text(c.get("name"))).or_else(|| text(doc.get("campaign_name"))),
+        recording_url: text(doc.get("recording_url")).filter(|u| !u.trim().is_empty()),
+    }
+}
+
+/// The campaign object: at the top level (older doc) or nested in `lead` (sister platforms).
+pub fn campaign(doc: &Doc) -> Option<&Doc> {
+    doc.get("campaign")
+        .and_then(Value::as_object)
+        .or_else(|| doc.get("lead")?.get("campaign")?.as_object())
+}
+
+/// The conversation, from `transcript` (array or string), else from `formatted_transcript`.
+/// `None` when the payload carries neither, so a delivery without a transcript leaves the stored
+/// turns alone.
+pub fn turns(doc: &Doc) -> Option<Vec<Turn>> {
+    match doc.get("transcript") {
+        Some(Value::Array(items)) => Some(items.iter().filter_map(turn_from_item).collect()),
+        Some(Value::String(s)) => Some(split_transcript(s)),
+        _ => doc.get("formatted_transcript").and_then(Value::as_str).map(split_transcript),
+    }
+}
+
+fn turn_from_item(item: &Value) -> Option<Turn> {
+    let obj = match item {
+        Value::Object(o) => o,
+        Value::String(s) => return split_transcript(s).into_iter().next(),
+        _ => return None,
+    };
+    let body = ["text", "message", "content"].iter().find_map(|k| text(obj.get(*k))).unwrap_or_default();
+    let sender = ["sender", "role", "speaker"]
+        .iter()
+        .find_map(|k| text(obj.get(*k)))
+        .map(|s| normalize_sender(&s))
+        .unwrap_or_else(|| "unknown".to_string());
+    let timestamp = match obj.get("timestamp").or_else(|| obj.get("time")) {
+        Some(Value::Number(n)) => n.as_f64(),
+        Some(Value::String(s)) => s
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .or_else(|| crate::time::parse_ms(s).map(|ms| ms as f64 / 1000.0)),
+        _ => None,
+    }
+    .and_then(|t| crate::time::epoch_to_ms(t).map(|ms| ms as f64 / 1000.0));
+    Some(Turn { sender, text: body, timestamp })
+}
+
+/// Maps the names seen across sister platforms onto Intellixent's `bot` / `human`.
+fn normalize_sender(s: &str) -> String {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "bot" | "ai" | "assistant" | "agent" => "bot".into(),
+        "human" | "customer" | "user" | "caller" | "client" => "human".into(),
+        other => other.to_string(),
+    }
+}
+
+/// Splits a string transcript into turns. A line starting with a speaker prefix (`AI:`,
+/// `Customer:`, …) starts a turn; any other line continues the previous turn.
+pub fn split_transcript(s: &str) -> Vec<Turn> {
+    let mut turns: Vec<Turn> = Vec::new();
+    for line in s.lines() {
+        if let Some((sender, rest)) = speaker_prefix(line) {
+            turns.push(Turn { sender: sender.into(), text: rest.trim().to_string(), timestamp: None });
+        } else if let Some(last) = turns.last_mut() {
+            if !line.trim().is_empty() {
+                if !last.text.is_empty() {
+                    last.text.push('\n');
+                }
+                last.text.push_str(line.trim());
+            }
+        } else if !line.trim().is_empty() {
+            turns.push(Turn { sender: "unknown".into(), text: line.trim().to_string(), timestamp: None });
+        }
+    }
+    turns
+}
+
+fn speaker_prefix(line: &str) -> Option<(&'static str, &str)> {
+    let (head, rest) = line.split_once(':')?;
+    let sender = match head.trim().to_ascii_lowercase().as_str() {
+        "ai" | "assistant" | "bot" | "agent" => "bot",
+        "customer" | "user" | "human" | "caller" | "client" => "human",
+        _ => return None,
+    };
+    Some((sender, rest))
+}
+
+/// Seconds from the call start for each turn: relative to `created_at` when the turn times fall
+/// within the call, else relative to the first turn.
+pub fn turn_offsets(turns: &[Turn], created_ms: Option<i64>, duration: Option<i64>) -> Vec<Option<f64>> {
+    let first = turns.iter().find_map(|t| t.timestamp);
+    let base = match (first, created_ms) {
+        (Some(first), Some(created)) => {
+            let created = created as f64 / 1000.0;
+            let end = created + duration.unwrap_or(0).max(0) as f64 + 120.0;
+            if first >= created - 5.0 && first <= end {
+                Some(created.min(first))
+            } else {
+                Some(first)
+            }
+        }
+        (Some(first), None) => Some(first),
+        _ => None,
+    };
+    turns
+        .iter()
+        .map(|t| match (t.timestamp, base) {
+            (Some(ts), Some(b)) => Some(((ts - b).max(0.0) * 10.0).round() / 10.0),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The text of a scalar: strings as they are, numbers and booleans printed; null, arrays and
+/// objects are not text.
+pub fn text(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+pub fn integer(v: Option<&Value>) -> Option<i64> {
+    match v? {
+        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f.round() as i64)),
+        Value::String(s) => s.trim().parse::<f64>().ok().filter(|f| f.is_finite()).map(|f| f.round() as i64),
+        _ => None,
+    }
+}
+
+pub fn boolean(v: Option<&Value>) -> Option<bool> {
+    match v? {
+        Value::Bool(b) => Some(*b),
+        Value::Number(n) => n.as_f64().map(|f| f != 0.0),
+        Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+            "true" | "yes" | "1" | "achieved" => Some(true),
+            "false" | "no" | "0" | "not achieved" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Flattens variable values into searchable text: `key value` pairs, nested values included.
+pub fn variables_text(doc: &Doc) -> String {
+    let mut out = String::new();
+    for key in ["extracted_variables", "input_variables"] {
+        if let Some(v) = doc.get(key) {
+            flatten_into(v, &mut out);
+        }
+    }
+    out
+}
+
+fn flatten_into(v: &Value, out: &mut String) {
+    match v {
+        Value::Object(map) => {
+            for (k, v) in map {
+                out.push_str(k);
+                out.push(' ');
+                flatten_into(v, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| flatten_into(v, out)),
+        Value::Null => {}
+        other => {
+            if let Some(t) = text(Some(other)) {
+                out.push_str(&t);
+                out.push('\n');
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn doc(v: Value) -> Doc {
+        v.as_object().cloned().expect("object")
+    }
+
+    const NEWER: &str = r#"{
+      "id": 12345, "customer_phone": "+1234567890", "assistant_phone": "+1987654321",
+      "duration": 125, "status": "completed",
+      "extracted_variables": {"status": true, "summary": "Customer interested in product demo",
+        "lead_quality": "high", "next_action": "schedule_demo"},
+      "input_variables": {"customer_name": "John Doe", "product_interest": "Pro Plan"},
+      "transcript": [
+        {"text": "Hello, this is Sarah from Intellixent.", "sender": "bot", "timestamp": 1756812511.3},
+        {"text": "Hi, thanks for calling.", "sender": "human", "timestamp": 1756812514.1}
+      ],
+      "formatted_transcript": "AI: Hello, this is Sarah from Intellixent.\nCustomer: Hi, thanks for calling.",
+      "recording_url": "https://portal.intellixent.ai/storage/recordings/call-12345.mp4",
+      "created_at": "2025-01-15T10:30:00.000000Z", "finished_at": "2025-01-15T10:32:05.000000Z"
+    }"#;
+
+    #[test]
+    fn newer_doc_example_parses_every_field() {
+        let (id, d) = parse_body(NEWER.as_bytes()).expect("parses");
+        assert_eq!(id, 12345);
+        let f = derive_fields(&d);
+        assert_eq!(f.customer_phone.as_deref(), Some("+1234567890"));
+        assert_eq!(f.assistant_phone.as_deref(), Some("+1987654321"));
+        assert_eq!(f.duration, Some(125));
+        assert_eq!(f.status.as_deref(), Some("completed"));
+        assert_eq!(f.summary.as_deref(), Some("Customer interested in product demo"));
+        assert_eq!(f.objective, Some(true));
+        assert_eq!(f.created_ms, Some(1_736_937_000_000));
+        assert_eq!(f.finished_ms, Some(1_736_937_125_000));
+        assert!(f.recording_url.is_some());
+        let t = turns(&d).expect("turns");
+        assert_eq!(t.len(), 2);
+        assert_eq!(t[0].sender, "bot");
+        assert_eq!(t[1].sender, "human");
+        assert_eq!(t[1].timestamp, Some(1756812514.1));
+        // The example's turn times are not within the call: offsets count from the first turn.
+        let offsets = turn_offsets(&t, f.created_ms, f.duration);
+        assert_eq!(offsets, vec![Some(0.0), Some(2.8)]);
+    }
+
+    #[test]
+    fn older_doc_string_transcript_and_top_level_campaign() {
+        let d = doc(json!({
+            "id": "77", "customer_phone": null, "assistant_phone": null, "duration": 61,
+            "status": "busy",
+            "extracted_variables": {"status": false, "summary": "No answer"},
+            "transcript": "AI: Hello there\nCustomer: Who is this?\nI did not call you\nAI: Sorry!",
+            "lead": {"id": 3, "phone_number": "+40700000000", "status": "contacted"},
+            "campaign": {"id": 9, "name": "Spring promo", "allowed_days": ["mon"]},
+            "created_at": "2025-01-15 10:30:00"
+        }));
+        assert_eq!(call_id(&d), Ok(77));
+        let f = derive_fields(&d);
+        assert_eq!(f.customer_phone, None);
+        assert_eq!(f.campaign.as_deref(), Some("Spring promo"));
+        assert_eq!(f.objective, Some(false));
+        assert_eq!(f.created_ms, Some(1_736_937_000_000));
+        let t = turns(&d).expect("turns");
+        assert_eq!(t.len(), 3);
+        assert_eq!(t[1].text, "Who is this?\nI did not call you");
+        assert_eq!(t[2].sender, "bot");
+        assert!(t.iter().all(|t| t.timestamp.is_none()));
+    }
+
+    #[test]
+    fn campaign_nested_in_lead() {
+        let d = doc(json!({"id": 1, "lead": {"id": 2, "campaign": {"id": 4, "name": "Renewals"}}}));
+        assert_eq!(derive_fields(&d).campaign.as_deref(), Some("Renewals"));
+    }
+
+    #[test]
+    fn transcript_items_with_extra_keys_and_string_timestamps() {
+        let d = doc(json!({"id": 1, "transcript": [
+            {"type": "transcript", "text": "Bună ziua", "sender": "bot", "timestamp": "1756812511.5"},
+            {"type": "transcript", "text": "Salut", "sender": "human"}
+        ]}));
+        let t = turns(&d).expect("turns");
+        assert_eq!(t[0].timestamp, Some(1756812511.5));
+        assert_eq!(t[1].timestamp, None);
+    }
+
+    #[test]
+    fn formatted_transcript_is_used_when_transcript_is_missing() {
+        let d = doc(json!({"id": 1, "formatted_transcript": "AI: Hi\nCustomer: Hello"}));
+        assert_eq!(turns(&d).map(|t| t.len()), Some(2));
+        assert_eq!(turns(&doc(json!({"id": 1}))), None);
+    }
+
+    #[test]
+    fn offsets_relative_to_call_start_when_within_the_call() {
+        let t = vec![
+            Turn { sender: "bot".into(), text: "a".into(), timestamp: Some(1_736_937_002.0) },
+            Turn { sender: "human".into(), text: "b".into(), timestamp: Some(1_736_937_010.5) },
+        ];
+        assert_eq!(turn_offsets(&t, Some(1_736_937_000_000), Some(60)), vec![Some(2.0), Some(10.5)]);
+    }
+
+    #[test]
+    fn rejects_unusable_bodies_with_reasons() {
+        assert_eq!(parse_body(b"  "), Err(PayloadError::Empty));
+        assert!(matches!(parse_body(b"{\"id\": 1,"), Err(PayloadError::NotJson(_))));
+        assert_eq!(parse_body(b"[1,2]"), Err(PayloadError::NotObject("an array")));
+        assert_eq!(parse_body(b"{\"status\":\"completed\"}"), Err(PayloadError::MissingId));
+        assert!(matches!(parse_body(b"{\"id\":\"12a\"}"), Err(PayloadError::BadId(_))));
+        assert!(matches!(parse_body(b"{\"id\":-4}"), Err(PayloadError::BadId(_))));
+        assert!(matches!(parse_body(b"{\"id\":1.5}"), Err(PayloadError::BadId(_))));
+        let msg = parse_body(b"{\"id\": 1,").expect_err("truncated").to_string();
+        assert!(msg.starts_with("the body is not valid JSON: EOF"), "{msg}");
+    }
+
+    #[test]
+    fn scalars_of_any_type_in_variables() {
+        let d = doc(json!({"id": 1, "extracted_variables": {"status": "true", "score": 4.5,
+            "nested": {"order": "ZX-4471-QQ", "tags": ["vip", null]}}}));
+        assert_eq!(derive_fields(&d).objective, Some(true));
+        let text = variables_text(&d);
+        assert!(text.contains("ZX-4471-QQ") && text.contains("4.5") && text.contains("vip"), "{text}");
+    }
+}

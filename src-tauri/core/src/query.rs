@@ -1,0 +1,359 @@
+//! Reading calls back: the call log (filtered, keyset-paged), counts and facets, and one call's
+//! full detail in the payload's own field names. Pages never use OFFSET: a cursor carries the
+//! last row's sort key, so page 10,000 costs what page 1 does.
+
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{params_from_iter, Connection, Row};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use crate::payload;
+use crate::store::{calls, deliveries, turns, Result, StoreError};
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default)]
+pub struct CallQuery {
+    pub search: Option<String>,
+    pub statuses: Vec<String>,
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+    pub objective: Option<bool>,
+    pub campaign: Option<String>,
+    pub has_recording: Option<bool>,
+    pub phone: Option<String>,
+    pub recovered: Option<bool>,
+    pub sort: SortKey,
+    pub order: SortOrder,
+    pub cursor: Option<String>,
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SortKey {
+    #[default]
+    Time,
+    Duration,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SortOrder {
+    #[default]
+    Desc,
+    Asc,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CallSummary {
+    pub id: i64,
+    pub status: Option<String>,
+    pub customer_phone: Option<String>,
+    pub assistant_phone: Option<String>,
+    pub duration: Option<i64>,
+    pub created_at: Option<String>,
+    pub finished_at: Option<String>,
+    pub created_at_ms: Option<i64>,
+    pub summary: Option<String>,
+    pub objective_achieved: Option<bool>,
+    pub campaign: Option<String>,
+    pub has_recording: bool,
+    pub recovered: bool,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CallPage {
+    pub items: Vec<CallSummary>,
+    pub next_cursor: Option<String>,
+}
+
+const SUMMARY_COLUMNS: &str = "id, status, customer_phone, assistant_phone, duration, created_at, finished_at, \
+     created_ms, summary, objective, campaign, has_recording, sources, sort_ms, ifnull(duration, -1)";
+
+fn summary_from_row(row: &Row) -> rusqlite::Result<CallSummary> {
+    Ok(CallSummary {
+        id: row.get(0)?,
+        status: row.get(1)?,
+        customer_phone: row.get(2)?,
+        assistant_phone: row.get(3)?,
+        duration: row.get(4)?,
+        created_at: row.get(5)?,
+        finished_at: row.get(6)?,
+        created_at_ms: row.get(7)?,
+        summary: row.get(8)?,
+        objective_achieved: row.get(9)?,
+        campaign: row.get(10)?,
+        has_recording: row.get(11)?,
+        recovered: row.get::<_, i64>(12)? == calls::SOURCE_API,
+    })
+}
+
+/// The WHERE clause and its parameters for a query's filters (not its cursor).
+fn filters(q: &CallQuery) -> (Vec<String>, Vec<SqlValue>) {
+    let mut w = Vec::new();
+    let mut p: Vec<SqlValue> = Vec::new();
+    let statuses: Vec<&String> = q.statuses.iter().filter(|s| !s.is_empty()).collect();
+    if !statuses.is_empty() {
+        w.push(format!("status IN ({})", vec!["?"; statuses.len()].join(", ")));
+        p.extend(statuses.into_iter().map(|s| SqlValue::Text(s.clone())));
+    }
+    if let Some(from) = q.from_ms {
+        w.push("sort_ms >= ?".into());
+        p.push(SqlValue::Integer(from));
+    }
+    if let Some(to) = q.to_ms {
+        w.push("sort_ms < ?".into());
+        p.push(SqlValue::Integer(to));
+    }
+    if let Some(o) = q.objective {
+        w.push("objective = ?".into());
+        p.push(SqlValue::Integer(o.into()));
+    }
+    if let Some(c) = q.campaign.as_deref().filter(|c| !c.is_empty()) {
+        w.push("campaign = ?".into());
+        p.push(SqlValue::Text(c.to_string()));
+    }
+    if let Some(r) = q.has_recording {
+        w.push("has_recording = ?".into());
+        p.push(SqlValue::Integer(r.into()));
+    }
+    if let Some(r) = q.recovered {
+        w.push(if r { "sources = 4" } else { "sources != 4" }.into());
+    }
+    if let Some(phone) = q.phone.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+        if digits.len() >= 3 {
+            w.push("id IN (SELECT rowid FROM fragments_fts WHERE fragments_fts MATCH ?)".into());
+            p.push(SqlValue::Text(crate::search::quote(&digits)));
+        } else {
+            w.push("(customer_phone LIKE ? OR assistant_phone LIKE ?)".into());
+            let like = format!("%{phone}%");
+            p.push(SqlValue::Text(like.clone()));
+            p.push(SqlValue::Text(like));
+        }
+    }
+    if let Some(search) = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let (sql, params) = crate::search::matching_calls_sql(search);
+        w.push(format!("id IN ({sql})"));
+        p.extend(params);
+    }
+    (w, p)
+}
+
+fn sort_expr(key: SortKey) -> &'static str {
+    match key {
+        SortKey::Time => "sort_ms",
+        SortKey::Duration => "ifnull(duration, -1)",
+    }
+}
+
+fn parse_cursor(q: &CallQuery) -> Option<(i64, i64)> {
+    let c = q.cursor.as_deref()?;
+    let (key, rest) = c.split_at_checked(2)?;
+    if key != format!("{}:", sort_letter(q.sort)) {
+        return None;
+    }
+    let (a, b) = rest.split_once(':')?;
+    Some((a.parse().ok()?, b.parse().ok()?))
+}
+
+fn sort_letter(k: SortKey) -> char {
+    match k {
+        SortKey::Time => 't',
+        SortKey::Duration => 'd',
+    }
+}
+
+pub fn list(conn: &Connection, q: &CallQuery) -> Result<CallPage> {
+    let limit = q.limit.unwrap_or(100).clamp(1, 500) as usize;
+    let (mut w, mut p) = filters(q);
+    let key = sort_expr(q.sort);
+    let (cmp, dir) = match q.order {
+        SortOrder::Desc => ("<", "DESC"),
+        SortOrder::Asc => (">", "ASC"),
+    };
+    if let Some((k, id)) = parse_cursor(q) {
+        w.push(format!("({key}, id) {cmp} (?, ?)"));
+        p.push(SqlValue::Integer(k));
+        p.push(SqlValue::Integer(id));
+    }
+    let where_sql = if w.is_empty() { String::new() } else { format!("WHERE {}", w.join(" AND ")) };
+    let sql = format!("SELECT {SUMMARY_COLUMNS} FROM calls {where_sql} ORDER BY {key} {dir}, id {dir} LIMIT {}", limit + 1);
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut keys = Vec::new();
+    let mut items = stmt
+        .query_map(params_from_iter(p), |r| {
+            let s = summary_from_row(r)?;
+            let k: i64 = match q.sort {
+                SortKey::Time => r.get(13)?,
+                SortKey::Duration => r.get(14)?,
+            };
+            Ok((s, k))
+        })?
+        .map(|r| r.map(|(s, k)| {
+            keys.push(k);
+            s
+        }))
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let next_cursor = if items.len() > limit {
+        items.truncate(limit);
+        let last = &items[limit - 1];
+        Some(format!("{}:{}:{}", sort_letter(q.sort), keys[limit - 1], last.id))
+    } else {
+        None
+    };
+    Ok(CallPage { items, next_cursor })
+}
+
+pub fn count(conn: &Connection, q: &CallQuery) -> Result<i64> {
+    let (w, p) = filters(q);
+    let where_sql = if w.is_empty() { String::new() } else { format!("WHERE {}", w.join(" AND ")) };
+    Ok(conn.prepare_cached(&format!("SELECT count(*) FROM calls {where_sql}"))?.query_row(params_from_iter(p), |r| r.get(0))?)
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FacetValue {
+    pub value: String,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Facets {
+    pub statuses: Vec<FacetValue>,
+    pub campaigns: Vec<FacetValue>,
+}
+
+pub fn facets(conn: &Connection) -> Result<Facets> {
+    let facet = |col: &str| -> Result<Vec<FacetValue>> {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {col}, count(*) FROM calls WHERE {col} IS NOT NULL GROUP BY {col} ORDER BY 2 DESC LIMIT 200"
+        ))?;
+        let rows = stmt.query_map([], |r| Ok(FacetValue { value: r.get(0)?, count: r.get(1)? }))?.collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    };
+    Ok(Facets { statuses: facet("status")?, campaigns: facet("campaign")? })
+}
+
+pub fn latest(conn: &Connection) -> Result<Option<CallSummary>> {
+    Ok(list(conn, &CallQuery { limit: Some(1), ..CallQuery::default() })?.items.into_iter().next())
+}
+
+/// The whole call, as `postcall show --json` prints it and the detail view shows it.
+pub fn detail(conn: &Connection, id: i64) -> Result<Value> {
+    let (doc, api_doc, sources) = calls::docs(conn, id)?.ok_or_else(|| StoreError::NotFound(format!("call {id}")))?;
+    let view = calls::effective(doc.as_ref(), api_doc.as_ref());
+    let f = payload::derive_fields(&view);
+    let deliveries = deliveries::for_call(conn, id)?;
+    let raw = deliveries
+        .iter()
+        .rev()
+        .find(|d| d.outcome == "stored" && d.body_encoding == "utf8")
+        .and_then(|d| serde_json::from_str::<Value>(&d.body).ok())
+        .unwrap_or_else(|| Value::Object(view.clone()));
+    let turns = turns::for_call(conn, id)?;
+    let object_or_empty = |k: &str| view.get(k).filter(|v| v.is_object()).cloned().unwrap_or_else(|| json!({}));
+    let mut out = json!({
+        "id": id,
+        "customer_phone": f.customer_phone,
+        "assistant_phone": f.assistant_phone,
+        "duration": f.duration,
+        "status": f.status,
+        "summary": f.summary,
+        "objective_achieved": f.objective,
+        "extracted_variables": object_or_empty("extracted_variables"),
+        "input_variables": object_or_empty("input_variables"),
+        "transcript": turns,
+        "formatted_transcript": view.get("formatted_transcript").and_then(Value::as_str),
+        "recording_url": f.recording_url,
+        "created_at": f.created_at,
+        "finished_at": f.finished_at,
+        "created_at_ms": f.created_ms,
+        "finished_at_ms": f.finished_ms,
+        "lead": view.get("lead").cloned().unwrap_or(Value::Null),
+        "campaign": payload::campaign(&view).map(|c| Value::Object(c.clone())).unwrap_or(Value::Null),
+        "transfers": view.get("transfers").filter(|v| v.is_array()).cloned().unwrap_or(Value::Null),
+        "sources": calls::source_names(sources),
+        "deliveries": deliveries,
+        "raw": raw,
+    });
+    // Fields the API adds (costs, answered_by, names) and anything unknown stay visible.
+    if let Value::Object(map) = &mut out {
+        let extras: serde_json::Map<String, Value> =
+            view.iter().filter(|(k, _)| !map.contains_key(*k)).map(|(k, v)| (k.clone(), v.clone())).collect();
+        map.insert("other_fields".into(), Value::Object(extras));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::Source;
+    use crate::store::open_in_memory;
+
+    fn seed(conn: &Connection, n: i64) {
+        for id in 1..=n {
+            let d = json!({"id": id, "status": if id % 2 == 0 { "completed" } else { "busy" },
+                "duration": id * 10, "customer_phone": format!("+1555000{id:04}"),
+                "created_at": crate::time::ms_to_rfc3339(1_700_000_000_000 + id * 60_000),
+                "extracted_variables": {"status": id % 3 == 0, "summary": format!("call number {id}")},
+                "campaign": if id % 5 == 0 { json!({"name": "Renewals"}) } else { Value::Null }});
+            calls::upsert(conn, id, Source::Webhook, d.as_object().expect("obj"), 1).expect("upsert");
+        }
+    }
+
+    #[test]
+    fn keyset_pages_cover_every_call_once_in_order() {
+        let conn = open_in_memory().expect("db");
+        seed(&conn, 25);
+        for (sort, order) in [(SortKey::Time, SortOrder::Desc), (SortKey::Duration, SortOrder::Asc)] {
+            let mut q = CallQuery { sort, order, limit: Some(10), ..CallQuery::default() };
+            let mut seen = Vec::new();
+            loop {
+                let page = list(&conn, &q).expect("page");
+                seen.extend(page.items.iter().map(|c| c.id));
+                match page.next_cursor {
+                    Some(c) => q.cursor = Some(c),
+                    None => break,
+                }
+            }
+            let mut expected: Vec<i64> = (1..=25).collect();
+            if order == SortOrder::Desc {
+                expected.reverse();
+            }
+            assert_eq!(seen, expected, "{sort:?} {order:?}");
+        }
+    }
+
+    #[test]
+    fn filters_combine_and_count_matches() {
+        let conn = open_in_memory().expect("db");
+        seed(&conn, 30);
+        let q = CallQuery { statuses: vec!["completed".into()], objective: Some(true), ..CallQuery::default() };
+        let ids: Vec<i64> = list(&conn, &q).expect("list").items.iter().map(|c| c.id).collect();
+        assert_eq!(ids, vec![30, 24, 18, 12, 6]);
+        assert_eq!(count(&conn, &q).expect("count"), 5);
+        let q = CallQuery { campaign: Some("Renewals".into()), phone: Some("00002".into()), ..CallQuery::default() };
+        assert_eq!(list(&conn, &q).expect("list").items.iter().map(|c| c.id).collect::<Vec<_>>(), vec![25, 20]);
+        let q = CallQuery { from_ms: Some(1_700_000_000_000 + 28 * 60_000), ..CallQuery::default() };
+        assert_eq!(count(&conn, &q).expect("count"), 3);
+        let q = CallQuery { search: Some("\"number 7\"".into()), ..CallQuery::default() };
+        assert_eq!(list(&conn, &q).expect("list").items.iter().map(|c| c.id).collect::<Vec<_>>(), vec![7]);
+        let f = facets(&conn).expect("facets");
+        assert_eq!(f.statuses.iter().map(|v| v.count).sum::<i64>(), 30);
+        assert_eq!(f.campaigns, vec![FacetValue { value: "Renewals".into(), count: 6 }]);
+    }
+
+    #[test]
+    fn detail_uses_the_payload_field_names() {
+        let conn = open_in_memory().expect("db");
+        seed(&conn, 1);
+        let d = detail(&conn, 1).expect("detail");
+        for key in ["id", "customer_phone", "assistant_phone", "duration", "status", "extracted_variables",
+            "input_variables", "transcript", "formatted_transcript", "recording_url", "created_at", "finished_at",
+            "lead", "campaign", "transfers", "deliveries", "raw", "sources"] {
+            assert!(d.get(key).is_some(), "missing {key}");
+        }
+        assert!(matches!(detail(&conn, 99), Err(StoreError::NotFound(_))));
+    }
+}

@@ -1,0 +1,403 @@
+//! Full-text search over transcript turns, summaries, variable values and phone numbers.
+//!
+//! User input is never passed to FTS5 as syntax: it is split into words, `prefix*` terms and
+//! `"exact phrases"`, and each is quoted, so quotes, `-`, `*` or parentheses can never cause an
+//! error. Words are matched case- and diacritics-insensitively (`unicode61 remove_diacritics 2`);
+//! a single term containing a digit also matches fragments of ids and numbers through a trigram
+//! index (`4471` finds `ZX-4471-QQ`, `5551234` finds `+15551234567`).
+//!
+//! Ranking: BM25 over the most recent [`CANDIDATES`] matches per index. For rare terms that is
+//! every match; for a word found in hundreds of thousands of turns it keeps search instant at the
+//! cost of ranking only the newest candidates.
+
+use std::collections::HashMap;
+
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+
+use crate::store::Result;
+
+pub const CANDIDATES: i64 = 2000;
+const MARK_START: char = '\u{2}';
+const MARK_END: char = '\u{3}';
+
+#[derive(Debug, Clone, PartialEq)]
+enum Term {
+    Word(String),
+    Prefix(String),
+    Phrase(String),
+}
+
+/// Quotes a string as one FTS5 string (a phrase of its tokens).
+pub fn quote(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+fn has_token_chars(s: &str) -> bool {
+    s.chars().any(char::is_alphanumeric)
+}
+
+fn terms(input: &str) -> Vec<Term> {
+    let mut out = Vec::new();
+    let mut rest = input;
+    while let Some(start) = rest.find('"') {
+        words(&rest[..start], &mut out);
+        let after = &rest[start + 1..];
+        let (phrase, next) = match after.find('"') {
+            Some(end) => (&after[..end], &after[end + 1..]),
+            None => (after, ""),
+        };
+        if has_token_chars(phrase) {
+            out.push(Term::Phrase(phrase.trim().to_string()));
+        }
+        rest = next;
+    }
+    words(rest, &mut out);
+    out
+}
+
+fn words(s: &str, out: &mut Vec<Term>) {
+    for w in s.split_whitespace() {
+        let prefix = w.ends_with('*');
+        let w = w.trim_matches(|c: char| !c.is_alphanumeric() && c != '+');
+        let w = w.trim_start_matches('+');
+        if !has_token_chars(w) {
+            continue;
+        }
+        out.push(if prefix { Term::Prefix(w.to_string()) } else { Term::Word(w.to_string()) });
+    }
+}
+
+fn fts_query(terms: &[Term]) -> String {
+    terms
+        .iter()
+        .map(|t| match t {
+            Term::Word(w) | Term::Phrase(w) => quote(w),
+            Term::Prefix(w) => format!("{}*", quote(w)),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A single term with a digit in it, 3+ characters: also looked up as a fragment.
+fn fragment(terms: &[Term]) -> Option<String> {
+    match terms {
+        [Term::Word(w) | Term::Prefix(w)] if w.chars().count() >= 3 && w.chars().any(|c| c.is_ascii_digit()) => {
+            Some(w.clone())
+        }
+        _ => None,
+    }
+}
+
+/// SQL selecting the ids of calls that match `input`, for use in `id IN (…)`.
+pub fn matching_calls_sql(input: &str) -> (String, Vec<SqlValue>) {
+    let t = terms(input);
+    if t.is_empty() {
+        return ("SELECT NULL WHERE 0".into(), vec![]);
+    }
+    let q = fts_query(&t);
+    let mut sql = "SELECT call_id FROM turns WHERE id IN (SELECT rowid FROM turns_fts WHERE turns_fts MATCH ?) \
+                   UNION SELECT rowid FROM calls_fts WHERE calls_fts MATCH ?"
+        .to_string();
+    let mut p = vec![SqlValue::Text(q.clone()), SqlValue::Text(q)];
+    if let Some(f) = fragment(&t) {
+        sql.push_str(" UNION SELECT rowid FROM fragments_fts WHERE fragments_fts MATCH ?");
+        p.push(SqlValue::Text(quote(&f)));
+    }
+    (sql, p)
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SnippetPart {
+    pub text: String,
+    pub hit: bool,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SearchHit {
+    pub call_id: i64,
+    pub turn_index: Option<i64>,
+    pub sender: Option<String>,
+    /// `transcript`, `summary`, `variables`, `phone` or `id`.
+    pub field: &'static str,
+    /// The snippet with each match in `[` `]`.
+    pub snippet: String,
+    pub snippet_parts: Vec<SnippetPart>,
+    pub created_at_ms: Option<i64>,
+    pub customer_phone: Option<String>,
+    pub status: Option<String>,
+    pub summary: Option<String>,
+    /// BM25: lower is better.
+    pub rank: f64,
+}
+
+#[derive(Clone, Copy)]
+enum Origin {
+    Turn(i64),
+    Call,
+    Fragment,
+}
+
+pub fn search(conn: &Connection, input: &str, limit: usize) -> Result<Vec<SearchHit>> {
+    let t = terms(input);
+    if t.is_empty() {
+        return Ok(vec![]);
+    }
+    let q = fts_query(&t);
+    // Best match per call: (rank, origin).
+    let mut best: HashMap<i64, (f64, Origin)> = HashMap::new();
+    let mut offer = |call: i64, rank: f64, origin: Origin| {
+        let e = best.entry(call).or_insert((f64::INFINITY, origin));
+        if rank < e.0 {
+            *e = (rank, origin);
+        }
+    };
+    {
+        let mut stmt = conn.prepare_cached(
+            "SELECT f.rowid, f.rank, t.call_id FROM turns_fts f JOIN turns t ON t.id = f.rowid
+             WHERE turns_fts MATCH ?1 ORDER BY f.rowid DESC LIMIT ?2",
+        )?;
+        let mut rows = stmt.query(params![q, CANDIDATES])?;
+        while let Some(r) = rows.next()? {
+            offer(r.get(2)?, r.get(1)?, Origin::Turn(r.get(0)?));
+        }
+    }
+    {
+        let mut stmt = conn.prepare_cached(
+            "SELECT rowid, bm25(calls_fts, 2.0, 1.0, 1.0) FROM calls_fts WHERE calls_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
+        )?;
+        let mut rows = stmt.query(params![q, CANDIDATES])?;
+        while let Some(r) = rows.next()? {
+            offer(r.get(0)?, r.get(1)?, Origin::Call);
+        }
+    }
+    let frag = fragment(&t);
+    if let Some(f) = &frag {
+        let mut stmt =
+            conn.prepare_cached("SELECT rowid FROM fragments_fts WHERE fragments_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2")?;
+        let mut rows = stmt.query(params![quote(f), CANDIDATES])?;
+        while let Some(r) = rows.next()? {
+            offer(r.get(0)?, 0.0, Origin::Fragment);
+        }
+    }
+    let mut ranked: Vec<(i64, f64, Origin)> = best.into_iter().map(|(c, (r, o))| (c, r, o)).collect();
+    ranked.sort_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+    ranked.truncate(limit);
+
+    ranked
+        .into_iter()
+        .map(|(call_id, rank, origin)| hit(conn, &q, frag.as_deref(), call_id, rank, origin))
+        .collect()
+}
+
+fn hit(conn: &Connection, q: &str, frag: Option<&str>, call_id: i64, rank: f64, origin: Origin) -> Result<SearchHit> {
+    let (mut turn_index, mut sender, mut field, mut marked) = (None, None, "transcript", String::new());
+    match origin {
+        Origin::Turn(rowid) => {
+            let row: Option<(i64, String, String)> = conn
+                .prepare_cached(
+                    "SELECT t.idx, t.sender, highlight(turns_fts, 0, char(2), char(3)) FROM turns_fts
+                     JOIN turns t ON t.id = turns_fts.rowid WHERE turns_fts MATCH ?1 AND turns_fts.rowid = ?2",
+                )?
+                .query_row(params![q, rowid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()?;
+            if let Some((i, s, text)) = row {
+                (turn_index, sender, marked) = (Some(i), Some(s), text);
+            }
+        }
+        Origin::Call => {
+            let cols: Option<(String, String, String)> = conn
+                .prepare_cached(
+                    "SELECT highlight(calls_fts, 0, char(2), char(3)), highlight(calls_fts, 1, char(2), char(3)),
+                            highlight(calls_fts, 2, char(2), char(3))
+                     FROM calls_fts WHERE calls_fts MATCH ?1 AND rowid = ?2",
+                )?
+                .query_row(params![q, call_id], |r| {
+                    Ok((
+                        r.get::<_, Option<String>>(0)?.unwrap_or_default(),
+                        r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                        r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                    ))
+                })
+                .optional()?;
+            if let Some((summary, variables, phones)) = cols {
+                (field, marked) = [("summary", summary), ("variables", variables), ("phone", phones)]
+                    .into_iter()
+                    .find(|(_, text)| text.contains(MARK_START))
+                    .unwrap_or(("summary", String::new()));
+            }
+        }
+        Origin::Fragment => {
+            let f = frag.unwrap_or_default();
+            let turn: Option<(i64, String, String)> = conn
+                .prepare_cached(
+                    "SELECT idx, sender, text FROM turns WHERE call_id = ?1 AND instr(lower(text), lower(?2)) > 0
+                     ORDER BY idx LIMIT 1",
+                )?
+                .query_row(params![call_id, f], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()?;
+            if let Some((i, s, text)) = turn {
+                (turn_index, sender, marked) = (Some(i), Some(s), mark_fragment(&text, f));
+            } else {
+                let (phones, variables): (Option<String>, Option<String>) = conn
+                    .prepare_cached("SELECT phones, variables FROM calls_fts WHERE rowid = ?1")?
+                    .query_row([call_id], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()?
+                    .unwrap_or((None, None));
+                (field, marked) = [("phone", phones), ("variables", variables), ("id", Some(call_id.to_string()))]
+                    .into_iter()
+                    .filter_map(|(n, t)| t.map(|t| (n, t)))
+                    .find(|(_, t)| t.to_lowercase().contains(&f.to_lowercase()))
+                    .map(|(n, t)| (n, mark_fragment(&t, f)))
+                    .unwrap_or(("id", call_id.to_string()));
+            }
+        }
+    }
+    let parts = snippet_parts(&window(&marked, 60, 160));
+    let snippet = parts.iter().map(|p| if p.hit { format!("[{}]", p.text) } else { p.text.clone() }).collect();
+    let (created_at_ms, customer_phone, status, summary) = conn
+        .prepare_cached("SELECT created_ms, customer_phone, status, summary FROM calls WHERE id = ?1")?
+        .query_row([call_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .optional()?
+        .unwrap_or((None, None, None, None));
+    Ok(SearchHit {
+        call_id,
+        turn_index,
+        sender,
+        field,
+        snippet,
+        snippet_parts: parts,
+        created_at_ms,
+        customer_phone,
+        status,
+        summary,
+        rank,
+    })
+}
+
+fn mark_fragment(text: &str, f: &str) -> String {
+    let lower = text.to_lowercase();
+    match lower.find(&f.to_lowercase()) {
+        // Lowercasing can change byte lengths outside ASCII; only mark when it did not.
+        Some(at) if lower.len() == text.len() && text.is_char_boundary(at) && text.is_char_boundary(at + f.len()) => {
+            format!("{}{MARK_START}{}{MARK_END}{}", &text[..at], &text[at..at + f.len()], &text[at + f.len()..])
+        }
+        _ => text.to_string(),
+    }
+}
+
+/// Cuts a long marked text to a window around its first mark.
+fn window(marked: &str, before: usize, after: usize) -> String {
+    let chars: Vec<char> = marked.chars().collect();
+    let first = chars.iter().position(|&c| c == MARK_START).unwrap_or(0);
+    let start = first.saturating_sub(before);
+    let end = (first + after).min(chars.len());
+    let mut out: String = chars[start..end].iter().collect();
+    // A window can cut a mark in half: close it.
+    if out.matches(MARK_START).count() > out.matches(MARK_END).count() {
+        out.push(MARK_END);
+    }
+    let out = out.replace('\n', " ");
+    format!("{}{}{}", if start > 0 { "…" } else { "" }, out.trim(), if end < chars.len() { "…" } else { "" })
+}
+
+fn snippet_parts(marked: &str) -> Vec<SnippetPart> {
+    let mut parts = Vec::new();
+    for (i, piece) in marked.split(MARK_START).enumerate() {
+        if i == 0 {
+            if !piece.is_empty() {
+                parts.push(SnippetPart { text: piece.to_string(), hit: false });
+            }
+            continue;
+        }
+        let (hit, rest) = piece.split_once(MARK_END).unwrap_or((piece, ""));
+        if !hit.is_empty() {
+            parts.push(SnippetPart { text: hit.to_string(), hit: true });
+        }
+        if !rest.is_empty() {
+            parts.push(SnippetPart { text: rest.to_string(), hit: false });
+        }
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::Source;
+    use crate::store::{calls, open_in_memory};
+    use serde_json::json;
+
+    fn db() -> Connection {
+        let conn = open_in_memory().expect("db");
+        let calls = [
+            json!({"id": 1, "customer_phone": "+15551234567", "extracted_variables": {"summary": "Wants a refund"},
+                "transcript": [{"sender": "bot", "text": "Bună ziua, cu ce vă pot ajuta?", "timestamp": 1.0},
+                               {"sender": "human", "text": "My order ZX-4471-QQ never arrived", "timestamp": 5.0}]}),
+            json!({"id": 2, "extracted_variables": {"summary": "Booked a demo", "plan": "Enterprise"},
+                "transcript": "AI: Would Tuesday work for the demo?\nCustomer: Tuesday afternoon works great"}),
+            json!({"id": 30017, "transcript": "AI: Thank you for calling support"}),
+        ];
+        for c in calls {
+            let id = c["id"].as_i64().expect("id");
+            calls::upsert(&conn, id, Source::Webhook, c.as_object().expect("obj"), 1).expect("upsert");
+        }
+        conn
+    }
+
+    fn ids(conn: &Connection, q: &str) -> Vec<i64> {
+        let mut v: Vec<i64> = search(conn, q, 50).expect(q).iter().map(|h| h.call_id).collect();
+        v.sort_unstable();
+        v
+    }
+
+    #[test]
+    fn words_phrases_prefixes_and_diacritics() {
+        let conn = db();
+        assert_eq!(ids(&conn, "buna"), vec![1], "diacritics-insensitive");
+        assert_eq!(ids(&conn, "TUESDAY"), vec![2], "case-insensitive");
+        assert_eq!(ids(&conn, "\"afternoon works\""), vec![2]);
+        assert_eq!(ids(&conn, "\"works afternoon\""), Vec::<i64>::new(), "a phrase keeps its order");
+        assert_eq!(ids(&conn, "tues*"), vec![2]);
+        assert_eq!(ids(&conn, "refund"), vec![1], "summaries");
+        assert_eq!(ids(&conn, "enterprise"), vec![2], "variable values");
+    }
+
+    #[test]
+    fn fragments_ids_and_phones() {
+        let conn = db();
+        assert_eq!(ids(&conn, "4471"), vec![1]);
+        assert_eq!(ids(&conn, "447"), vec![1], "fragment of 3+ characters");
+        assert_eq!(ids(&conn, "+15551234567"), vec![1]);
+        assert_eq!(ids(&conn, "15551234567"), vec![1]);
+        assert_eq!(ids(&conn, "0017"), vec![30017], "a fragment of a call id");
+    }
+
+    #[test]
+    fn hostile_input_never_errors() {
+        let conn = db();
+        for q in ["\"", "-", "*", "(", ")", "a AND", "NOT", "\"unterminated", "col:val", "^", "NEAR(a b)", "'; DROP TABLE calls; --", ""] {
+            assert!(search(&conn, q, 10).is_ok(), "{q}");
+            let (sql, p) = matching_calls_sql(q);
+            let n: rusqlite::Result<i64> = conn.query_row(
+                &format!("SELECT count(*) FROM calls WHERE id IN ({sql})"),
+                rusqlite::params_from_iter(p),
+                |r| r.get(0),
+            );
+            assert!(n.is_ok(), "{q}: {n:?}");
+        }
+    }
+
+    #[test]
+    fn hits_point_at_the_turn_with_a_marked_snippet() {
+        let conn = db();
+        let h = &search(&conn, "arrived", 10).expect("search")[0];
+        assert_eq!((h.call_id, h.turn_index, h.sender.as_deref(), h.field), (1, Some(1), Some("human"), "transcript"));
+        assert_eq!(h.snippet, "My order ZX-4471-QQ never [arrived]");
+        assert_eq!(h.snippet_parts.iter().filter(|p| p.hit).count(), 1);
+        let f = &search(&conn, "4471", 10).expect("search")[0];
+        assert_eq!(f.turn_index, Some(1));
+        assert!(f.snippet.contains("ZX-[4471]-QQ"), "{}", f.snippet);
+    }
+}

@@ -1,0 +1,138 @@
+//! The running parts shared by `postcall serve` and the desktop app: the data folder, the store,
+//! the ingest writer and the webhook listener, with the listener restartable on another port or
+//! with a rotated secret.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::config::{ConfigError, DataDir};
+use crate::ingest::Ingestor;
+use crate::listener::{self, BindError, Listener, ListenerConfig};
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Bind(#[from] BindError),
+}
+
+/// What the UI and `serve` report about the listener.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ListenerStatus {
+    /// `starting`, `running`, `failed` or `stopped`.
+    pub state: &'static str,
+    pub bind: String,
+    pub port: Option<u16>,
+    pub webhook_url: Option<String>,
+    pub error: Option<String>,
+}
+
+pub struct Service {
+    pub data: DataDir,
+    pub store: Arc<Store>,
+    pub ingest: Ingestor,
+    secret_override: Option<String>,
+    secret: Mutex<String>,
+    config: ListenerConfig,
+    listener: tokio::sync::Mutex<Option<Listener>>,
+    status: Mutex<ListenerStatus>,
+}
+
+impl Service {
+    /// Opens the data folder and the database and starts the writer. Does not listen yet.
+    pub fn open(data: DataDir, secret_flag: Option<&str>, body_limit: Option<usize>) -> Result<Arc<Self>, ServiceError> {
+        let secret = data.secret(secret_flag)?;
+        let store = Arc::new(Store::open(&data.db_path())?);
+        let ingest = Ingestor::start(store.clone())?;
+        let mut config = ListenerConfig::new(secret.clone());
+        if let Some(limit) = body_limit {
+            config.body_limit = limit;
+        }
+        Ok(Arc::new(Self {
+            data,
+            store,
+            ingest,
+            secret_override: secret_flag.map(str::to_string).or_else(|| std::env::var(crate::config::ENV_SECRET).ok()).filter(|s| !s.is_empty()),
+            secret: Mutex::new(secret),
+            config,
+            listener: tokio::sync::Mutex::new(None),
+            status: Mutex::new(ListenerStatus { state: "stopped", bind: String::new(), port: None, webhook_url: None, error: None }),
+        }))
+    }
+
+    pub fn secret(&self) -> String {
+        self.secret.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn status(&self) -> ListenerStatus {
+        self.status.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn set_status(&self, s: ListenerStatus) {
+        *self.status.lock().unwrap_or_else(|e| e.into_inner()) = s;
+    }
+
+    /// (Re)starts the listener on `addr`. On failure the status says why and the old listener, if
+    /// any, has been stopped.
+    pub async fn listen(&self, addr: SocketAddr) -> Result<ListenerStatus, ServiceError> {
+        let mut slot = self.listener.lock().await;
+        if let Some(old) = slot.take() {
+            old.shutdown(Duration::from_secs(5)).await;
+        }
+        let mut config = self.config.clone();
+        config.secret = self.secret();
+        let app = listener::router(self.ingest.clone(), &config);
+        match Listener::start(addr, app) {
+            Ok(l) => {
+                let status = ListenerStatus {
+                    state: "running",
+                    bind: addr.to_string(),
+                    port: Some(l.addr.port()),
+                    webhook_url: Some(l.webhook_url(&config.secret)),
+                    error: None,
+                };
+                tracing::info!(addr = %l.addr, "webhook listener running");
+                *slot = Some(l);
+                self.set_status(status.clone());
+                Ok(status)
+            }
+            Err(e) => {
+                self.set_status(ListenerStatus { state: "failed", bind: addr.to_string(), port: None, webhook_url: None, error: Some(e.to_string()) });
+                Err(e.into())
+            }
+        }
+    }
+
+    /// A new secret; the listener restarts on the same port so the old URL stops working at once.
+    pub async fn rotate_secret(&self) -> Result<ListenerStatus, ServiceError> {
+        if self.secret_override.is_some() {
+            return Err(ConfigError::Settings {
+                path: "POSTCALL_SECRET / --secret".into(),
+                message: "the secret is set from outside Postcall and cannot be rotated here".into(),
+            }
+            .into());
+        }
+        let secret = self.data.rotate_secret()?;
+        *self.secret.lock().unwrap_or_else(|e| e.into_inner()) = secret;
+        let status = self.status();
+        let addr = match status.port {
+            Some(port) => SocketAddr::from(([127, 0, 0, 1], port)),
+            None => listener::parse_bind(&status.bind)?,
+        };
+        self.listen(addr).await
+    }
+
+    pub async fn shutdown(&self) {
+        if let Some(l) = self.listener.lock().await.take() {
+            l.shutdown(Duration::from_secs(10)).await;
+        }
+        self.set_status(ListenerStatus { state: "stopped", ..self.status() });
+    }
+}

@@ -1,0 +1,145 @@
+//! `deliveries`: every authenticated request's exact bytes, with where it came from and what
+//! became of it. Rows are written before the body is parsed and are never deleted, so a body
+//! Postcall could not use can be shown and re-processed later.
+
+use base64::Engine;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::Serialize;
+
+use super::Result;
+use crate::ingest::Source;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Delivery {
+    pub id: i64,
+    pub received_at: String,
+    pub source: String,
+    pub content_type: Option<String>,
+    pub outcome: String,
+    pub error: Option<String>,
+    pub call_id: Option<i64>,
+    /// The raw body: text when it is UTF-8, else base64 (see `body_encoding`).
+    pub body: String,
+    pub body_encoding: &'static str,
+}
+
+/// A stored raw body, as bytes, for re-processing.
+pub struct RawDelivery {
+    pub id: i64,
+    pub source: String,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+}
+
+pub fn insert(
+    conn: &Connection,
+    received_ms: i64,
+    source: Source,
+    content_type: Option<&str>,
+    body: &[u8],
+    outcome: Result<i64, &str>,
+) -> Result<i64> {
+    let (outcome, error, call_id) = match outcome {
+        Ok(call_id) => ("stored", None, Some(call_id)),
+        Err(e) => ("failed", Some(e), None),
+    };
+    conn.prepare_cached(
+        "INSERT INTO deliveries (received_ms, source, content_type, body, outcome, error, call_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![received_ms, source.as_str(), content_type, body, outcome, error, call_id])?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn set_outcome(conn: &Connection, id: i64, outcome: Result<i64, &str>) -> Result<()> {
+    let (outcome, error, call_id) = match outcome {
+        Ok(call_id) => ("stored", None, Some(call_id)),
+        Err(e) => ("failed", Some(e), None),
+    };
+    conn.execute(
+        "UPDATE deliveries SET outcome = ?2, error = ?3, call_id = ?4 WHERE id = ?1",
+        params![id, outcome, error, call_id],
+    )?;
+    Ok(())
+}
+
+const COLUMNS: &str = "id, received_ms, source, content_type, body, outcome, error, call_id";
+
+fn from_row(row: &Row) -> rusqlite::Result<Delivery> {
+    let body: Vec<u8> = row.get(4)?;
+    let (body, body_encoding) = match String::from_utf8(body) {
+        Ok(s) => (s, "utf8"),
+        Err(e) => (base64::engine::general_purpose::STANDARD.encode(e.as_bytes()), "base64"),
+    };
+    Ok(Delivery {
+        id: row.get(0)?,
+        received_at: crate::time::ms_to_rfc3339(row.get(1)?),
+        source: row.get(2)?,
+        content_type: row.get(3)?,
+        body,
+        body_encoding,
+        outcome: row.get(5)?,
+        error: row.get(6)?,
+        call_id: row.get(7)?,
+    })
+}
+
+pub fn for_call(conn: &Connection, call_id: i64) -> Result<Vec<Delivery>> {
+    let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM deliveries WHERE call_id = ?1 ORDER BY id"))?;
+    let rows = stmt.query_map([call_id], from_row)?.collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+/// Newest first.
+pub fn list(conn: &Connection, failed_only: bool, limit: i64) -> Result<Vec<Delivery>> {
+    let filter = if failed_only { "WHERE outcome = 'failed'" } else { "" };
+    let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM deliveries {filter} ORDER BY id DESC LIMIT ?1"))?;
+    let rows = stmt.query_map([limit], from_row)?.collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<Option<Delivery>> {
+    Ok(conn
+        .query_row(&format!("SELECT {COLUMNS} FROM deliveries WHERE id = ?1"), [id], from_row)
+        .optional()?)
+}
+
+pub fn raw(conn: &Connection, id: i64) -> Result<Option<RawDelivery>> {
+    Ok(conn
+        .query_row("SELECT id, source, content_type, body FROM deliveries WHERE id = ?1", [id], |r| {
+            Ok(RawDelivery { id: r.get(0)?, source: r.get(1)?, content_type: r.get(2)?, body: r.get(3)? })
+        })
+        .optional()?)
+}
+
+pub fn failed_ids(conn: &Connection) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare("SELECT id FROM deliveries WHERE outcome = 'failed' ORDER BY id")?;
+    let ids = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    Ok(ids)
+}
+
+pub fn count_failed(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT count(*) FROM deliveries WHERE outcome = 'failed'", [], |r| r.get(0))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::open_in_memory;
+
+    #[test]
+    fn keeps_exact_bytes_and_encodes_binary_as_base64() {
+        let conn = open_in_memory().expect("db");
+        let text = insert(&conn, 1, Source::Webhook, Some("application/json"), b"{\"id\":1}", Ok(1)).expect("insert");
+        let bin = insert(&conn, 2, Source::Webhook, None, &[0xff, 0x00, 0x7b], Err("not JSON")).expect("insert");
+        let t = get(&conn, text).expect("get").expect("row");
+        assert_eq!((t.body.as_str(), t.body_encoding, t.outcome.as_str()), ("{\"id\":1}", "utf8", "stored"));
+        let b = get(&conn, bin).expect("get").expect("row");
+        assert_eq!((b.body.as_str(), b.body_encoding), ("/wB7", "base64"));
+        assert_eq!(b.error.as_deref(), Some("not JSON"));
+        assert_eq!(raw(&conn, bin).expect("raw").expect("row").body, vec![0xff, 0x00, 0x7b]);
+        assert_eq!(failed_ids(&conn).expect("ids"), vec![bin]);
+        assert_eq!(list(&conn, true, 10).expect("list").len(), 1);
+        assert_eq!(list(&conn, false, 10).expect("list")[0].id, bin, "newest first");
+    }
+}

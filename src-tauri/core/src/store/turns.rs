@@ -1,0 +1,68 @@
+//! `turns`: the conversation, one row per turn, indexed by `turns_fts` (kept in step by
+//! triggers). A delivery that carries a transcript replaces the call's turns as a whole.
+
+use rusqlite::{params, Connection};
+use serde::Serialize;
+
+use super::Result;
+use crate::payload::Turn;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StoredTurn {
+    pub index: i64,
+    pub sender: String,
+    pub text: String,
+    pub timestamp: Option<f64>,
+    pub offset_seconds: Option<f64>,
+}
+
+pub fn replace(conn: &Connection, call_id: i64, turns: &[Turn], offsets: &[Option<f64>]) -> Result<()> {
+    conn.prepare_cached("DELETE FROM turns WHERE call_id = ?1")?.execute([call_id])?;
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO turns (call_id, idx, sender, text, ts, offset_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for (i, (turn, offset)) in turns.iter().zip(offsets).enumerate() {
+        insert.execute(params![call_id, i as i64, turn.sender, turn.text, turn.timestamp, offset])?;
+    }
+    Ok(())
+}
+
+pub fn for_call(conn: &Connection, call_id: i64) -> Result<Vec<StoredTurn>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT idx, sender, text, ts, offset_s FROM turns WHERE call_id = ?1 ORDER BY idx",
+    )?;
+    let rows = stmt
+        .query_map([call_id], |r| {
+            Ok(StoredTurn {
+                index: r.get(0)?,
+                sender: r.get(1)?,
+                text: r.get(2)?,
+                timestamp: r.get(3)?,
+                offset_seconds: r.get(4)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::open_in_memory;
+
+    #[test]
+    fn replace_swaps_the_whole_conversation_and_its_index() {
+        let conn = open_in_memory().expect("db");
+        let t = |s: &str, x: &str| Turn { sender: s.into(), text: x.into(), timestamp: None };
+        replace(&conn, 1, &[t("bot", "hello walrus"), t("human", "hi")], &[Some(0.0), None]).expect("first");
+        replace(&conn, 1, &[t("bot", "hello penguin")], &[Some(1.5)]).expect("second");
+        let turns = for_call(&conn, 1).expect("read");
+        assert_eq!(turns.len(), 1);
+        assert_eq!(turns[0].offset_seconds, Some(1.5));
+        let n = |q: &str| -> i64 {
+            conn.query_row("SELECT count(*) FROM turns_fts WHERE turns_fts MATCH ?1", [q], |r| r.get(0)).expect("fts")
+        };
+        assert_eq!(n("walrus"), 0, "old text left the index");
+        assert_eq!(n("penguin"), 1);
+    }
+}

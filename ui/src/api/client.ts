@@ -1,0 +1,151 @@
+// The only module that talks to the Rust side. Every command has one typed wrapper here;
+// everything it rejects with is normalised to `AppError {code, message}` so views can show
+// the message as-is. In a plain browser (no Tauri) a demo transport can be installed so the
+// UI can be developed and screenshotted; production builds never load it unless asked.
+
+import { invoke as tauriInvoke } from "@tauri-apps/api/core";
+import { listen as tauriListen } from "@tauri-apps/api/event";
+import { writeText as pluginWriteText } from "@tauri-apps/plugin-clipboard-manager";
+import type {
+  AppError,
+  AppStatus,
+  CallDetail,
+  CallPage,
+  CallQuery,
+  CallsChanged,
+  Delivery,
+  Facets,
+  Json,
+  ListenerStatus,
+  ReprocessResult,
+  SearchHit,
+  Settings,
+} from "./types";
+
+export type Unlisten = () => void;
+
+/** How commands and events reach a back end: Tauri's IPC, or the demo in a plain browser. */
+export interface Transport {
+  invoke(cmd: string, args?: Record<string, unknown>): Promise<unknown>;
+  listen(event: string, cb: (payload: unknown) => void): Promise<Unlisten>;
+  writeText?(text: string): Promise<void>;
+}
+
+/** A command's failure, as an Error that also has the `AppError` shape. */
+export class CommandError extends Error implements AppError {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = "CommandError";
+    this.code = code;
+  }
+}
+
+export function hasTauri(): boolean {
+  return typeof window !== "undefined" && "__TAURI_INTERNALS__" in window;
+}
+
+const tauriTransport: Transport = {
+  invoke: (cmd, args) => tauriInvoke(cmd, args),
+  listen: async (event, cb) => {
+    const un = await tauriListen(event, (e) => {
+      cb(e.payload);
+    });
+    return un;
+  },
+  writeText: (text) => pluginWriteText(text),
+};
+
+const offlineTransport: Transport = {
+  invoke: () =>
+    Promise.reject(
+      new CommandError("no_backend", "Postcall's back end is not reachable. Open this window from the Postcall app."),
+    ),
+  listen: () => Promise.resolve(() => undefined),
+};
+
+let transport: Transport = hasTauri() ? tauriTransport : offlineTransport;
+
+export function setTransport(t: Transport): void {
+  transport = t;
+}
+
+export function isAppError(e: unknown): e is AppError {
+  return (
+    typeof e === "object" &&
+    e !== null &&
+    typeof (e as { code?: unknown }).code === "string" &&
+    typeof (e as { message?: unknown }).message === "string"
+  );
+}
+
+/** Turn whatever a command rejected with into `{code, message}`. */
+export function toAppError(e: unknown): AppError {
+  if (isAppError(e)) return { code: e.code, message: e.message };
+  if (e instanceof Error) return { code: "unexpected", message: e.message };
+  if (typeof e === "string") return { code: "unexpected", message: e };
+  return { code: "unexpected", message: "Something went wrong." };
+}
+
+async function call(cmd: string, args?: Record<string, unknown>): Promise<unknown> {
+  try {
+    return await transport.invoke(cmd, args);
+  } catch (e) {
+    const err = toAppError(e);
+    throw new CommandError(err.code, err.message);
+  }
+}
+
+export const getStatus = () => call("get_status") as Promise<AppStatus>;
+export const listCalls = (query: CallQuery) => call("list_calls", { query }) as Promise<CallPage>;
+export const countCalls = (query: CallQuery) => call("count_calls", { query }) as Promise<number>;
+export const callFacets = () => call("call_facets") as Promise<Facets>;
+export const searchCalls = (query: string, limit: number) =>
+  call("search_calls", { query, limit }) as Promise<SearchHit[]>;
+export const getCall = (id: number) => call("get_call", { id }) as Promise<CallDetail>;
+export const listDeliveries = (failedOnly: boolean) =>
+  call("list_deliveries", { failedOnly }) as Promise<Delivery[]>;
+export const reprocessDelivery = (id: number) =>
+  call("reprocess_delivery", { id }) as Promise<ReprocessResult>;
+export const curlForDelivery = (id: number) => call("curl_for_delivery", { id }) as Promise<string>;
+export const sendTestCall = () => call("send_test_call") as Promise<number>;
+export const getSettings = () => call("get_settings") as Promise<Settings>;
+export const saveSettings = (settings: Settings) => call("save_settings", { settings }) as Promise<Settings>;
+export const setListenerPort = (port: number) =>
+  call("set_listener_port", { port }) as Promise<ListenerStatus>;
+export const rotateSecret = () => call("rotate_secret") as Promise<ListenerStatus>;
+export const loadViewState = () => call("load_view_state") as Promise<Json | null>;
+export const saveViewState = (state: Json) => call("save_view_state", { state }) as Promise<null>;
+export const revealDataDir = () => call("reveal_data_dir") as Promise<null>;
+
+async function on(event: string, cb: (payload: unknown) => void): Promise<Unlisten> {
+  try {
+    return await transport.listen(event, cb);
+  } catch {
+    // Without a back end there is nothing to listen to; the failed commands already say so.
+    return () => undefined;
+  }
+}
+
+export const onCallsChanged = (cb: (p: CallsChanged) => void) =>
+  on("calls-changed", (p) => cb(p as CallsChanged));
+export const onListenerChanged = (cb: (p: ListenerStatus) => void) =>
+  on("listener-changed", (p) => cb(p as ListenerStatus));
+export const onDeliveriesChanged = (cb: (p: null) => void) => on("deliveries-changed", () => cb(null));
+
+/** Copy through the clipboard plugin, falling back to the browser's clipboard. */
+export async function copyText(text: string): Promise<void> {
+  if (transport.writeText) {
+    try {
+      await transport.writeText(text);
+      return;
+    } catch {
+      // fall through to the web clipboard
+    }
+  }
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch (e) {
+    throw new CommandError("clipboard", `Could not copy to the clipboard: ${toAppError(e).message}`);
+  }
+}

@@ -1,0 +1,207 @@
+// The IPC contract between the Rust shell (src-tauri/src/commands) and the UI.
+// Field names are exactly what the Rust side serializes (snake_case).
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** One row of the call log. */
+export interface CallSummary {
+  id: number;
+  status: string | null;
+  customer_phone: string | null;
+  assistant_phone: string | null;
+  /** seconds */
+  duration: number | null;
+  /** original strings from the payload */
+  created_at: string | null;
+  finished_at: string | null;
+  /** parsed, Unix milliseconds UTC (null when the payload had no usable time) */
+  created_at_ms: number | null;
+  summary: string | null;
+  /** extracted_variables.status */
+  objective_achieved: boolean | null;
+  campaign: string | null;
+  has_recording: boolean;
+  /** seen only through the API backfill, never by webhook */
+  recovered: boolean;
+}
+
+export type SortKey = "time" | "duration";
+export type SortOrder = "desc" | "asc";
+
+export interface CallQuery {
+  search?: string | null;
+  statuses?: string[];
+  /** inclusive lower bound on created_at, Unix ms */
+  from_ms?: number | null;
+  /** exclusive upper bound on created_at, Unix ms */
+  to_ms?: number | null;
+  objective?: boolean | null;
+  campaign?: string | null;
+  has_recording?: boolean | null;
+  phone?: string | null;
+  recovered?: boolean | null;
+  sort?: SortKey;
+  order?: SortOrder;
+  /** opaque keyset cursor from a previous page */
+  cursor?: string | null;
+  /** default 100, max 500 */
+  limit?: number;
+}
+
+export interface CallPage {
+  items: CallSummary[];
+  /** null on the last page */
+  next_cursor: string | null;
+}
+
+export interface FacetValue {
+  value: string;
+  count: number;
+}
+
+export interface Facets {
+  statuses: FacetValue[];
+  campaigns: FacetValue[];
+}
+
+export interface Turn {
+  index: number;
+  /** "bot" | "human" as sent (other strings are kept as given) */
+  sender: string;
+  text: string;
+  /** the payload's own timestamp (epoch seconds), null when unknown */
+  timestamp: number | null;
+  /** seconds from the call start (first turn or created_at), null when unknown */
+  offset_seconds: number | null;
+}
+
+export type DeliverySource = "webhook" | "import" | "api";
+
+export interface Delivery {
+  id: number;
+  received_at: string;
+  source: DeliverySource;
+  content_type: string | null;
+  outcome: "stored" | "failed";
+  error: string | null;
+  call_id: number | null;
+  /** the exact raw body: text when UTF-8, else base64 */
+  body: string;
+  body_encoding: "utf8" | "base64";
+}
+
+export type RecordingState = "queued" | "downloading" | "ready" | "failed" | "none";
+
+export interface Recording {
+  state: RecordingState;
+  bytes: number | null;
+  total_bytes: number | null;
+  content_type: string | null;
+  duration_seconds: number | null;
+  error: string | null;
+  path: string | null;
+  /** loopback URL the <audio> element can play (vault copy, else the remote URL) */
+  media_url: string | null;
+}
+
+export interface CallDetail {
+  id: number;
+  customer_phone: string | null;
+  assistant_phone: string | null;
+  duration: number | null;
+  status: string | null;
+  summary: string | null;
+  objective_achieved: boolean | null;
+  extracted_variables: { [key: string]: Json };
+  input_variables: { [key: string]: Json };
+  transcript: Turn[];
+  formatted_transcript: string | null;
+  recording_url: string | null;
+  created_at: string | null;
+  finished_at: string | null;
+  created_at_ms: number | null;
+  finished_at_ms: number | null;
+  lead: Json | null;
+  campaign: Json | null;
+  transfers: Json[] | null;
+  sources: DeliverySource[];
+  deliveries: Delivery[];
+  /** the latest raw payload */
+  raw: Json;
+  recording: Recording;
+}
+
+export interface SnippetPart {
+  text: string;
+  hit: boolean;
+}
+
+export interface SearchHit {
+  call_id: number;
+  /** the matching transcript turn, when the match is in the transcript */
+  turn_index: number | null;
+  sender: string | null;
+  /** where it matched: "transcript" | "summary" | "variables" | "phone" | "id" */
+  field: string;
+  /** the snippet with matches marked by [ and ] (for display in scripts) */
+  snippet: string;
+  /** the same snippet, split for safe rendering */
+  snippet_parts: SnippetPart[];
+  created_at_ms: number | null;
+  customer_phone: string | null;
+  status: string | null;
+  summary: string | null;
+}
+
+export type ListenerState = "starting" | "running" | "failed" | "stopped";
+
+export interface ListenerStatus {
+  state: ListenerState;
+  /** the address asked for, e.g. "127.0.0.1:8787" */
+  bind: string;
+  /** the port really bound, once running */
+  port: number | null;
+  /** http://127.0.0.1:PORT/hooks/SECRET, once running */
+  webhook_url: string | null;
+  /** e.g. "Port 8787 is already in use by another program. Pick another port in Settings." */
+  error: string | null;
+}
+
+export interface AppStatus {
+  version: string;
+  data_dir: string;
+  db_path: string;
+  listener: ListenerStatus;
+  calls_total: number;
+  failed_deliveries: number;
+  last_call: CallSummary | null;
+}
+
+export type Theme = "system" | "light" | "dark";
+
+export interface Settings {
+  theme: Theme;
+  notifications: boolean;
+  close_to_tray: boolean;
+  /** listener port (0 = any free port) */
+  port: number;
+}
+
+export interface ReprocessResult {
+  delivery_id: number;
+  outcome: "stored" | "failed";
+  call_id: number | null;
+  error: string | null;
+}
+
+/** Every command rejects with this shape. */
+export interface AppError {
+  code: string;
+  message: string;
+}
+
+/** Payload of the "calls-changed" event, coalesced over bursts. */
+export interface CallsChanged {
+  ids: number[];
+  total: number;
+}

@@ -1,0 +1,187 @@
+// The window: sidebar navigation with the listener's state, and the page beside it. The call
+// log stays mounted under every other page so its rows, scroll position and selection survive.
+
+import { useCallback, useEffect, useRef, useState } from "react";
+import {
+  getSettings,
+  getStatus,
+  onCallsChanged,
+  onDeliveriesChanged,
+  onListenerChanged,
+  toAppError,
+} from "../api/client";
+import type { AppError, AppStatus, ListenerStatus, Settings } from "../api/types";
+import { Icon, type IconName } from "../components/Icon";
+import { ListenerBadge } from "../components/ListenerBadge";
+import { CallsView, type OpenCall } from "../features/calls/CallsView";
+import { ConnectPanel } from "../features/connect/ConnectPanel";
+import { FailedDeliveries } from "../features/deliveries/FailedDeliveries";
+import { CallDetailView } from "../features/detail/CallDetailView";
+import { SettingsView } from "../features/settings/SettingsView";
+import { formatCount } from "../format";
+import { isTypingTarget, useSubscription } from "./hooks";
+
+export type Page = "calls" | "failed" | "connect" | "settings";
+
+const nav: { page: Page; label: string; icon: IconName }[] = [
+  { page: "calls", label: "Calls", icon: "calls" },
+  { page: "failed", label: "Failed deliveries", icon: "alert" },
+  { page: "connect", label: "Connect", icon: "plug" },
+  { page: "settings", label: "Settings", icon: "gear" },
+];
+
+export function applyTheme(theme: Settings["theme"] | undefined): void {
+  const root = document.documentElement;
+  if (theme === "light" || theme === "dark") root.dataset.theme = theme;
+  else delete root.dataset.theme;
+}
+
+export function App() {
+  const [page, setPage] = useState<Page>("calls");
+  const [open, setOpen] = useState<OpenCall | null>(null);
+  const [status, setStatus] = useState<AppStatus | null>(null);
+  const [settings, setSettings] = useState<Settings | null>(null);
+  const [backendError, setBackendError] = useState<AppError | null>(null);
+  const searchInput = useRef<HTMLInputElement>(null);
+
+  const loadStatus = useCallback(() => {
+    getStatus().then(
+      (s) => {
+        setStatus(s);
+        setBackendError(null);
+      },
+      (e: unknown) => setBackendError(toAppError(e)),
+    );
+  }, []);
+
+  useEffect(() => {
+    loadStatus();
+    getSettings().then(setSettings, () => undefined);
+  }, [loadStatus]);
+
+  useEffect(() => applyTheme(settings?.theme), [settings?.theme]);
+
+  const setListener = useCallback((listener: ListenerStatus) => {
+    setStatus((s) => (s ? { ...s, listener } : s));
+  }, []);
+  useSubscription(onListenerChanged, setListener);
+  useSubscription(onCallsChanged, (p) => setStatus((s) => (s ? { ...s, calls_total: p.total } : s)));
+  useSubscription(onDeliveriesChanged, loadStatus);
+
+  const openCall = useCallback((o: OpenCall) => setOpen(o), []);
+  const openCallById = useCallback((id: number) => setOpen({ id, turnIndex: null, terms: [] }), []);
+  const back = useCallback(() => setOpen(null), []);
+  const go = (p: Page) => {
+    setOpen(null);
+    setPage(p);
+  };
+
+  // "/" focuses the search from anywhere.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey || isTypingTarget(e.target)) return;
+      e.preventDefault();
+      setOpen(null);
+      setPage("calls");
+      // The log becomes visible in this render; focus once it is.
+      requestAnimationFrame(() => searchInput.current?.focus());
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
+
+  const listener = status?.listener ?? null;
+  const failed = status?.failed_deliveries ?? 0;
+  const callsCovered = page !== "calls" || open !== null;
+
+  return (
+    <div className="app">
+      <nav className="sidebar" aria-label="Main">
+        <div className="brand">
+          <span className="brand-mark" aria-hidden="true">
+            <Icon name="calls" size={14} />
+          </span>
+          Postcall
+        </div>
+        <ul className="nav">
+          {nav.map((n) => (
+            <li key={n.page}>
+              <button
+                type="button"
+                className={`nav-item${page === n.page ? " active" : ""}`}
+                aria-current={page === n.page ? "page" : undefined}
+                onClick={() => go(n.page)}
+              >
+                <Icon name={n.icon} size={15} />
+                <span className="nav-label">{n.label}</span>
+                {n.page === "calls" && status && <span className="nav-count">{formatCount(status.calls_total)}</span>}
+                {n.page === "failed" && failed > 0 && <span className="nav-count nav-count-alert">{failed}</span>}
+              </button>
+            </li>
+          ))}
+        </ul>
+        <button type="button" className="sidebar-status" onClick={() => go("connect")} title="Connect Intellixent">
+          <ListenerBadge listener={listener} />
+        </button>
+      </nav>
+
+      <main className="main">
+        {backendError && (
+          <div className="banner banner-error" role="alert">
+            <Icon name="alert" size={15} />
+            <span>{backendError.message}</span>
+            <button type="button" className="link" onClick={loadStatus}>
+              Retry
+            </button>
+          </div>
+        )}
+        {!backendError && listener?.state === "failed" && page !== "connect" && (
+          <div className="banner banner-error" role="alert">
+            <Icon name="alert" size={15} />
+            <span>{listener.error ?? "The webhook listener is not running."}</span>
+            <button type="button" className="link" onClick={() => go("connect")}>
+              Fix it
+            </button>
+          </div>
+        )}
+        <div className="stage">
+          <CallsView
+            active={!callsCovered}
+            covered={callsCovered}
+            callsTotal={status?.calls_total ?? null}
+            listener={listener}
+            searchInput={searchInput}
+            onOpen={openCall}
+            onListenerChanged={setListener}
+          />
+          {!open && page === "connect" && (
+            <div className="layer">
+              <ConnectPanel listener={listener} onListenerChanged={setListener} onOpenCall={openCallById} />
+            </div>
+          )}
+          {!open && page === "failed" && (
+            <div className="layer">
+              <FailedDeliveries onOpenCall={openCallById} />
+            </div>
+          )}
+          {!open && page === "settings" && (
+            <div className="layer">
+              <SettingsView
+                status={status}
+                settings={settings}
+                onSettings={setSettings}
+                onListenerChanged={setListener}
+              />
+            </div>
+          )}
+          {open && (
+            <div className="layer">
+              <CallDetailView key={open.id} id={open.id} turnIndex={open.turnIndex} terms={open.terms} onBack={back} />
+            </div>
+          )}
+        </div>
+      </main>
+    </div>
+  );
+}
+

@@ -1,0 +1,349 @@
+// The call log screen: search box, filters, count, and either the virtualized log, the search
+// hits, or (for a new install) the empty state. It stays mounted while a call is open, so the
+// loaded rows, scroll position and selection are all still there on the way back.
+
+import { useCallback, useEffect, useMemo, useRef, useState, type RefObject } from "react";
+import {
+  callFacets,
+  countCalls,
+  loadViewState,
+  onCallsChanged,
+  saveViewState,
+  toAppError,
+} from "../../api/client";
+import type { Facets, ListenerStatus, SearchHit, SortKey } from "../../api/types";
+import { useDebouncedValue, useSubscription, isTypingTarget } from "../../app/hooks";
+import { useNotify } from "../../app/notify";
+import { searchTerms } from "../../components/Highlight";
+import { Icon } from "../../components/Icon";
+import { Spinner } from "../../components/Spinner";
+import { formatCount, plural } from "../../format";
+import { SearchResults } from "../search/SearchResults";
+import { SEARCH_LIMIT, useSearch } from "../search/useSearch";
+import { CallTable } from "./CallTable";
+import { EmptyState } from "./EmptyState";
+import { FiltersBar } from "./FiltersBar";
+import { useCallLog } from "./useCallLog";
+import {
+  activeFilterCount,
+  defaultViewState,
+  toCallQuery,
+  viewStateFromJson,
+  viewStateToJson,
+  type ViewState,
+} from "./viewState";
+
+/** Trailing debounce for live updates, on top of the back end's own coalescing. */
+export const LIVE_DEBOUNCE_MS = 250;
+const SAVE_DEBOUNCE_MS = 500;
+
+export interface OpenCall {
+  id: number;
+  turnIndex: number | null;
+  terms: string[];
+}
+
+interface Props {
+  /** receives keyboard shortcuts */
+  active: boolean;
+  /** another page is shown over it (it stays laid out, so its scroll position survives) */
+  covered: boolean;
+  callsTotal: number | null;
+  listener: ListenerStatus | null;
+  searchInput: RefObject<HTMLInputElement | null>;
+  onOpen: (open: OpenCall) => void;
+  onListenerChanged: (l: ListenerStatus) => void;
+}
+
+export function CallsView({ active, covered, callsTotal, listener, searchInput, onOpen, onListenerChanged }: Props) {
+  const notify = useNotify();
+  const [view, setView] = useState<ViewState>(defaultViewState);
+  const [ready, setReady] = useState(false);
+  const [search, setSearch] = useState("");
+  const [searchAsTable, setSearchAsTable] = useState(false);
+  const [selectedId, setSelectedId] = useState<number | null>(null);
+  const [hitIndex, setHitIndex] = useState(0);
+  const [facets, setFacets] = useState<Facets | null>(null);
+  const [counted, setCounted] = useState<{ key: string; n: number } | null>(null);
+  const [liveTick, setLiveTick] = useState(0);
+  const [now, setNow] = useState(() => Date.now());
+
+  // Restore the filters and sort of the last session before the first query.
+  useEffect(() => {
+    let cancelled = false;
+    loadViewState().then(
+      (json) => {
+        if (cancelled) return;
+        setView(viewStateFromJson(json));
+        setReady(true);
+      },
+      () => {
+        if (!cancelled) setReady(true);
+      },
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, []);
+
+  // Persist them, debounced.
+  const skipSave = useRef(true);
+  useEffect(() => {
+    if (!ready) return;
+    if (skipSave.current) {
+      skipSave.current = false;
+      return;
+    }
+    const t = setTimeout(() => {
+      saveViewState(viewStateToJson(view)).catch((e: unknown) => notify.error(e));
+    }, SAVE_DEBOUNCE_MS);
+    return () => clearTimeout(t);
+  }, [view, ready, notify]);
+
+  // Relative times ("3 min ago") stay current.
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 30_000);
+    return () => clearInterval(t);
+  }, []);
+
+  const searching = search.trim() !== "";
+  const showHits = searching && !searchAsTable;
+  const settledView = useDebouncedValue(view, 120);
+  const settledSearch = useDebouncedValue(search, 150);
+  const query = useMemo(
+    () => (ready ? toCallQuery(settledView, searchAsTable ? settledSearch : "") : null),
+    [ready, settledView, settledSearch, searchAsTable],
+  );
+  const queryKey = query === null ? null : JSON.stringify(query);
+  const log = useCallLog(query);
+  const found = useSearch(search, liveTick);
+
+  useEffect(() => {
+    if (log.error) notify.error(log.error);
+  }, [log.error, notify]);
+  useEffect(() => {
+    if (found.error) notify.error(found.error);
+  }, [found.error, notify]);
+
+  // The count may be slower than the page; it arrives on its own.
+  useEffect(() => {
+    if (queryKey === null) return;
+    let stale = false;
+    countCalls(JSON.parse(queryKey) as ReturnType<typeof toCallQuery>).then(
+      (n) => {
+        if (!stale) setCounted({ key: queryKey, n });
+      },
+      (e: unknown) => {
+        if (!stale && toAppError(e).code !== "no_backend") notify.error(e);
+      },
+    );
+    return () => {
+      stale = true;
+    };
+  }, [queryKey, liveTick, notify]);
+
+  useEffect(() => {
+    let stale = false;
+    callFacets().then(
+      (f) => {
+        if (!stale) setFacets(f);
+      },
+      () => undefined,
+    );
+    return () => {
+      stale = true;
+    };
+  }, [liveTick]);
+
+  // Live updates: one refresh per burst.
+  const liveTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const refresh = log.refresh;
+  useSubscription(onCallsChanged, () => {
+    if (liveTimer.current) clearTimeout(liveTimer.current);
+    liveTimer.current = setTimeout(() => {
+      liveTimer.current = null;
+      refresh();
+      setLiveTick((n) => n + 1);
+    }, LIVE_DEBOUNCE_MS);
+  });
+  useEffect(
+    () => () => {
+      if (liveTimer.current) clearTimeout(liveTimer.current);
+    },
+    [],
+  );
+
+  const onSort = useCallback((key: SortKey) => {
+    setView((v) =>
+      v.sort === key ? { ...v, order: v.order === "desc" ? "asc" : "desc" } : { ...v, sort: key, order: "desc" },
+    );
+  }, []);
+
+  const terms = useMemo(() => searchTerms(search), [search]);
+  const openCall = useCallback(
+    (id: number) => {
+      setSelectedId(id);
+      onOpen({ id, turnIndex: null, terms: searchAsTable ? terms : [] });
+    },
+    [onOpen, searchAsTable, terms],
+  );
+  const openHit = useCallback(
+    (hit: SearchHit) => onOpen({ id: hit.call_id, turnIndex: hit.turn_index, terms }),
+    [onOpen, terms],
+  );
+
+  // Keyboard: ↑/↓ or j/k move, Enter opens, Esc clears.
+  useEffect(() => {
+    if (!active) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey) return;
+      const inSearch = e.target === searchInput.current;
+      const typing = isTypingTarget(e.target);
+      if (typing && !inSearch) return;
+      let step = 0;
+      if (e.key === "ArrowDown" || (!typing && e.key === "j")) step = 1;
+      else if (e.key === "ArrowUp" || (!typing && e.key === "k")) step = -1;
+      if (step !== 0) {
+        e.preventDefault();
+        if (showHits) {
+          setHitIndex((i) => Math.max(0, Math.min(found.hits.length - 1, i + step)));
+        } else {
+          const rows = log.rows;
+          if (rows.length === 0) return;
+          const at = rows.findIndex((r) => r.id === selectedId);
+          const next = at < 0 ? 0 : Math.max(0, Math.min(rows.length - 1, at + step));
+          const row = rows[next];
+          if (row) setSelectedId(row.id);
+        }
+        return;
+      }
+      if (e.key === "Enter") {
+        if (showHits) {
+          const hit = found.hits[hitIndex];
+          if (hit) {
+            e.preventDefault();
+            openHit(hit);
+          }
+        } else if (selectedId !== null) {
+          e.preventDefault();
+          openCall(selectedId);
+        }
+        return;
+      }
+      if (e.key === "Escape") {
+        if (search) {
+          e.preventDefault();
+          setSearch("");
+          searchInput.current?.blur();
+        } else if (inSearch) {
+          searchInput.current?.blur();
+        } else {
+          setSelectedId(null);
+        }
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [active, showHits, found.hits, hitIndex, log.rows, selectedId, search, searchInput, openHit, openCall]);
+
+  const count = counted !== null && counted.key === queryKey ? counted.n : null;
+  const filtered = activeFilterCount(view.filters) > 0;
+  const empty = callsTotal === 0 && !filtered && !searching && log.loaded && log.rows.length === 0;
+
+  let countText: string | null = null;
+  if (showHits) {
+    if (found.query) {
+      countText =
+        found.hits.length >= SEARCH_LIMIT
+          ? `${formatCount(SEARCH_LIMIT)}+ matches`
+          : plural(found.hits.length, "match", "matches");
+    }
+  } else if (count !== null) {
+    countText = plural(count, "call", "calls");
+  }
+
+  return (
+    <div className={`calls${covered ? " covered" : ""}`} aria-hidden={covered}>
+      <div className="toolbar">
+        <div className="search">
+          <Icon name="search" size={15} className="search-icon" />
+          <input
+            ref={searchInput}
+            type="search"
+            className="search-input"
+            data-testid="search-input"
+            placeholder="Search transcripts, summaries, phone numbers, ids"
+            aria-label="Search calls"
+            value={search}
+            onChange={(e) => {
+              setSearch(e.target.value);
+              setHitIndex(0);
+            }}
+          />
+          {!search && (
+            <kbd className="search-kbd" aria-hidden="true">
+              /
+            </kbd>
+          )}
+        </div>
+        {searching && (
+          <div className="segmented" role="group" aria-label="Show search as">
+            <button type="button" aria-pressed={!searchAsTable} onClick={() => setSearchAsTable(false)}>
+              Matches
+            </button>
+            <button type="button" aria-pressed={searchAsTable} onClick={() => setSearchAsTable(true)}>
+              Table
+            </button>
+          </div>
+        )}
+        <div className="toolbar-count" data-testid="call-count">
+          {(showHits ? found.loading : log.loading && !log.loaded) ? <Spinner /> : countText}
+        </div>
+      </div>
+      {!empty && <FiltersBar filters={view.filters} facets={facets} onChange={(filters) => setView((v) => ({ ...v, filters }))} />}
+      {showHits && filtered && (
+        <div className="notice small">
+          Matches are across all calls. Switch to <strong>Table</strong> to apply the filters to the search.
+        </div>
+      )}
+      <div className="calls-body">
+        {empty ? (
+          <EmptyState
+            listener={listener}
+            onListenerChanged={onListenerChanged}
+            onOpenCall={(id) => onOpen({ id, turnIndex: null, terms: [] })}
+          />
+        ) : showHits ? (
+          found.query && found.hits.length === 0 && !found.loading ? (
+            <div className="placeholder">No calls match “{found.query}”.</div>
+          ) : (
+            <SearchResults hits={found.hits} selectedIndex={hitIndex} now={now} onOpen={openHit} />
+          )
+        ) : log.loaded && log.rows.length === 0 ? (
+          <div className="placeholder">
+            No calls match these filters.{" "}
+            {filtered && (
+              <button type="button" className="link" onClick={() => setView((v) => ({ ...v, filters: defaultViewState.filters }))}>
+                Clear filters
+              </button>
+            )}
+          </div>
+        ) : (
+          <CallTable
+            rows={log.rows}
+            selectedId={selectedId}
+            fresh={log.fresh}
+            sort={view.sort}
+            order={view.order}
+            now={now}
+            hasMore={log.cursor !== null}
+            loading={log.loading}
+            onSort={onSort}
+            onOpen={openCall}
+            onEndReached={log.loadMore}
+          />
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,26 @@
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { hasTauri, setTransport } from "./api/client";
+import { App } from "./app/App";
+import { NotifyProvider } from "./app/notify";
+import "./styles.css";
+
+async function start() {
+  // In a plain browser there is no back end. The dev server (or `?demo`) swaps in an in-memory
+  // one so the UI can be worked on; it is a separate chunk that the app never loads otherwise.
+  if (!hasTauri() && (import.meta.env.DEV || new URLSearchParams(window.location.search).has("demo"))) {
+    const { createDemoTransport } = await import("./api/demo");
+    setTransport(createDemoTransport(new URLSearchParams(window.location.search)));
+  }
+  const root = document.getElementById("root");
+  if (!root) return;
+  createRoot(root).render(
+    <StrictMode>
+      <NotifyProvider>
+        <App />
+      </NotifyProvider>
+    </StrictMode>,
+  );
+}
+
+void start();
