@@ -262,7 +262,8 @@ async fn dispatch(cli: Cli, command: Command) -> CliResult {
             let n = match &out {
                 Some(path) => {
                     let tmp = path.with_extension("partial");
-                    let file = std::fs::File::create(&tmp).map_err(|e| CliError(format!("cannot write {}: {e}", tmp.display())))?;
+                    let file = std::fs::File::create(&tmp)
+                        .map_err(|e| CliError(format!("cannot write {}: {e}", tmp.display())))?;
                     let mut w = std::io::BufWriter::new(file);
                     let n = store.read(|c| crate::export::export(c, format, &mut w)).map_err(err)?;
                     w.flush().map_err(err)?;
@@ -416,7 +417,9 @@ async fn import(cli: &Cli, paths: &[PathBuf], json: bool) -> CliResult {
     let secs = started.elapsed().as_secs_f64();
     let Tally { stored, failed, duplicates, errors } = tally;
     if json {
-        print_json(&json!({"stored": stored, "duplicates": duplicates, "failed": failed, "errors": errors, "seconds": secs}))?;
+        print_json(
+            &json!({"stored": stored, "duplicates": duplicates, "failed": failed, "errors": errors, "seconds": secs}),
+        )?;
     } else {
         println!("imported {stored} calls ({duplicates} already known), {failed} failed, in {secs:.1} s");
         for e in &errors {
@@ -489,7 +492,11 @@ fn print_table(headers: &[&str], rows: &[Vec<String>]) {
 }
 
 fn print_call(d: &Value) {
-    let s = |k: &str| d.get(k).and_then(|v| v.as_str().map(str::to_string).or_else(|| (!v.is_null()).then(|| v.to_string()))).unwrap_or_else(|| "—".into());
+    let s = |k: &str| {
+        d.get(k)
+            .and_then(|v| v.as_str().map(str::to_string).or_else(|| (!v.is_null()).then(|| v.to_string())))
+            .unwrap_or_else(|| "—".into())
+    };
     println!("Call {}", s("id"));
     println!("  status      {}", s("status"));
     println!("  customer    {}", s("customer_phone"));
@@ -511,7 +518,13 @@ fn print_call(d: &Value) {
     if let Some(turns) = d["transcript"].as_array().filter(|t| !t.is_empty()) {
         println!("\ntranscript:");
         for t in turns {
-            let who = if t["sender"] == "bot" { "Assistant" } else if t["sender"] == "human" { "Customer" } else { t["sender"].as_str().unwrap_or("?") };
+            let who = if t["sender"] == "bot" {
+                "Assistant"
+            } else if t["sender"] == "human" {
+                "Customer"
+            } else {
+                t["sender"].as_str().unwrap_or("?")
+            };
             let at = t["offset_seconds"].as_f64().map(|o| fmt_duration(o as i64)).unwrap_or_default();
             println!("  {at:>5}  {who:<9}  {}", t["text"].as_str().unwrap_or_default());
         }
@@ -519,7 +532,13 @@ fn print_call(d: &Value) {
     if let Some(list) = d["deliveries"].as_array() {
         println!("\ndeliveries:");
         for x in list {
-            println!("  #{}  {}  {}  {}", x["id"], x["received_at"].as_str().unwrap_or(""), x["source"].as_str().unwrap_or(""), x["outcome"].as_str().unwrap_or(""));
+            println!(
+                "  #{}  {}  {}  {}",
+                x["id"],
+                x["received_at"].as_str().unwrap_or(""),
+                x["source"].as_str().unwrap_or(""),
+                x["outcome"].as_str().unwrap_or("")
+            );
         }
     }
 }

@@ -33,7 +33,9 @@ pub fn export(conn: &Connection, format: Format, out: &mut dyn Write) -> Result<
     while let Some(r) = rows.next()? {
         match format {
             Format::Jsonl => {
-                let parse = |s: Option<String>| s.and_then(|s| serde_json::from_str::<Value>(&s).ok()).and_then(|v| v.as_object().cloned());
+                let parse = |s: Option<String>| {
+                    s.and_then(|s| serde_json::from_str::<Value>(&s).ok()).and_then(|v| v.as_object().cloned())
+                };
                 let view = calls::effective(parse(r.get(1)?).as_ref(), parse(r.get(2)?).as_ref());
                 writeln!(out, "{}", Value::Object(view)).map_err(io_err)?;
             }
@@ -41,7 +43,9 @@ pub fn export(conn: &Connection, format: Format, out: &mut dyn Write) -> Result<
                 let cells: Vec<String> = (0..13)
                     .filter(|i| ![1, 2].contains(i))
                     .map(|i| match r.get_ref(i) {
-                        Ok(rusqlite::types::ValueRef::Integer(v)) if i == 9 => (if v != 0 { "true" } else { "false" }).to_string(),
+                        Ok(rusqlite::types::ValueRef::Integer(v)) if i == 9 => {
+                            (if v != 0 { "true" } else { "false" }).to_string()
+                        }
                         Ok(rusqlite::types::ValueRef::Integer(v)) => v.to_string(),
                         Ok(rusqlite::types::ValueRef::Text(t)) => csv_cell(&String::from_utf8_lossy(t)),
                         _ => String::new(),

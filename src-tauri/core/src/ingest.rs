@@ -214,7 +214,12 @@ fn write_batch(
 }
 
 /// Upserts the call inside a savepoint, so a failure there still leaves the raw body stored.
-fn apply(conn: &Connection, now: i64, source: Source, parsed: &Result<(i64, Doc), String>) -> (Result<i64, String>, bool) {
+fn apply(
+    conn: &Connection,
+    now: i64,
+    source: Source,
+    parsed: &Result<(i64, Doc), String>,
+) -> (Result<i64, String>, bool) {
     let (id, doc) = match parsed {
         Ok(p) => p,
         Err(e) => return (Err(e.clone()), false),
@@ -243,12 +248,22 @@ fn deliver_one(
     parsed: &Result<(i64, Doc), String>,
 ) -> Result<IngestOutcome, store::StoreError> {
     let (result, duplicate) = apply(conn, now, source, parsed);
-    let delivery_id = deliveries::insert(conn, now, source, content_type, body, result.as_ref().map(|id| *id).map_err(String::as_str))
-        ?;
+    let delivery_id = deliveries::insert(
+        conn,
+        now,
+        source,
+        content_type,
+        body,
+        result.as_ref().map(|id| *id).map_err(String::as_str),
+    )?;
     Ok(outcome(delivery_id, result, duplicate))
 }
 
-fn reprocess_one(conn: &Connection, now: i64, delivery_id: i64) -> Result<Result<IngestOutcome, IngestError>, store::StoreError> {
+fn reprocess_one(
+    conn: &Connection,
+    now: i64,
+    delivery_id: i64,
+) -> Result<Result<IngestOutcome, IngestError>, store::StoreError> {
     let Some(raw) = deliveries::raw(conn, delivery_id)? else {
         return Ok(Err(IngestError::NoSuchDelivery(delivery_id)));
     };
@@ -300,8 +315,14 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = Arc::new(Store::open(&dir.path().join("p.sqlite")).expect("store"));
         let ingest = Ingestor::start(store.clone()).expect("start");
-        let o = ingest.deliver(Source::Webhook, Some("text/plain".into()), b"{\"status\":1}".to_vec()).await.expect("ingest");
-        assert_eq!(o.error.as_deref(), Some("the payload has no `id` field; every Intellixent call payload carries its call id"));
+        let o = ingest
+            .deliver(Source::Webhook, Some("text/plain".into()), b"{\"status\":1}".to_vec())
+            .await
+            .expect("ingest");
+        assert_eq!(
+            o.error.as_deref(),
+            Some("the payload has no `id` field; every Intellixent call payload carries its call id")
+        );
         let d = store.read(|c| deliveries::get(c, o.delivery_id)).expect("read").expect("row");
         assert_eq!((d.outcome.as_str(), d.body.as_str()), ("failed", "{\"status\":1}"));
         // Still unusable: re-processing records the same failure on the same delivery.

@@ -19,5 +19,5 @@ pub mod store;
 pub mod time;
 
 pub use config::{DataDir, Settings};
-pub use ingest::{Ingestor, IngestOutcome, Source};
+pub use ingest::{IngestOutcome, Ingestor, Source};
 pub use store::Store;

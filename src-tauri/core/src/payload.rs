@@ -120,9 +120,7 @@ pub fn derive_fields(doc: &Doc) -> CallFields {
 
 /// The campaign object: at the top level (older doc) or nested in `lead` (sister platforms).
 pub fn campaign(doc: &Doc) -> Option<&Doc> {
-    doc.get("campaign")
-        .and_then(Value::as_object)
-        .or_else(|| doc.get("lead")?.get("campaign")?.as_object())
+    doc.get("campaign").and_then(Value::as_object).or_else(|| doc.get("lead")?.get("campaign")?.as_object())
 }
 
 /// The conversation, from `transcript` (array or string), else from `formatted_transcript`.
@@ -150,11 +148,9 @@ fn turn_from_item(item: &Value) -> Option<Turn> {
         .unwrap_or_else(|| "unknown".to_string());
     let timestamp = match obj.get("timestamp").or_else(|| obj.get("time")) {
         Some(Value::Number(n)) => n.as_f64(),
-        Some(Value::String(s)) => s
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .or_else(|| crate::time::parse_ms(s).map(|ms| ms as f64 / 1000.0)),
+        Some(Value::String(s)) => {
+            s.trim().parse::<f64>().ok().or_else(|| crate::time::parse_ms(s).map(|ms| ms as f64 / 1000.0))
+        }
         _ => None,
     }
     .and_then(|t| crate::time::epoch_to_ms(t).map(|ms| ms as f64 / 1000.0));

@@ -178,7 +178,8 @@ pub fn list(conn: &Connection, q: &CallQuery) -> Result<CallPage> {
         p.push(SqlValue::Integer(id));
     }
     let where_sql = if w.is_empty() { String::new() } else { format!("WHERE {}", w.join(" AND ")) };
-    let sql = format!("SELECT {SUMMARY_COLUMNS} FROM calls {where_sql} ORDER BY {key} {dir}, id {dir} LIMIT {}", limit + 1);
+    let sql =
+        format!("SELECT {SUMMARY_COLUMNS} FROM calls {where_sql} ORDER BY {key} {dir}, id {dir} LIMIT {}", limit + 1);
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut keys = Vec::new();
     let mut items = stmt
@@ -190,10 +191,12 @@ pub fn list(conn: &Connection, q: &CallQuery) -> Result<CallPage> {
             };
             Ok((s, k))
         })?
-        .map(|r| r.map(|(s, k)| {
-            keys.push(k);
-            s
-        }))
+        .map(|r| {
+            r.map(|(s, k)| {
+                keys.push(k);
+                s
+            })
+        })
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let next_cursor = if items.len() > limit {
         items.truncate(limit);
@@ -208,7 +211,9 @@ pub fn list(conn: &Connection, q: &CallQuery) -> Result<CallPage> {
 pub fn count(conn: &Connection, q: &CallQuery) -> Result<i64> {
     let (w, p) = filters(q);
     let where_sql = if w.is_empty() { String::new() } else { format!("WHERE {}", w.join(" AND ")) };
-    Ok(conn.prepare_cached(&format!("SELECT count(*) FROM calls {where_sql}"))?.query_row(params_from_iter(p), |r| r.get(0))?)
+    Ok(conn
+        .prepare_cached(&format!("SELECT count(*) FROM calls {where_sql}"))?
+        .query_row(params_from_iter(p), |r| r.get(0))?)
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -228,7 +233,9 @@ pub fn facets(conn: &Connection) -> Result<Facets> {
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT {col}, count(*) FROM calls WHERE {col} IS NOT NULL GROUP BY {col} ORDER BY 2 DESC LIMIT 200"
         ))?;
-        let rows = stmt.query_map([], |r| Ok(FacetValue { value: r.get(0)?, count: r.get(1)? }))?.collect::<rusqlite::Result<_>>()?;
+        let rows = stmt
+            .query_map([], |r| Ok(FacetValue { value: r.get(0)?, count: r.get(1)? }))?
+            .collect::<rusqlite::Result<_>>()?;
         Ok(rows)
     };
     Ok(Facets { statuses: facet("status")?, campaigns: facet("campaign")? })
@@ -349,9 +356,26 @@ mod tests {
         let conn = open_in_memory().expect("db");
         seed(&conn, 1);
         let d = detail(&conn, 1).expect("detail");
-        for key in ["id", "customer_phone", "assistant_phone", "duration", "status", "extracted_variables",
-            "input_variables", "transcript", "formatted_transcript", "recording_url", "created_at", "finished_at",
-            "lead", "campaign", "transfers", "deliveries", "raw", "sources"] {
+        for key in [
+            "id",
+            "customer_phone",
+            "assistant_phone",
+            "duration",
+            "status",
+            "extracted_variables",
+            "input_variables",
+            "transcript",
+            "formatted_transcript",
+            "recording_url",
+            "created_at",
+            "finished_at",
+            "lead",
+            "campaign",
+            "transfers",
+            "deliveries",
+            "raw",
+            "sources",
+        ] {
             assert!(d.get(key).is_some(), "missing {key}");
         }
         assert!(matches!(detail(&conn, 99), Err(StoreError::NotFound(_))));

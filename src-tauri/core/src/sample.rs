@@ -57,7 +57,17 @@ const HUMAN_LINES: &[&str] = &[
     "Da, mulțumesc, este în regulă.",
 ];
 
-const STATUSES: &[&str] = &["completed", "completed", "completed", "completed", "busy", "no-answer", "failed", "ended_by_customer", "ended_by_assistant"];
+const STATUSES: &[&str] = &[
+    "completed",
+    "completed",
+    "completed",
+    "completed",
+    "busy",
+    "no-answer",
+    "failed",
+    "ended_by_customer",
+    "ended_by_assistant",
+];
 const CAMPAIGNS: &[&str] = &["Spring solar", "Renewals Q3", "Win-back", "Webinar follow-up"];
 const NEXT: &[&str] = &["schedule_demo", "send_brochure", "call_back", "none"];
 
@@ -75,7 +85,9 @@ pub fn call(id: i64, rng: &mut Rng, start_ms: i64) -> Value {
     for i in 0..turns {
         let bot = i % 2 == 0;
         let line = if bot { rng.pick(BOT_LINES) } else { rng.pick(HUMAN_LINES) }.replace("{ref}", &reference);
-        transcript.push(json!({"text": line, "sender": if bot { "bot" } else { "human" }, "timestamp": (t * 10.0).round() / 10.0}));
+        transcript.push(
+            json!({"text": line, "sender": if bot { "bot" } else { "human" }, "timestamp": (t * 10.0).round() / 10.0}),
+        );
         formatted.push_str(if bot { "AI: " } else { "Customer: " });
         formatted.push_str(&line);
         formatted.push('\n');

@@ -174,8 +174,9 @@ pub fn search(conn: &Connection, input: &str, limit: usize) -> Result<Vec<Search
     }
     let frag = fragment(&t);
     if let Some(f) = &frag {
-        let mut stmt =
-            conn.prepare_cached("SELECT rowid FROM fragments_fts WHERE fragments_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2")?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT rowid FROM fragments_fts WHERE fragments_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
+        )?;
         let mut rows = stmt.query(params![quote(f), CANDIDATES])?;
         while let Some(r) = rows.next()? {
             offer(r.get(0)?, 0.0, Origin::Fragment);
@@ -185,10 +186,7 @@ pub fn search(conn: &Connection, input: &str, limit: usize) -> Result<Vec<Search
     ranked.sort_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
     ranked.truncate(limit);
 
-    ranked
-        .into_iter()
-        .map(|(call_id, rank, origin)| hit(conn, &q, frag.as_deref(), call_id, rank, origin))
-        .collect()
+    ranked.into_iter().map(|(call_id, rank, origin)| hit(conn, &q, frag.as_deref(), call_id, rank, origin)).collect()
 }
 
 fn hit(conn: &Connection, q: &str, frag: Option<&str>, call_id: i64, rank: f64, origin: Origin) -> Result<SearchHit> {
@@ -377,7 +375,21 @@ mod tests {
     #[test]
     fn hostile_input_never_errors() {
         let conn = db();
-        for q in ["\"", "-", "*", "(", ")", "a AND", "NOT", "\"unterminated", "col:val", "^", "NEAR(a b)", "'; DROP TABLE calls; --", ""] {
+        for q in [
+            "\"",
+            "-",
+            "*",
+            "(",
+            ")",
+            "a AND",
+            "NOT",
+            "\"unterminated",
+            "col:val",
+            "^",
+            "NEAR(a b)",
+            "'; DROP TABLE calls; --",
+            "",
+        ] {
             assert!(search(&conn, q, 10).is_ok(), "{q}");
             let (sql, p) = matching_calls_sql(q);
             let n: rusqlite::Result<i64> = conn.query_row(

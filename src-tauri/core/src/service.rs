@@ -47,7 +47,11 @@ pub struct Service {
 
 impl Service {
     /// Opens the data folder and the database and starts the writer. Does not listen yet.
-    pub fn open(data: DataDir, secret_flag: Option<&str>, body_limit: Option<usize>) -> Result<Arc<Self>, ServiceError> {
+    pub fn open(
+        data: DataDir,
+        secret_flag: Option<&str>,
+        body_limit: Option<usize>,
+    ) -> Result<Arc<Self>, ServiceError> {
         let secret = data.secret(secret_flag)?;
         let store = Arc::new(Store::open(&data.db_path())?);
         let ingest = Ingestor::start(store.clone())?;
@@ -59,11 +63,20 @@ impl Service {
             data,
             store,
             ingest,
-            secret_override: secret_flag.map(str::to_string).or_else(|| std::env::var(crate::config::ENV_SECRET).ok()).filter(|s| !s.is_empty()),
+            secret_override: secret_flag
+                .map(str::to_string)
+                .or_else(|| std::env::var(crate::config::ENV_SECRET).ok())
+                .filter(|s| !s.is_empty()),
             secret: Mutex::new(secret),
             config,
             listener: tokio::sync::Mutex::new(None),
-            status: Mutex::new(ListenerStatus { state: "stopped", bind: String::new(), port: None, webhook_url: None, error: None }),
+            status: Mutex::new(ListenerStatus {
+                state: "stopped",
+                bind: String::new(),
+                port: None,
+                webhook_url: None,
+                error: None,
+            }),
         }))
     }
 
@@ -104,7 +117,13 @@ impl Service {
                 Ok(status)
             }
             Err(e) => {
-                self.set_status(ListenerStatus { state: "failed", bind: addr.to_string(), port: None, webhook_url: None, error: Some(e.to_string()) });
+                self.set_status(ListenerStatus {
+                    state: "failed",
+                    bind: addr.to_string(),
+                    port: None,
+                    webhook_url: None,
+                    error: Some(e.to_string()),
+                });
                 Err(e.into())
             }
         }
@@ -134,5 +153,111 @@ impl Service {
             l.shutdown(Duration::from_secs(10)).await;
         }
         self.set_status(ListenerStatus { state: "stopped", ..self.status() });
+    }
+}
+
+/// What the desktop app shows at a glance.
+#[derive(Debug, Clone, Serialize)]
+pub struct AppStatus {
+    pub version: &'static str,
+    pub data_dir: String,
+    pub db_path: String,
+    pub listener: ListenerStatus,
+    pub calls_total: i64,
+    pub failed_deliveries: i64,
+    pub last_call: Option<crate::query::CallSummary>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TestCallError {
+    #[error("the listener is not running; start it on a free port first")]
+    NotListening,
+    #[error("the test call could not reach the listener: {0}")]
+    Unreachable(String),
+    #[error("the listener answered {status}: {body}")]
+    Rejected { status: u16, body: String },
+}
+
+impl Service {
+    pub fn app_status(&self) -> Result<AppStatus, StoreError> {
+        let (calls_total, failed_deliveries, last_call) = self.store.read(|c| {
+            Ok((crate::store::calls::count(c)?, crate::store::deliveries::count_failed(c)?, crate::query::latest(c)?))
+        })?;
+        Ok(AppStatus {
+            version: env!("CARGO_PKG_VERSION"),
+            data_dir: self.data.root().display().to_string(),
+            db_path: self.data.db_path().display().to_string(),
+            listener: self.status(),
+            calls_total,
+            failed_deliveries,
+            last_call,
+        })
+    }
+
+    /// Posts a sample payload through the real listener over HTTP, exactly as Intellixent would,
+    /// so the whole path (socket, secret, parse, store, UI event) is exercised. Returns the call id.
+    pub async fn send_test_call(&self) -> Result<i64, TestCallError> {
+        let url = self.status().webhook_url.ok_or(TestCallError::NotListening)?;
+        let id = 900_000_000 + crate::time::now_ms() / 1000 % 100_000_000;
+        let body = crate::sample::test_call(id);
+        let resp = reqwest::Client::new()
+            .post(&url)
+            .json(&body)
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await
+            .map_err(|e| TestCallError::Unreachable(e.without_url().to_string()))?;
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap_or_default();
+        if status != 200 {
+            return Err(TestCallError::Rejected { status, body: text });
+        }
+        Ok(id)
+    }
+}
+
+/// A shell command that re-sends a stored delivery to the local listener.
+pub fn curl_command(delivery: &crate::store::deliveries::Delivery, webhook_url: &str) -> String {
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
+    let content_type = delivery.content_type.as_deref().unwrap_or("application/json");
+    if delivery.body_encoding == "base64" {
+        format!(
+            "printf %s {} | base64 -d | curl -sS -X POST -H {} --data-binary @- {}",
+            quote(&delivery.body),
+            quote(&format!("Content-Type: {content_type}")),
+            quote(webhook_url)
+        )
+    } else {
+        format!(
+            "curl -sS -X POST -H {} --data-binary {} {}",
+            quote(&format!("Content-Type: {content_type}")),
+            quote(&delivery.body),
+            quote(webhook_url)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn curl_command_quotes_single_quotes() {
+        let d = crate::store::deliveries::Delivery {
+            id: 1,
+            received_at: String::new(),
+            source: "webhook".into(),
+            content_type: None,
+            outcome: "stored".into(),
+            error: None,
+            call_id: Some(1),
+            body: r#"{"id":1,"summary":"it's fine"}"#.into(),
+            body_encoding: "utf8",
+        };
+        let cmd = curl_command(&d, "http://127.0.0.1:8787/hooks/s");
+        assert_eq!(
+            cmd,
+            r#"curl -sS -X POST -H 'Content-Type: application/json' --data-binary '{"id":1,"summary":"it'\''s fine"}' 'http://127.0.0.1:8787/hooks/s'"#
+        );
     }
 }

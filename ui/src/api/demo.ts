@@ -96,7 +96,7 @@ function makeCall(id: number, createdMs: number, r: () => number, xss = false): 
   const customer = `+1415555${String(1000 + Math.floor(r() * 8999))}`;
   const assistant = r() < 0.6 ? "+18885550100" : "+18885550142";
   const hasRecording = talked && r() < 0.85;
-  let summary = talked ? (summaries[Math.floor(r() * summaries.length)] ?? null) : status === "voicemail" ? summaries[3] ?? null : null;
+  let summary = talked ? (summaries.filter((_, k) => k !== 3)[Math.floor(r() * (summaries.length - 1))] ?? null) : status === "voicemail" ? summaries[3] ?? null : null;
   let transcript = talked ? turnsFor(id, first, r) : [];
   const extracted: { [k: string]: Json } = talked
     ? {

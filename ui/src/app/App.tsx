@@ -36,9 +36,21 @@ export function applyTheme(theme: Settings["theme"] | undefined): void {
   else delete root.dataset.theme;
 }
 
+/** A start location like "#/connect", "#/calls/42" or "#/search/refund" (for links and tests). */
+export function parseLocation(hash: string): { page: Page; open: OpenCall | null; search: string } {
+  const [, first = "", second = ""] = hash.replace(/^#/, "").split("/");
+  if (first === "failed" || first === "connect" || first === "settings") return { page: first, open: null, search: "" };
+  const id = Number(second);
+  if (first === "calls" && second !== "" && Number.isInteger(id))
+    return { page: "calls", open: { id, turnIndex: null, terms: [] }, search: "" };
+  if (first === "search") return { page: "calls", open: null, search: decodeURIComponent(second) };
+  return { page: "calls", open: null, search: "" };
+}
+
 export function App() {
-  const [page, setPage] = useState<Page>("calls");
-  const [open, setOpen] = useState<OpenCall | null>(null);
+  const [start] = useState(() => parseLocation(window.location.hash));
+  const [page, setPage] = useState<Page>(start.page);
+  const [open, setOpen] = useState<OpenCall | null>(start.open);
   const [status, setStatus] = useState<AppStatus | null>(null);
   const [settings, setSettings] = useState<Settings | null>(null);
   const [backendError, setBackendError] = useState<AppError | null>(null);
@@ -151,6 +163,7 @@ export function App() {
             callsTotal={status?.calls_total ?? null}
             listener={listener}
             searchInput={searchInput}
+            initialSearch={start.search}
             onOpen={openCall}
             onListenerChanged={setListener}
           />

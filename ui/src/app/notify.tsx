@@ -44,7 +44,11 @@ export function NotifyProvider({ children }: { children: ReactNode }) {
 
   const notify = useMemo<Notify>(
     () => ({
-      error: (e) => push("error", toAppError(e).message),
+      error: (e) => {
+        const err = toAppError(e);
+        // Without a back end the window shows one banner for it, not a toast per command.
+        if (err.code !== "no_backend") push("error", err.message);
+      },
       info: (text) => push("info", text),
     }),
     [push],

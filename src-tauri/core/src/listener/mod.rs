@@ -81,17 +81,12 @@ async fn receive(State(state): State<AppState>, Path(secret): Path<String>, requ
         }
         return not_found().await;
     }
-    let content_type = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+    let content_type = request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
     let body = match axum::body::to_bytes(request.into_body(), state.body_limit).await {
         Ok(b) => b,
         Err(e) => {
             // The only read error with a limit set that is not a broken connection is the limit.
-            let too_large = std::error::Error::source(&e)
-                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
+            let too_large = std::error::Error::source(&e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
                 || e.to_string().contains("length limit");
             return if too_large {
                 reply(
@@ -111,7 +106,10 @@ async fn receive(State(state): State<AppState>, Path(secret): Path<String>, requ
             }
             (_, error) => {
                 tracing::warn!(delivery = o.delivery_id, "webhook body unusable; kept as a failed delivery");
-                reply(StatusCode::UNPROCESSABLE_ENTITY, json!({"ok": false, "error": error, "delivery_id": o.delivery_id}))
+                reply(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    json!({"ok": false, "error": error, "delivery_id": o.delivery_id}),
+                )
             }
         },
         Err(e) => {
@@ -123,7 +121,9 @@ async fn receive(State(state): State<AppState>, Path(secret): Path<String>, requ
 
 #[derive(Debug, thiserror::Error)]
 pub enum BindError {
-    #[error("port {port} is already in use by another program; choose another port (Settings, --bind or POSTCALL_BIND)")]
+    #[error(
+        "port {port} is already in use by another program; choose another port (Settings, --bind or POSTCALL_BIND)"
+    )]
     InUse { port: u16 },
     #[error("cannot listen on {addr}: {source}")]
     Other { addr: String, source: std::io::Error },

@@ -25,7 +25,13 @@ fn fixture(body_limit: usize) -> Fixture {
     Fixture { _dir: dir, store, app: router(ingest, &config) }
 }
 
-async fn send(app: &Router, method: &str, uri: &str, content_type: Option<&str>, body: impl Into<Body>) -> (StatusCode, serde_json::Value) {
+async fn send(
+    app: &Router,
+    method: &str,
+    uri: &str,
+    content_type: Option<&str>,
+    body: impl Into<Body>,
+) -> (StatusCode, serde_json::Value) {
     let mut req = Request::builder().method(method).uri(uri);
     if let Some(ct) = content_type {
         req = req.header("content-type", ct);

@@ -217,8 +217,9 @@ mod tests {
         let second = doc(json!({"id": 5, "status": "completed", "custom": {"x": 1}}));
         assert!(upsert(&conn, 5, Source::Webhook, &second, 200).expect("second").duplicate);
         assert_eq!(count(&conn).expect("count"), 1);
-        let (status, duration): (String, i64) =
-            conn.query_row("SELECT status, duration FROM calls WHERE id = 5", [], |r| Ok((r.get(0)?, r.get(1)?))).expect("row");
+        let (status, duration): (String, i64) = conn
+            .query_row("SELECT status, duration FROM calls WHERE id = 5", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("row");
         assert_eq!((status.as_str(), duration), ("completed", 10), "latest wins for the fields it carries");
         let turns = crate::store::turns::for_call(&conn, 5).expect("turns");
         assert_eq!(turns.len(), 1, "a delivery without a transcript keeps the turns");
@@ -236,7 +237,9 @@ mod tests {
         upsert(&conn, 9, Source::Webhook, &hook, 2).expect("hook");
         upsert(&conn, 9, Source::Api, &api, 3).expect("api again");
         let (status, summary, sources): (String, String, i64) = conn
-            .query_row("SELECT status, summary, sources FROM calls WHERE id = 9", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .query_row("SELECT status, summary, sources FROM calls WHERE id = 9", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
             .expect("row");
         assert_eq!((status.as_str(), summary.as_str()), ("completed", "hook summary"));
         assert_eq!(source_names(sources), vec!["webhook", "api"]);
@@ -251,7 +254,8 @@ mod tests {
             "transcript": "Customer: my order is ZX-4471-QQ."}));
         upsert(&conn, 31, Source::Webhook, &d, 1).expect("upsert");
         let hit = |q: &str| -> i64 {
-            conn.query_row("SELECT count(*) FROM fragments_fts WHERE fragments_fts MATCH ?1", [q], |r| r.get(0)).expect("q")
+            conn.query_row("SELECT count(*) FROM fragments_fts WHERE fragments_fts MATCH ?1", [q], |r| r.get(0))
+                .expect("q")
         };
         assert_eq!(hit("\"4471\""), 1);
         assert_eq!(hit("\"5551234\""), 1);

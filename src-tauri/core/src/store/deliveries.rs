@@ -99,9 +99,7 @@ pub fn list(conn: &Connection, failed_only: bool, limit: i64) -> Result<Vec<Deli
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Option<Delivery>> {
-    Ok(conn
-        .query_row(&format!("SELECT {COLUMNS} FROM deliveries WHERE id = ?1"), [id], from_row)
-        .optional()?)
+    Ok(conn.query_row(&format!("SELECT {COLUMNS} FROM deliveries WHERE id = ?1"), [id], from_row).optional()?)
 }
 
 pub fn raw(conn: &Connection, id: i64) -> Result<Option<RawDelivery>> {

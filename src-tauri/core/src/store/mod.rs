@@ -33,7 +33,8 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Opens (creating if needed) the database at `path` and brings it to the current schema.
 pub fn open(path: &Path) -> Result<Connection> {
-    let conn = Connection::open(path).map_err(|source| StoreError::Open { path: path.display().to_string(), source })?;
+    let conn =
+        Connection::open(path).map_err(|source| StoreError::Open { path: path.display().to_string(), source })?;
     configure(&conn)?;
     migrate(&conn, &path.display().to_string())?;
     Ok(conn)

@@ -28,9 +28,8 @@ pub fn replace(conn: &Connection, call_id: i64, turns: &[Turn], offsets: &[Optio
 }
 
 pub fn for_call(conn: &Connection, call_id: i64) -> Result<Vec<StoredTurn>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT idx, sender, text, ts, offset_s FROM turns WHERE call_id = ?1 ORDER BY idx",
-    )?;
+    let mut stmt =
+        conn.prepare_cached("SELECT idx, sender, text, ts, offset_s FROM turns WHERE call_id = ?1 ORDER BY idx")?;
     let rows = stmt
         .query_map([call_id], |r| {
             Ok(StoredTurn {

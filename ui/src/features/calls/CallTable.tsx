@@ -60,7 +60,7 @@ export function CallRow({
       <span role="cell" className="c-phone mono">
         {call.customer_phone ?? <span className="dim">–</span>}
       </span>
-      <span role="cell" className="c-phone mono">
+      <span role="cell" className="c-phone c-assistant mono">
         {call.assistant_phone ?? <span className="dim">–</span>}
       </span>
       <span role="cell" className="c-status">
@@ -203,7 +203,9 @@ export function CallTable(props: Props) {
       <div className="thead" role="row">
         <SortHeader label="Time" sortKey="time" sort={sort} order={order} onSort={onSort} />
         <span role="columnheader">Customer</span>
-        <span role="columnheader">Assistant</span>
+        <span role="columnheader" className="c-assistant">
+          Assistant
+        </span>
         <span role="columnheader">Status</span>
         <SortHeader label="Duration" sortKey="duration" sort={sort} order={order} onSort={onSort} className="c-num" />
         <span role="columnheader" className="c-center" title="Objective achieved">

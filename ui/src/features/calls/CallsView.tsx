@@ -51,15 +51,17 @@ interface Props {
   callsTotal: number | null;
   listener: ListenerStatus | null;
   searchInput: RefObject<HTMLInputElement | null>;
+  initialSearch?: string;
   onOpen: (open: OpenCall) => void;
   onListenerChanged: (l: ListenerStatus) => void;
 }
 
-export function CallsView({ active, covered, callsTotal, listener, searchInput, onOpen, onListenerChanged }: Props) {
+export function CallsView(props: Props) {
+  const { active, covered, callsTotal, listener, searchInput, initialSearch = "", onOpen, onListenerChanged } = props;
   const notify = useNotify();
   const [view, setView] = useState<ViewState>(defaultViewState);
   const [ready, setReady] = useState(false);
-  const [search, setSearch] = useState("");
+  const [search, setSearch] = useState(initialSearch);
   const [searchAsTable, setSearchAsTable] = useState(false);
   const [selectedId, setSelectedId] = useState<number | null>(null);
   const [hitIndex, setHitIndex] = useState(0);
@@ -108,11 +110,25 @@ export function CallsView({ active, covered, callsTotal, listener, searchInput, 
 
   const searching = search.trim() !== "";
   const showHits = searching && !searchAsTable;
-  const settledView = useDebouncedValue(view, 120);
+  // The query follows the filters at once, except while a phone number is being typed.
+  const [queryView, setQueryView] = useState<ViewState | null>(null);
+  const queriedPhone = useRef<string | null>(null);
+  useEffect(() => {
+    if (!ready) return;
+    const typing = queriedPhone.current !== null && queriedPhone.current !== view.filters.phone;
+    const t = setTimeout(
+      () => {
+        queriedPhone.current = view.filters.phone;
+        setQueryView(view);
+      },
+      typing ? 200 : 0,
+    );
+    return () => clearTimeout(t);
+  }, [view, ready]);
   const settledSearch = useDebouncedValue(search, 150);
   const query = useMemo(
-    () => (ready ? toCallQuery(settledView, searchAsTable ? settledSearch : "") : null),
-    [ready, settledView, settledSearch, searchAsTable],
+    () => (queryView ? toCallQuery(queryView, searchAsTable ? settledSearch : "") : null),
+    [queryView, settledSearch, searchAsTable],
   );
   const queryKey = query === null ? null : JSON.stringify(query);
   const log = useCallLog(query);
@@ -319,6 +335,10 @@ export function CallsView({ active, covered, callsTotal, listener, searchInput, 
           ) : (
             <SearchResults hits={found.hits} selectedIndex={hitIndex} now={now} onOpen={openHit} />
           )
+        ) : log.error && log.rows.length === 0 ? (
+          <div className="placeholder">
+            <Icon name="alert" size={16} /> {log.error.message}
+          </div>
         ) : log.loaded && log.rows.length === 0 ? (
           <div className="placeholder">
             No calls match these filters.{" "}

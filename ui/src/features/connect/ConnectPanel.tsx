@@ -5,6 +5,12 @@ import { PortForm } from "../settings/PortForm";
 import { TestCallButton } from "./TestCallButton";
 import { WebhookUrl } from "./WebhookUrl";
 
+/** The port in an address like "127.0.0.1:8787". */
+export function bindPort(bind: string): number | null {
+  const m = /:(\d+)$/.exec(bind);
+  return m ? Number(m[1]) : null;
+}
+
 export function ListenerFailure({
   listener,
   onListenerChanged,
@@ -18,7 +24,7 @@ export function ListenerFailure({
       <div>
         <strong>The webhook listener is not running.</strong>
         <p>{listener.error ?? `Could not listen on ${listener.bind}.`}</p>
-        <PortForm initial={listener.port} submitLabel="Use this port" onChanged={onListenerChanged} />
+        <PortForm initial={listener.port ?? bindPort(listener.bind)} submitLabel="Use this port" onChanged={onListenerChanged} />
       </div>
     </div>
   );

@@ -1,0 +1,679 @@
+//! `postcall-bench`: Postcall's figures on synthetic data, measured through the real code paths.
+//!
+//! 1. Generates N realistic calls ([`postcall_core::sample`]) as a JSON Lines file and imports it
+//!    through the real ingest path (`Service::open` + `Ingestor::deliver(Source::Import, …)` with
+//!    many deliveries in flight, as `postcall import` does) into a fresh data folder: calls/s, and
+//!    database bytes per call after a `wal_checkpoint(TRUNCATE)`.
+//! 2. Webhook ingest over loopback HTTP at concurrency 32, side by side in the same run: Postcall's
+//!    real listener (fresh data folder) and a naive baseline receiver (axum + one
+//!    `synchronous=FULL` INSERT of the raw body per request, one connection behind a mutex).
+//!    Calls/s and p50/p99 acknowledgement latency for both, and the ratio.
+//! 3. Search latency (p50/p95) on the imported database: word, phrase, prefix, fragment, phone.
+//! 4. Call-list page latency (p50/p95): first and deep (keyset cursor) pages, with and without
+//!    filters, limit 100.
+//!
+//! Prints a table and writes the same figures as JSON to `--out-dir`. It reports; it asserts
+//! nothing: machines are noisy, so the baseline ratio is the figure to compare across machines.
+//!
+//! `cargo run --release -p postcall-core --bin postcall-bench -- --calls 100000 --out-dir DIR`
+
+use std::io::{BufRead, BufWriter, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use clap::Parser;
+use postcall_core::query::{self, CallQuery};
+use postcall_core::sample::{self, Rng};
+use postcall_core::service::Service;
+use postcall_core::{search, store, DataDir, Source};
+use rusqlite::Connection;
+use serde_json::{json, Value};
+
+const SECRET: &str = "bench-secret-0123456789abcdef";
+/// 2024-01-01T00:00:00Z: generated calls start here, one a minute (1M calls span ~2 years).
+const BASE_MS: i64 = 1_704_067_200_000;
+const CONCURRENCY: usize = 32;
+
+#[derive(Debug, Parser)]
+#[command(name = "postcall-bench", about = "Measure Postcall's import, webhook ingest, search and call-list speed.")]
+struct Args {
+    /// How many calls to generate and import.
+    #[arg(long, default_value_t = 100_000)]
+    calls: u64,
+    /// Where the generated data, the databases and results-<N>.json go.
+    #[arg(long, default_value = "target/postcall-bench")]
+    out_dir: PathBuf,
+    /// Skip the loopback HTTP comparison.
+    #[arg(long)]
+    skip_http: bool,
+    /// Requests sent to each HTTP receiver (after a warm-up).
+    #[arg(long, default_value_t = 20_000)]
+    http_calls: usize,
+    /// Timed runs per search query kind and per list page kind.
+    #[arg(long, default_value_t = 100)]
+    runs: usize,
+    /// Seed of the generator (same seed, same data).
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Keep the generated JSONL file and databases (they are deleted at the end otherwise).
+    #[arg(long)]
+    keep: bool,
+}
+
+fn main() -> Result<()> {
+    let args = Args::parse();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    rt.block_on(run(args))
+}
+
+/// Prints `label: n so far` on stderr once a second while the returned guard lives.
+struct Progress {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Progress {
+    fn start(label: &'static str, total: u64, counter: Arc<AtomicU64>) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let s = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let started = Instant::now();
+            let mut last = Instant::now();
+            while !s.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(50));
+                if last.elapsed() >= Duration::from_secs(1) {
+                    last = Instant::now();
+                    let n = counter.load(Ordering::Relaxed);
+                    let secs = started.elapsed().as_secs_f64();
+                    eprintln!("  {label}: {n}/{total} ({:.0}/s, {secs:.0} s)", n as f64 / secs.max(1e-9));
+                }
+            }
+        });
+        Self { stop, thread: Some(thread) }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Latency percentiles in milliseconds.
+#[derive(Debug, Clone, Copy)]
+struct Lat {
+    p50: f64,
+    p95: f64,
+    p99: f64,
+    max: f64,
+}
+
+fn latencies(mut ms: Vec<f64>) -> Lat {
+    ms.sort_by(f64::total_cmp);
+    let at = |p: f64| -> f64 {
+        if ms.is_empty() {
+            return f64::NAN;
+        }
+        let i = ((p / 100.0) * (ms.len() - 1) as f64).round() as usize;
+        ms[i.min(ms.len() - 1)]
+    };
+    Lat { p50: at(50.0), p95: at(95.0), p99: at(99.0), max: at(100.0) }
+}
+
+fn lat_json(l: Lat) -> Value {
+    json!({"p50_ms": round3(l.p50), "p95_ms": round3(l.p95), "p99_ms": round3(l.p99), "max_ms": round3(l.max)})
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+async fn run(args: Args) -> Result<()> {
+    let n = args.calls.max(1);
+    let out = args.out_dir.join(format!("run-{n}"));
+    if out.exists() {
+        std::fs::remove_dir_all(&out).with_context(|| format!("cannot clear {}", out.display()))?;
+    }
+    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+    eprintln!("postcall-bench: {n} calls, output in {}", out.display());
+
+    // 1. Generate.
+    let jsonl = out.join("calls.jsonl");
+    let gen = generate(&jsonl, n, args.seed)?;
+    eprintln!(
+        "generated {n} calls in {:.1} s: {:.1} MB JSONL, {:.0} bytes/call, {:.1} turns/call on average",
+        gen.seconds,
+        gen.bytes as f64 / 1e6,
+        gen.bytes as f64 / n as f64,
+        gen.turns as f64 / n as f64
+    );
+
+    // 1b. Import.
+    let import_dir = out.join("import");
+    let imp = import(&jsonl, &import_dir, n).await?;
+    eprintln!(
+        "imported {} calls in {:.1} s: {:.0} calls/s; database {:.1} MB, {:.0} bytes/call",
+        imp.stored,
+        imp.seconds,
+        imp.stored as f64 / imp.seconds,
+        imp.db_bytes as f64 / 1e6,
+        imp.db_bytes as f64 / n as f64
+    );
+
+    // 2. HTTP.
+    let http = if args.skip_http { None } else { Some(http_compare(&out, args.http_calls, args.seed).await?) };
+
+    // 3 and 4 on the imported database, read-only.
+    let db = DataDir::resolve(Some(&import_dir))?.db_path();
+    let conn = store::open(&db)?;
+    let searches = search_latency(&conn, &gen.picks, args.runs)?;
+    let pages = list_latency(&conn, args.runs)?;
+    drop(conn);
+
+    let report = json!({
+        "calls": n,
+        "seed": args.seed,
+        "machine": {"cpus": std::thread::available_parallelism().map(|p| p.get()).unwrap_or(1)},
+        "generate": {"seconds": round3(gen.seconds), "jsonl_bytes": gen.bytes,
+            "avg_payload_bytes": (gen.bytes as f64 / n as f64).round(), "avg_turns": round3(gen.turns as f64 / n as f64),
+            "max_turns": gen.max_turns},
+        "import": {"stored": imp.stored, "failed": imp.failed, "seconds": round3(imp.seconds),
+            "calls_per_s": (imp.stored as f64 / imp.seconds).round(),
+            "db_bytes": imp.db_bytes, "db_bytes_per_call": (imp.db_bytes as f64 / n as f64).round(),
+            "turns": imp.turns},
+        "http": http.as_ref().map(HttpReport::to_json),
+        "search": searches.iter().map(|(k, q, l, hits)| json!({"kind": k, "example": q, "hits_avg": round3(*hits), "latency": lat_json(*l)})).collect::<Vec<_>>(),
+        "list": pages.iter().map(|(k, l, rows)| json!({"kind": k, "rows": rows, "latency": lat_json(*l)})).collect::<Vec<_>>(),
+    });
+
+    print_table(n, &gen, &imp, http.as_ref(), &searches, &pages);
+    let results = args.out_dir.join(format!("results-{n}.json"));
+    std::fs::write(&results, serde_json::to_vec_pretty(&report)?)
+        .with_context(|| format!("cannot write {}", results.display()))?;
+    println!("\nJSON: {}", results.display());
+    if !args.keep {
+        std::fs::remove_dir_all(&out).ok();
+    }
+    Ok(())
+}
+
+/// Values taken from the generated data, so search terms are real.
+#[derive(Default)]
+struct Picks {
+    /// The digits of order references such as `ZX-4471-QQ`.
+    fragments: Vec<String>,
+    phones: Vec<String>,
+}
+
+struct Generated {
+    seconds: f64,
+    bytes: u64,
+    turns: u64,
+    max_turns: u64,
+    picks: Picks,
+}
+
+fn generate(path: &Path, n: u64, seed: u64) -> Result<Generated> {
+    let started = Instant::now();
+    let file = std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
+    let mut w = BufWriter::with_capacity(1 << 20, file);
+    let mut rng = Rng::new(seed);
+    let counter = Arc::new(AtomicU64::new(0));
+    let _progress = Progress::start("generating", n, counter.clone());
+    let (mut bytes, mut turns, mut max_turns) = (0u64, 0u64, 0u64);
+    let mut picks = Picks::default();
+    let every = (n / 200).max(1);
+    for i in 0..n {
+        let id = i as i64 + 1;
+        let start = BASE_MS + i as i64 * 60_000 + rng.below(30_000) as i64;
+        let call = sample::call(id, &mut rng, start);
+        let t = call["transcript"].as_array().map_or(0, Vec::len) as u64;
+        turns += t;
+        max_turns = max_turns.max(t);
+        if i % every == 0 {
+            if let Some(r) = call["extracted_variables"]["order_reference"].as_str() {
+                // ZX-4471-QQ → 4471
+                if let Some(d) = r.split('-').nth(1) {
+                    picks.fragments.push(d.to_string());
+                }
+            }
+            if let Some(p) = call["customer_phone"].as_str() {
+                picks.phones.push(p.to_string());
+            }
+        }
+        let line = serde_json::to_vec(&call)?;
+        bytes += line.len() as u64 + 1;
+        w.write_all(&line)?;
+        w.write_all(b"\n")?;
+        counter.store(i + 1, Ordering::Relaxed);
+    }
+    w.flush()?;
+    Ok(Generated { seconds: started.elapsed().as_secs_f64(), bytes, turns, max_turns, picks })
+}
+
+struct Imported {
+    stored: u64,
+    failed: u64,
+    seconds: f64,
+    db_bytes: u64,
+    turns: i64,
+}
+
+async fn import(jsonl: &Path, dir: &Path, n: u64) -> Result<Imported> {
+    let service = Service::open(DataDir::resolve(Some(dir))?, Some(SECRET), None)?;
+    let db_path = service.data.db_path();
+    let counter = Arc::new(AtomicU64::new(0));
+    let progress = Progress::start("importing", n, counter.clone());
+    let started = Instant::now();
+    // The same shape as `postcall import`: read payloads, keep up to 2048 deliveries in flight;
+    // each is parsed on a runtime worker and committed by the single writer in groups. Lines
+    // are streamed, so a file larger than memory imports too.
+    let reader = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(jsonl)?);
+    let mut in_flight = tokio::task::JoinSet::new();
+    let (mut stored, mut failed) = (0u64, 0u64);
+    let mut tally = |r: Result<
+        Result<postcall_core::IngestOutcome, postcall_core::ingest::IngestError>,
+        tokio::task::JoinError,
+    >|
+     -> Result<()> {
+        let o = r??;
+        if o.stored() {
+            stored += 1;
+        } else {
+            failed += 1;
+        }
+        counter.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    };
+    for line in reader.split(b'\n') {
+        let line = line?;
+        if line.is_empty() {
+            continue;
+        }
+        let ingest = service.ingest.clone();
+        in_flight.spawn(async move { ingest.deliver(Source::Import, Some("application/json".into()), line).await });
+        while in_flight.len() >= 2048 {
+            if let Some(r) = in_flight.join_next().await {
+                tally(r)?;
+            }
+        }
+    }
+    while let Some(r) = in_flight.join_next().await {
+        tally(r)?;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    drop(progress);
+    drop(service);
+    if failed > 0 {
+        eprintln!("warning: {failed} generated payloads were not stored");
+    }
+    // Let the writer thread finish closing its connection, then fold the WAL into the file.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let conn = store::open(&db_path)?;
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    let turns: i64 = conn.query_row("SELECT count(*) FROM turns", [], |r| r.get(0))?;
+    drop(conn);
+    let size = |p: PathBuf| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    let wal = PathBuf::from(format!("{}-wal", db_path.display()));
+    let db_bytes = size(db_path) + size(wal);
+    Ok(Imported { stored, failed, seconds, db_bytes, turns })
+}
+
+// ---------------------------------------------------------------- HTTP
+
+struct HttpRun {
+    ok: u64,
+    errors: u64,
+    seconds: f64,
+    lat: Lat,
+}
+
+impl HttpRun {
+    fn rate(&self) -> f64 {
+        self.ok as f64 / self.seconds
+    }
+    fn to_json(&self) -> Value {
+        json!({"ok": self.ok, "errors": self.errors, "seconds": round3(self.seconds), "calls_per_s": self.rate().round(),
+            "ack_latency": lat_json(self.lat)})
+    }
+}
+
+struct HttpReport {
+    requests: usize,
+    avg_payload_bytes: f64,
+    postcall: HttpRun,
+    baseline: HttpRun,
+}
+
+impl HttpReport {
+    fn to_json(&self) -> Value {
+        json!({"concurrency": CONCURRENCY, "requests": self.requests, "avg_payload_bytes": self.avg_payload_bytes.round(),
+            "postcall": self.postcall.to_json(), "baseline": self.baseline.to_json(),
+            "throughput_ratio": round3(self.postcall.rate() / self.baseline.rate()),
+            "p99_ratio": round3(self.postcall.lat.p99 / self.baseline.lat.p99)})
+    }
+}
+
+/// Payloads for the HTTP run: sample calls kept to at most 30 turns (a few KB each, the size of
+/// a typical webhook), with distinct ids from `first_id`.
+fn http_payloads(count: usize, first_id: i64, seed: u64) -> Result<Vec<Bytes>> {
+    let mut rng = Rng::new(seed ^ 0x5eed);
+    let mut out = Vec::with_capacity(count);
+    for i in 0..count {
+        let id = first_id + i as i64;
+        let mut call = sample::call(id, &mut rng, BASE_MS + i as i64 * 1000);
+        if let Some(turns) = call["transcript"].as_array_mut() {
+            turns.truncate(30);
+            let formatted: Vec<String> = turns
+                .iter()
+                .map(|t| {
+                    format!(
+                        "{}: {}",
+                        if t["sender"] == "bot" { "AI" } else { "Customer" },
+                        t["text"].as_str().unwrap_or("")
+                    )
+                })
+                .collect();
+            call["formatted_transcript"] = json!(formatted.join("\n"));
+        }
+        out.push(Bytes::from(serde_json::to_vec(&call)?));
+    }
+    Ok(out)
+}
+
+/// Sends every payload to `url` from [`CONCURRENCY`] keep-alive clients; measures the time to
+/// each complete answer.
+async fn fire(url: &str, payloads: Arc<Vec<Bytes>>, label: &'static str) -> Result<HttpRun> {
+    let client = reqwest::Client::builder()
+        .http1_only()
+        .tcp_nodelay(true)
+        .pool_max_idle_per_host(CONCURRENCY * 2)
+        .timeout(Duration::from_secs(60))
+        .build()?;
+    let next = Arc::new(AtomicUsize::new(0));
+    let done = Arc::new(AtomicU64::new(0));
+    let errors = Arc::new(AtomicU64::new(0));
+    let progress = Progress::start(label, payloads.len() as u64, done.clone());
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..CONCURRENCY {
+        let (client, url, payloads, next, done, errors) =
+            (client.clone(), url.to_string(), payloads.clone(), next.clone(), done.clone(), errors.clone());
+        tasks.spawn(async move {
+            let mut lat = Vec::with_capacity(payloads.len() / CONCURRENCY + 1);
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(body) = payloads.get(i) else { break };
+                let t = Instant::now();
+                let r = client.post(&url).header("content-type", "application/json").body(body.clone()).send().await;
+                let ok = match r {
+                    Ok(resp) => {
+                        let status = resp.status();
+                        resp.bytes().await.is_ok() && status.is_success()
+                    }
+                    Err(_) => false,
+                };
+                if ok {
+                    lat.push(t.elapsed().as_secs_f64() * 1000.0);
+                    done.fetch_add(1, Ordering::Relaxed);
+                } else {
+                    errors.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            lat
+        });
+    }
+    let mut all = Vec::with_capacity(payloads.len());
+    while let Some(r) = tasks.join_next().await {
+        all.extend(r?);
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    drop(progress);
+    Ok(HttpRun { ok: all.len() as u64, errors: errors.load(Ordering::Relaxed), seconds, lat: latencies(all) })
+}
+
+/// The naive receiver: one `synchronous=FULL` INSERT of the raw body per request, one connection
+/// behind a mutex, in a blocking task so the runtime keeps serving.
+fn baseline_router(db: &Path) -> Result<axum::Router> {
+    let conn = Connection::open(db)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.execute_batch("CREATE TABLE IF NOT EXISTS deliveries (id INTEGER PRIMARY KEY, received_ms INTEGER NOT NULL, body BLOB NOT NULL)")?;
+    let state = Arc::new(Mutex::new(conn));
+    async fn receive(State(db): State<Arc<Mutex<Connection>>>, body: Bytes) -> (StatusCode, &'static str) {
+        let r = tokio::task::spawn_blocking(move || {
+            let conn = db.lock().unwrap_or_else(|e| e.into_inner());
+            conn.execute(
+                "INSERT INTO deliveries (received_ms, body) VALUES (?1, ?2)",
+                rusqlite::params![postcall_core::time::now_ms(), &body[..]],
+            )
+        })
+        .await;
+        match r {
+            Ok(Ok(_)) => (StatusCode::OK, "{\"ok\":true}"),
+            _ => (StatusCode::SERVICE_UNAVAILABLE, "{\"ok\":false}"),
+        }
+    }
+    Ok(axum::Router::new()
+        .route(&format!("/hooks/{SECRET}"), axum::routing::post(receive))
+        .layer(axum::extract::DefaultBodyLimit::max(16 * 1024 * 1024))
+        .with_state(state))
+}
+
+async fn http_compare(out: &Path, count: usize, seed: u64) -> Result<HttpReport> {
+    let warmup = 500.min(count);
+    let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
+    eprintln!("HTTP: {count} webhooks to each receiver at concurrency {CONCURRENCY} (after {warmup} to warm up)");
+
+    // Baseline first, then Postcall, each on its own fresh database and its own payload ids.
+    let base_dir = out.join("baseline");
+    std::fs::create_dir_all(&base_dir)?;
+    let app = baseline_router(&base_dir.join("baseline.sqlite"))?;
+    let listener = tokio::net::TcpListener::bind(loopback).await?;
+    let base_addr = listener.local_addr()?;
+    let stop = tokio_util::sync::CancellationToken::new();
+    let s = stop.clone();
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).with_graceful_shutdown(async move { s.cancelled().await }).await;
+    });
+    let base_url = format!("http://{base_addr}/hooks/{SECRET}");
+    fire(&base_url, Arc::new(http_payloads(warmup, 50_000_001, seed ^ 1)?), "baseline warm-up").await?;
+    let payloads = Arc::new(http_payloads(count, 60_000_001, seed)?);
+    let avg_payload_bytes = payloads.iter().map(|b| b.len()).sum::<usize>() as f64 / count.max(1) as f64;
+    let baseline = fire(&base_url, payloads.clone(), "baseline").await?;
+    stop.cancel();
+    let _ = server.await;
+
+    let service = Service::open(DataDir::resolve(Some(&out.join("http")))?, Some(SECRET), None)?;
+    let status = service.listen(loopback).await?;
+    let url = status.webhook_url.context("the listener reported no URL")?;
+    fire(&url, Arc::new(http_payloads(warmup, 50_000_001, seed ^ 1)?), "postcall warm-up").await?;
+    let postcall = fire(&url, payloads, "postcall").await?;
+    service.shutdown().await;
+    let stored: i64 = service.store.read(|c| Ok(c.query_row("SELECT count(*) FROM calls", [], |r| r.get(0))?))?;
+    if stored != (count + warmup) as i64 {
+        bail!("Postcall acknowledged {} webhooks but holds {stored} calls", postcall.ok + warmup as u64);
+    }
+    Ok(HttpReport { requests: count, avg_payload_bytes, postcall, baseline })
+}
+
+// ---------------------------------------------------------------- reads
+
+fn timed<T>(runs: usize, mut f: impl FnMut(usize) -> Result<T>) -> Result<(Lat, Vec<T>)> {
+    // Two untimed runs first: the first touches pages and prepares statements.
+    f(0)?;
+    f(1)?;
+    let mut ms = Vec::with_capacity(runs);
+    let mut outs = Vec::with_capacity(runs);
+    for i in 0..runs {
+        let t = Instant::now();
+        let out = f(i)?;
+        ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        outs.push(out);
+    }
+    Ok((latencies(ms), outs))
+}
+
+type SearchRow = (&'static str, String, Lat, f64);
+
+fn search_latency(conn: &Connection, picks: &Picks, runs: usize) -> Result<Vec<SearchRow>> {
+    let fixed = |qs: &[&str]| -> Vec<String> { qs.iter().map(|s| s.to_string()).collect() };
+    let kinds: Vec<(&'static str, Vec<String>)> = vec![
+        ("word", fixed(&["warranty", "postcode", "engineer", "interested", "Thursday"])),
+        ("word, diacritics (buna)", fixed(&["buna", "multumesc"])),
+        ("phrase", fixed(&["\"engineer available\"", "\"call back\"", "\"reference number\""])),
+        ("prefix", fixed(&["warr*", "postc*", "engin*"])),
+        ("fragment (order ref digits)", picks.fragments.clone()),
+        ("phone with +", picks.phones.clone()),
+        ("phone without +", picks.phones.iter().map(|p| p.trim_start_matches('+').to_string()).collect()),
+        ("two words", fixed(&["warranty cover", "monthly bill"])),
+    ];
+    let mut rows = Vec::new();
+    for (kind, queries) in kinds {
+        if queries.is_empty() {
+            continue;
+        }
+        let (lat, hits) = timed(runs, |i| {
+            let q = &queries[i % queries.len()];
+            Ok(search::search(conn, q, 50)?.len())
+        })?;
+        let avg = hits.iter().sum::<usize>() as f64 / hits.len().max(1) as f64;
+        rows.push((kind, queries[0].clone(), lat, avg));
+    }
+    Ok(rows)
+}
+
+type PageRow = (String, Lat, usize);
+
+fn list_latency(conn: &Connection, runs: usize) -> Result<Vec<PageRow>> {
+    let total: i64 = conn.query_row("SELECT count(*) FROM calls", [], |r| r.get(0))?;
+    // Deep cursors: the keys of rows at several depths past the middle of the log, as the UI's
+    // cursor after scrolling there would carry them (`t:<sort_ms>:<id>`).
+    let mut deep = Vec::new();
+    for k in 0..10 {
+        let offset = total / 2 + k * (total / 25).max(1);
+        let key: Option<(i64, i64)> = conn
+            .query_row(
+                "SELECT sort_ms, id FROM calls ORDER BY sort_ms DESC, id DESC LIMIT 1 OFFSET ?1",
+                [offset],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .ok();
+        if let Some((ms, id)) = key {
+            deep.push(format!("t:{ms}:{id}"));
+        }
+    }
+    let phone: String = conn
+        .query_row(
+            "SELECT customer_phone FROM calls WHERE customer_phone IS NOT NULL LIMIT 1 OFFSET ?1",
+            [total / 3],
+            |r| r.get(0),
+        )
+        .unwrap_or_else(|_| "+447000000000".into());
+    let base = CallQuery { limit: Some(100), ..CallQuery::default() };
+    let filters: Vec<(&str, CallQuery)> = vec![
+        ("no filter", base.clone()),
+        ("status=completed", CallQuery { statuses: vec!["completed".into()], ..base.clone() }),
+        ("status=busy (rarer)", CallQuery { statuses: vec!["busy".into()], ..base.clone() }),
+        ("objective=true", CallQuery { objective: Some(true), ..base.clone() }),
+        ("campaign=Win-back", CallQuery { campaign: Some("Win-back".into()), ..base.clone() }),
+        (
+            "status+objective+campaign",
+            CallQuery {
+                statuses: vec!["completed".into()],
+                objective: Some(false),
+                campaign: Some("Renewals Q3".into()),
+                ..base.clone()
+            },
+        ),
+        ("phone (one customer)", CallQuery { phone: Some(phone), ..base.clone() }),
+        ("search \"warranty\"", CallQuery { search: Some("warranty".into()), ..base.clone() }),
+    ];
+    let mut rows = Vec::new();
+    for (name, q) in filters {
+        let (lat, n) = timed(runs, |_| Ok(query::list(conn, &q)?.items.len()))?;
+        rows.push((format!("{name}, first page"), lat, n[0]));
+        if deep.is_empty() || name.starts_with("phone") {
+            continue;
+        }
+        let (lat, n) = timed(runs, |i| {
+            let q = CallQuery { cursor: Some(deep[i % deep.len()].clone()), ..q.clone() };
+            Ok(query::list(conn, &q)?.items.len())
+        })?;
+        rows.push((format!("{name}, deep page (cursor)"), lat, n[0]));
+    }
+    Ok(rows)
+}
+
+// ---------------------------------------------------------------- report
+
+fn print_table(
+    n: u64,
+    gen: &Generated,
+    imp: &Imported,
+    http: Option<&HttpReport>,
+    searches: &[SearchRow],
+    pages: &[PageRow],
+) {
+    println!(
+        "\nPostcall benchmark: {n} calls ({:.1} turns/call on average, up to {}; {:.0} bytes/payload)",
+        gen.turns as f64 / n as f64,
+        gen.max_turns,
+        gen.bytes as f64 / n as f64
+    );
+    println!("\nImport (real ingest path, group commit)");
+    println!("  {:<34} {:>12}", "calls/s", format!("{:.0}", imp.stored as f64 / imp.seconds));
+    println!("  {:<34} {:>12}", "seconds", format!("{:.1}", imp.seconds));
+    println!("  {:<34} {:>12}", "database bytes per call", format!("{:.0}", imp.db_bytes as f64 / n as f64));
+    println!("  {:<34} {:>12}", "database size (MB)", format!("{:.1}", imp.db_bytes as f64 / 1e6));
+    if let Some(h) = http {
+        println!(
+            "\nWebhook ingest over loopback HTTP, concurrency {CONCURRENCY}, {} requests each, {:.0} bytes/payload",
+            h.requests, h.avg_payload_bytes
+        );
+        println!(
+            "  {:<34} {:>10} {:>10} {:>10} {:>10} {:>7}",
+            "receiver", "calls/s", "p50 ms", "p99 ms", "max ms", "errors"
+        );
+        for (name, r) in
+            [("Postcall (durable, full indexing)", &h.postcall), ("baseline (INSERT raw, FULL sync)", &h.baseline)]
+        {
+            println!(
+                "  {:<34} {:>10.0} {:>10.2} {:>10.2} {:>10.2} {:>7}",
+                name,
+                r.rate(),
+                r.lat.p50,
+                r.lat.p99,
+                r.lat.max,
+                r.errors
+            );
+        }
+        println!(
+            "  {:<34} {:>10} {:>10} {:>10}",
+            "ratio Postcall/baseline",
+            format!("{:.2}x", h.postcall.rate() / h.baseline.rate()),
+            format!("{:.2}x", h.postcall.lat.p50 / h.baseline.lat.p50),
+            format!("{:.2}x", h.postcall.lat.p99 / h.baseline.lat.p99)
+        );
+    }
+    println!("\nSearch (search::search, limit 50)");
+    println!("  {:<34} {:>10} {:>10} {:>10}  example", "query", "p50 ms", "p95 ms", "hits");
+    for (kind, q, l, hits) in searches {
+        println!("  {:<34} {:>10.2} {:>10.2} {:>10.1}  {q}", kind, l.p50, l.p95, hits);
+    }
+    println!("\nCall list (query::list, limit 100)");
+    println!("  {:<48} {:>10} {:>10} {:>6}", "page", "p50 ms", "p95 ms", "rows");
+    for (kind, l, rows) in pages {
+        println!("  {:<48} {:>10.2} {:>10.2} {:>6}", kind, l.p50, l.p95, rows);
+    }
+}

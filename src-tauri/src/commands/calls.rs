@@ -1,0 +1,48 @@
+use postcall_core::query::{self, CallPage, CallQuery, Facets};
+use postcall_core::search::{self, SearchHit};
+use postcall_core::service::AppStatus;
+use tauri::State;
+
+use super::{blocking, AppState};
+use crate::error::CmdResult;
+
+#[tauri::command]
+pub async fn get_status(state: State<'_, AppState>) -> CmdResult<AppStatus> {
+    let service = state.service.clone();
+    blocking(move || service.app_status()).await
+}
+
+#[tauri::command]
+pub async fn list_calls(state: State<'_, AppState>, query: CallQuery) -> CmdResult<CallPage> {
+    let store = state.service.store.clone();
+    blocking(move || store.read(|c| query::list(c, &query))).await
+}
+
+#[tauri::command]
+pub async fn count_calls(state: State<'_, AppState>, query: CallQuery) -> CmdResult<i64> {
+    let store = state.service.store.clone();
+    blocking(move || store.read(|c| query::count(c, &query))).await
+}
+
+#[tauri::command]
+pub async fn call_facets(state: State<'_, AppState>) -> CmdResult<Facets> {
+    let store = state.service.store.clone();
+    blocking(move || store.read(query::facets)).await
+}
+
+#[tauri::command]
+pub async fn search_calls(
+    state: State<'_, AppState>,
+    query: String,
+    limit: Option<usize>,
+) -> CmdResult<Vec<SearchHit>> {
+    let store = state.service.store.clone();
+    let limit = limit.unwrap_or(50).clamp(1, 200);
+    blocking(move || store.read(|c| search::search(c, &query, limit))).await
+}
+
+#[tauri::command]
+pub async fn get_call(state: State<'_, AppState>, id: i64) -> CmdResult<serde_json::Value> {
+    let store = state.service.store.clone();
+    blocking(move || store.read(|c| query::detail(c, id))).await
+}

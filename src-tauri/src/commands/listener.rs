@@ -1,0 +1,31 @@
+use std::net::SocketAddr;
+
+use postcall_core::service::ListenerStatus;
+use tauri::{AppHandle, Emitter, State};
+
+use super::AppState;
+use crate::error::CmdResult;
+
+#[tauri::command]
+pub async fn send_test_call(state: State<'_, AppState>) -> CmdResult<i64> {
+    Ok(state.service.send_test_call().await?)
+}
+
+/// Moves the listener to another port and remembers it.
+#[tauri::command]
+pub async fn set_listener_port(app: AppHandle, state: State<'_, AppState>, port: u16) -> CmdResult<ListenerStatus> {
+    let result = state.service.listen(SocketAddr::from(([127, 0, 0, 1], port))).await;
+    let _ = app.emit("listener-changed", state.service.status());
+    let status = result?;
+    let mut settings = state.service.data.settings()?;
+    settings.port = port;
+    state.service.data.save_settings(&settings)?;
+    Ok(status)
+}
+
+#[tauri::command]
+pub async fn rotate_secret(app: AppHandle, state: State<'_, AppState>) -> CmdResult<ListenerStatus> {
+    let result = state.service.rotate_secret().await;
+    let _ = app.emit("listener-changed", state.service.status());
+    Ok(result?)
+}

@@ -1,0 +1,27 @@
+//! Tauri commands, one module per domain. Each unpacks its arguments, calls core, maps the error.
+
+pub mod calls;
+pub mod deliveries;
+pub mod listener;
+pub mod settings;
+
+use std::sync::Arc;
+
+use postcall_core::service::Service;
+
+use crate::error::{AppError, CmdResult};
+
+/// Shared by every command.
+pub struct AppState {
+    pub service: Arc<Service>,
+}
+
+/// Runs a blocking database read off the async runtime's worker threads.
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, postcall_core::store::StoreError> + Send + 'static,
+) -> CmdResult<T> {
+    tauri::async_runtime::spawn_blocking(f)
+        .await
+        .map_err(|e| AppError::new("app", format!("background task failed: {e}")))?
+        .map_err(AppError::from)
+}

@@ -1,0 +1,47 @@
+use postcall_core::Settings;
+use tauri::State;
+
+use super::AppState;
+use crate::error::{AppError, CmdResult};
+
+#[tauri::command]
+pub fn get_settings(state: State<'_, AppState>) -> CmdResult<Settings> {
+    Ok(state.service.data.settings()?)
+}
+
+/// Saves the toggles; the port is changed through `set_listener_port`, which checks it binds.
+#[tauri::command]
+pub fn save_settings(state: State<'_, AppState>, settings: Settings) -> CmdResult<Settings> {
+    if !["system", "light", "dark"].contains(&settings.theme.as_str()) {
+        return Err(AppError::new("invalid", "theme must be system, light or dark"));
+    }
+    let current = state.service.data.settings()?;
+    let next = Settings { port: current.port, ..settings };
+    state.service.data.save_settings(&next)?;
+    Ok(next)
+}
+
+#[tauri::command]
+pub fn load_view_state(state: State<'_, AppState>) -> Option<serde_json::Value> {
+    state.service.data.view_state()
+}
+
+#[tauri::command]
+pub fn save_view_state(app_state: State<'_, AppState>, state: serde_json::Value) -> CmdResult<()> {
+    Ok(app_state.service.data.save_view_state(&state)?)
+}
+
+#[tauri::command]
+pub fn reveal_data_dir(state: State<'_, AppState>) -> CmdResult<()> {
+    let dir = state.service.data.root().to_path_buf();
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(windows) {
+        "explorer"
+    } else {
+        "xdg-open"
+    };
+    std::process::Command::new(opener).arg(&dir).spawn().map(|_| ()).map_err(|e| {
+        AppError::new("open", format!("cannot open {}: {e}; open it from your file manager", dir.display()))
+    })
+}

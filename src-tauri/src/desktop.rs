@@ -1,0 +1,190 @@
+//! The desktop window: starts the listener beside the window, forwards store events to the UI
+//! as one coalesced `calls-changed` per burst, keeps running in the tray when the window closes
+//! (if close-to-tray is on), and focuses the running instance on a second launch.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use postcall_core::cli::{bind_addr, Cli};
+use postcall_core::service::Service;
+use postcall_core::DataDir;
+use serde::Serialize;
+use tauri::menu::{Menu, MenuItem};
+use tauri::tray::TrayIconBuilder;
+use tauri::{AppHandle, Emitter, Manager, RunEvent, WindowEvent};
+use tauri_plugin_clipboard_manager::ClipboardExt;
+use tauri_plugin_notification::NotificationExt;
+
+use crate::commands::{self, AppState};
+
+/// How long a burst of webhooks is gathered into one UI update.
+const COALESCE: Duration = Duration::from_millis(200);
+
+#[derive(Clone, Serialize)]
+struct CallsChanged {
+    ids: Vec<i64>,
+    total: i64,
+}
+
+pub fn run(cli: Cli) -> ExitCode {
+    let opened = DataDir::resolve(cli.data_dir.as_deref()).map_err(|e| e.to_string()).and_then(|data| {
+        let addr = bind_addr(cli.bind.as_deref(), &data).map_err(|e| e.to_string())?;
+        let service = Service::open(data, cli.secret.as_deref(), None).map_err(|e| e.to_string())?;
+        Ok((service, addr))
+    });
+    let (service, addr) = match opened {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+
+    let mut builder = tauri::Builder::default();
+    // One instance per data folder: a second launch on the default folder focuses the first.
+    // Runs on an explicit folder (tests, a second profile) are independent.
+    if cli.data_dir.is_none() {
+        builder = builder.plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| show_main(app)));
+    }
+    let setup_service = service.clone();
+    let app = builder
+        .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(tauri_plugin_notification::init())
+        .manage(AppState { service: service.clone() })
+        .invoke_handler(tauri::generate_handler![
+            commands::calls::get_status,
+            commands::calls::list_calls,
+            commands::calls::count_calls,
+            commands::calls::call_facets,
+            commands::calls::search_calls,
+            commands::calls::get_call,
+            commands::deliveries::list_deliveries,
+            commands::deliveries::reprocess_delivery,
+            commands::deliveries::curl_for_delivery,
+            commands::listener::send_test_call,
+            commands::listener::set_listener_port,
+            commands::listener::rotate_secret,
+            commands::settings::get_settings,
+            commands::settings::save_settings,
+            commands::settings::load_view_state,
+            commands::settings::save_view_state,
+            commands::settings::reveal_data_dir,
+        ])
+        .setup(move |app| {
+            let service = setup_service.clone();
+            // A port in use is reported in the UI (with a way to pick another), never fatal.
+            if let Err(e) = tauri::async_runtime::block_on(service.listen(addr)) {
+                tracing::warn!(error = %e, "listener did not start");
+            }
+            forward_events(app.handle().clone(), service.clone());
+            if let Err(e) = build_tray(app.handle()) {
+                tracing::warn!(error = %e, "no tray icon; closing the window will quit");
+            }
+            Ok(())
+        })
+        .on_window_event(|window, event| {
+            if let WindowEvent::CloseRequested { api, .. } = event {
+                let state = window.state::<AppState>();
+                let keep = state.service.data.settings().map(|s| s.close_to_tray).unwrap_or(false);
+                if keep && window.app_handle().tray_by_id("main").is_some() {
+                    api.prevent_close();
+                    let _ = window.hide();
+                }
+            }
+        })
+        .build(tauri::generate_context!());
+    let app = match app {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("error: the window could not be opened: {e}. Headless use: postcall serve");
+            return ExitCode::FAILURE;
+        }
+    };
+    app.run(move |_app, event| {
+        if let RunEvent::Exit = event {
+            tauri::async_runtime::block_on(service.shutdown());
+        }
+    });
+    ExitCode::SUCCESS
+}
+
+fn show_main(app: &AppHandle) {
+    if let Some(w) = app.get_webview_window("main") {
+        let _ = w.show();
+        let _ = w.unminimize();
+        let _ = w.set_focus();
+    }
+}
+
+/// Store events → one `calls-changed` per burst, plus `deliveries-changed` and notifications.
+fn forward_events(app: AppHandle, service: Arc<Service>) {
+    let mut rx = service.ingest.subscribe();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let first = match rx.recv().await {
+                Ok(e) => e,
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => Default::default(),
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            };
+            let (mut ids, mut failed) = (first.calls, first.failed_deliveries);
+            let deadline = tokio::time::sleep(COALESCE);
+            tokio::pin!(deadline);
+            loop {
+                tokio::select! {
+                    _ = &mut deadline => break,
+                    next = rx.recv() => match next {
+                        Ok(e) => { ids.extend(e.calls); failed |= e.failed_deliveries; }
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                    },
+                }
+            }
+            ids.sort_unstable();
+            ids.dedup();
+            if !ids.is_empty() {
+                let total = service.store.read(postcall_core::store::calls::count).unwrap_or(0);
+                let _ = app.emit("calls-changed", CallsChanged { ids: ids.clone(), total });
+                notify(&app, &service, ids.len());
+            }
+            if failed {
+                let _ = app.emit("deliveries-changed", ());
+            }
+        }
+    });
+}
+
+fn notify(app: &AppHandle, service: &Service, n: usize) {
+    if !service.data.settings().map(|s| s.notifications).unwrap_or(false) {
+        return;
+    }
+    let body = if n == 1 { "A call was received.".to_string() } else { format!("{n} calls were received.") };
+    if let Err(e) = app.notification().builder().title("Postcall").body(body).show() {
+        tracing::debug!(error = %e, "notification not shown");
+    }
+}
+
+fn build_tray(app: &AppHandle) -> tauri::Result<()> {
+    let show = MenuItem::with_id(app, "show", "Show Postcall", true, None::<&str>)?;
+    let copy = MenuItem::with_id(app, "copy", "Copy webhook URL", true, None::<&str>)?;
+    let quit = MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?;
+    let menu = Menu::with_items(app, &[&show, &copy, &quit])?;
+    let mut tray = TrayIconBuilder::with_id("main").tooltip("Postcall").menu(&menu).on_menu_event(|app, event| {
+        match event.id().as_ref() {
+            "show" => show_main(app),
+            "copy" => {
+                let url = app.state::<AppState>().service.status().webhook_url;
+                if let Some(url) = url {
+                    let _ = app.clipboard().write_text(url);
+                }
+            }
+            "quit" => app.exit(0),
+            _ => {}
+        }
+    });
+    if let Some(icon) = app.default_window_icon() {
+        tray = tray.icon(icon.clone());
+    }
+    tray.build(app)?;
+    Ok(())
+}

@@ -1,0 +1,43 @@
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { invoke } from "@tauri-apps/api/core";
+import { getCall, listDeliveries, saveSettings, searchCalls, setTransport, toAppError } from "./client";
+
+vi.mock("@tauri-apps/api/core", () => ({ invoke: vi.fn() }));
+vi.mock("@tauri-apps/api/event", () => ({ listen: vi.fn() }));
+vi.mock("@tauri-apps/plugin-clipboard-manager", () => ({ writeText: vi.fn() }));
+
+const invokeMock = vi.mocked(invoke);
+
+describe("command wrappers", () => {
+  beforeEach(() => {
+    invokeMock.mockReset();
+    setTransport({ invoke: (cmd, args) => invoke(cmd, args), listen: () => Promise.resolve(() => undefined) });
+  });
+
+  it("pass the contract's argument names", async () => {
+    invokeMock.mockResolvedValue([]);
+    await searchCalls("refund", 50);
+    expect(invokeMock).toHaveBeenLastCalledWith("search_calls", { query: "refund", limit: 50 });
+    await listDeliveries(true);
+    expect(invokeMock).toHaveBeenLastCalledWith("list_deliveries", { failedOnly: true });
+    await saveSettings({ theme: "dark", notifications: false, close_to_tray: true, port: 0 });
+    expect(invokeMock).toHaveBeenLastCalledWith("save_settings", {
+      settings: { theme: "dark", notifications: false, close_to_tray: true, port: 0 },
+    });
+  });
+
+  it("reject with {code, message} whatever the back end threw", async () => {
+    invokeMock.mockRejectedValueOnce({ code: "not_found", message: "No call #3." });
+    await expect(getCall(3)).rejects.toMatchObject({ code: "not_found", message: "No call #3." });
+    invokeMock.mockRejectedValueOnce("plain string");
+    await expect(getCall(3)).rejects.toMatchObject({ code: "unexpected", message: "plain string" });
+  });
+});
+
+describe("toAppError", () => {
+  it("normalises anything", () => {
+    expect(toAppError(new Error("boom"))).toEqual({ code: "unexpected", message: "boom" });
+    expect(toAppError(undefined)).toEqual({ code: "unexpected", message: "Something went wrong." });
+    expect(toAppError({ code: "x", message: "y", extra: 1 })).toEqual({ code: "x", message: "y" });
+  });
+});

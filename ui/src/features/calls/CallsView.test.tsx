@@ -1,0 +1,150 @@
+import { act, fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { createRef } from "react";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import * as client from "../../api/client";
+import type { CallPage, CallsChanged } from "../../api/types";
+import { callSummary, runningListener } from "../../test/fixtures";
+import { CallsView } from "./CallsView";
+
+vi.mock("../../api/client", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("../../api/client")>();
+  return {
+    ...actual,
+    listCalls: vi.fn(),
+    countCalls: vi.fn(),
+    callFacets: vi.fn(),
+    searchCalls: vi.fn(),
+    loadViewState: vi.fn(),
+    saveViewState: vi.fn(),
+    sendTestCall: vi.fn(),
+    onCallsChanged: vi.fn(),
+  };
+});
+
+const m = vi.mocked(client);
+let emitCallsChanged: ((p: CallsChanged) => void) | null = null;
+
+beforeEach(() => {
+  vi.clearAllMocks();
+  emitCallsChanged = null;
+  m.callFacets.mockResolvedValue({ statuses: [{ value: "completed", count: 1234 }], campaigns: [] });
+  m.loadViewState.mockResolvedValue(null);
+  m.saveViewState.mockResolvedValue(null);
+  m.countCalls.mockResolvedValue(1234);
+  m.onCallsChanged.mockImplementation((cb) => {
+    emitCallsChanged = cb;
+    return Promise.resolve(() => undefined);
+  });
+});
+
+function renderView(callsTotal: number) {
+  return render(
+    <CallsView
+      active
+      covered={false}
+      callsTotal={callsTotal}
+      listener={runningListener}
+      searchInput={createRef<HTMLInputElement>()}
+      onOpen={vi.fn()}
+      onListenerChanged={vi.fn()}
+    />,
+  );
+}
+
+describe("CallsView", () => {
+  it("shows the empty state with the webhook URL and test call, not a table, on a new install", async () => {
+    m.listCalls.mockResolvedValue({ items: [], next_cursor: null });
+    m.countCalls.mockResolvedValue(0);
+    renderView(0);
+    expect(await screen.findByTestId("empty-state")).toBeInTheDocument();
+    expect(screen.getByTestId("webhook-url")).toHaveValue("http://127.0.0.1:8787/hooks/abc123");
+    expect(screen.getByRole("button", { name: /Send a test call/ })).toBeEnabled();
+    expect(screen.getByText(/Post-Call Actions/)).toBeInTheDocument();
+    expect(screen.queryByRole("table")).toBeNull();
+  });
+
+  it("lists calls with the count once both arrive", async () => {
+    m.listCalls.mockResolvedValue({ items: [callSummary({ id: 1 }), callSummary({ id: 2 })], next_cursor: null });
+    renderView(2);
+    expect(await screen.findAllByTestId("call-row")).toHaveLength(2);
+    expect(await screen.findByText("1,234 calls")).toBeInTheDocument();
+    expect(m.listCalls).toHaveBeenCalledWith(expect.objectContaining({ sort: "time", order: "desc", cursor: null }));
+  });
+
+  it("restores the saved filters before the first query", async () => {
+    m.loadViewState.mockResolvedValue({ sort: "duration", order: "asc", filters: { statuses: ["busy"] } });
+    m.listCalls.mockResolvedValue({ items: [callSummary({ id: 1 })], next_cursor: null });
+    renderView(1);
+    await screen.findAllByTestId("call-row");
+    expect(m.listCalls).toHaveBeenCalledTimes(1);
+    expect(m.listCalls).toHaveBeenCalledWith(
+      expect.objectContaining({ sort: "duration", order: "asc", statuses: ["busy"] }),
+    );
+  });
+
+  it("merges live updates once per burst and keeps the selection", async () => {
+    m.listCalls.mockResolvedValueOnce({
+      items: [callSummary({ id: 2, created_at_ms: 2000 }), callSummary({ id: 1, created_at_ms: 1000 })],
+      next_cursor: null,
+    });
+    renderView(2);
+    await screen.findAllByTestId("call-row");
+    fireEvent.keyDown(window, { key: "j" });
+    fireEvent.keyDown(window, { key: "j" });
+    expect(screen.getAllByTestId("call-row")[1]).toHaveAttribute("aria-selected", "true");
+
+    const page: CallPage = {
+      items: [
+        callSummary({ id: 3, created_at_ms: 3000 }),
+        callSummary({ id: 2, created_at_ms: 2000 }),
+        callSummary({ id: 1, created_at_ms: 1000 }),
+      ],
+      next_cursor: null,
+    };
+    m.listCalls.mockResolvedValue(page);
+    vi.useFakeTimers();
+    try {
+      act(() => {
+        for (let i = 0; i < 5; i++) emitCallsChanged?.({ ids: [3], total: 3 });
+      });
+      await act(async () => {
+        await vi.advanceTimersByTimeAsync(300);
+      });
+    } finally {
+      vi.useRealTimers();
+    }
+    await waitFor(() => expect(screen.getAllByTestId("call-row")).toHaveLength(3));
+    // Five events, one refresh.
+    expect(m.listCalls).toHaveBeenCalledTimes(2);
+    const rows = screen.getAllByTestId("call-row");
+    expect(rows.map((r) => r.getAttribute("data-call-id"))).toEqual(["3", "2", "1"]);
+    expect(rows[0]).toHaveClass("row-fresh");
+    expect(rows[2]).toHaveAttribute("aria-selected", "true");
+  });
+
+  it("shows search hits while the box has text, and the log again when cleared", async () => {
+    m.listCalls.mockResolvedValue({ items: [callSummary({ id: 1 })], next_cursor: null });
+    m.searchCalls.mockResolvedValue([
+      {
+        call_id: 1,
+        turn_index: 0,
+        sender: "bot",
+        field: "transcript",
+        snippet: "[refund]",
+        snippet_parts: [{ text: "refund", hit: true }],
+        created_at_ms: 0,
+        customer_phone: null,
+        status: "completed",
+        summary: null,
+      },
+    ]);
+    renderView(1);
+    await screen.findAllByTestId("call-row");
+    fireEvent.change(screen.getByTestId("search-input"), { target: { value: "refund" } });
+    expect(await screen.findByTestId("search-result")).toHaveAttribute("data-call-id", "1");
+    expect(m.searchCalls).toHaveBeenCalledWith("refund", expect.any(Number));
+    expect(screen.queryByTestId("call-row")).toBeNull();
+    fireEvent.keyDown(screen.getByTestId("search-input"), { key: "Escape" });
+    expect(await screen.findByTestId("call-row")).toBeInTheDocument();
+  });
+});
