@@ -9,6 +9,8 @@
 //! The binary is `$POSTCALL_BIN`, else `target/debug/postcall` of this workspace: build it first
 //! with `cargo build -p postcall`.
 
+pub mod webdriver;
+
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};

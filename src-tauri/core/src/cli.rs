@@ -414,6 +414,11 @@ async fn import(cli: &Cli, paths: &[PathBuf], json: bool) -> CliResult {
     while let Some(r) = in_flight.join_next().await {
         tally.add(r)?;
     }
+    // Every payload is journaled; wait until the calls are built before reporting.
+    if progress && service.ingest.backlog() > 0 {
+        eprintln!("indexing {} calls…", service.ingest.backlog());
+    }
+    service.ingest.flush().await.map_err(err)?;
     let secs = started.elapsed().as_secs_f64();
     let Tally { stored, failed, duplicates, errors } = tally;
     if json {

@@ -1,15 +1,25 @@
 //! The one ingest path for every source (webhook, file import, API backfill).
 //!
-//! A single writer thread owns the write connection. Callers hand it a delivery (its exact raw
-//! bytes and the parse result) and wait for the answer; the writer takes every delivery queued at
-//! that moment into one transaction (group commit), stores each raw body first, upserts the call
-//! when the body was usable, commits with `synchronous=FULL`, and only then answers. So an answer
-//! means "on disk", and concurrent webhooks share one fsync instead of paying one each.
-//! After every commit the ids of the calls it touched are broadcast as one [`StoreEvent`].
+//! Two writer threads, one per database file:
+//! - the **journal writer** takes every delivery queued at that moment into one transaction
+//!   (group commit), appends each raw body with its parse outcome to `journal.sqlite`, commits
+//!   with `synchronous=FULL`, and only then answers. An answer therefore means "on disk", and
+//!   concurrent webhooks share one fsync instead of paying one each.
+//! - the **indexer** builds the calls, turns and search indexes in `postcall.sqlite` from the
+//!   journaled deliveries, in large transactions, and records how far it got (`index_state`) in
+//!   the same transaction. After a crash, [`Ingestor::start`] replays what the journal holds
+//!   beyond that mark before anything else, so nothing acknowledged is ever missing.
+//!
+//! While the indexer keeps up, a delivery's answer also waits (briefly) for its call to be
+//! indexed, so a client reading right after its 2xx sees the call. Under a burst the answer comes
+//! at durability and indexing trails behind by a bounded amount. After every index commit the ids
+//! of the calls it touched are broadcast as one [`StoreEvent`].
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc as std_mpsc, Arc};
+use std::time::{Duration, Instant};
 
-use rusqlite::Connection;
+use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
@@ -76,42 +86,89 @@ pub struct StoreEvent {
     pub failed_deliveries: bool,
 }
 
-enum Job {
+type Reply = oneshot::Sender<Result<(IngestOutcome, Option<oneshot::Receiver<()>>), IngestError>>;
+
+enum JournalJob {
     Deliver {
         source: Source,
         content_type: Option<String>,
         body: Vec<u8>,
-        parsed: Result<(i64, Doc), String>,
-        reply: oneshot::Sender<Result<IngestOutcome, IngestError>>,
+        parsed: Parsed,
+        wait_index: bool,
+        reply: Reply,
     },
     Reprocess {
         delivery_id: i64,
-        reply: oneshot::Sender<Result<IngestOutcome, IngestError>>,
+        reply: Reply,
     },
 }
 
-/// Handle to the writer thread; cheap to clone. The thread stops when every handle is dropped.
+type Parsed = Result<(i64, Doc), String>;
+
+struct IndexJob {
+    delivery_id: i64,
+    source: Source,
+    call_id: i64,
+    doc: Doc,
+    done: Option<oneshot::Sender<()>>,
+}
+
+enum IndexMsg {
+    Job(IndexJob),
+    Flush(oneshot::Sender<()>),
+}
+
+/// Handle to the writers; cheap to clone. The threads stop when every handle is dropped.
 #[derive(Clone)]
 pub struct Ingestor {
-    tx: mpsc::Sender<Job>,
+    tx: mpsc::Sender<JournalJob>,
+    index_tx: std_mpsc::Sender<IndexMsg>,
+    backlog: Arc<AtomicUsize>,
     events: broadcast::Sender<StoreEvent>,
     store: Arc<Store>,
 }
 
-/// The most deliveries one transaction takes.
+/// The most deliveries one journal transaction takes.
 const MAX_BATCH: usize = 512;
+/// The most calls one index transaction builds.
+const MAX_INDEX_BATCH: usize = 1024;
+/// Below this many calls waiting to be indexed, an answer waits for its call to be indexed.
+const READ_YOUR_WRITES_BACKLOG: usize = 256;
+/// The longest an answer waits for indexing (it is already durable by then).
+const INDEX_WAIT: Duration = Duration::from_secs(2);
+
+const WATERMARK: &str = "journal";
 
 impl Ingestor {
+    /// Opens the writers. First replays any journaled delivery the calls do not reflect yet
+    /// (after a crash), synchronously, so every acknowledged call is visible once this returns.
     pub fn start(store: Arc<Store>) -> Result<Self, store::StoreError> {
-        let conn = store.connect()?;
+        let journal = store.connect_journal()?;
+        let mut index = store.connect()?;
+        let recovered = catch_up(&mut index)?;
+        if recovered > 0 {
+            tracing::info!(deliveries = recovered, "rebuilt calls from the journal after an unclean stop");
+        }
         let (tx, rx) = mpsc::channel(8192);
+        let (index_tx, index_rx) = std_mpsc::channel();
         let (events, _) = broadcast::channel(1024);
-        let ev = events.clone();
-        std::thread::Builder::new()
-            .name("postcall-writer".into())
-            .spawn(move || writer(conn, rx, ev))
-            .map_err(|e| store::StoreError::NotFound(format!("writer thread: {e}")))?;
-        Ok(Self { tx, events, store })
+        let backlog = Arc::new(AtomicUsize::new(0));
+        let spawn_err = |e: std::io::Error| store::StoreError::NotFound(format!("writer thread: {e}"));
+        {
+            let (events, backlog, index_tx) = (events.clone(), backlog.clone(), index_tx.clone());
+            std::thread::Builder::new()
+                .name("postcall-journal".into())
+                .spawn(move || journal_writer(journal, rx, index_tx, events, backlog))
+                .map_err(spawn_err)?;
+        }
+        {
+            let (events, backlog) = (events.clone(), backlog.clone());
+            std::thread::Builder::new()
+                .name("postcall-indexer".into())
+                .spawn(move || indexer(index, index_rx, events, backlog))
+                .map_err(spawn_err)?;
+        }
+        Ok(Self { tx, index_tx, backlog, events, store })
     }
 
     pub fn store(&self) -> &Arc<Store> {
@@ -120,6 +177,11 @@ impl Ingestor {
 
     pub fn subscribe(&self) -> broadcast::Receiver<StoreEvent> {
         self.events.subscribe()
+    }
+
+    /// Calls journaled but not yet indexed.
+    pub fn backlog(&self) -> usize {
+        self.backlog.load(Ordering::Relaxed)
     }
 
     /// Stores a raw body from `source` and answers once it is committed. The body is parsed on the
@@ -131,24 +193,41 @@ impl Ingestor {
         body: Vec<u8>,
     ) -> Result<IngestOutcome, IngestError> {
         let parsed = payload::parse_body(&body).map_err(|e| e.to_string());
-        let (reply, rx) = oneshot::channel();
-        self.tx
-            .send(Job::Deliver { source, content_type, body, parsed, reply })
-            .await
-            .map_err(|_| IngestError::Stopped)?;
-        rx.await.map_err(|_| IngestError::Stopped)?
+        let wait_index = self.backlog() < READ_YOUR_WRITES_BACKLOG;
+        self.submit(|reply| JournalJob::Deliver { source, content_type, body, parsed, wait_index, reply }).await
     }
 
     /// Parses a stored delivery's raw body again (after an upgrade, say) and records the new outcome
     /// on the same delivery.
     pub async fn reprocess(&self, delivery_id: i64) -> Result<IngestOutcome, IngestError> {
+        self.submit(|reply| JournalJob::Reprocess { delivery_id, reply }).await
+    }
+
+    async fn submit(&self, job: impl FnOnce(Reply) -> JournalJob) -> Result<IngestOutcome, IngestError> {
         let (reply, rx) = oneshot::channel();
-        self.tx.send(Job::Reprocess { delivery_id, reply }).await.map_err(|_| IngestError::Stopped)?;
-        rx.await.map_err(|_| IngestError::Stopped)?
+        self.tx.send(job(reply)).await.map_err(|_| IngestError::Stopped)?;
+        let (outcome, indexed) = rx.await.map_err(|_| IngestError::Stopped)??;
+        if let Some(indexed) = indexed {
+            let _ = tokio::time::timeout(INDEX_WAIT, indexed).await;
+        }
+        Ok(outcome)
+    }
+
+    /// Waits until every call journaled so far is indexed.
+    pub async fn flush(&self) -> Result<(), IngestError> {
+        let (tx, rx) = oneshot::channel();
+        self.index_tx.send(IndexMsg::Flush(tx)).map_err(|_| IngestError::Stopped)?;
+        rx.await.map_err(|_| IngestError::Stopped)
     }
 }
 
-fn writer(mut conn: Connection, mut rx: mpsc::Receiver<Job>, events: broadcast::Sender<StoreEvent>) {
+fn journal_writer(
+    mut conn: Connection,
+    mut rx: mpsc::Receiver<JournalJob>,
+    index_tx: std_mpsc::Sender<IndexMsg>,
+    events: broadcast::Sender<StoreEvent>,
+    backlog: Arc<AtomicUsize>,
+) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = rx.blocking_recv() {
         batch.push(first);
@@ -159,24 +238,27 @@ fn writer(mut conn: Connection, mut rx: mpsc::Receiver<Job>, events: broadcast::
             }
         }
         let now = crate::time::now_ms();
-        match write_batch(&mut conn, &batch, now) {
-            Ok(outcomes) => {
-                let mut event = StoreEvent::default();
-                for (job, outcome) in batch.drain(..).zip(outcomes) {
-                    if let Ok(o) = &outcome {
-                        match o.call_id {
-                            Some(id) if o.stored() => event.calls.push(id),
-                            _ => event.failed_deliveries = true,
+        match journal_batch(&mut conn, &mut batch, now) {
+            Ok(results) => {
+                let mut failed = false;
+                for (job, (result, index_job)) in batch.drain(..).zip(results) {
+                    let reprocess = matches!(job, JournalJob::Reprocess { .. });
+                    let mut indexed = None;
+                    if let Some(mut ij) = index_job {
+                        if wants_index_wait(&job) {
+                            let (tx, rx) = oneshot::channel();
+                            ij.done = Some(tx);
+                            indexed = Some(rx);
                         }
-                        if matches!(job, Job::Reprocess { .. }) {
-                            event.failed_deliveries = true;
-                        }
+                        backlog.fetch_add(1, Ordering::Relaxed);
+                        let _ = index_tx.send(IndexMsg::Job(ij));
                     }
-                    let _ = reply_of(job).send(outcome);
+                    failed |= reprocess || result.as_ref().is_ok_and(|o| !o.stored());
+                    let _ = reply_of(job).send(result.map(|o| (o, indexed)));
                 }
-                event.calls.sort_unstable();
-                event.calls.dedup();
-                let _ = events.send(event);
+                if failed {
+                    let _ = events.send(StoreEvent { calls: vec![], failed_deliveries: true });
+                }
             }
             Err(e) => {
                 tracing::error!(error = %e, "committing a batch of deliveries failed");
@@ -188,97 +270,190 @@ fn writer(mut conn: Connection, mut rx: mpsc::Receiver<Job>, events: broadcast::
     }
 }
 
-fn reply_of(job: Job) -> oneshot::Sender<Result<IngestOutcome, IngestError>> {
+fn wants_index_wait(job: &JournalJob) -> bool {
     match job {
-        Job::Deliver { reply, .. } | Job::Reprocess { reply, .. } => reply,
+        JournalJob::Deliver { wait_index, .. } => *wait_index,
+        JournalJob::Reprocess { .. } => true,
     }
 }
 
-fn write_batch(
+fn reply_of(job: JournalJob) -> Reply {
+    match job {
+        JournalJob::Deliver { reply, .. } | JournalJob::Reprocess { reply, .. } => reply,
+    }
+}
+
+type JournalResult = (Result<IngestOutcome, IngestError>, Option<IndexJob>);
+
+fn journal_batch(
     conn: &mut Connection,
-    batch: &[Job],
+    batch: &mut [JournalJob],
     now: i64,
-) -> Result<Vec<Result<IngestOutcome, IngestError>>, store::StoreError> {
+) -> Result<Vec<JournalResult>, store::StoreError> {
     let tx = conn.transaction()?;
     let mut out = Vec::with_capacity(batch.len());
-    for job in batch {
+    for job in batch.iter_mut() {
         out.push(match job {
-            Job::Deliver { source, content_type, body, parsed, .. } => {
-                Ok(deliver_one(&tx, now, *source, content_type.as_deref(), body, parsed)?)
+            JournalJob::Deliver { source, content_type, body, parsed, .. } => {
+                let duplicate = match parsed {
+                    Ok((id, _)) => seen(&tx, *id)?,
+                    Err(_) => false,
+                };
+                let result = parsed.as_ref().map(|(id, _)| *id).map_err(String::as_str);
+                let delivery_id = deliveries::insert(&tx, now, *source, content_type.as_deref(), body, result)?;
+                // The parsed document moves to the indexer; the job keeps only its reply.
+                let parsed = std::mem::replace(parsed, Err(String::new()));
+                journaled(delivery_id, *source, parsed, duplicate)
             }
-            Job::Reprocess { delivery_id, .. } => reprocess_one(&tx, now, *delivery_id)?,
+            JournalJob::Reprocess { delivery_id, .. } => match deliveries::raw(&tx, *delivery_id)? {
+                None => (Err(IngestError::NoSuchDelivery(*delivery_id)), None),
+                Some(raw) => {
+                    let source = Source::parse(&raw.source).unwrap_or(Source::Webhook);
+                    let parsed = payload::parse_body(&raw.body).map_err(|e| e.to_string());
+                    let duplicate = match &parsed {
+                        Ok((id, _)) => seen(&tx, *id)?,
+                        Err(_) => false,
+                    };
+                    deliveries::set_outcome(&tx, raw.id, parsed.as_ref().map(|(id, _)| *id).map_err(String::as_str))?;
+                    journaled(raw.id, source, parsed, duplicate)
+                }
+            },
         });
     }
     tx.commit()?;
     Ok(out)
 }
 
-/// Upserts the call inside a savepoint, so a failure there still leaves the raw body stored.
-fn apply(
-    conn: &Connection,
-    now: i64,
-    source: Source,
-    parsed: &Result<(i64, Doc), String>,
-) -> (Result<i64, String>, bool) {
-    let (id, doc) = match parsed {
-        Ok(p) => p,
-        Err(e) => return (Err(e.clone()), false),
-    };
-    let result = (|| -> Result<calls::Upserted, store::StoreError> {
-        conn.execute_batch("SAVEPOINT call")?;
-        let r = calls::upsert(conn, *id, source, doc, now);
-        conn.execute_batch(if r.is_ok() { "RELEASE call" } else { "ROLLBACK TO call; RELEASE call" })?;
-        r
-    })();
-    match result {
-        Ok(u) => (Ok(*id), u.duplicate),
-        Err(e) => {
-            tracing::error!(call_id = id, error = %e, "storing a call failed; its raw delivery is kept");
-            (Err(format!("the call could not be stored: {e}")), false)
+/// Whether a usable delivery for this call was journaled before (from any source).
+fn seen(conn: &Connection, call_id: i64) -> Result<bool, store::StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM deliveries WHERE call_id = ?1 AND outcome = 'stored' LIMIT 1")?
+        .query_row([call_id], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+fn journaled(delivery_id: i64, source: Source, parsed: Parsed, duplicate: bool) -> JournalResult {
+    match parsed {
+        Ok((call_id, doc)) => (
+            Ok(IngestOutcome { delivery_id, call_id: Some(call_id), duplicate, error: None }),
+            Some(IndexJob { delivery_id, source, call_id, doc, done: None }),
+        ),
+        Err(e) => (Ok(IngestOutcome { delivery_id, call_id: None, duplicate: false, error: Some(e) }), None),
+    }
+}
+
+fn indexer(
+    mut conn: Connection,
+    rx: std_mpsc::Receiver<IndexMsg>,
+    events: broadcast::Sender<StoreEvent>,
+    backlog: Arc<AtomicUsize>,
+) {
+    while let Ok(first) = rx.recv() {
+        let mut jobs = Vec::new();
+        let mut flushes = Vec::new();
+        let mut next = Some(first);
+        while let Some(msg) = next.take() {
+            match msg {
+                IndexMsg::Job(j) => jobs.push(j),
+                // A flush answers after everything queued before it.
+                IndexMsg::Flush(f) => flushes.push(f),
+            }
+            if jobs.len() < MAX_INDEX_BATCH && flushes.is_empty() {
+                next = rx.try_recv().ok();
+            }
+        }
+        if !jobs.is_empty() {
+            let mut ids = index_all(&mut conn, &jobs);
+            ids.sort_unstable();
+            ids.dedup();
+            backlog.fetch_sub(jobs.len(), Ordering::Relaxed);
+            let _ = events.send(StoreEvent { calls: ids, failed_deliveries: false });
+            for job in jobs {
+                if let Some(done) = job.done {
+                    let _ = done.send(());
+                }
+            }
+        }
+        for f in flushes {
+            let _ = f.send(());
         }
     }
 }
 
-fn deliver_one(
-    conn: &Connection,
-    now: i64,
-    source: Source,
-    content_type: Option<&str>,
-    body: &[u8],
-    parsed: &Result<(i64, Doc), String>,
-) -> Result<IngestOutcome, store::StoreError> {
-    let (result, duplicate) = apply(conn, now, source, parsed);
-    let delivery_id = deliveries::insert(
-        conn,
-        now,
-        source,
-        content_type,
-        body,
-        result.as_ref().map(|id| *id).map_err(String::as_str),
-    )?;
-    Ok(outcome(delivery_id, result, duplicate))
-}
-
-fn reprocess_one(
-    conn: &Connection,
-    now: i64,
-    delivery_id: i64,
-) -> Result<Result<IngestOutcome, IngestError>, store::StoreError> {
-    let Some(raw) = deliveries::raw(conn, delivery_id)? else {
-        return Ok(Err(IngestError::NoSuchDelivery(delivery_id)));
-    };
-    let source = Source::parse(&raw.source).unwrap_or(Source::Webhook);
-    let parsed = payload::parse_body(&raw.body).map_err(|e| e.to_string());
-    let (result, duplicate) = apply(conn, now, source, &parsed);
-    deliveries::set_outcome(conn, delivery_id, result.as_ref().map(|id| *id).map_err(String::as_str))?;
-    Ok(Ok(outcome(raw.id, result, duplicate)))
-}
-
-fn outcome(delivery_id: i64, result: Result<i64, String>, duplicate: bool) -> IngestOutcome {
-    match result {
-        Ok(call_id) => IngestOutcome { delivery_id, call_id: Some(call_id), duplicate, error: None },
-        Err(e) => IngestOutcome { delivery_id, call_id: None, duplicate: false, error: Some(e) },
+/// Indexes a batch in one transaction; if that fails, each job alone, so one bad call cannot
+/// hold back the others. Returns the ids of the calls built.
+fn index_all(conn: &mut Connection, jobs: &[IndexJob]) -> Vec<i64> {
+    let now = crate::time::now_ms();
+    match index_batch(conn, jobs, now) {
+        Ok(()) => jobs.iter().map(|j| j.call_id).collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, "indexing a batch failed; retrying its calls one by one");
+            jobs.chunks(1)
+                .filter_map(|one| match index_batch(conn, one, now) {
+                    Ok(()) => Some(one[0].call_id),
+                    Err(e) => {
+                        tracing::error!(call_id = one[0].call_id, delivery = one[0].delivery_id, error = %e,
+                            "a call could not be indexed; its delivery stays in the journal (postcall reprocess)");
+                        None
+                    }
+                })
+                .collect()
+        }
     }
+}
+
+fn index_batch(conn: &mut Connection, jobs: &[IndexJob], now: i64) -> Result<(), store::StoreError> {
+    let tx = conn.transaction()?;
+    for job in jobs {
+        calls::upsert(&tx, job.call_id, job.source, &job.doc, now)?;
+    }
+    if let Some(last) = jobs.iter().map(|j| j.delivery_id).max() {
+        tx.prepare_cached(
+            "INSERT INTO index_state (name, delivery_id) VALUES (?1, ?2)
+             ON CONFLICT (name) DO UPDATE SET delivery_id = max(delivery_id, excluded.delivery_id)",
+        )?
+        .execute(params![WATERMARK, last])?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Rebuilds calls from journaled deliveries beyond the index mark. Returns how many.
+fn catch_up(conn: &mut Connection) -> Result<usize, store::StoreError> {
+    let mark: i64 = conn
+        .query_row("SELECT delivery_id FROM index_state WHERE name = ?1", [WATERMARK], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0);
+    let pending: Vec<(i64, String, Vec<u8>)> = {
+        let mut stmt = conn.prepare(
+            "SELECT id, source, body FROM journal.deliveries WHERE id > ?1 AND outcome = 'stored' ORDER BY id",
+        )?;
+        let rows = stmt.query_map([mark], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    let started = Instant::now();
+    let mut last_report = Instant::now();
+    let total = pending.len();
+    for (n, chunk) in pending.chunks(MAX_INDEX_BATCH).enumerate() {
+        let jobs: Vec<IndexJob> = chunk
+            .iter()
+            .filter_map(|(id, source, body)| {
+                let (call_id, doc) = payload::parse_body(body).ok()?;
+                let source = Source::parse(source).unwrap_or(Source::Webhook);
+                Some(IndexJob { delivery_id: *id, source, call_id, doc, done: None })
+            })
+            .collect();
+        index_all(conn, &jobs);
+        if last_report.elapsed() > Duration::from_secs(1) {
+            eprintln!("recovering: {} of {total} deliveries re-indexed…", (n + 1) * MAX_INDEX_BATCH);
+            last_report = Instant::now();
+        }
+    }
+    if total > 0 {
+        tracing::debug!(total, secs = started.elapsed().as_secs_f64(), "journal replayed");
+    }
+    Ok(total)
 }
 
 #[cfg(test)]
@@ -304,7 +479,7 @@ mod tests {
             let o = t.await.expect("join").expect("ingest");
             assert!(o.stored(), "{o:?}");
         }
-        let n = store.read(|c| calls::count(c)).expect("count");
+        let n = store.read(calls::count).expect("count");
         assert_eq!(n, 200);
         let first = events.recv().await.expect("event");
         assert!(!first.calls.is_empty());
@@ -324,11 +499,47 @@ mod tests {
             Some("the payload has no `id` field; every Intellixent call payload carries its call id")
         );
         let d = store.read(|c| deliveries::get(c, o.delivery_id)).expect("read").expect("row");
+        assert_eq!(d.error.as_deref(), o.error.as_deref());
         assert_eq!((d.outcome.as_str(), d.body.as_str()), ("failed", "{\"status\":1}"));
         // Still unusable: re-processing records the same failure on the same delivery.
         let again = ingest.reprocess(o.delivery_id).await.expect("reprocess");
         assert_eq!(again.delivery_id, o.delivery_id);
         assert!(!again.stored());
         assert!(matches!(ingest.reprocess(999).await, Err(IngestError::NoSuchDelivery(999))));
+        // Once the stored bytes are usable (as after a parser upgrade), re-processing stores the call.
+        let journal = rusqlite::Connection::open(store.journal_path()).expect("journal");
+        journal
+            .execute(
+                "UPDATE deliveries SET body = ?1 WHERE id = ?2",
+                rusqlite::params![b"{\"id\": 77}".to_vec(), o.delivery_id],
+            )
+            .expect("fix");
+        let fixed = ingest.reprocess(o.delivery_id).await.expect("reprocess");
+        assert_eq!((fixed.call_id, fixed.error.as_deref()), (Some(77), None));
+        assert_eq!(store.read(calls::count).expect("count"), 1);
+    }
+
+    #[tokio::test]
+    async fn journaled_deliveries_beyond_the_index_mark_are_replayed_on_start() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("p.sqlite");
+        {
+            let store = Arc::new(Store::open(&path).expect("store"));
+            let ingest = Ingestor::start(store.clone()).expect("start");
+            ingest.deliver(Source::Webhook, None, b"{\"id\": 1}".to_vec()).await.expect("deliver");
+            ingest.flush().await.expect("flush");
+        }
+        // As if the process died after journaling a delivery but before indexing it.
+        let journal = rusqlite::Connection::open(dir.path().join("journal.sqlite")).expect("journal");
+        journal
+            .execute("INSERT INTO deliveries (received_ms, source, body, outcome, call_id) VALUES (1, 'webhook', ?1, 'stored', 2)",
+                [b"{\"id\": 2, \"status\": \"completed\"}".to_vec()])
+            .expect("journal a delivery");
+        let store = Arc::new(Store::open(&path).expect("reopen"));
+        let _ingest = Ingestor::start(store.clone()).expect("restart");
+        let status: String = store
+            .read(|c| Ok(c.query_row("SELECT status FROM calls WHERE id = 2", [], |r| r.get(0))?))
+            .expect("replayed call");
+        assert_eq!(status, "completed");
     }
 }

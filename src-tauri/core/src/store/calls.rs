@@ -182,7 +182,9 @@ pub fn upsert(conn: &Connection, id: i64, source: Source, delta: &Doc, now_ms: i
 }
 
 /// The stored documents of a call: (webhook doc, API doc, sources bits).
-pub fn docs(conn: &Connection, id: i64) -> Result<Option<(Option<Doc>, Option<Doc>, i64)>> {
+pub type Docs = (Option<Doc>, Option<Doc>, i64);
+
+pub fn docs(conn: &Connection, id: i64) -> Result<Option<Docs>> {
     Ok(conn
         .prepare_cached("SELECT doc, api_doc, sources FROM calls WHERE id = ?1")?
         .query_row([id], |r| Ok((parse_doc(r.get(0)?), parse_doc(r.get(1)?), r.get(2)?)))

@@ -3,8 +3,11 @@
 //! One function opens every connection ([`open`]), so pragmas are never forgotten. Migrations are
 //! numbered SQL files embedded in the binary, applied in one transaction each and recorded in
 //! `PRAGMA user_version`; a database written by a newer Postcall is refused rather than misread.
-//! Writes go through [`crate::ingest`]'s single writer; readers open their own connections (WAL
-//! lets them run beside the writer).
+//!
+//! Two files: `journal.sqlite` holds every delivery's raw bytes (appended and fsynced before a
+//! webhook is acknowledged), `postcall.sqlite` the calls, turns and search indexes built from it.
+//! Read connections attach the journal, so queries name both kinds of table unqualified. Writes
+//! go through [`crate::ingest`]'s two writers; readers run beside them (WAL).
 
 pub mod calls;
 pub mod deliveries;
@@ -15,7 +18,8 @@ use std::sync::Mutex;
 
 use rusqlite::Connection;
 
-const MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../../migrations/main/0001_init.sql"))];
+const JOURNAL_MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../../migrations/journal/0001_init.sql"))];
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -31,20 +35,37 @@ pub enum StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
-/// Opens (creating if needed) the database at `path` and brings it to the current schema.
+/// Opens (creating if needed) the call database at `path` and brings it to the current schema.
 pub fn open(path: &Path) -> Result<Connection> {
+    open_with(path, MIGRATIONS)
+}
+
+/// Opens (creating if needed) the delivery journal at `path`.
+pub fn open_journal(path: &Path) -> Result<Connection> {
+    open_with(path, JOURNAL_MIGRATIONS)
+}
+
+fn open_with(path: &Path, migrations: &[(&str, &str)]) -> Result<Connection> {
     let conn =
         Connection::open(path).map_err(|source| StoreError::Open { path: path.display().to_string(), source })?;
     configure(&conn)?;
-    migrate(&conn, &path.display().to_string())?;
+    migrate(&conn, migrations, &path.display().to_string())?;
     Ok(conn)
 }
 
-/// An in-memory database with the full schema, for tests.
+/// Attaches the journal to a call-database connection, for reads that need both.
+fn attach_journal(conn: &Connection, journal: &Path) -> Result<()> {
+    conn.execute("ATTACH DATABASE ?1 AS journal", [journal.display().to_string()])?;
+    Ok(())
+}
+
+/// One in-memory database with both schemas, for tests.
 pub fn open_in_memory() -> Result<Connection> {
     let conn = Connection::open_in_memory()?;
     configure(&conn)?;
-    migrate(&conn, ":memory:")?;
+    for (_, sql) in MIGRATIONS.iter().chain(JOURNAL_MIGRATIONS) {
+        conn.execute_batch(sql)?;
+    }
     Ok(conn)
 }
 
@@ -64,13 +85,13 @@ pub fn schema_version() -> i64 {
     MIGRATIONS.len() as i64
 }
 
-fn migrate(conn: &Connection, path: &str) -> Result<()> {
+fn migrate(conn: &Connection, migrations: &[(&str, &str)], path: &str) -> Result<()> {
     let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    let known = schema_version();
+    let known = migrations.len() as i64;
     if found > known {
         return Err(StoreError::TooNew { path: path.to_string(), found, known });
     }
-    for (n, (_name, sql)) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+    for (n, (_name, sql)) in migrations.iter().enumerate().skip(found as usize) {
         let tx = conn.unchecked_transaction()?;
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", (n + 1) as i64)?;
@@ -79,21 +100,36 @@ fn migrate(conn: &Connection, path: &str) -> Result<()> {
     Ok(())
 }
 
-/// Where the database lives and a small pool of read connections.
+/// Where the databases live and a small pool of read connections.
 pub struct Store {
     path: PathBuf,
+    journal: PathBuf,
     readers: Mutex<Vec<Connection>>,
 }
 
 impl Store {
-    /// Opens the database (running migrations) and checks it can be read.
+    /// Opens both databases (running migrations); `path` is the call database, the journal sits
+    /// beside it.
     pub fn open(path: &Path) -> Result<Self> {
+        let journal = path.with_file_name("journal.sqlite");
+        drop(open_journal(&journal)?);
         let conn = open(path)?;
-        Ok(Self { path: path.to_path_buf(), readers: Mutex::new(vec![conn]) })
+        attach_journal(&conn, &journal)?;
+        Ok(Self { path: path.to_path_buf(), journal, readers: Mutex::new(vec![conn]) })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    pub fn journal_path(&self) -> &Path {
+        &self.journal
+    }
+
+    fn reader(&self) -> Result<Connection> {
+        let conn = open(&self.path)?;
+        attach_journal(&conn, &self.journal)?;
+        Ok(conn)
     }
 
     /// Runs `f` on a pooled read connection.
@@ -101,7 +137,7 @@ impl Store {
         let conn = self.readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let conn = match conn {
             Some(c) => c,
-            None => open(&self.path)?,
+            None => self.reader()?,
         };
         let out = f(&conn);
         let mut pool = self.readers.lock().unwrap_or_else(|e| e.into_inner());
@@ -111,9 +147,15 @@ impl Store {
         out
     }
 
-    /// A new connection for a writer.
+    /// A new connection for the index writer (the call database, with the journal attached for
+    /// replaying it).
     pub fn connect(&self) -> Result<Connection> {
-        open(&self.path)
+        self.reader()
+    }
+
+    /// A new connection for the journal writer.
+    pub fn connect_journal(&self) -> Result<Connection> {
+        open_journal(&self.journal)
     }
 }
 
@@ -124,6 +166,10 @@ mod tests {
     #[test]
     fn migrations_record_user_version() {
         let conn = open_in_memory().expect("open");
+        let n: i64 = conn.query_row("SELECT count(*) FROM calls, deliveries", [], |r| r.get(0)).expect("both schemas");
+        assert_eq!(n, 0);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let conn = open(&dir.path().join("p.sqlite")).expect("open");
         let v: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).expect("pragma");
         assert_eq!(v, schema_version());
     }

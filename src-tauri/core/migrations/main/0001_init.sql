@@ -1,16 +1,4 @@
--- Every authenticated request, kept byte for byte whatever happened after.
-CREATE TABLE deliveries (
-    id           INTEGER PRIMARY KEY,
-    received_ms  INTEGER NOT NULL,
-    source       TEXT    NOT NULL CHECK (source IN ('webhook', 'import', 'api')),
-    content_type TEXT,
-    body         BLOB    NOT NULL,
-    outcome      TEXT    NOT NULL CHECK (outcome IN ('stored', 'failed')),
-    error        TEXT,
-    call_id      INTEGER
-);
-CREATE INDEX deliveries_by_call ON deliveries (call_id, id);
-CREATE INDEX deliveries_failed ON deliveries (id) WHERE outcome = 'failed';
+-- The call view, built from the delivery journal (journal.sqlite).
 
 -- One row per call id. `doc` is the merged webhook/import payload (latest delivery wins per
 -- top-level key); `api_doc` the merged call object from the calls API, which only fills what
@@ -81,7 +69,9 @@ CREATE VIRTUAL TABLE calls_fts USING fts5 (
 -- trigrams (rowid = call id) so a fragment such as `4471` finds `ZX-4471-QQ`.
 CREATE VIRTUAL TABLE fragments_fts USING fts5 (tokens, tokenize = 'trigram');
 
-CREATE TABLE settings (
-    key   TEXT PRIMARY KEY,
-    value TEXT NOT NULL
+-- How far the calls have been built from the journal: every stored delivery up to
+-- `delivery_id` is reflected in the tables above (updated in the same transaction).
+CREATE TABLE index_state (
+    name        TEXT PRIMARY KEY,
+    delivery_id INTEGER NOT NULL
 );

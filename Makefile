@@ -1,0 +1,65 @@
+# Two entry points for a fresh Debian/Ubuntu machine (see README):
+#   make run    install what is missing, build, and open Postcall
+#   make test   install what is missing, then run every gate and test
+# Everything else here serves those two.
+
+SHELL := /bin/bash
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+CARGO ?= cargo
+TAURI_DRIVER_VERSION := 2.1.0
+
+# Build and runtime libraries for the Tauri window, the tools the end-to-end tests drive it
+# with, and the media tools the tests generate audio with.
+APT_PACKAGES := build-essential pkg-config curl file libssl-dev libwebkit2gtk-4.1-dev \
+	libayatana-appindicator3-dev librsvg2-dev libxdo-dev xvfb xauth webkit2gtk-driver \
+	gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav \
+	sqlite3
+
+.PHONY: run test deps apt npm ui build lint unit e2e bench deb
+
+run: deps ui
+	$(CARGO) run --release -p postcall
+
+test: deps ui lint unit e2e
+
+deps: apt npm
+
+apt:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+npm:
+	cd ui && npm ci --no-audit --no-fund
+
+ui:
+	cd ui && npm run build
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	cd ui && npm run typecheck && npm run lint
+
+unit:
+	cd ui && npm test
+	$(CARGO) build -p postcall
+	$(CARGO) test --workspace --exclude postcall-tests
+	$(CARGO) test -p postcall-tests --lib --test cli --test webhook --test lifecycle
+
+e2e: tauri-driver
+	$(CARGO) test -p postcall-tests --test e2e -- --test-threads=1
+
+.PHONY: tauri-driver
+tauri-driver:
+	@command -v tauri-driver >/dev/null 2>&1 || [ -x "$$HOME/.cargo/bin/tauri-driver" ] || \
+		$(CARGO) install tauri-driver --locked --version $(TAURI_DRIVER_VERSION)
+
+# Figures for the README: cargo run --release … -- --calls 1000000 for the large run.
+bench:
+	$(CARGO) run --release -p postcall-core --bin postcall-bench -- --calls 100000
+
+deb: ui
+	cd ui && npx tauri build --bundles deb --config ../src-tauri/tauri.conf.json

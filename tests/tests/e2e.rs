@@ -1,0 +1,621 @@
+//! End-to-end tests of the real window: the real `postcall` binary (with its embedded UI) driven
+//! through `tauri-driver` + `WebKitWebDriver`, on an Xvfb display of its own when `DISPLAY` is
+//! unset. Each test starts the app on a fresh data folder and listener port, posts webhooks to
+//! it over HTTP, and checks what the window shows.
+//!
+//! Needs: `cargo build -p postcall` (after `cd ui && npm install && npm run build`),
+//! `cargo install tauri-driver --locked --version ^2`, and `apt-get install webkit2gtk-driver
+//! xvfb` (or a display in `DISPLAY`). A missing tool fails the test with what to install.
+//!
+//! Run: `cargo test -p postcall-tests --test e2e -- --test-threads=1`.
+
+use std::fs::File;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use postcall_tests::webdriver::{poll, wait_for, Element, Session};
+use postcall_tests::{bin, fixture_json, post_json, secret};
+use serde_json::{json, Value};
+
+/// How long any one thing may take to show up in the window.
+const WAIT: Duration = Duration::from_secs(15);
+
+// ---------------------------------------------------------------------------------------------
+// Tools and processes
+
+/// `name` in `PATH`, then in the given folders.
+fn find_tool(name: &str, extra: &[PathBuf]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path).chain(extra.iter().cloned()).map(|d| d.join(name)).find(|p| p.is_file())
+}
+
+fn cargo_bin_dirs() -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    if let Some(home) = std::env::var_os("CARGO_HOME") {
+        dirs.push(PathBuf::from(home).join("bin"));
+    }
+    if let Some(home) = std::env::var_os("HOME") {
+        dirs.push(PathBuf::from(home).join(".cargo").join("bin"));
+    }
+    dirs
+}
+
+fn tauri_driver() -> PathBuf {
+    find_tool("tauri-driver", &cargo_bin_dirs()).unwrap_or_else(|| {
+        panic!(
+            "tauri-driver is not installed (looked in PATH and ~/.cargo/bin): \
+             run `cargo install tauri-driver --locked --version ^2` (not the 3.0 alpha)"
+        )
+    })
+}
+
+fn webkit_webdriver() -> PathBuf {
+    find_tool("WebKitWebDriver", &[PathBuf::from("/usr/bin"), PathBuf::from("/usr/local/bin")]).unwrap_or_else(|| {
+        panic!("WebKitWebDriver is not installed: run `apt-get install webkit2gtk-driver` (Debian/Ubuntu)")
+    })
+}
+
+/// Sends SIGTERM (or SIGKILL) to one process id of ours.
+fn signal(pid: u32, sig: &str) {
+    let _ = Command::new("kill").arg(format!("-{sig}")).arg(pid.to_string()).stderr(Stdio::null()).status();
+}
+
+/// Waits up to `limit` for a child to exit; SIGKILLs it after that. Returns whether it exited
+/// on its own.
+fn reap(child: &mut Child, limit: Duration) -> bool {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Ok(Some(_)) = child.try_wait() {
+            return true;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Whether a process id is alive (a zombie counts as gone).
+fn alive(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => !matches!(stat.rsplit_once(')').map(|(_, rest)| rest.trim_start().chars().next()), Some(Some('Z'))),
+        Err(_) => false,
+    }
+}
+
+/// Every live descendant of `root` (from the parent ids in /proc).
+fn descendants(root: u32) -> Vec<u32> {
+    let mut parent_of = Vec::new();
+    if let Ok(dir) = std::fs::read_dir("/proc") {
+        for entry in dir.flatten() {
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+            // "pid (comm) state ppid …": comm may contain spaces, so split after the last ')'.
+            let Some((_, rest)) = stat.rsplit_once(')') else { continue };
+            let mut fields = rest.split_whitespace();
+            let state = fields.next().unwrap_or("");
+            let Some(ppid) = fields.next().and_then(|p| p.parse::<u32>().ok()) else { continue };
+            if state != "Z" {
+                parent_of.push((pid, ppid));
+            }
+        }
+    }
+    let mut found = vec![root];
+    let mut i = 0;
+    while i < found.len() {
+        let p = found[i];
+        found.extend(parent_of.iter().filter(|(_, pp)| *pp == p).map(|(c, _)| *c));
+        i += 1;
+    }
+    found.remove(0);
+    found
+}
+
+/// `n` free loopback ports (distinct; held together while choosing).
+fn free_ports(n: usize) -> Vec<u16> {
+    let held: Vec<TcpListener> = (0..n).map(|_| TcpListener::bind("127.0.0.1:0").expect("bind a free port")).collect();
+    held.iter().map(|l| l.local_addr().expect("local addr").port()).collect()
+}
+
+/// The display the app runs on: `$DISPLAY`, or an Xvfb of our own (stopped on drop).
+struct Display {
+    name: String,
+    xvfb: Option<Child>,
+}
+
+impl Display {
+    fn get() -> Display {
+        if let Some(d) = std::env::var("DISPLAY").ok().filter(|d| !d.is_empty()) {
+            return Display { name: d, xvfb: None };
+        }
+        let xvfb = find_tool("Xvfb", &[PathBuf::from("/usr/bin")]).unwrap_or_else(|| {
+            panic!("DISPLAY is unset and Xvfb is not installed: run `apt-get install xvfb xauth`, or set DISPLAY")
+        });
+        for n in 90..400u32 {
+            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() || Path::new(&format!("/tmp/.X{n}-lock")).exists() {
+                continue;
+            }
+            let mut child = Command::new(&xvfb)
+                .args([format!(":{n}").as_str(), "-screen", "0", "1440x900x24", "-nolisten", "tcp"])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot start {}: {e}", xvfb.display()));
+            let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
+            let deadline = Instant::now() + Duration::from_secs(10);
+            loop {
+                if let Ok(Some(_)) = child.try_wait() {
+                    break; // display taken meanwhile: try the next number
+                }
+                if socket.exists() {
+                    return Display { name: format!(":{n}"), xvfb: Some(child) };
+                }
+                if Instant::now() > deadline {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    panic!("Xvfb :{n} did not come up within 10 s");
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        panic!("no free X display number between :90 and :399");
+    }
+}
+
+impl Drop for Display {
+    fn drop(&mut self) {
+        if let Some(mut x) = self.xvfb.take() {
+            // SIGTERM lets Xvfb remove its socket and lock file.
+            signal(x.id(), "TERM");
+            reap(&mut x, Duration::from_secs(5));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The app under test
+
+/// The real app in its window, driven through a WebDriver session, with its own data folder,
+/// listener port, tauri-driver and (without `DISPLAY`) Xvfb. Torn down on drop.
+struct App {
+    session: Option<Session>,
+    driver: Option<Child>,
+    app_pids: Vec<u32>,
+    /// `http://127.0.0.1:PORT/hooks/SECRET`
+    webhook: String,
+    log: PathBuf,
+    _display: Display,
+    _work: tempfile::TempDir,
+}
+
+impl App {
+    fn start() -> App {
+        let app_bin = bin().canonicalize().expect("canonical path of the postcall binary");
+        let driver_bin = tauri_driver();
+        let native = webkit_webdriver();
+        let display = Display::get();
+
+        let work = tempfile::Builder::new().prefix("postcall-e2e-").tempdir().expect("temp folder");
+        let data = work.path().join("data");
+        std::fs::create_dir(&data).expect("create the data folder");
+        let log = work.path().join("tauri-driver.log");
+        let log_file = File::create(&log).expect("create the driver log");
+
+        let ports = free_ports(3);
+        let (listen, port, native_port) = (ports[0], ports[1], ports[2]);
+        let secret = secret();
+        let webhook = format!("http://127.0.0.1:{listen}/hooks/{secret}");
+
+        // tauri-driver → WebKitWebDriver → the app: all inherit this environment.
+        let mut cmd = Command::new(&driver_bin);
+        cmd.args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .arg("--native-driver")
+            .arg(&native)
+            .env("DISPLAY", &display.name)
+            .env_remove("WAYLAND_DISPLAY")
+            .env_remove("POSTCALL_PROGRESS")
+            .env("POSTCALL_DATA_DIR", &data)
+            .env("POSTCALL_BIND", format!("127.0.0.1:{listen}"))
+            .env("POSTCALL_SECRET", &secret)
+            .env("RUST_BACKTRACE", "0")
+            .stdin(Stdio::null())
+            .stdout(log_file.try_clone().expect("log handle"))
+            .stderr(log_file);
+        let driver = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {}: {e}", driver_bin.display()));
+
+        let mut app = App {
+            session: None,
+            driver: Some(driver),
+            app_pids: Vec::new(),
+            webhook,
+            log,
+            _display: display,
+            _work: work,
+        };
+
+        let base = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + WAIT;
+        while !postcall_tests::webdriver::is_ready(&base) {
+            if let Some(Ok(Some(status))) = app.driver.as_mut().map(Child::try_wait) {
+                panic!("tauri-driver exited ({status}) before it was ready:\n{}", app.log_text());
+            }
+            assert!(Instant::now() < deadline, "tauri-driver was not ready within {WAIT:?}:\n{}", app.log_text());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+
+        let session = Session::start(&base, &app_bin).unwrap_or_else(|e| {
+            panic!("cannot open a WebDriver session for {}: {e}\n{}", app_bin.display(), app.log_text())
+        });
+        app.session = Some(session);
+
+        // The app's own process (a child of WebKitWebDriver), to wait for its exit later.
+        let driver_pid = app.driver.as_ref().map(Child::id).expect("driver");
+        app.app_pids = wait_for(WAIT, "the postcall process", || {
+            let pids: Vec<u32> = descendants(driver_pid)
+                .into_iter()
+                .filter(|p| std::fs::read_link(format!("/proc/{p}/exe")).is_ok_and(|exe| exe == app_bin))
+                .collect();
+            Ok((!pids.is_empty()).then_some(pids))
+        });
+
+        // The listener accepts connections, and the call log has loaded (so it is subscribed).
+        wait_for(WAIT, "the webhook listener to accept connections", || {
+            Ok(TcpStream::connect(("127.0.0.1", listen)).is_ok().then_some(()))
+        });
+        let s = app.s();
+        wait_for(WAIT, "the call log to show \"0 calls\"", || {
+            let count = s.execute(
+                "const e = document.querySelector('[data-testid=\"call-count\"]'); return e ? e.textContent : null;",
+                vec![],
+            )?;
+            Ok((count.as_str() == Some("0 calls")).then_some(()))
+        });
+        app
+    }
+
+    fn s(&self) -> &Session {
+        self.session.as_ref().expect("session open")
+    }
+
+    fn log_text(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let tail: Vec<&str> = text.lines().rev().take(40).collect();
+        format!("--- tauri-driver log (last lines) ---\n{}", tail.into_iter().rev().collect::<Vec<_>>().join("\n"))
+    }
+
+    /// Posts a webhook and asserts it was stored.
+    fn post(&self, payload: &Value) -> i64 {
+        let (status, body) = post_json(&self.webhook, payload);
+        assert_eq!(status, 200, "webhook answered {status}: {body}");
+        assert_eq!(body["ok"], json!(true), "webhook answer: {body}");
+        body["call_id"].as_i64().unwrap_or_else(|| panic!("no call_id in {body}"))
+    }
+
+    /// A script's result.
+    fn js(&self, script: &str) -> Value {
+        self.s().execute(script, vec![]).unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    /// `data-call-id` of every element with this test id, in document order.
+    fn call_ids(&self, testid: &str) -> Vec<i64> {
+        let script = format!(
+            "return [...document.querySelectorAll('[data-testid=\"{testid}\"]')].map(e => e.getAttribute('data-call-id'));"
+        );
+        let v = self.js(&script);
+        v.as_array()
+            .map(|a| a.iter().filter_map(|x| x.as_str().and_then(|s| s.parse().ok())).collect())
+            .unwrap_or_default()
+    }
+
+    /// Waits for an element matching `css` and clicks it (retrying if the page re-renders it).
+    fn click(&self, css: &str) {
+        let s = self.s();
+        wait_for(WAIT, &format!("a clickable {css}"), || {
+            let Some(el) = s.find(css)? else { return Ok(None) };
+            s.click(&el)?;
+            Ok(Some(()))
+        });
+    }
+
+    /// Waits for an element matching `css`; on timeout, panics with what the window shows.
+    fn wait_element(&self, css: &str) -> Element {
+        let s = self.s();
+        poll(WAIT, || s.find(css)).unwrap_or_else(|last| {
+            let err = last.map(|e| format!(" (last error: {e})")).unwrap_or_default();
+            panic!("timed out after {WAIT:?} waiting for {css}{err}\n{}", self.page_text())
+        })
+    }
+
+    /// The window's visible text and open detail markup, for failure messages.
+    fn page_text(&self) -> String {
+        let v = self.s().execute(
+            "const d = document.querySelector('[data-testid=\"call-detail\"]');
+             return 'URL ' + location.href + '\\n--- text ---\\n' + document.body.innerText.slice(0, 3000)
+               + (d ? '\\n--- detail html ---\\n' + d.outerHTML.slice(0, 3000) : '');",
+            vec![],
+        );
+        match v {
+            Ok(v) => format!("--- the window ---\n{}", v.as_str().unwrap_or_default()),
+            Err(e) => format!("(cannot read the window: {e})"),
+        }
+    }
+
+    /// Opens a call by clicking its row in the log; waits for its detail to have loaded.
+    fn open_row(&self, id: i64) {
+        self.click(&format!("[data-testid=\"call-row\"][data-call-id=\"{id}\"]"));
+        self.wait_detail(id);
+    }
+
+    /// Waits until the detail of `id` shows its transcript card.
+    fn wait_detail(&self, id: i64) {
+        self.wait_element(&format!("[data-testid=\"call-detail\"][data-call-id=\"{id}\"] .detail-scroll"));
+    }
+
+    /// Closes the session and asserts the app exits, then stops the driver.
+    fn finish(mut self) {
+        let mut session = self.session.take().expect("session open");
+        session.close().unwrap_or_else(|e| panic!("closing the session failed: {e}\n{}", self.log_text()));
+        let deadline = Instant::now() + WAIT;
+        while self.app_pids.iter().any(|p| alive(*p)) {
+            assert!(Instant::now() < deadline, "the app did not exit within {WAIT:?} of the session closing");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.stop_driver();
+    }
+
+    fn stop_driver(&mut self) {
+        let Some(mut driver) = self.driver.take() else { return };
+        let kids = descendants(driver.id());
+        signal(driver.id(), "TERM");
+        reap(&mut driver, Duration::from_secs(5));
+        // WebKitWebDriver (and, if a test failed, the app) should be gone with it; make sure.
+        for pid in kids {
+            if alive(pid) {
+                signal(pid, "KILL");
+            }
+        }
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        if let Some(mut s) = self.session.take() {
+            let _ = s.close();
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while self.app_pids.iter().any(|p| alive(*p)) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        self.stop_driver();
+        for pid in &self.app_pids {
+            if alive(*pid) {
+                signal(*pid, "KILL");
+            }
+        }
+    }
+}
+
+/// The newer-format fixture under another id.
+fn newer_call(id: i64) -> Value {
+    let mut v = fixture_json("newer_doc.json");
+    v["id"] = json!(id);
+    v
+}
+
+fn shots_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("target").join("e2e-shots")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tests
+
+#[test]
+fn a_posted_call_appears_live_in_the_log() {
+    let app = App::start();
+    assert!(app.call_ids("call-row").is_empty(), "a new data folder shows no rows");
+    // A marker on the page: it survives only if the page is not reloaded.
+    app.js("window.__e2eMarker = 'still here'; return null;");
+
+    let first = app.post(&newer_call(710_001));
+    assert_eq!(first, 710_001);
+    wait_for(WAIT, "the first call's row", || Ok(app.call_ids("call-row").contains(&first).then_some(())));
+
+    let second = app.post(&newer_call(710_002));
+    wait_for(WAIT, "the second call's row", || Ok(app.call_ids("call-row").contains(&second).then_some(())));
+    let rows = app.call_ids("call-row");
+    assert!(rows.contains(&first) && rows.contains(&second), "both rows are shown: {rows:?}");
+    assert_eq!(rows.len(), 2, "exactly two rows: {rows:?}");
+    assert_eq!(app.js("return window.__e2eMarker ?? null;"), json!("still here"), "the page was reloaded");
+    wait_for(WAIT, "the count to say 2 calls", || {
+        let c = app.js("return document.querySelector('[data-testid=\"call-count\"]').textContent;");
+        Ok((c == json!("2 calls")).then_some(()))
+    });
+    app.finish();
+}
+
+#[test]
+fn search_finds_a_transcript_word_and_opens_the_call() {
+    let app = App::start();
+    let id = app.post(&newer_call(720_001));
+    let other = app.post(&fixture_json("older_doc.json"));
+    wait_for(WAIT, "both rows", || {
+        let rows = app.call_ids("call-row");
+        Ok((rows.contains(&id) && rows.contains(&other)).then_some(()))
+    });
+
+    let s = app.s();
+    let input = app.wait_element("[data-testid=\"search-input\"]");
+    s.click(&input).expect("focus the search box");
+    // "Sarah" is only in the newer call's transcript ("Hello, this is Sarah from Intellixent.").
+    s.send_keys(&input, "Sarah").expect("type into the search box");
+
+    let hit = format!("[data-testid=\"search-result\"][data-call-id=\"{id}\"]");
+    app.wait_element(&hit);
+    let hits = app.call_ids("search-result");
+    assert!(!hits.contains(&other), "the other call does not match \"Sarah\": {hits:?}");
+    let snippet = app.js(&format!("return document.querySelector('{}').textContent;", hit.replace('\'', "\\'")));
+    assert!(snippet.as_str().unwrap_or_default().contains("Sarah"), "the hit shows the matching text: {snippet}");
+
+    app.click(&hit);
+    app.wait_detail(id);
+    let shown = app.call_ids("call-detail");
+    assert_eq!(shown, vec![id], "the detail of the hit's call is open");
+    // The matching turn is there, with the word.
+    let turn = app.js(
+        "return [...document.querySelectorAll('[data-testid=\"transcript-turn\"]')].map(t => t.textContent).join('\\n');",
+    );
+    assert!(turn.as_str().unwrap_or_default().contains("Sarah"), "the transcript shows the word: {turn}");
+    app.finish();
+}
+
+#[test]
+fn the_detail_shows_turns_and_variables() {
+    let app = App::start();
+    let payload = newer_call(730_001);
+    let id = app.post(&payload);
+    app.open_row(id);
+    let s = app.s();
+
+    let expected: Vec<(String, String)> = payload["transcript"]
+        .as_array()
+        .expect("fixture transcript")
+        .iter()
+        .map(|t| (t["sender"].as_str().expect("sender").to_string(), t["text"].as_str().expect("text").to_string()))
+        .collect();
+    let turns = wait_for(WAIT, "the transcript turns", || {
+        let v = s.execute(
+            "const d = document.querySelector('[data-testid=\"call-detail\"]');
+             return [...d.querySelectorAll('[data-testid=\"transcript-turn\"]')]
+               .map(t => [t.getAttribute('data-sender'), t.textContent]);",
+            vec![],
+        )?;
+        let turns: Vec<(String, String)> = v
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|p| {
+                        (p[0].as_str().unwrap_or_default().to_string(), p[1].as_str().unwrap_or_default().to_string())
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok((!turns.is_empty()).then_some(turns))
+    });
+    assert_eq!(turns.len(), expected.len(), "one turn per transcript entry: {turns:?}");
+    for ((sender, text), (want_sender, want_text)) in turns.iter().zip(&expected) {
+        assert_eq!(sender, want_sender, "data-sender of the turn {want_text:?}");
+        assert!(text.contains(want_text.as_str()), "the turn shows {want_text:?}, got {text:?}");
+    }
+
+    // Variables: extracted and input, with their values visible.
+    for (name, value) in [("lead_quality", "high"), ("next_action", "schedule_demo"), ("customer_name", "John Doe")] {
+        let css = format!("[data-testid=\"call-detail\"] [data-testid=\"variable-row\"][data-name=\"{name}\"]");
+        let row = app.wait_element(&css);
+        assert!(s.displayed(&row).unwrap_or(false), "the {name} row is displayed");
+        let text = s.text(&row).unwrap_or_else(|e| panic!("text of {name}: {e}"));
+        assert!(text.contains(name) && text.contains(value), "the {name} row shows {value:?}: {text:?}");
+    }
+    app.finish();
+}
+
+#[test]
+fn markup_in_a_payload_stays_text() {
+    let app = App::start();
+    let img = r#"<img src=x onerror="window.__pwned=1">"#;
+    let script = "<script>window.__pwned=2</script>";
+    let mut payload = newer_call(740_001);
+    payload["transcript"] = json!([
+        {"text": img, "sender": "human", "timestamp": 1756812511.3},
+        {"text": script, "sender": "bot", "timestamp": 1756812514.1}
+    ]);
+    payload["extracted_variables"]["xss_img"] = json!(r#"<img src=x onerror="window.__pwned=3">"#);
+    payload["extracted_variables"]["xss_script"] = json!("<script>window.__pwned=4</script>");
+    payload["extracted_variables"]["summary"] = json!(r#"pwned <img src=x onerror="window.__pwned=5">"#);
+    let id = app.post(&payload);
+
+    let inert = |where_: &str| {
+        let imgs = app.js("return document.querySelectorAll('img[src=\"x\"]').length;");
+        assert_eq!(imgs, json!(0), "{where_}: an <img src=x> element was created from payload text");
+        let scripts = app.js("return [...document.scripts].filter(s => s.textContent.includes('__pwned')).length;");
+        assert_eq!(scripts, json!(0), "{where_}: a <script> element was created from payload text");
+        let pwned = app.js("return typeof window.__pwned;");
+        assert_eq!(pwned, json!("undefined"), "{where_}: payload script ran (window.__pwned is set)");
+    };
+
+    // The log row (the summary is shown there).
+    wait_for(WAIT, "the row", || Ok(app.call_ids("call-row").contains(&id).then_some(())));
+    inert("call log");
+
+    // The detail.
+    app.open_row(id);
+    let turns = wait_for(WAIT, "the transcript turns", || {
+        let v = app.s().execute(
+            "return [...document.querySelectorAll('[data-testid=\"call-detail\"] [data-testid=\"transcript-turn\"]')].map(t => t.textContent);",
+            vec![],
+        )?;
+        Ok(v.as_array().filter(|a| a.len() == 2).cloned())
+    });
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    assert!(text(&turns[0]).contains("<img src=x"), "the turn shows the markup as text: {:?}", turns[0]);
+    assert!(
+        text(&turns[1]).contains("<script>window.__pwned=2</script>"),
+        "the turn shows the script as text: {:?}",
+        turns[1]
+    );
+    for name in ["xss_img", "xss_script"] {
+        let row = app.wait_element(&format!("[data-testid=\"variable-row\"][data-name=\"{name}\"]"));
+        let shown = app.s().text(&row).expect("row text");
+        assert!(shown.contains("<img src=x") || shown.contains("<script>"), "{name} is shown as text: {shown:?}");
+    }
+    inert("call detail");
+
+    // Search hits render highlighted snippets: they must stay text too.
+    app.click(".detail-bar button"); // Back
+    wait_for(WAIT, "the detail to close", || Ok(app.call_ids("call-detail").is_empty().then_some(())));
+    let input = app.wait_element("[data-testid=\"search-input\"]");
+    app.s().click(&input).expect("focus the search box");
+    app.s().send_keys(&input, "pwned").expect("type");
+    app.wait_element(&format!("[data-testid=\"search-result\"][data-call-id=\"{id}\"]"));
+    inert("search results");
+    app.click(&format!("[data-testid=\"search-result\"][data-call-id=\"{id}\"]"));
+    app.wait_detail(id);
+    wait_for(WAIT, "the turns with highlights", || {
+        let n = app.js("return document.querySelectorAll('[data-testid=\"transcript-turn\"]').length;");
+        Ok((n == json!(2)).then_some(()))
+    });
+    inert("call detail opened from a search hit");
+    app.finish();
+}
+
+#[test]
+fn screenshot_of_the_detail_view() {
+    let app = App::start();
+    let _ = app.post(&fixture_json("older_doc.json"));
+    let id = app.post(&newer_call(750_001));
+    app.open_row(id);
+    app.wait_element("[data-testid=\"variable-row\"][data-name=\"customer_name\"]");
+    // Let the fonts settle before the picture.
+    wait_for(WAIT, "fonts to load", || Ok((app.js("return document.fonts.status;") == json!("loaded")).then_some(())));
+
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(app.s().screenshot_base64().expect("screenshot"))
+        .expect("the screenshot is base64");
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "the screenshot is a PNG");
+    let (w, h) = (
+        u32::from_be_bytes(png[16..20].try_into().expect("width")),
+        u32::from_be_bytes(png[20..24].try_into().expect("height")),
+    );
+    assert!(w >= 640 && h >= 400, "the window is a usable size: {w}×{h}");
+    let dir = shots_dir();
+    std::fs::create_dir_all(&dir).expect("create target/e2e-shots");
+    let path = dir.join("detail.png");
+    std::fs::write(&path, &png).expect("write the screenshot");
+    eprintln!("screenshot: {} ({w}×{h})", path.display());
+    app.finish();
+}
