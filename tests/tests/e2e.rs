@@ -16,7 +16,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use postcall_tests::webdriver::{poll, wait_for, Element, Session};
+use postcall_tests::webdriver::{self, poll, wait_for, Element, Session};
 use postcall_tests::{bin, fixture_json, post_json, secret};
 use serde_json::{json, Value};
 
@@ -266,15 +266,21 @@ impl App {
 
         // The listener accepts connections, and the call log has loaded (so it is subscribed).
         wait_for(WAIT, "the webhook listener to accept connections", || {
+            assert!(app.app_pids.iter().any(|p| alive(*p)), "the app exited at start:\n{}", app.log_text());
             Ok(TcpStream::connect(("127.0.0.1", listen)).is_ok().then_some(()))
         });
-        let s = app.s();
-        wait_for(WAIT, "the call log to show \"0 calls\"", || {
-            let count = s.execute(
+        // Collect uncaught script errors from here on: shown on failures, and none may happen.
+        app.js(
+            "window.__e2eErrors = [];
+             window.addEventListener('error', e => window.__e2eErrors.push(String(e.message) + (e.error && e.error.stack ? '\\n' + e.error.stack : '')));
+             window.addEventListener('unhandledrejection', e => window.__e2eErrors.push('unhandled rejection: ' + String(e.reason)));
+             return null;",
+        );
+        app.wait_until("the call log to show \"0 calls\"", |a| {
+            Ok(a.s().execute(
                 "const e = document.querySelector('[data-testid=\"call-count\"]'); return e ? e.textContent : null;",
                 vec![],
-            )?;
-            Ok((count.as_str() == Some("0 calls")).then_some(()))
+            )? == json!("0 calls"))
         });
         app
     }
@@ -303,14 +309,26 @@ impl App {
     }
 
     /// `data-call-id` of every element with this test id, in document order.
-    fn call_ids(&self, testid: &str) -> Vec<i64> {
+    fn ids(&self, testid: &str) -> webdriver::Result<Vec<i64>> {
         let script = format!(
             "return [...document.querySelectorAll('[data-testid=\"{testid}\"]')].map(e => e.getAttribute('data-call-id'));"
         );
-        let v = self.js(&script);
-        v.as_array()
+        let v = self.s().execute(&script, vec![])?;
+        Ok(v.as_array()
             .map(|a| a.iter().filter_map(|x| x.as_str().and_then(|s| s.parse().ok())).collect())
-            .unwrap_or_default()
+            .unwrap_or_default())
+    }
+
+    fn call_ids(&self, testid: &str) -> Vec<i64> {
+        self.ids(testid).unwrap_or_else(|e| panic!("cannot list {testid}: {e}"))
+    }
+
+    /// Waits until a `call-row` for each of `ids` is shown.
+    fn wait_rows(&self, ids: &[i64]) {
+        self.wait_until(&format!("rows for calls {ids:?}"), |a| {
+            let rows = a.ids("call-row")?;
+            Ok(ids.iter().all(|id| rows.contains(id)))
+        });
     }
 
     /// Waits for an element matching `css` and clicks it (retrying if the page re-renders it).
@@ -326,17 +344,50 @@ impl App {
     /// Waits for an element matching `css`; on timeout, panics with what the window shows.
     fn wait_element(&self, css: &str) -> Element {
         let s = self.s();
-        poll(WAIT, || s.find(css)).unwrap_or_else(|last| {
+        poll(WAIT, || {
+            self.no_script_errors(css);
+            s.find(css)
+        })
+        .unwrap_or_else(|last| {
             let err = last.map(|e| format!(" (last error: {e})")).unwrap_or_default();
             panic!("timed out after {WAIT:?} waiting for {css}{err}\n{}", self.page_text())
         })
     }
 
-    /// The window's visible text and open detail markup, for failure messages.
+    /// Polls `check` until it is true; on timeout, panics with what the window shows.
+    fn wait_until(&self, what: &str, mut check: impl FnMut(&App) -> webdriver::Result<bool>) {
+        poll(WAIT, || {
+            self.no_script_errors(what);
+            Ok(check(self)?.then_some(()))
+        })
+        .unwrap_or_else(|last| {
+            let err = last.map(|e| format!(" (last error: {e})")).unwrap_or_default();
+            panic!("timed out after {WAIT:?} waiting for {what}{err}\n{}", self.page_text())
+        })
+    }
+
+    /// Fails at once (rather than at the end of a wait) when the page has thrown.
+    fn no_script_errors(&self, what: &str) {
+        if let Ok(v) = self.s().execute("return (window.__e2eErrors || []).length;", vec![]) {
+            if v.as_u64().unwrap_or(0) > 0 {
+                panic!("the window threw while waiting for {what}\n{}", self.page_text());
+            }
+        }
+    }
+
+    /// Uncaught script errors in the window since the start.
+    fn script_errors(&self) -> Vec<String> {
+        let v = self.js("return window.__e2eErrors || [];");
+        v.as_array().map(|a| a.iter().map(|e| e.as_str().unwrap_or_default().to_string()).collect()).unwrap_or_default()
+    }
+
+    /// The window's visible text, open detail markup and script errors, for failure messages.
     fn page_text(&self) -> String {
         let v = self.s().execute(
             "const d = document.querySelector('[data-testid=\"call-detail\"]');
-             return 'URL ' + location.href + '\\n--- text ---\\n' + document.body.innerText.slice(0, 3000)
+             const text = document.body.innerText.trim();
+             return 'URL ' + location.href + '\\n--- script errors ---\\n' + (window.__e2eErrors || []).join('\\n')
+               + '\\n--- text ---\\n' + (text ? text.slice(0, 3000) : '(the window is blank)')
                + (d ? '\\n--- detail html ---\\n' + d.outerHTML.slice(0, 3000) : '');",
             vec![],
         );
@@ -357,8 +408,11 @@ impl App {
         self.wait_element(&format!("[data-testid=\"call-detail\"][data-call-id=\"{id}\"] .detail-scroll"));
     }
 
-    /// Closes the session and asserts the app exits, then stops the driver.
+    /// Asserts no uncaught script error happened, closes the session and asserts the app exits,
+    /// then stops the driver.
     fn finish(mut self) {
+        let errors = self.script_errors();
+        assert!(errors.is_empty(), "uncaught script errors in the window:\n{}", errors.join("\n"));
         let mut session = self.session.take().expect("session open");
         session.close().unwrap_or_else(|e| panic!("closing the session failed: {e}\n{}", self.log_text()));
         let deadline = Instant::now() + WAIT;
@@ -424,17 +478,17 @@ fn a_posted_call_appears_live_in_the_log() {
 
     let first = app.post(&newer_call(710_001));
     assert_eq!(first, 710_001);
-    wait_for(WAIT, "the first call's row", || Ok(app.call_ids("call-row").contains(&first).then_some(())));
+    app.wait_rows(&[first]);
 
     let second = app.post(&newer_call(710_002));
-    wait_for(WAIT, "the second call's row", || Ok(app.call_ids("call-row").contains(&second).then_some(())));
+    app.wait_rows(&[first, second]);
     let rows = app.call_ids("call-row");
     assert!(rows.contains(&first) && rows.contains(&second), "both rows are shown: {rows:?}");
     assert_eq!(rows.len(), 2, "exactly two rows: {rows:?}");
     assert_eq!(app.js("return window.__e2eMarker ?? null;"), json!("still here"), "the page was reloaded");
-    wait_for(WAIT, "the count to say 2 calls", || {
-        let c = app.js("return document.querySelector('[data-testid=\"call-count\"]').textContent;");
-        Ok((c == json!("2 calls")).then_some(()))
+    app.wait_until("the count to say \"2 calls\"", |a| {
+        Ok(a.s().execute("return document.querySelector('[data-testid=\"call-count\"]').textContent;", vec![])?
+            == json!("2 calls"))
     });
     app.finish();
 }
@@ -444,10 +498,7 @@ fn search_finds_a_transcript_word_and_opens_the_call() {
     let app = App::start();
     let id = app.post(&newer_call(720_001));
     let other = app.post(&fixture_json("older_doc.json"));
-    wait_for(WAIT, "both rows", || {
-        let rows = app.call_ids("call-row");
-        Ok((rows.contains(&id) && rows.contains(&other)).then_some(()))
-    });
+    app.wait_rows(&[id, other]);
 
     let s = app.s();
     let input = app.wait_element("[data-testid=\"search-input\"]");
@@ -549,7 +600,7 @@ fn markup_in_a_payload_stays_text() {
     };
 
     // The log row (the summary is shown there).
-    wait_for(WAIT, "the row", || Ok(app.call_ids("call-row").contains(&id).then_some(())));
+    app.wait_rows(&[id]);
     inert("call log");
 
     // The detail.
@@ -577,7 +628,7 @@ fn markup_in_a_payload_stays_text() {
 
     // Search hits render highlighted snippets: they must stay text too.
     app.click(".detail-bar button"); // Back
-    wait_for(WAIT, "the detail to close", || Ok(app.call_ids("call-detail").is_empty().then_some(())));
+    app.wait_until("the detail to close", |a| Ok(a.ids("call-detail")?.is_empty()));
     let input = app.wait_element("[data-testid=\"search-input\"]");
     app.s().click(&input).expect("focus the search box");
     app.s().send_keys(&input, "pwned").expect("type");
@@ -585,9 +636,9 @@ fn markup_in_a_payload_stays_text() {
     inert("search results");
     app.click(&format!("[data-testid=\"search-result\"][data-call-id=\"{id}\"]"));
     app.wait_detail(id);
-    wait_for(WAIT, "the turns with highlights", || {
-        let n = app.js("return document.querySelectorAll('[data-testid=\"transcript-turn\"]').length;");
-        Ok((n == json!(2)).then_some(()))
+    app.wait_until("the turns with highlights", |a| {
+        Ok(a.s().execute("return document.querySelectorAll('[data-testid=\"transcript-turn\"]').length;", vec![])?
+            == json!(2))
     });
     inert("call detail opened from a search hit");
     app.finish();
@@ -601,7 +652,7 @@ fn screenshot_of_the_detail_view() {
     app.open_row(id);
     app.wait_element("[data-testid=\"variable-row\"][data-name=\"customer_name\"]");
     // Let the fonts settle before the picture.
-    wait_for(WAIT, "fonts to load", || Ok((app.js("return document.fonts.status;") == json!("loaded")).then_some(())));
+    app.wait_until("fonts to load", |a| Ok(a.s().execute("return document.fonts.status;", vec![])? == json!("loaded")));
 
     let png = base64::engine::general_purpose::STANDARD
         .decode(app.s().screenshot_base64().expect("screenshot"))

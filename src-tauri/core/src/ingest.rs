@@ -133,7 +133,7 @@ const MAX_BATCH: usize = 512;
 /// The most calls one index transaction builds.
 const MAX_INDEX_BATCH: usize = 1024;
 /// Below this many calls waiting to be indexed, an answer waits for its call to be indexed.
-const READ_YOUR_WRITES_BACKLOG: usize = 256;
+const READ_YOUR_WRITES_BACKLOG: usize = 16;
 /// The longest an answer waits for indexing (it is already durable by then).
 const INDEX_WAIT: Duration = Duration::from_secs(2);
 

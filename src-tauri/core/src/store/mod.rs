@@ -150,7 +150,12 @@ impl Store {
     /// A new connection for the index writer (the call database, with the journal attached for
     /// replaying it).
     pub fn connect(&self) -> Result<Connection> {
-        self.reader()
+        let conn = self.reader()?;
+        // The call database is derived from the journal: after a crash the indexer replays the
+        // journal past its mark (kept in the same transactions), so these commits need not wait
+        // for an fsync. Durability lives in the journal, which keeps synchronous=FULL.
+        conn.pragma_update(Some("main"), "synchronous", "NORMAL")?;
+        Ok(conn)
     }
 
     /// A new connection for the journal writer.
