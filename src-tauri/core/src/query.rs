@@ -282,6 +282,7 @@ pub fn detail(conn: &Connection, id: i64) -> Result<Value> {
         "sources": calls::source_names(sources),
         "deliveries": deliveries,
         "raw": raw,
+        "recording": recording(f.recording_url.as_deref()),
     });
     // Fields the API adds (costs, answered_by, names) and anything unknown stay visible.
     if let Value::Object(map) = &mut out {
@@ -290,6 +291,22 @@ pub fn detail(conn: &Connection, id: i64) -> Result<Value> {
         map.insert("other_fields".into(), Value::Object(extras));
     }
     Ok(out)
+}
+
+/// The recording as the player sees it. Postcall keeps no copy of its own yet, so a remote
+/// http(s) URL is played directly when it is reachable.
+fn recording(url: Option<&str>) -> Value {
+    let playable = url.filter(|u| u.starts_with("https://") || u.starts_with("http://"));
+    json!({
+        "state": "none",
+        "bytes": null,
+        "total_bytes": null,
+        "content_type": null,
+        "duration_seconds": null,
+        "error": null,
+        "path": null,
+        "media_url": playable,
+    })
 }
 
 #[cfg(test)]
@@ -375,6 +392,7 @@ mod tests {
             "deliveries",
             "raw",
             "sources",
+            "recording",
         ] {
             assert!(d.get(key).is_some(), "missing {key}");
         }

@@ -1,6 +1,7 @@
 // The window: sidebar navigation with the listener's state, and the page beside it. The call
 // log stays mounted under every other page so its rows, scroll position and selection survive.
 
+import { ErrorBoundary } from "../components/ErrorBoundary";
 import { useCallback, useEffect, useRef, useState } from "react";
 import {
   getSettings,
@@ -189,7 +190,9 @@ export function App() {
           )}
           {open && (
             <div className="layer">
-              <CallDetailView key={open.id} id={open.id} turnIndex={open.turnIndex} terms={open.terms} onBack={back} />
+              <ErrorBoundary key={open.id} onReset={back}>
+                <CallDetailView id={open.id} turnIndex={open.turnIndex} terms={open.terms} onBack={back} />
+              </ErrorBoundary>
             </div>
           )}
         </div>

@@ -1,5 +1,6 @@
 // The call's recording: a player once a playable URL exists, otherwise where the recording is.
 
+import { useState } from "react";
 import type { Recording } from "../../api/types";
 import { formatBytes } from "../../format";
 
@@ -20,11 +21,39 @@ function stateText(r: Recording): string {
   }
 }
 
+function host(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
 export function RecordingPanel({ recording }: { recording: Recording }) {
+  const [failedUrl, setFailedUrl] = useState<string | null>(null);
+  const url = recording.media_url;
+  if (url && failedUrl === url) {
+    return (
+      <div className="recording" data-testid="recording-panel">
+        <p className="field-error">
+          The recording could not be played from {host(url)}: you may be offline, the link may have expired, or it may
+          need signing in.
+        </p>
+      </div>
+    );
+  }
   return (
     <div className="recording" data-testid="recording-panel">
-      {recording.media_url ? (
-        <audio data-testid="audio-player" controls preload="metadata" src={recording.media_url} />
+      {url ? (
+        <audio
+          data-testid="audio-player"
+          controls
+          preload="metadata"
+          src={url}
+          onError={() => {
+            setFailedUrl(url);
+          }}
+        />
       ) : (
         <p className={recording.state === "failed" ? "field-error" : "dim"}>{stateText(recording)}</p>
       )}
