@@ -122,7 +122,7 @@ async fn receive(State(state): State<AppState>, Path(secret): Path<String>, requ
 #[derive(Debug, thiserror::Error)]
 pub enum BindError {
     #[error(
-        "port {port} is already in use by another program; choose another port (Settings, --bind or POSTCALL_BIND)"
+        "Port {port} is already in use by another program; choose another port (Settings, --bind or POSTCALL_BIND)"
     )]
     InUse { port: u16 },
     #[error("cannot listen on {addr}: {source}")]

@@ -126,7 +126,7 @@ fn bind_reports_a_port_in_use() {
         let port = taken.local_addr().expect("addr").port();
         let f = fixture(DEFAULT_BODY_LIMIT);
         let err = Listener::start(SocketAddr::from(([127, 0, 0, 1], port)), f.app.clone()).err().expect("in use");
-        assert!(err.to_string().contains(&format!("port {port} is already in use")), "{err}");
+        assert!(err.to_string().contains(&format!("Port {port} is already in use")), "{err}");
         let l = Listener::start(SocketAddr::from(([127, 0, 0, 1], 0)), f.app).expect("port 0");
         assert_ne!(l.addr.port(), 0, "the real port is reported");
         l.shutdown(Duration::from_secs(1)).await;
