@@ -52,6 +52,7 @@ pub fn run(cli: Cli) -> ExitCode {
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_notification::init())
         .manage(AppState { service: service.clone() })
+        .manage(commands::sync::SyncState::default())
         .invoke_handler(tauri::generate_handler![
             commands::calls::get_status,
             commands::calls::list_calls,
@@ -70,6 +71,12 @@ pub fn run(cli: Cli) -> ExitCode {
             commands::settings::load_view_state,
             commands::settings::save_view_state,
             commands::settings::reveal_data_dir,
+            commands::sync::sync_now,
+            commands::sync::cancel_sync,
+            commands::sync::get_sync_status,
+            commands::sync::get_sync_settings,
+            commands::sync::save_sync_settings,
+            commands::sync::set_api_key,
         ])
         .setup(move |app| {
             let service = setup_service.clone();
@@ -78,6 +85,9 @@ pub fn run(cli: Cli) -> ExitCode {
                 tracing::warn!(error = %e, "listener did not start");
             }
             forward_events(app.handle().clone(), service.clone());
+            // Backfill from the calls API at start and every N minutes, when a key is set.
+            let runner = app.state::<commands::sync::SyncState>().runner.clone();
+            commands::sync::spawn_periodic(app.handle().clone(), service.clone(), runner);
             if let Err(e) = build_tray(app.handle()) {
                 tracing::warn!(error = %e, "no tray icon; closing the window will quit");
             }

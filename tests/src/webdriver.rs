@@ -175,6 +175,22 @@ impl Session {
         self.post("/execute/sync", json!({ "script": script, "args": args }))
     }
 
+    /// Runs an asynchronous script: it finishes by calling its last argument with the result.
+    pub fn execute_async(&self, script: &str, args: Vec<Value>) -> Result<Value> {
+        self.post("/execute/async", json!({ "script": script, "args": args }))
+    }
+
+    /// Waits for two animation frames, so what the DOM holds has been painted (a screenshot
+    /// taken right after a render may still show the previous frame).
+    pub fn settle(&self) -> Result<()> {
+        self.execute_async(
+            "const done = arguments[arguments.length - 1];
+             requestAnimationFrame(() => requestAnimationFrame(() => done(null)));",
+            vec![],
+        )
+        .map(|_| ())
+    }
+
     /// Sets the window's size (and position at the origin).
     pub fn set_window_rect(&self, width: u32, height: u32) -> Result<Value> {
         self.post("/window/rect", json!({ "x": 0, "y": 0, "width": width, "height": height }))

@@ -272,7 +272,11 @@ impl App {
         // Collect uncaught script errors from here on: shown on failures, and none may happen.
         app.js(
             "window.__e2eErrors = [];
-             window.addEventListener('error', e => window.__e2eErrors.push(String(e.message) + (e.error && e.error.stack ? '\\n' + e.error.stack : '')));
+             window.addEventListener('error', e => {
+               // A benign notice of the browser's, not a script error.
+               if (String(e.message).includes('ResizeObserver loop')) return;
+               window.__e2eErrors.push(String(e.message) + (e.error && e.error.stack ? '\\n' + e.error.stack : ''));
+             });
              window.addEventListener('unhandledrejection', e => window.__e2eErrors.push('unhandled rejection: ' + String(e.reason)));
              return null;",
         );
@@ -647,12 +651,16 @@ fn markup_in_a_payload_stays_text() {
 #[test]
 fn screenshot_of_the_detail_view() {
     let app = App::start();
+    // The design's reference size (the app's own default is a little smaller).
+    let rect = app.s().set_window_rect(1440, 900).expect("resize the window");
+    eprintln!("window rect: {rect}");
     let _ = app.post(&fixture_json("older_doc.json"));
     let id = app.post(&newer_call(750_001));
     app.open_row(id);
     app.wait_element("[data-testid=\"variable-row\"][data-name=\"customer_name\"]");
-    // Let the fonts settle before the picture.
+    // Let the fonts load and the last render be painted before the picture.
     app.wait_until("fonts to load", |a| Ok(a.s().execute("return document.fonts.status;", vec![])? == json!("loaded")));
+    app.s().settle().expect("wait for a paint");
 
     let png = base64::engine::general_purpose::STANDARD
         .decode(app.s().screenshot_base64().expect("screenshot"))

@@ -100,13 +100,9 @@ fn decode_json_string(v: &Value) -> Value {
 /// `"0.08000000"` → `0.08`; anything that is not a numeric string is kept.
 fn cost(v: &Value) -> Value {
     match v {
-        Value::String(s) => s
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .and_then(Number::from_f64)
-            .map(Value::Number)
-            .unwrap_or_else(|| v.clone()),
+        Value::String(s) => {
+            s.trim().parse::<f64>().ok().and_then(Number::from_f64).map(Value::Number).unwrap_or_else(|| v.clone())
+        }
         _ => v.clone(),
     }
 }

@@ -1,5 +1,5 @@
 //! The command line: `postcall serve | calls | show | search | deliveries | import | export |
-//! reprocess`. Human-readable tables by default, `--json` for scripts. Every failure is one clear
+//! reprocess | sync`. Human-readable tables by default, `--json` for scripts. Every failure is one clear
 //! line on stderr and a non-zero exit status, never a panic.
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -105,6 +105,18 @@ pub enum Command {
     },
     /// Parse the stored failed deliveries again (after an upgrade, say).
     Reprocess {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Backfill missed calls from Intellixent's calls API (key: the stored one or
+    /// POSTCALL_INTELLIXENT_API_KEY). Exits 0 only when the run completed.
+    Sync {
+        /// First day to fetch (YYYY-MM-DD); default: one day before the newest call held.
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+        /// API base URL; default: the stored setting, else https://portal.intellixent.ai/api.
+        #[arg(long, value_name = "URL")]
+        api_base: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -280,6 +292,7 @@ async fn dispatch(cli: Cli, command: Command) -> CliResult {
             eprintln!("exported {n} calls");
             Ok(())
         }
+        Command::Sync { since, api_base, json } => sync(&cli, since, api_base, json).await,
         Command::Reprocess { json } => {
             let service = open_service(&cli, None)?;
             let ids = service.store.read(deliveries::failed_ids).map_err(err)?;
@@ -339,6 +352,48 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+async fn sync(cli: &Cli, since: Option<String>, api_base: Option<String>, json: bool) -> CliResult {
+    let since = since
+        .map(|d| {
+            chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
+                .map_err(|_| CliError(format!("{d:?} is not a date; use YYYY-MM-DD")))
+        })
+        .transpose()?;
+    let service = open_service(cli, None)?;
+    let settings = crate::backfill::load_settings(&service.data).map_err(err)?;
+    let api_key = crate::backfill::api_key(&service.data).ok_or_else(|| err(crate::backfill::SyncError::NoApiKey))?;
+    let opts = crate::backfill::SyncOptions { api_base: api_base.unwrap_or(settings.api_base), api_key, since };
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let on_signal = cancel.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        on_signal.cancel();
+    });
+    let result = crate::backfill::run(&service.ingest, &opts, &cancel, |p| {
+        eprintln!(
+            "sync: {} page {}/{}: {} added, {} updated, {} unchanged",
+            p.state, p.pages, p.last_page, p.added, p.updated, p.unchanged
+        );
+    })
+    .await;
+    service.shutdown().await;
+    let report = result.map_err(|e| match e {
+        crate::backfill::SyncError::Cancelled => {
+            CliError("the sync was cancelled; the calls fetched so far are kept".into())
+        }
+        other => err(other),
+    })?;
+    if json {
+        print_json(&report)
+    } else {
+        println!(
+            "synced {} pages: {} calls added, {} updated, {} unchanged, {} failed",
+            report.pages, report.added, report.updated, report.unchanged, report.failed
+        );
+        Ok(())
+    }
 }
 
 /// Every payload in the given files and folders, as raw bytes with where it came from.

@@ -5,6 +5,8 @@
 //! detail, search) for the CLI ([`cli`]) and the desktop shell. Nothing here depends on Tauri, so
 //! the whole product logic builds and tests without a display.
 
+pub mod api;
+pub mod backfill;
 pub mod cli;
 pub mod config;
 pub mod export;

@@ -4,6 +4,7 @@ pub mod calls;
 pub mod deliveries;
 pub mod listener;
 pub mod settings;
+pub mod sync;
 
 use std::sync::Arc;
 

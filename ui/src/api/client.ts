@@ -20,6 +20,10 @@ import type {
   ReprocessResult,
   SearchHit,
   Settings,
+  SyncProgress,
+  SyncReport,
+  SyncSettings,
+  SyncStatus,
 } from "./types";
 
 export type Unlisten = () => void;
@@ -149,3 +153,13 @@ export async function copyText(text: string): Promise<void> {
     throw new CommandError("clipboard", `Could not copy to the clipboard: ${toAppError(e).message}`);
   }
 }
+
+// Backfill from Intellixent's calls API.
+export const syncNow = () => call("sync_now") as Promise<SyncReport>;
+export const cancelSync = () => call("cancel_sync") as Promise<boolean>;
+export const getSyncStatus = () => call("get_sync_status") as Promise<SyncStatus>;
+export const getSyncSettings = () => call("get_sync_settings") as Promise<SyncSettings>;
+export const saveSyncSettings = (settings: { api_base: string; interval_minutes: number }) =>
+  call("save_sync_settings", { settings }) as Promise<SyncSettings>;
+export const setApiKey = (key: string) => call("set_api_key", { key }) as Promise<SyncSettings>;
+export const onSyncProgress = (cb: (p: SyncProgress) => void) => on("sync-progress", (p) => cb(p as SyncProgress));

@@ -205,3 +205,49 @@ export interface CallsChanged {
   ids: number[];
   total: number;
 }
+
+/** Backfill from Intellixent's calls API: settings as the UI sees them (the key is never sent back). */
+export interface SyncSettings {
+  api_base: string;
+  /** minutes between automatic syncs; 0 turns them off */
+  interval_minutes: number;
+  has_api_key: boolean;
+}
+
+/** Payload of the "sync-progress" event, after every page and once at the end. */
+export interface SyncProgress {
+  state: "running" | "completed" | "failed" | "cancelled";
+  pages: number;
+  last_page: number;
+  added: number;
+  updated: number;
+  unchanged: number;
+  failed: number;
+}
+
+/** What a completed sync did. */
+export interface SyncReport {
+  state: "completed";
+  date_from: string | null;
+  date_to: string;
+  pages: number;
+  calls: number;
+  added: number;
+  updated: number;
+  unchanged: number;
+  failed: number;
+}
+
+export interface LastSync {
+  finished_ms: number;
+  ok: boolean;
+  /** e.g. "api_key_rejected", "network", "cancelled" */
+  code: string | null;
+  message: string | null;
+  report: SyncReport | null;
+}
+
+export interface SyncStatus {
+  running: boolean;
+  last: LastSync | null;
+}

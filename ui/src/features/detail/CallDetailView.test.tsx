@@ -98,7 +98,7 @@ describe("CallDetailView", () => {
     const { unmount } = render(<CallDetailView id={7} turnIndex={null} terms={[]} onBack={vi.fn()} />);
     const audio = await screen.findByTestId("audio-player");
     expect(audio).toHaveAttribute("src", "http://127.0.0.1:5555/t/7");
-    expect(audio).toHaveAttribute("preload", "metadata");
+    expect(audio).toHaveAttribute("preload", "none");
     unmount();
     m.getCall.mockResolvedValue(callDetail());
     render(<CallDetailView id={7} turnIndex={null} terms={[]} onBack={vi.fn()} />);

@@ -1,4 +1,6 @@
 // The call's recording: a player once a playable URL exists, otherwise where the recording is.
+// A remote URL is only fetched when the user presses play (preload="none"): opening a call never
+// contacts the recording host by itself.
 
 import { useState } from "react";
 import type { Recording } from "../../api/types";
@@ -35,7 +37,7 @@ export function RecordingPanel({ recording }: { recording: Recording }) {
   if (url && failedUrl === url) {
     return (
       <div className="recording" data-testid="recording-panel">
-        <p className="field-error">
+        <p className="dim">
           The recording could not be played from {host(url)}: you may be offline, the link may have expired, or it may
           need signing in.
         </p>
@@ -48,7 +50,7 @@ export function RecordingPanel({ recording }: { recording: Recording }) {
         <audio
           data-testid="audio-player"
           controls
-          preload="metadata"
+          preload="none"
           src={url}
           onError={() => {
             setFailedUrl(url);

@@ -6,6 +6,7 @@ import { Icon } from "../../components/Icon";
 import { ListenerBadge } from "../../components/ListenerBadge";
 import { Spinner } from "../../components/Spinner";
 import { PortForm } from "./PortForm";
+import { SyncPanel } from "../sync/SyncPanel";
 
 interface Props {
   status: AppStatus | null;
@@ -125,6 +126,8 @@ export function SettingsView({ status, settings, onSettings, onListenerChanged }
           <RotateSecret onListenerChanged={onListenerChanged} />
         </div>
       </section>
+
+      <SyncPanel />
 
       <section className="card">
         <h2>Behaviour</h2>

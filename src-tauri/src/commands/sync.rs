@@ -1,0 +1,117 @@
+//! Backfill from Intellixent's calls API: "Sync now", cancel, the sync settings and the API key,
+//! plus the sync that runs at start and every N minutes. The logic is in
+//! `postcall_core::backfill`; progress reaches the UI as `sync-progress` events.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use postcall_core::backfill::{self, LastSync, Progress, SyncError, SyncReport, SyncRunner, SyncSettings};
+use postcall_core::service::Service;
+use serde::{Deserialize, Serialize};
+use tauri::{AppHandle, Emitter, State};
+
+use super::AppState;
+use crate::error::{AppError, CmdResult};
+
+/// Managed beside `AppState`: the one sync runner of the app.
+#[derive(Default)]
+pub struct SyncState {
+    pub runner: Arc<SyncRunner>,
+}
+
+impl From<SyncError> for AppError {
+    fn from(e: SyncError) -> Self {
+        AppError::new(e.code(), e)
+    }
+}
+
+/// What the settings view shows; the key itself never goes back to the UI.
+#[derive(Debug, Serialize)]
+pub struct SyncSettingsView {
+    pub api_base: String,
+    pub interval_minutes: u32,
+    pub has_api_key: bool,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SyncSettingsInput {
+    pub api_base: String,
+    pub interval_minutes: u32,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SyncStatus {
+    pub running: bool,
+    pub last: Option<LastSync>,
+}
+
+fn view(service: &Service) -> CmdResult<SyncSettingsView> {
+    let s = backfill::load_settings(&service.data)?;
+    let has_api_key = backfill::api_key(&service.data).is_some();
+    Ok(SyncSettingsView { api_base: s.api_base, interval_minutes: s.interval_minutes, has_api_key })
+}
+
+/// Runs one sync, emitting `sync-progress` after every page and at the end.
+async fn sync_with_events(app: &AppHandle, service: &Service, runner: &SyncRunner) -> Result<SyncReport, SyncError> {
+    runner
+        .run(&service.data, &service.ingest, None, |p: &Progress| {
+            let _ = app.emit("sync-progress", p);
+        })
+        .await
+}
+
+#[tauri::command]
+pub async fn sync_now(app: AppHandle, state: State<'_, AppState>, sync: State<'_, SyncState>) -> CmdResult<SyncReport> {
+    let (service, runner) = (state.service.clone(), sync.runner.clone());
+    Ok(sync_with_events(&app, &service, &runner).await?)
+}
+
+#[tauri::command]
+pub fn cancel_sync(sync: State<'_, SyncState>) -> bool {
+    sync.runner.cancel()
+}
+
+#[tauri::command]
+pub fn get_sync_status(sync: State<'_, SyncState>) -> SyncStatus {
+    SyncStatus { running: sync.runner.is_running(), last: sync.runner.last() }
+}
+
+#[tauri::command]
+pub fn get_sync_settings(state: State<'_, AppState>) -> CmdResult<SyncSettingsView> {
+    view(&state.service)
+}
+
+#[tauri::command]
+pub fn save_sync_settings(state: State<'_, AppState>, settings: SyncSettingsInput) -> CmdResult<SyncSettingsView> {
+    let api_base = settings.api_base.trim().trim_end_matches('/').to_string();
+    if !(api_base.starts_with("https://") || api_base.starts_with("http://")) {
+        return Err(AppError::new("invalid", "the API base URL must start with https:// (or http:// for tests)"));
+    }
+    let next = SyncSettings { api_base, interval_minutes: settings.interval_minutes.min(24 * 60) };
+    backfill::save_settings(&state.service.data, &next)?;
+    view(&state.service)
+}
+
+/// Stores the API key (an empty one removes it). The key is never logged nor sent back.
+#[tauri::command]
+pub fn set_api_key(state: State<'_, AppState>, key: String) -> CmdResult<SyncSettingsView> {
+    backfill::set_api_key(&state.service.data, &key)?;
+    view(&state.service)
+}
+
+/// Syncs at start and then every `interval_minutes` (re-read each time; 0 pauses), when a key
+/// is set. A failure is remembered for the UI and retried at the next tick.
+pub fn spawn_periodic(app: AppHandle, service: Arc<Service>, runner: Arc<SyncRunner>) {
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let interval = backfill::load_settings(&service.data).map(|s| s.interval_minutes).unwrap_or(0);
+            if interval > 0 && backfill::api_key(&service.data).is_some() && !runner.is_running() {
+                if let Err(e) = sync_with_events(&app, &service, &runner).await {
+                    tracing::warn!(error = %e, "automatic sync failed");
+                }
+            }
+            let minutes = u64::from(interval.max(1));
+            tokio::time::sleep(Duration::from_secs(minutes * 60)).await;
+        }
+    });
+}

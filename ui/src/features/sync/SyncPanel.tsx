@@ -1,0 +1,234 @@
+import { useEffect, useState } from "react";
+import {
+  cancelSync,
+  getSyncSettings,
+  getSyncStatus,
+  onSyncProgress,
+  saveSyncSettings,
+  setApiKey,
+  syncNow,
+  toAppError,
+} from "../../api/client";
+import type { AppError, SyncProgress, SyncReport, SyncSettings } from "../../api/types";
+import { Spinner } from "../../components/Spinner";
+
+/** The outcome shown under "Sync now": the last report, or why it failed. */
+type Outcome = { ok: true; report: SyncReport } | { ok: false; error: AppError };
+
+function describeError(e: AppError): string {
+  // The back end's message already says what to do; a 401 must read "API key rejected" first.
+  if (e.code === "api_key_rejected" && !e.message.startsWith("API key rejected")) {
+    return `API key rejected: ${e.message}`;
+  }
+  return e.message;
+}
+
+function progressText(p: SyncProgress): string {
+  const pages = p.last_page > 0 ? `page ${p.pages} of ${p.last_page}` : "starting";
+  return `Syncing… ${pages} · ${p.added} added · ${p.updated} updated`;
+}
+
+/** Backfill from Intellixent's calls API: API key, base URL, interval, and "Sync now". */
+export function SyncPanel() {
+  const [settings, setSettings] = useState<SyncSettings | null>(null);
+  const [baseUrl, setBaseUrl] = useState("");
+  const [interval, setIntervalText] = useState("15");
+  const [key, setKey] = useState("");
+  const [running, setRunning] = useState(false);
+  const [progress, setProgress] = useState<SyncProgress | null>(null);
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
+  const [formError, setFormError] = useState<string | null>(null);
+  const [saved, setSaved] = useState<string | null>(null);
+
+  const applySettings = (s: SyncSettings) => {
+    setSettings(s);
+    setBaseUrl(s.api_base);
+    setIntervalText(String(s.interval_minutes));
+  };
+
+  useEffect(() => {
+    let alive = true;
+    getSyncSettings()
+      .then((s) => {
+        if (alive) applySettings(s);
+      })
+      .catch((e: unknown) => {
+        if (alive) setFormError(toAppError(e).message);
+      });
+    getSyncStatus()
+      .then((s) => {
+        if (!alive) return;
+        setRunning(s.running);
+        const last = s.last;
+        if (last?.ok && last.report) setOutcome({ ok: true, report: last.report });
+        else if (last && !last.ok) {
+          setOutcome({ ok: false, error: { code: last.code ?? "sync", message: last.message ?? "The sync failed." } });
+        }
+      })
+      .catch(() => undefined);
+    let unlisten: (() => void) | null = null;
+    void onSyncProgress((p) => {
+      if (!alive) return;
+      setProgress(p);
+      setRunning(p.state === "running");
+    }).then((un) => {
+      if (alive) unlisten = un;
+      else un();
+    });
+    return () => {
+      alive = false;
+      unlisten?.();
+    };
+  }, []);
+
+  const runSync = async () => {
+    setRunning(true);
+    setProgress(null);
+    setOutcome(null);
+    try {
+      setOutcome({ ok: true, report: await syncNow() });
+    } catch (e) {
+      setOutcome({ ok: false, error: toAppError(e) });
+    } finally {
+      setRunning(false);
+    }
+  };
+
+  const minutes = Number(interval);
+  const intervalValid = interval.trim() !== "" && Number.isInteger(minutes) && minutes >= 0 && minutes <= 1440;
+
+  const save = async () => {
+    setFormError(null);
+    setSaved(null);
+    try {
+      applySettings(await saveSyncSettings({ api_base: baseUrl.trim(), interval_minutes: minutes }));
+      setSaved("Saved.");
+    } catch (e) {
+      setFormError(toAppError(e).message);
+    }
+  };
+
+  const storeKey = async (value: string) => {
+    setFormError(null);
+    setSaved(null);
+    try {
+      applySettings(await setApiKey(value));
+      setKey("");
+      setSaved(value ? "API key saved." : "API key removed.");
+    } catch (e) {
+      setFormError(toAppError(e).message);
+    }
+  };
+
+  return (
+    <section className="card" data-testid="sync-panel">
+      <h2>Backfill from Intellixent</h2>
+      <p className="dim small">
+        Missed webhooks are fetched from Intellixent&apos;s calls API at start, every few minutes and on demand.
+        Calls that came only this way are marked &quot;recovered&quot;.
+      </p>
+
+      <form
+        className="setting"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (key.trim()) void storeKey(key.trim());
+        }}
+      >
+        <div>
+          <div className="setting-label">API key</div>
+          <div className="dim small">
+            {settings?.has_api_key ? "A key is saved (kept in a file only you can read)." : "No key saved yet."}
+          </div>
+        </div>
+        <input
+          type="password"
+          className="input mono"
+          aria-label="Intellixent API key"
+          autoComplete="off"
+          placeholder={settings?.has_api_key ? "•••••••• (replace)" : "Paste the API key"}
+          value={key}
+          onChange={(e) => setKey(e.target.value)}
+        />
+        <button type="submit" className="btn" disabled={!key.trim()}>
+          Save key
+        </button>
+        {settings?.has_api_key && (
+          <button type="button" className="btn" onClick={() => void storeKey("")}>
+            Remove key
+          </button>
+        )}
+      </form>
+
+      <form
+        className="setting"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (intervalValid) void save();
+        }}
+      >
+        <label>
+          <span className="setting-label">API base URL</span>
+          <input
+            type="url"
+            className="input mono"
+            aria-label="API base URL"
+            value={baseUrl}
+            onChange={(e) => setBaseUrl(e.target.value)}
+          />
+        </label>
+        <label>
+          <span className="setting-label">Every (minutes, 0 = off)</span>
+          <input
+            type="number"
+            className="input input-port mono"
+            aria-label="Sync interval in minutes"
+            min={0}
+            max={1440}
+            value={interval}
+            onChange={(e) => setIntervalText(e.target.value)}
+          />
+        </label>
+        <button type="submit" className="btn" disabled={!settings || !intervalValid}>
+          Save
+        </button>
+      </form>
+      {formError && (
+        <p className="field-error" role="alert">
+          {formError}
+        </p>
+      )}
+      {saved && <p className="dim small">{saved}</p>}
+
+      <div className="setting">
+        <button type="button" className="btn" onClick={() => void runSync()} disabled={running}>
+          Sync now
+        </button>
+        {running && (
+          <>
+            <Spinner label={progress ? progressText(progress) : "Syncing…"} />
+            <button
+              type="button"
+              className="btn"
+              onClick={() => {
+                cancelSync().catch(() => undefined);
+              }}
+            >
+              Cancel
+            </button>
+          </>
+        )}
+        {!running && outcome?.ok === true && (
+          <span className="dim small" data-testid="sync-result">
+            Last sync: {outcome.report.pages} pages, {outcome.report.added} added, {outcome.report.updated} updated.
+          </span>
+        )}
+        {!running && outcome?.ok === false && (
+          <span className="field-error" role="alert" data-testid="sync-error">
+            {describeError(outcome.error)}
+          </span>
+        )}
+      </div>
+    </section>
+  );
+}
