@@ -165,7 +165,13 @@ impl Ingestor {
             let (events, backlog) = (events.clone(), backlog.clone());
             std::thread::Builder::new()
                 .name("postcall-indexer".into())
-                .spawn(move || indexer(index, index_rx, events, backlog))
+                .spawn(move || {
+                    // Indexing is background work: under a burst, answering webhooks comes first.
+                    if let Err(e) = thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min) {
+                        tracing::debug!(error = ?e, "the indexer runs at normal priority");
+                    }
+                    indexer(index, index_rx, events, backlog)
+                })
                 .map_err(spawn_err)?;
         }
         Ok(Self { tx, index_tx, backlog, events, store })
