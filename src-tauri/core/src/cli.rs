@@ -42,6 +42,8 @@ pub enum Command {
         /// Largest accepted body, in bytes.
         #[arg(long, default_value_t = listener::DEFAULT_BODY_LIMIT)]
         body_limit: usize,
+        #[command(flatten)]
+        tunnel: crate::tunnel::TunnelArgs,
     },
     /// List calls, newest first.
     Calls {
@@ -175,7 +177,7 @@ fn print_json(v: &impl serde::Serialize) -> CliResult {
 
 async fn dispatch(cli: Cli, command: Command) -> CliResult {
     match command {
-        Command::Serve { body_limit } => serve(&cli, body_limit).await,
+        Command::Serve { body_limit, tunnel } => serve(&cli, body_limit, &tunnel).await,
         Command::Calls { search, status, phone, from, to, limit, json } => {
             let day = |d: Option<String>, plus: i64| -> Result<Option<i64>, CliError> {
                 d.map(|d| {
@@ -321,19 +323,31 @@ fn open_service(cli: &Cli, body_limit: Option<usize>) -> Result<Arc<Service>, Cl
     Service::open(data_dir(cli)?, cli.secret.as_deref(), body_limit).map_err(err)
 }
 
-async fn serve(cli: &Cli, body_limit: usize) -> CliResult {
+async fn serve(cli: &Cli, body_limit: usize, tunnel_args: &crate::tunnel::TunnelArgs) -> CliResult {
+    let tunnel_config = tunnel_args.config().map_err(err)?;
     let service = open_service(cli, Some(body_limit))?;
     let addr = bind_addr(cli.bind.as_deref(), &service.data)?;
     let status = service.listen(addr).await.map_err(err)?;
     let url = status.webhook_url.unwrap_or_default();
     println!("Postcall is listening. Data: {}", service.data.root().display());
     println!("Webhook URL (local): {url}");
-    println!("Expose it with a tunnel and paste the public URL into Intellixent (assistant → Post-Call Actions).");
+    if tunnel_config == crate::tunnel::TunnelConfig::None {
+        println!("Expose it with a tunnel and paste the public URL into Intellixent (assistant → Post-Call Actions).");
+    }
     let _ = std::io::stdout().flush();
-    shutdown_signal().await;
+    // The tunnel prints `Public webhook URL: …` once it is verified reachable; a tunnel that
+    // cannot work without new settings (wrong bore secret, no cloudflared) ends `serve` with an error.
+    let port = status.port.unwrap_or(addr.port());
+    let tunnel =
+        crate::tunnel::Tunnel::start(&tunnel_config, port, service.secret(), Default::default()).map_err(err)?;
+    let outcome = tokio::select! {
+        _ = shutdown_signal() => Ok(()),
+        e = crate::tunnel::print_changes(tunnel.subscribe()), if tunnel_config != crate::tunnel::TunnelConfig::None => Err(err(e)),
+    };
+    tunnel.stop().await;
     eprintln!("stopping: finishing requests in flight…");
     service.shutdown().await;
-    Ok(())
+    outcome
 }
 
 async fn shutdown_signal() {

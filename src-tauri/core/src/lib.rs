@@ -19,6 +19,7 @@ pub mod search;
 pub mod service;
 pub mod store;
 pub mod time;
+pub mod tunnel;
 
 pub use config::{DataDir, Settings};
 pub use ingest::{IngestOutcome, Ingestor, Source};

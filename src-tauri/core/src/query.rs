@@ -89,7 +89,10 @@ fn summary_from_row(row: &Row) -> rusqlite::Result<CallSummary> {
 }
 
 /// The WHERE clause and its parameters for a query's filters (not its cursor).
-fn filters(q: &CallQuery) -> (Vec<String>, Vec<SqlValue>) {
+/// How many of the most recent matching turns a search filter on the call log considers.
+pub const SEARCH_FILTER_CAP: i64 = 5000;
+
+fn filters(conn: &Connection, q: &CallQuery) -> Result<(Vec<String>, Vec<SqlValue>)> {
     let mut w = Vec::new();
     let mut p: Vec<SqlValue> = Vec::new();
     let statuses: Vec<&String> = q.statuses.iter().filter(|s| !s.is_empty()).collect();
@@ -133,11 +136,11 @@ fn filters(q: &CallQuery) -> (Vec<String>, Vec<SqlValue>) {
         }
     }
     if let Some(search) = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let (sql, params) = crate::search::matching_calls_sql(search);
-        w.push(format!("id IN ({sql})"));
-        p.extend(params);
+        let ids = crate::search::matching_call_ids(conn, search, SEARCH_FILTER_CAP)?;
+        w.push("id IN (SELECT value FROM json_each(?))".into());
+        p.push(SqlValue::Text(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into())));
     }
-    (w, p)
+    Ok((w, p))
 }
 
 fn sort_expr(key: SortKey) -> &'static str {
@@ -166,7 +169,7 @@ fn sort_letter(k: SortKey) -> char {
 
 pub fn list(conn: &Connection, q: &CallQuery) -> Result<CallPage> {
     let limit = q.limit.unwrap_or(100).clamp(1, 500) as usize;
-    let (mut w, mut p) = filters(q);
+    let (mut w, mut p) = filters(conn, q)?;
     let key = sort_expr(q.sort);
     let (cmp, dir) = match q.order {
         SortOrder::Desc => ("<", "DESC"),
@@ -209,7 +212,7 @@ pub fn list(conn: &Connection, q: &CallQuery) -> Result<CallPage> {
 }
 
 pub fn count(conn: &Connection, q: &CallQuery) -> Result<i64> {
-    let (w, p) = filters(q);
+    let (w, p) = filters(conn, q)?;
     let where_sql = if w.is_empty() { String::new() } else { format!("WHERE {}", w.join(" AND ")) };
     Ok(conn
         .prepare_cached(&format!("SELECT count(*) FROM calls {where_sql}"))?

@@ -12,7 +12,6 @@
 
 use std::collections::HashMap;
 
-use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
@@ -69,15 +68,35 @@ fn words(s: &str, out: &mut Vec<Term>) {
     }
 }
 
-fn fts_query(terms: &[Term]) -> String {
-    terms
-        .iter()
-        .map(|t| match t {
+/// The most terms a `prefix*` is expanded into before falling back to FTS5's own prefix query.
+const MAX_EXPANSION: usize = 64;
+
+/// The FTS5 query for one index. A plain-ASCII `prefix*` is expanded through the index's term
+/// table into `("term1" OR "term2" …)`, which FTS5 streams newest first; its own prefix query
+/// would merge every matching doclist before returning the first row. `None`: nothing can match.
+fn index_query(conn: &Connection, terms: &[Term], vocab: &str) -> Result<Option<String>> {
+    let mut parts = Vec::with_capacity(terms.len());
+    for t in terms {
+        parts.push(match t {
             Term::Word(w) | Term::Phrase(w) => quote(w),
+            Term::Prefix(w) if w.is_ascii() && w.chars().all(char::is_alphanumeric) => {
+                let low = w.to_ascii_lowercase();
+                let mut stmt = conn.prepare_cached(&format!(
+                    "SELECT term FROM {vocab} WHERE term >= ?1 AND term < ?1 || char(1114111) LIMIT ?2"
+                ))?;
+                let found: Vec<String> = stmt
+                    .query_map(params![low, MAX_EXPANSION as i64 + 1], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                match found.len() {
+                    0 => return Ok(None),
+                    n if n > MAX_EXPANSION => format!("{}*", quote(w)),
+                    _ => format!("({})", found.iter().map(|t| quote(t)).collect::<Vec<_>>().join(" OR ")),
+                }
+            }
             Term::Prefix(w) => format!("{}*", quote(w)),
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+        });
+    }
+    Ok(Some(parts.join(" ")))
 }
 
 /// A single term with a digit in it, 3+ characters: also looked up as a fragment.
@@ -90,22 +109,37 @@ fn fragment(terms: &[Term]) -> Option<String> {
     }
 }
 
-/// SQL selecting the ids of calls that match `input`, for use in `id IN (…)`.
-pub fn matching_calls_sql(input: &str) -> (String, Vec<SqlValue>) {
+/// The ids of the calls matching `input`, for filtering the call log: every call whose summary,
+/// variables or phones match, and the calls of the most recent `cap` matching turns.
+pub fn matching_call_ids(conn: &Connection, input: &str, cap: i64) -> Result<Vec<i64>> {
     let t = terms(input);
+    let mut ids = Vec::new();
     if t.is_empty() {
-        return ("SELECT NULL WHERE 0".into(), vec![]);
+        return Ok(ids);
     }
-    let q = fts_query(&t);
-    let mut sql = "SELECT call_id FROM turns WHERE id IN (SELECT rowid FROM turns_fts WHERE turns_fts MATCH ?) \
-                   UNION SELECT rowid FROM calls_fts WHERE calls_fts MATCH ?"
-        .to_string();
-    let mut p = vec![SqlValue::Text(q.clone()), SqlValue::Text(q)];
+    if let Some(q) = index_query(conn, &t, "turns_terms")? {
+        let mut stmt = conn.prepare_cached(
+            "SELECT DISTINCT t.call_id FROM turns t WHERE t.id IN
+               (SELECT rowid FROM turns_fts WHERE turns_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2)",
+        )?;
+        ids.extend(stmt.query_map(params![q, cap], |r| r.get::<_, i64>(0))?.collect::<rusqlite::Result<Vec<_>>>()?);
+    }
+    if let Some(q) = index_query(conn, &t, "calls_terms")? {
+        let mut stmt =
+            conn.prepare_cached("SELECT rowid FROM calls_fts WHERE calls_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2")?;
+        ids.extend(stmt.query_map(params![q, cap], |r| r.get::<_, i64>(0))?.collect::<rusqlite::Result<Vec<_>>>()?);
+    }
     if let Some(f) = fragment(&t) {
-        sql.push_str(" UNION SELECT rowid FROM fragments_fts WHERE fragments_fts MATCH ?");
-        p.push(SqlValue::Text(quote(&f)));
+        let mut stmt = conn.prepare_cached(
+            "SELECT rowid FROM fragments_fts WHERE fragments_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
+        )?;
+        ids.extend(
+            stmt.query_map(params![quote(&f), cap], |r| r.get::<_, i64>(0))?.collect::<rusqlite::Result<Vec<_>>>()?,
+        );
     }
-    (sql, p)
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -144,7 +178,8 @@ pub fn search(conn: &Connection, input: &str, limit: usize) -> Result<Vec<Search
     if t.is_empty() {
         return Ok(vec![]);
     }
-    let q = fts_query(&t);
+    let turns_q = index_query(conn, &t, "turns_terms")?;
+    let calls_q = index_query(conn, &t, "calls_terms")?;
     // Best match per call: (rank, origin).
     let mut best: HashMap<i64, (f64, Origin)> = HashMap::new();
     let mut offer = |call: i64, rank: f64, origin: Origin| {
@@ -153,7 +188,7 @@ pub fn search(conn: &Connection, input: &str, limit: usize) -> Result<Vec<Search
             *e = (rank, origin);
         }
     };
-    {
+    if let Some(q) = &turns_q {
         let mut stmt = conn.prepare_cached(
             "SELECT f.rowid, f.rank, t.call_id FROM turns_fts f JOIN turns t ON t.id = f.rowid
              WHERE turns_fts MATCH ?1 ORDER BY f.rowid DESC LIMIT ?2",
@@ -163,7 +198,7 @@ pub fn search(conn: &Connection, input: &str, limit: usize) -> Result<Vec<Search
             offer(r.get(2)?, r.get(1)?, Origin::Turn(r.get(0)?));
         }
     }
-    {
+    if let Some(q) = &calls_q {
         let mut stmt = conn.prepare_cached(
             "SELECT rowid, bm25(calls_fts, 2.0, 1.0, 1.0) FROM calls_fts WHERE calls_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
         )?;
@@ -186,7 +221,16 @@ pub fn search(conn: &Connection, input: &str, limit: usize) -> Result<Vec<Search
     ranked.sort_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
     ranked.truncate(limit);
 
-    ranked.into_iter().map(|(call_id, rank, origin)| hit(conn, &q, frag.as_deref(), call_id, rank, origin)).collect()
+    ranked
+        .into_iter()
+        .map(|(call_id, rank, origin)| {
+            let q = match origin {
+                Origin::Call => calls_q.as_deref(),
+                _ => turns_q.as_deref(),
+            };
+            hit(conn, q.unwrap_or_default(), frag.as_deref(), call_id, rank, origin)
+        })
+        .collect()
 }
 
 fn hit(conn: &Connection, q: &str, frag: Option<&str>, call_id: i64, rank: f64, origin: Origin) -> Result<SearchHit> {
@@ -358,6 +402,10 @@ mod tests {
         assert_eq!(ids(&conn, "\"afternoon works\""), vec![2]);
         assert_eq!(ids(&conn, "\"works afternoon\""), Vec::<i64>::new(), "a phrase keeps its order");
         assert_eq!(ids(&conn, "tues*"), vec![2]);
+        assert_eq!(ids(&conn, "TUES*"), vec![2], "an expanded prefix is case-insensitive");
+        assert_eq!(ids(&conn, "zzq*"), Vec::<i64>::new(), "a prefix of no term matches nothing");
+        assert_eq!(ids(&conn, "ref*"), vec![1], "prefixes reach summaries too");
+        assert_eq!(matching_call_ids(&conn, "tues*", 100).expect("ids"), vec![2]);
         assert_eq!(ids(&conn, "refund"), vec![1], "summaries");
         assert_eq!(ids(&conn, "enterprise"), vec![2], "variable values");
     }
@@ -391,13 +439,7 @@ mod tests {
             "",
         ] {
             assert!(search(&conn, q, 10).is_ok(), "{q}");
-            let (sql, p) = matching_calls_sql(q);
-            let n: rusqlite::Result<i64> = conn.query_row(
-                &format!("SELECT count(*) FROM calls WHERE id IN ({sql})"),
-                rusqlite::params_from_iter(p),
-                |r| r.get(0),
-            );
-            assert!(n.is_ok(), "{q}: {n:?}");
+            assert!(matching_call_ids(&conn, q, 100).is_ok(), "{q}");
         }
     }
 

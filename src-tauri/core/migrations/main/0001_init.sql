@@ -75,3 +75,8 @@ CREATE TABLE index_state (
     name        TEXT PRIMARY KEY,
     delivery_id INTEGER NOT NULL
 );
+
+-- The indexed terms, so a `prefix*` query can be expanded into the few terms it stands for and
+-- streamed newest first, instead of merging every matching doclist up front.
+CREATE VIRTUAL TABLE turns_terms USING fts5vocab (turns_fts, 'row');
+CREATE VIRTUAL TABLE calls_terms USING fts5vocab (calls_fts, 'row');

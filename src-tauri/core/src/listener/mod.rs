@@ -58,7 +58,7 @@ pub fn router(ingest: Ingestor, config: &ListenerConfig) -> Router {
     };
     Router::new()
         .route("/hooks/{secret}", post(receive))
-        .route("/healthz", get(|| async { Json(json!({"ok": true})) }))
+        .route("/healthz", get(healthz))
         .fallback(not_found)
         .with_state(state)
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout))
@@ -67,6 +67,19 @@ pub fn router(ingest: Ingestor, config: &ListenerConfig) -> Router {
 
 fn reply(status: StatusCode, body: serde_json::Value) -> Response {
     (status, Json(body)).into_response()
+}
+
+/// `GET /healthz`; with `?probe=NONCE` (up to 64 URL-safe characters) the nonce is echoed back,
+/// so the tunnel can prove that a request through its public URL reached this listener. /healthz
+/// is public anyway and the echo reveals nothing.
+async fn healthz(axum::extract::RawQuery(query): axum::extract::RawQuery) -> Json<serde_json::Value> {
+    let probe = query.as_deref().unwrap_or("").split('&').find_map(|pair| pair.strip_prefix("probe=")).filter(|p| {
+        !p.is_empty() && p.len() <= 64 && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    });
+    match probe {
+        Some(p) => Json(json!({"ok": true, "probe": p})),
+        None => Json(json!({"ok": true})),
+    }
 }
 
 async fn not_found() -> Response {
