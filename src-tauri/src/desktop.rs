@@ -53,6 +53,7 @@ pub fn run(cli: Cli) -> ExitCode {
         .plugin(tauri_plugin_notification::init())
         .manage(AppState { service: service.clone() })
         .manage(commands::sync::SyncState::default())
+        .manage(postcall_core::tunnel::TunnelControl::default())
         .invoke_handler(tauri::generate_handler![
             commands::calls::get_status,
             commands::calls::list_calls,
@@ -77,6 +78,9 @@ pub fn run(cli: Cli) -> ExitCode {
             commands::sync::get_sync_settings,
             commands::sync::save_sync_settings,
             commands::sync::set_api_key,
+            commands::tunnel::get_tunnel_status,
+            commands::tunnel::start_tunnel,
+            commands::tunnel::stop_tunnel,
         ])
         .setup(move |app| {
             let service = setup_service.clone();

@@ -220,3 +220,11 @@ fn a_missing_cloudflared_ends_serve_with_install_instructions() {
     assert!(!status.success());
     assert!(server.stderr().contains("brew install cloudflared"), "install instructions:\n{}", server.stderr());
 }
+
+#[test]
+fn a_custom_tunnel_needs_its_url() {
+    let dir = data_dir();
+    let run = postcall_tests::cli(dir.path(), &["serve", "--tunnel", "custom"]);
+    run.fails();
+    assert!(run.stderr.contains("--tunnel-url"), "says which flag is missing:\n{}", run.stderr);
+}

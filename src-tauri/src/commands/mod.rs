@@ -5,6 +5,7 @@ pub mod deliveries;
 pub mod listener;
 pub mod settings;
 pub mod sync;
+pub mod tunnel;
 
 use std::sync::Arc;
 

@@ -24,6 +24,9 @@ import type {
   SyncReport,
   SyncSettings,
   SyncStatus,
+  TunnelConfig,
+  TunnelOverview,
+  TunnelStatus,
 } from "./types";
 
 export type Unlisten = () => void;
@@ -163,3 +166,9 @@ export const saveSyncSettings = (settings: { api_base: string; interval_minutes:
   call("save_sync_settings", { settings }) as Promise<SyncSettings>;
 export const setApiKey = (key: string) => call("set_api_key", { key }) as Promise<SyncSettings>;
 export const onSyncProgress = (cb: (p: SyncProgress) => void) => on("sync-progress", (p) => cb(p as SyncProgress));
+
+// Tunnel: a public URL for the webhook listener.
+export const getTunnelStatus = () => call("get_tunnel_status") as Promise<TunnelOverview>;
+export const startTunnel = (config: TunnelConfig) => call("start_tunnel", { config }) as Promise<TunnelStatus>;
+export const stopTunnel = () => call("stop_tunnel") as Promise<TunnelStatus>;
+export const onTunnelChanged = (cb: (p: TunnelStatus) => void) => on("tunnel-changed", (p) => cb(p as TunnelStatus));

@@ -251,3 +251,38 @@ export interface SyncStatus {
   running: boolean;
   last: LastSync | null;
 }
+
+// Tunnel (a public URL for the webhook listener). Mirrors postcall_core::tunnel.
+
+export type TunnelProvider = "none" | "bore" | "cloudflared" | "custom";
+
+/** What `start_tunnel` takes. A blank bore secret keeps the saved one. */
+export type TunnelConfig =
+  | { provider: "none" }
+  | { provider: "bore"; server: string; secret?: string | null }
+  | { provider: "cloudflared"; binary?: string | null }
+  | { provider: "custom"; url: string };
+
+export type TunnelState =
+  | { state: "off" }
+  | { state: "starting" }
+  | {
+      state: "online";
+      /** the full public webhook URL, secret path included */
+      public_url: string;
+      /** true only when a probe through the public URL reached this listener */
+      reachable: boolean;
+      checked_at_ms: number | null;
+      check_error: string | null;
+    }
+  | { state: "reconnecting"; reason: string }
+  | { state: "failed"; reason: string; next_retry_ms: number | null };
+
+export type TunnelStatus = TunnelState & { provider: TunnelProvider; warning: string | null };
+
+export interface TunnelOverview {
+  status: TunnelStatus;
+  /** the saved settings; a bore secret is never sent back */
+  saved: TunnelConfig | null;
+  saved_secret: boolean;
+}

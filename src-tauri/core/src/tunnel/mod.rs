@@ -14,6 +14,7 @@
 
 mod bore;
 mod cloudflared;
+mod control;
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -27,6 +28,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::{ConfigError, DataDir};
 
 pub use cloudflared::parse_quick_tunnel_url;
+pub use control::{TunnelControl, TunnelOverview};
 
 pub const DEFAULT_BORE_SERVER: &str = "bore.pub";
 

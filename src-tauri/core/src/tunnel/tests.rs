@@ -213,3 +213,18 @@ fn a_bad_custom_url_is_refused() {
     let off = Tunnel::start(&TunnelConfig::None, 1, SECRET.into(), fast()).expect("none");
     assert_eq!(off.status().state, TunnelState::Off);
 }
+
+#[tokio::test]
+async fn healthz_echoes_only_a_well_formed_probe_nonce() {
+    let (_dir, l) = real_listener().await;
+    let base = format!("http://127.0.0.1:{}", l.addr.port());
+    let get = |q: &str| {
+        let url = format!("{base}/healthz{q}");
+        async move { reqwest::get(url).await.expect("get").json::<serde_json::Value>().await.expect("json") }
+    };
+    assert_eq!(get("?probe=abc-DEF_123").await, serde_json::json!({"ok": true, "probe": "abc-DEF_123"}));
+    assert_eq!(get("").await, serde_json::json!({"ok": true}), "no probe, no echo");
+    assert_eq!(get("?probe=%3Cscript%3E").await, serde_json::json!({"ok": true}), "only URL-safe nonces are echoed");
+    assert_eq!(get(&format!("?probe={}", "a".repeat(65))).await, serde_json::json!({"ok": true}), "bounded length");
+    l.shutdown(Duration::from_secs(2)).await;
+}

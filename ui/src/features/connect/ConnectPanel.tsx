@@ -2,6 +2,7 @@ import type { ListenerStatus } from "../../api/types";
 import { Icon } from "../../components/Icon";
 import { ListenerBadge } from "../../components/ListenerBadge";
 import { PortForm } from "../settings/PortForm";
+import { TunnelPanel } from "../tunnel/TunnelPanel";
 import { TestCallButton } from "./TestCallButton";
 import { WebhookUrl } from "./WebhookUrl";
 
@@ -78,12 +79,7 @@ export function ConnectPanel({ listener, onListenerChanged, onOpenCall }: Props)
         <ConnectSteps />
       </section>
 
-      <section className="card card-muted" data-testid="tunnel-panel">
-        <h2>Public URL</h2>
-        <p>
-          Public URL: <span className="dim">not configured</span>
-        </p>
-      </section>
+      <TunnelPanel />
 
       <section className="card">
         <h2>Check the whole path</h2>
