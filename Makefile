@@ -47,7 +47,7 @@ unit:
 	cd ui && npm test
 	$(CARGO) build -p postcall
 	$(CARGO) test --workspace --exclude postcall-tests
-	$(CARGO) test -p postcall-tests --lib --test cli --test webhook --test lifecycle
+	$(CARGO) test -p postcall-tests --lib --test cli --test webhook --test lifecycle --test sync --test tunnel
 
 e2e: tauri-driver
 	$(CARGO) test -p postcall-tests --test e2e -- --test-threads=1
