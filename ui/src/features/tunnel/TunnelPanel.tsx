@@ -228,8 +228,8 @@ export function TunnelPanel() {
       )}
 
       {status && running && (
-        <p data-testid="tunnel-state">
-          <strong>{stateText(status)}</strong>
+        <p data-testid="tunnel-state" className={status.state === "failed" ? "field-error" : undefined}>
+          {stateText(status)}
         </p>
       )}
       {status?.warning && status.provider !== "bore" && <p className="note">{status.warning}</p>}
