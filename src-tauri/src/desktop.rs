@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use postcall_core::cli::{bind_addr, Cli};
 use postcall_core::service::Service;
+use postcall_core::tunnel::{TunnelControl, TunnelState, TunnelStatus};
 use postcall_core::DataDir;
 use serde::Serialize;
 use tauri::menu::{Menu, MenuItem};
@@ -53,7 +54,7 @@ pub fn run(cli: Cli) -> ExitCode {
         .plugin(tauri_plugin_notification::init())
         .manage(AppState { service: service.clone() })
         .manage(commands::sync::SyncState::default())
-        .manage(postcall_core::tunnel::TunnelControl::default())
+        .manage(TunnelControl::default())
         .invoke_handler(tauri::generate_handler![
             commands::calls::get_status,
             commands::calls::list_calls,
@@ -94,6 +95,13 @@ pub fn run(cli: Cli) -> ExitCode {
             commands::sync::spawn_periodic(app.handle().clone(), service.clone(), runner);
             if let Err(e) = build_tray(app.handle()) {
                 tracing::warn!(error = %e, "no tray icon; closing the window will quit");
+            }
+            if service.data.settings().map(|s| s.tunnel_on_start).unwrap_or(false) {
+                let handle = app.handle().clone();
+                tauri::async_runtime::spawn(async move {
+                    let control = handle.state::<TunnelControl>();
+                    commands::tunnel::restart_saved(&handle, &service, &control).await;
+                });
             }
             Ok(())
         })
@@ -178,11 +186,35 @@ fn notify(app: &AppHandle, service: &Service, n: usize) {
     }
 }
 
+/// The tray entries that follow the tunnel.
+struct TrayTunnel {
+    state: MenuItem<tauri::Wry>,
+    copy_public: MenuItem<tauri::Wry>,
+}
+
+/// Shows the tunnel's state in the tray menu and enables copying its public URL once online.
+pub fn show_tunnel_in_tray(app: &AppHandle, status: &TunnelStatus) {
+    let Some(items) = app.try_state::<TrayTunnel>() else { return };
+    let text = match &status.state {
+        TunnelState::Off => "Tunnel: off".to_string(),
+        TunnelState::Starting => "Tunnel: starting…".to_string(),
+        TunnelState::Online { reachable: true, .. } => format!("Tunnel: online ({})", status.provider),
+        TunnelState::Online { .. } => "Tunnel: online, checking…".to_string(),
+        TunnelState::Reconnecting { .. } => "Tunnel: reconnecting…".to_string(),
+        TunnelState::Failed { .. } => "Tunnel: failed (see Connect)".to_string(),
+    };
+    let _ = items.state.set_text(text);
+    let _ = items.copy_public.set_enabled(matches!(status.state, TunnelState::Online { .. }));
+}
+
 fn build_tray(app: &AppHandle) -> tauri::Result<()> {
     let show = MenuItem::with_id(app, "show", "Show Postcall", true, None::<&str>)?;
-    let copy = MenuItem::with_id(app, "copy", "Copy webhook URL", true, None::<&str>)?;
+    let copy = MenuItem::with_id(app, "copy", "Copy local webhook URL", true, None::<&str>)?;
+    let tunnel_state = MenuItem::with_id(app, "tunnel-state", "Tunnel: off", false, None::<&str>)?;
+    let copy_public = MenuItem::with_id(app, "copy-public", "Copy public webhook URL", false, None::<&str>)?;
     let quit = MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?;
-    let menu = Menu::with_items(app, &[&show, &copy, &quit])?;
+    let menu = Menu::with_items(app, &[&show, &copy, &tunnel_state, &copy_public, &quit])?;
+    app.manage(TrayTunnel { state: tunnel_state, copy_public });
     let mut tray = TrayIconBuilder::with_id("main").tooltip("Postcall").menu(&menu).on_menu_event(|app, event| {
         match event.id().as_ref() {
             "show" => show_main(app),
@@ -191,6 +223,15 @@ fn build_tray(app: &AppHandle) -> tauri::Result<()> {
                 if let Some(url) = url {
                     let _ = app.clipboard().write_text(url);
                 }
+            }
+            "copy-public" => {
+                let app = app.clone();
+                tauri::async_runtime::spawn(async move {
+                    let status = app.state::<TunnelControl>().status().await;
+                    if let TunnelState::Online { public_url, .. } = status.state {
+                        let _ = app.clipboard().write_text(public_url);
+                    }
+                });
             }
             "quit" => app.exit(0),
             _ => {}

@@ -157,13 +157,21 @@ pub struct Settings {
     pub theme: String,
     pub notifications: bool,
     pub close_to_tray: bool,
+    /// Reopen the saved tunnel when the app starts.
+    pub tunnel_on_start: bool,
     /// Listener port; 0 picks a free port.
     pub port: u16,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { theme: "system".into(), notifications: false, close_to_tray: true, port: DEFAULT_PORT }
+        Self {
+            theme: "system".into(),
+            notifications: false,
+            close_to_tray: true,
+            tunnel_on_start: false,
+            port: DEFAULT_PORT,
+        }
     }
 }
 

@@ -22,22 +22,47 @@ pub async fn start_tunnel(
     control: State<'_, TunnelControl>,
     config: TunnelConfig,
 ) -> CmdResult<TunnelStatus> {
-    let mut rx = control.start(&state.service, config).await.map_err(|e| AppError::new("tunnel", e))?;
+    let rx = control.start(&state.service, config).await.map_err(|e| AppError::new("tunnel", e))?;
+    Ok(watch(app, rx))
+}
+
+/// Forwards a tunnel's changes to the UI and the tray; ends by itself when that tunnel stops (its
+/// sender is dropped). Returns the status at the start.
+pub fn watch(app: AppHandle, mut rx: tokio::sync::watch::Receiver<TunnelStatus>) -> TunnelStatus {
     let status = rx.borrow_and_update().clone();
-    let _ = app.emit("tunnel-changed", &status);
-    // Ends by itself when this tunnel stops (its sender is dropped).
+    publish(&app, &status);
     tauri::async_runtime::spawn(async move {
         while rx.changed().await.is_ok() {
             let s = rx.borrow_and_update().clone();
-            let _ = app.emit("tunnel-changed", s);
+            publish(&app, &s);
         }
     });
-    Ok(status)
+    status
+}
+
+fn publish(app: &AppHandle, status: &TunnelStatus) {
+    let _ = app.emit("tunnel-changed", status);
+    crate::desktop::show_tunnel_in_tray(app, status);
+}
+
+/// Starts the saved tunnel again (after the listener moved or its secret changed, or at launch),
+/// so the public URL forwards to the listener as it is now. Does nothing when none is saved.
+pub async fn restart_saved(app: &AppHandle, service: &postcall_core::service::Service, control: &TunnelControl) {
+    let Some(config) = postcall_core::tunnel::load_config(&service.data) else { return };
+    if matches!(config, TunnelConfig::None) {
+        return;
+    }
+    match control.start(service, config).await {
+        Ok(rx) => {
+            watch(app.clone(), rx);
+        }
+        Err(e) => tracing::warn!(error = %e, "the tunnel could not be started"),
+    }
 }
 
 #[tauri::command]
 pub async fn stop_tunnel(app: AppHandle, control: State<'_, TunnelControl>) -> CmdResult<TunnelStatus> {
     let status = control.stop().await;
-    let _ = app.emit("tunnel-changed", &status);
+    publish(&app, &status);
     Ok(status)
 }

@@ -20,9 +20,9 @@ describe("command wrappers", () => {
     expect(invokeMock).toHaveBeenLastCalledWith("search_calls", { query: "refund", limit: 50 });
     await listDeliveries(true);
     expect(invokeMock).toHaveBeenLastCalledWith("list_deliveries", { failedOnly: true });
-    await saveSettings({ theme: "dark", notifications: false, close_to_tray: true, port: 0 });
+    await saveSettings({ theme: "dark", notifications: false, close_to_tray: true, tunnel_on_start: false, port: 0 });
     expect(invokeMock).toHaveBeenLastCalledWith("save_settings", {
-      settings: { theme: "dark", notifications: false, close_to_tray: true, port: 0 },
+      settings: { theme: "dark", notifications: false, close_to_tray: true, tunnel_on_start: false, port: 0 },
     });
   });
 

@@ -302,6 +302,7 @@ export function createDemoTransport(params: URLSearchParams): Transport {
     theme: themeParam === "dark" || themeParam === "light" ? themeParam : "system",
     notifications: true,
     close_to_tray: true,
+    tunnel_on_start: false,
     port: 8787,
   };
   let viewState: Json | null = null;

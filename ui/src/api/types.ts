@@ -183,6 +183,8 @@ export interface Settings {
   theme: Theme;
   notifications: boolean;
   close_to_tray: boolean;
+  /** reopen the saved tunnel at start */
+  tunnel_on_start: boolean;
   /** listener port (0 = any free port) */
   port: number;
 }

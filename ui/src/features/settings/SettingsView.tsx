@@ -157,6 +157,19 @@ export function SettingsView({ status, settings, onSettings, onListenerChanged }
             onChange={(e) => void update({ close_to_tray: e.target.checked })}
           />
         </label>
+        <label className="setting">
+          <div>
+            <div className="setting-label">Start the tunnel with Postcall</div>
+            <div className="dim small">Reopens the public URL set up in Connect each time Postcall starts.</div>
+          </div>
+          <input
+            type="checkbox"
+            className="switch"
+            checked={settings?.tunnel_on_start ?? false}
+            disabled={!settings}
+            onChange={(e) => void update({ tunnel_on_start: e.target.checked })}
+          />
+        </label>
         <div className="setting">
           <div className="setting-label">Theme</div>
           <div className="segmented" role="group" aria-label="Theme">
