@@ -99,6 +99,23 @@ pub fn set_api_key(state: State<'_, AppState>, key: String) -> CmdResult<SyncSet
     view(&state.service)
 }
 
+/// Starts a sync in the background when a key is set and none is running: used when the tunnel
+/// comes back, since webhooks sent while it was down are lost upstream.
+pub fn sync_in_background(app: &AppHandle) {
+    use tauri::Manager;
+    let service = app.state::<AppState>().service.clone();
+    let runner = app.state::<SyncState>().runner.clone();
+    if backfill::api_key(&service.data).is_none() || runner.is_running() {
+        return;
+    }
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        if let Err(e) = sync_with_events(&app, &service, &runner).await {
+            tracing::warn!(error = %e, "sync after the tunnel came back failed");
+        }
+    });
+}
+
 /// Syncs at start and then every `interval_minutes` (re-read each time; 0 pauses), when a key
 /// is set. A failure is remembered for the UI and retried at the next tick.
 pub fn spawn_periodic(app: AppHandle, service: Arc<Service>, runner: Arc<SyncRunner>) {

@@ -31,13 +31,24 @@ pub async fn start_tunnel(
 pub fn watch(app: AppHandle, mut rx: tokio::sync::watch::Receiver<TunnelStatus>) -> TunnelStatus {
     let status = rx.borrow_and_update().clone();
     publish(&app, &status);
+    let mut was_reachable = reachable(&status);
     tauri::async_runtime::spawn(async move {
         while rx.changed().await.is_ok() {
             let s = rx.borrow_and_update().clone();
             publish(&app, &s);
+            // Back online: fetch what Intellixent sent while the public URL was unreachable.
+            let now = reachable(&s);
+            if now && !was_reachable {
+                super::sync::sync_in_background(&app);
+            }
+            was_reachable = now;
         }
     });
     status
+}
+
+fn reachable(status: &TunnelStatus) -> bool {
+    matches!(status.state, postcall_core::tunnel::TunnelState::Online { reachable: true, .. })
 }
 
 fn publish(app: &AppHandle, status: &TunnelStatus) {
