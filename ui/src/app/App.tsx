@@ -31,10 +31,14 @@ const nav: { page: Page; label: string; icon: IconName }[] = [
   { page: "settings", label: "Settings", icon: "gear" },
 ];
 
-export function applyTheme(theme: Settings["theme"] | undefined): void {
-  const root = document.documentElement;
-  if (theme === "light" || theme === "dark") root.dataset.theme = theme;
-  else delete root.dataset.theme;
+const darkQuery: MediaQueryList | null =
+  typeof window.matchMedia === "function" ? window.matchMedia("(prefers-color-scheme: dark)") : null;
+
+/** Sets `data-theme` on <html> to the theme in force: the override, else the system's. */
+export function applyTheme(theme: Settings["theme"] | undefined): "light" | "dark" {
+  const resolved = theme === "light" || theme === "dark" ? theme : darkQuery?.matches ? "dark" : "light";
+  document.documentElement.dataset.theme = resolved;
+  return resolved;
 }
 
 /** A start location like "#/connect", "#/calls/42" or "#/search/refund" (for links and tests). */
@@ -72,7 +76,15 @@ export function App() {
     getSettings().then(setSettings, () => undefined);
   }, [loadStatus]);
 
-  useEffect(() => applyTheme(settings?.theme), [settings?.theme]);
+  useEffect(() => {
+    const theme = settings?.theme;
+    applyTheme(theme);
+    if (!darkQuery || theme === "light" || theme === "dark") return;
+    // Following the system: switch when it does.
+    const follow = () => applyTheme(theme);
+    darkQuery.addEventListener("change", follow);
+    return () => darkQuery.removeEventListener("change", follow);
+  }, [settings?.theme]);
 
   const setListener = useCallback((listener: ListenerStatus) => {
     setStatus((s) => (s ? { ...s, listener } : s));
