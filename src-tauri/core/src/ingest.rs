@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 
 use crate::payload::{self, Doc};
 use crate::store::{self, calls, deliveries, Store};
@@ -95,6 +95,8 @@ enum JournalJob {
         body: Vec<u8>,
         parsed: Parsed,
         wait_index: bool,
+        /// Held until the call is indexed (or the delivery turns out unusable).
+        slot: Option<OwnedSemaphorePermit>,
         reply: Reply,
     },
     Reprocess {
@@ -111,6 +113,8 @@ struct IndexJob {
     call_id: i64,
     doc: Doc,
     done: Option<oneshot::Sender<()>>,
+    /// Released when the job is dropped, after indexing.
+    _slot: Option<OwnedSemaphorePermit>,
 }
 
 enum IndexMsg {
@@ -124,6 +128,7 @@ pub struct Ingestor {
     tx: mpsc::Sender<JournalJob>,
     index_tx: std_mpsc::Sender<IndexMsg>,
     backlog: Arc<AtomicUsize>,
+    slots: Arc<Semaphore>,
     events: broadcast::Sender<StoreEvent>,
     store: Arc<Store>,
 }
@@ -136,6 +141,10 @@ const MAX_INDEX_BATCH: usize = 1024;
 const READ_YOUR_WRITES_BACKLOG: usize = 16;
 /// The longest an answer waits for indexing (it is already durable by then).
 const INDEX_WAIT: Duration = Duration::from_secs(2);
+/// The most deliveries between arrival and indexing (parsed payloads held in memory). Past it a
+/// new delivery waits for a slot before it is even journaled: senders slow to the indexer's pace
+/// instead of the process growing without limit under a sustained flood or a large import.
+const MAX_BACKLOG: usize = 4096;
 
 const WATERMARK: &str = "journal";
 
@@ -174,7 +183,7 @@ impl Ingestor {
                 })
                 .map_err(spawn_err)?;
         }
-        Ok(Self { tx, index_tx, backlog, events, store })
+        Ok(Self { tx, index_tx, backlog, slots: Arc::new(Semaphore::new(MAX_BACKLOG)), events, store })
     }
 
     pub fn store(&self) -> &Arc<Store> {
@@ -198,9 +207,11 @@ impl Ingestor {
         content_type: Option<String>,
         body: Vec<u8>,
     ) -> Result<IngestOutcome, IngestError> {
+        let slot = self.slots.clone().acquire_owned().await.map_err(|_| IngestError::Stopped)?;
         let parsed = payload::parse_body(&body).map_err(|e| e.to_string());
         let wait_index = self.backlog() < READ_YOUR_WRITES_BACKLOG;
-        self.submit(|reply| JournalJob::Deliver { source, content_type, body, parsed, wait_index, reply }).await
+        let slot = Some(slot);
+        self.submit(|reply| JournalJob::Deliver { source, content_type, body, parsed, wait_index, slot, reply }).await
     }
 
     /// Parses a stored delivery's raw body again (after an upgrade, say) and records the new outcome
@@ -300,7 +311,7 @@ fn journal_batch(
     let mut out = Vec::with_capacity(batch.len());
     for job in batch.iter_mut() {
         out.push(match job {
-            JournalJob::Deliver { source, content_type, body, parsed, .. } => {
+            JournalJob::Deliver { source, content_type, body, parsed, slot, .. } => {
                 let duplicate = match parsed {
                     Ok((id, _)) => seen(&tx, *id)?,
                     Err(_) => false,
@@ -309,7 +320,7 @@ fn journal_batch(
                 let delivery_id = deliveries::insert(&tx, now, *source, content_type.as_deref(), body, result)?;
                 // The parsed document moves to the indexer; the job keeps only its reply.
                 let parsed = std::mem::replace(parsed, Err(String::new()));
-                journaled(delivery_id, *source, parsed, duplicate)
+                journaled(delivery_id, *source, parsed, duplicate, slot.take())
             }
             JournalJob::Reprocess { delivery_id, .. } => match deliveries::raw(&tx, *delivery_id)? {
                 None => (Err(IngestError::NoSuchDelivery(*delivery_id)), None),
@@ -321,7 +332,7 @@ fn journal_batch(
                         Err(_) => false,
                     };
                     deliveries::set_outcome(&tx, raw.id, parsed.as_ref().map(|(id, _)| *id).map_err(String::as_str))?;
-                    journaled(raw.id, source, parsed, duplicate)
+                    journaled(raw.id, source, parsed, duplicate, None)
                 }
             },
         });
@@ -339,11 +350,17 @@ fn seen(conn: &Connection, call_id: i64) -> Result<bool, store::StoreError> {
         .is_some())
 }
 
-fn journaled(delivery_id: i64, source: Source, parsed: Parsed, duplicate: bool) -> JournalResult {
+fn journaled(
+    delivery_id: i64,
+    source: Source,
+    parsed: Parsed,
+    duplicate: bool,
+    slot: Option<OwnedSemaphorePermit>,
+) -> JournalResult {
     match parsed {
         Ok((call_id, doc)) => (
             Ok(IngestOutcome { delivery_id, call_id: Some(call_id), duplicate, error: None }),
-            Some(IndexJob { delivery_id, source, call_id, doc, done: None }),
+            Some(IndexJob { delivery_id, source, call_id, doc, done: None, _slot: slot }),
         ),
         Err(e) => (Ok(IngestOutcome { delivery_id, call_id: None, duplicate: false, error: Some(e) }), None),
     }
@@ -447,7 +464,7 @@ fn catch_up(conn: &mut Connection) -> Result<usize, store::StoreError> {
             .filter_map(|(id, source, body)| {
                 let (call_id, doc) = payload::parse_body(body).ok()?;
                 let source = Source::parse(source).unwrap_or(Source::Webhook);
-                Some(IndexJob { delivery_id: *id, source, call_id, doc, done: None })
+                Some(IndexJob { delivery_id: *id, source, call_id, doc, done: None, _slot: None })
             })
             .collect();
         index_all(conn, &jobs);
@@ -493,6 +510,32 @@ mod tests {
         assert_eq!(store.read(calls::count).expect("count"), 200);
         let first = events.recv().await.expect("event");
         assert!(!first.calls.is_empty());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_index_backlog_stays_bounded_under_a_flood() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Arc::new(Store::open(&dir.path().join("p.sqlite")).expect("store"));
+        let ingest = Ingestor::start(store.clone()).expect("start");
+        let peak = Arc::new(AtomicUsize::new(0));
+        let mut tasks = tokio::task::JoinSet::new();
+        for id in 1..=(MAX_BACKLOG as i64 * 3) {
+            let (ingest, peak) = (ingest.clone(), peak.clone());
+            tasks.spawn(async move {
+                let body = format!(r#"{{"id": {id}, "transcript": "AI: hello number {id}\nCustomer: hi"}}"#);
+                let o = ingest.deliver(Source::Import, None, body.into_bytes()).await;
+                peak.fetch_max(ingest.backlog(), Ordering::Relaxed);
+                o
+            });
+        }
+        while let Some(r) = tasks.join_next().await {
+            assert!(r.expect("join").expect("deliver").stored());
+        }
+        // Senders past the limit wait for a slot: the indexer never holds more than MAX_BACKLOG.
+        let peak = peak.load(Ordering::Relaxed);
+        assert!(peak <= MAX_BACKLOG, "backlog peaked at {peak}");
+        ingest.flush().await.expect("flush");
+        assert_eq!(store.read(calls::count).expect("count"), MAX_BACKLOG as i64 * 3);
     }
 
     #[tokio::test]
