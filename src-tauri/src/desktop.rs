@@ -52,6 +52,8 @@ pub fn run(cli: Cli) -> ExitCode {
     let app = builder
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_dialog::init())
+        .manage(commands::recordings::MediaState::default())
         .manage(AppState { service: service.clone() })
         .manage(commands::sync::SyncState::default())
         .manage(TunnelControl::default())
@@ -82,6 +84,12 @@ pub fn run(cli: Cli) -> ExitCode {
             commands::tunnel::get_tunnel_status,
             commands::tunnel::start_tunnel,
             commands::tunnel::stop_tunnel,
+            commands::recordings::recording_peaks,
+            commands::recordings::recording_fetch,
+            commands::recordings::recording_set_offset,
+            commands::recordings::recording_save,
+            commands::recordings::recordings_status,
+            commands::recordings::recordings_prune,
         ])
         .setup(move |app| {
             let service = setup_service.clone();
@@ -90,6 +98,18 @@ pub fn run(cli: Cli) -> ExitCode {
                 tracing::warn!(error = %e, "listener did not start");
             }
             forward_events(app.handle().clone(), service.clone());
+            // Recordings: downloaded in the background, played from a loopback-only listener.
+            commands::recordings::forward_progress(app.handle().clone(), service.vault.clone());
+            tauri::async_runtime::block_on(async {
+                service.start_vault();
+                match postcall_core::media::MediaServer::start(service.store.clone(), service.vault.dir().to_path_buf())
+                {
+                    Ok(server) => {
+                        let _ = app.state::<commands::recordings::MediaState>().server.set(server);
+                    }
+                    Err(e) => tracing::warn!(error = %e, "no media listener; recordings play from their remote URL"),
+                }
+            });
             // Backfill from the calls API at start and every N minutes, when a key is set.
             let runner = app.state::<commands::sync::SyncState>().runner.clone();
             commands::sync::spawn_periodic(app.handle().clone(), service.clone(), runner);

@@ -9,6 +9,7 @@
 //! The binary is `$POSTCALL_BIN`, else `target/debug/postcall` of this workspace: build it first
 //! with `cargo build -p postcall`.
 
+pub mod audio;
 pub mod webdriver;
 
 use std::io::{BufRead, BufReader, Read};
@@ -37,9 +38,17 @@ pub fn bin() -> PathBuf {
 /// A `postcall` command with a clean environment: no display, no inherited `POSTCALL_*`.
 pub fn command() -> Command {
     let mut c = Command::new(bin());
-    for var in
-        ["DISPLAY", "WAYLAND_DISPLAY", "POSTCALL_DATA_DIR", "POSTCALL_BIND", "POSTCALL_SECRET", "POSTCALL_PROGRESS"]
-    {
+    for var in [
+        "DISPLAY",
+        "WAYLAND_DISPLAY",
+        "POSTCALL_DATA_DIR",
+        "POSTCALL_BIND",
+        "POSTCALL_SECRET",
+        "POSTCALL_PROGRESS",
+        "POSTCALL_INTELLIXENT_API_KEY",
+        "POSTCALL_RECORDING_MAX_BYTES",
+        "POSTCALL_RECORDING_RETRY_MS",
+    ] {
         c.env_remove(var);
     }
     c.env("RUST_BACKTRACE", "0");
@@ -93,7 +102,13 @@ impl Server {
 
     /// `postcall serve --data-dir DATA --bind 127.0.0.1:0 [args…]` (no `--secret` unless given).
     pub fn start_with(data: &Path, args: &[String]) -> Server {
+        Self::start_env(data, args, &[])
+    }
+
+    /// Like [`Server::start_with`], with extra environment variables.
+    pub fn start_env(data: &Path, args: &[String], env: &[(&str, &str)]) -> Server {
         let mut cmd = command();
+        cmd.envs(env.iter().copied());
         cmd.arg("serve").arg("--data-dir").arg(data).arg("--bind").arg("127.0.0.1:0").args(args);
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
         let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {}: {e}", bin().display()));

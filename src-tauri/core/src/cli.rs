@@ -1,5 +1,5 @@
 //! The command line: `postcall serve | calls | show | search | deliveries | import | export |
-//! reprocess | sync`. Human-readable tables by default, `--json` for scripts. Every failure is one clear
+//! reprocess | sync | recordings`. Human-readable tables by default, `--json` for scripts. Every failure is one clear
 //! line on stderr and a non-zero exit status, never a panic.
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -122,6 +122,43 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The recording vault: what it holds, fetching recordings now, applying retention.
+    Recordings {
+        #[command(subcommand)]
+        action: Option<RecordingsAction>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RecordingsAction {
+    /// How many recordings are ready, queued, downloading or failed, and the space they take.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Download recordings now and wait for them: the given calls, else every queued or failed one.
+    Fetch {
+        ids: Vec<i64>,
+        /// Also those not downloaded because automatic download is off or retention removed them.
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove recordings (never calls) beyond the retention settings, oldest first.
+    Prune {
+        /// Keep recordings fetched in the last N days (default: the setting).
+        #[arg(long, value_name = "N")]
+        days: Option<u32>,
+        /// Keep at most this many GB (default: the setting).
+        #[arg(long, value_name = "GB")]
+        max_gb: Option<f64>,
+        /// Say what would be removed, remove nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -178,6 +215,9 @@ fn print_json(v: &impl serde::Serialize) -> CliResult {
 async fn dispatch(cli: Cli, command: Command) -> CliResult {
     match command {
         Command::Serve { body_limit, tunnel } => serve(&cli, body_limit, &tunnel).await,
+        Command::Recordings { action } => {
+            recordings(&cli, action.unwrap_or(RecordingsAction::Status { json: false })).await
+        }
         Command::Calls { search, status, phone, from, to, limit, json } => {
             let day = |d: Option<String>, plus: i64| -> Result<Option<i64>, CliError> {
                 d.map(|d| {
@@ -328,6 +368,7 @@ async fn serve(cli: &Cli, body_limit: usize, tunnel_args: &crate::tunnel::Tunnel
     let service = open_service(cli, Some(body_limit))?;
     let addr = bind_addr(cli.bind.as_deref(), &service.data)?;
     let status = service.listen(addr).await.map_err(err)?;
+    service.start_vault();
     let url = status.webhook_url.unwrap_or_default();
     println!("Postcall is listening. Data: {}", service.data.root().display());
     println!("Webhook URL (local): {url}");
@@ -366,6 +407,141 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+async fn recordings(cli: &Cli, action: RecordingsAction) -> CliResult {
+    let data = data_dir(cli)?;
+    let store = Arc::new(Store::open(&data.db_path()).map_err(err)?);
+    let vault = crate::recordings::Vault::open(store.clone(), data.clone(), crate::recordings::VaultLimits::from_env())
+        .map_err(err)?;
+    let status = |store: &Store| store.read(|c| crate::recordings::status(c, vault.dir())).map_err(err);
+    match action {
+        RecordingsAction::Status { json } => {
+            let s = status(&store)?;
+            if json {
+                return print_json(&s);
+            }
+            println!("folder       {}", s.dir);
+            println!("ready        {} ({})", s.ready, human_bytes(s.bytes));
+            println!("queued       {}", s.queued);
+            println!("downloading  {}", s.downloading);
+            println!("failed       {}", s.failed);
+            println!("not fetched  {}", s.none);
+            let failed = store.read(|c| crate::recordings::in_state(c, "failed", 20)).map_err(err)?;
+            for r in failed {
+                println!("  call {}: {}", r.call_id, r.error.unwrap_or_default());
+            }
+            if s.failed > 0 {
+                println!("Retry them with: postcall recordings fetch");
+            }
+            Ok(())
+        }
+        RecordingsAction::Fetch { ids, all, json } => {
+            if ids.is_empty() {
+                vault.request_all(all).map_err(err)?;
+            }
+            for id in &ids {
+                if !vault.request(*id).map_err(err)? {
+                    return Err(CliError(format!("call {id} has no recording URL (or is not stored)")));
+                }
+            }
+            let mut progress = vault.subscribe();
+            let printer = tokio::spawn(async move {
+                let mut last = std::collections::HashMap::<i64, String>::new();
+                while let Ok(p) = progress.recv().await {
+                    let line = match p.state.as_str() {
+                        "downloading" => format!(
+                            "call {}: downloading {}{}",
+                            p.id,
+                            human_bytes(p.bytes.unwrap_or(0)),
+                            p.total_bytes.map(|t| format!(" of {}", human_bytes(t))).unwrap_or_default()
+                        ),
+                        "queued" => {
+                            format!("call {}: queued{}", p.id, p.error.map(|e| format!(" ({e})")).unwrap_or_default())
+                        }
+                        "failed" => format!("call {}: failed: {}", p.id, p.error.unwrap_or_default()),
+                        other => format!("call {}: {other}", p.id),
+                    };
+                    if last.get(&p.id) != Some(&line) {
+                        eprintln!("{line}");
+                        last.insert(p.id, line);
+                    }
+                }
+            });
+            let cancel_on_signal = vault.clone();
+            let signal = tokio::spawn(async move {
+                shutdown_signal().await;
+                cancel_on_signal.stop();
+            });
+            vault.clone().run_until_idle().await;
+            signal.abort();
+            printer.abort();
+            let rows: Vec<crate::recordings::Row> = if ids.is_empty() {
+                store.read(|c| crate::recordings::in_state(c, "failed", 1000)).map_err(err)?
+            } else {
+                let mut rows = Vec::new();
+                for id in &ids {
+                    rows.extend(store.read(|c| crate::recordings::get(c, *id)).map_err(err)?);
+                }
+                rows
+            };
+            let failed = rows.iter().filter(|r| r.state != "ready").count();
+            if json {
+                print_json(&rows)?;
+            } else {
+                for r in &rows {
+                    match r.state.as_str() {
+                        "ready" => println!(
+                            "call {}: ready, {} {}, {}",
+                            r.call_id,
+                            r.format.as_deref().unwrap_or("audio"),
+                            human_bytes(r.bytes.unwrap_or(0)),
+                            r.duration_seconds
+                                .map(|d| format!("{d:.1} s"))
+                                .unwrap_or_else(|| "duration unknown".into())
+                        ),
+                        state => println!("call {}: {state}: {}", r.call_id, r.error.as_deref().unwrap_or("")),
+                    }
+                }
+                let s = status(&store)?;
+                println!("{} recordings ready ({}), {} failed", s.ready, human_bytes(s.bytes), s.failed);
+            }
+            if failed > 0 {
+                return Err(CliError(format!("{failed} recording(s) could not be downloaded")));
+            }
+            Ok(())
+        }
+        RecordingsAction::Prune { days, max_gb, dry_run, json } => {
+            let settings = data.settings().map_err(err)?;
+            let keep_days = days.or(settings.recordings_keep_days);
+            let max_bytes = max_gb.or(settings.recordings_max_gb).map(crate::recordings::gb_to_bytes);
+            if keep_days.is_none() && max_bytes.is_none() {
+                return Err(CliError(
+                    "no retention is set: pass --days N or --max-gb N, or set them in Settings → Recordings".into(),
+                ));
+            }
+            let report = vault.prune_with(keep_days, max_bytes, dry_run).map_err(err)?;
+            if json {
+                return print_json(&report);
+            }
+            let verb = if dry_run { "would remove" } else { "removed" };
+            println!("{verb} {} recordings ({}); the calls are kept", report.removed, human_bytes(report.freed_bytes));
+            Ok(())
+        }
+    }
+}
+
+fn human_bytes(n: i64) -> String {
+    let n = n as f64;
+    if n >= 1e9 {
+        format!("{:.2} GB", n / 1e9)
+    } else if n >= 1e6 {
+        format!("{:.1} MB", n / 1e6)
+    } else if n >= 1e3 {
+        format!("{:.0} KB", n / 1e3)
+    } else {
+        format!("{n} B")
+    }
 }
 
 async fn sync(cli: &Cli, since: Option<String>, api_base: Option<String>, json: bool) -> CliResult {
@@ -581,6 +757,17 @@ fn print_call(d: &Value) {
     println!("  objective   {}", s("objective_achieved"));
     println!("  summary     {}", s("summary"));
     println!("  recording   {}", s("recording_url"));
+    let r = &d["recording"];
+    if let Some(state) = r["state"].as_str().filter(|_| !d["recording_url"].is_null()) {
+        let mut line = state.to_string();
+        if let Some(path) = r["path"].as_str() {
+            line.push_str(&format!(", {path}"));
+        }
+        if let Some(err) = r["error"].as_str() {
+            line.push_str(&format!(" ({err})"));
+        }
+        println!("  vault       {line}");
+    }
     for key in ["extracted_variables", "input_variables"] {
         if let Some(map) = d[key].as_object().filter(|m| !m.is_empty()) {
             println!("\n{key}:");

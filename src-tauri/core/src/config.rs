@@ -161,6 +161,12 @@ pub struct Settings {
     pub tunnel_on_start: bool,
     /// Listener port; 0 picks a free port.
     pub port: u16,
+    /// Download each call's recording into the vault as soon as the call arrives.
+    pub recordings_auto_download: bool,
+    /// Retention: remove recordings fetched more than this many days ago (the calls stay).
+    pub recordings_keep_days: Option<u32>,
+    /// Retention: keep at most this many gigabytes of recordings, removing the oldest first.
+    pub recordings_max_gb: Option<f64>,
 }
 
 impl Default for Settings {
@@ -171,6 +177,9 @@ impl Default for Settings {
             close_to_tray: true,
             tunnel_on_start: false,
             port: DEFAULT_PORT,
+            recordings_auto_download: true,
+            recordings_keep_days: None,
+            recordings_max_gb: None,
         }
     }
 }

@@ -285,7 +285,7 @@ pub fn detail(conn: &Connection, id: i64) -> Result<Value> {
         "sources": calls::source_names(sources),
         "deliveries": deliveries,
         "raw": raw,
-        "recording": recording(f.recording_url.as_deref()),
+        "recording": crate::recordings::detail_json(conn, &recordings_dir(conn)?, id, f.recording_url.as_deref())?,
     });
     // Fields the API adds (costs, answered_by, names) and anything unknown stay visible.
     if let Value::Object(map) = &mut out {
@@ -296,20 +296,12 @@ pub fn detail(conn: &Connection, id: i64) -> Result<Value> {
     Ok(out)
 }
 
-/// The recording as the player sees it. Postcall keeps no copy of its own yet, so a remote
-/// http(s) URL is played directly when it is reachable.
-fn recording(url: Option<&str>) -> Value {
-    let playable = url.filter(|u| u.starts_with("https://") || u.starts_with("http://"));
-    json!({
-        "state": "none",
-        "bytes": null,
-        "total_bytes": null,
-        "content_type": null,
-        "duration_seconds": null,
-        "error": null,
-        "path": null,
-        "media_url": playable,
-    })
+/// The vault folder beside the database this connection reads.
+fn recordings_dir(conn: &Connection) -> Result<std::path::PathBuf> {
+    let main: Option<String> =
+        conn.query_row("SELECT file FROM pragma_database_list WHERE name = 'main'", [], |r| r.get(0))?;
+    let db = std::path::PathBuf::from(main.unwrap_or_default());
+    Ok(db.parent().map(|p| p.join("recordings")).unwrap_or_default())
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::config::{ConfigError, DataDir};
 use crate::ingest::Ingestor;
 use crate::listener::{self, BindError, Listener, ListenerConfig};
+use crate::recordings::{Vault, VaultLimits};
 use crate::store::{Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +39,8 @@ pub struct Service {
     pub data: DataDir,
     pub store: Arc<Store>,
     pub ingest: Ingestor,
+    /// The recording vault; its worker runs once [`Service::start_vault`] is called.
+    pub vault: Arc<Vault>,
     secret_override: Option<String>,
     secret: Mutex<String>,
     config: ListenerConfig,
@@ -55,6 +58,7 @@ impl Service {
         let secret = data.secret(secret_flag)?;
         let store = Arc::new(Store::open(&data.db_path())?);
         let ingest = Ingestor::start(store.clone())?;
+        let vault = Vault::open(store.clone(), data.clone(), VaultLimits::from_env())?;
         let mut config = ListenerConfig::new(secret.clone());
         if let Some(limit) = body_limit {
             config.body_limit = limit;
@@ -63,6 +67,7 @@ impl Service {
             data,
             store,
             ingest,
+            vault,
             secret_override: secret_flag
                 .map(str::to_string)
                 .or_else(|| std::env::var(crate::config::ENV_SECRET).ok())
@@ -148,7 +153,15 @@ impl Service {
         self.listen(addr).await
     }
 
+    /// Starts downloading recordings in the background (needs a Tokio runtime): those queued
+    /// now and those of every call that arrives from here on.
+    pub fn start_vault(&self) {
+        let events = self.ingest.subscribe();
+        tokio::spawn(self.vault.clone().run(Some(events)));
+    }
+
     pub async fn shutdown(&self) {
+        self.vault.stop();
         if let Some(l) = self.listener.lock().await.take() {
             l.shutdown(Duration::from_secs(10)).await;
         }

@@ -42,7 +42,13 @@ pub async fn search_calls(
 }
 
 #[tauri::command]
-pub async fn get_call(state: State<'_, AppState>, id: i64) -> CmdResult<serde_json::Value> {
+pub async fn get_call(
+    state: State<'_, AppState>,
+    media: State<'_, super::recordings::MediaState>,
+    id: i64,
+) -> CmdResult<serde_json::Value> {
     let store = state.service.store.clone();
-    blocking(move || store.read(|c| query::detail(c, id))).await
+    let mut detail = blocking(move || store.read(|c| query::detail(c, id))).await?;
+    super::recordings::localize(&mut detail, &media);
+    Ok(detail)
 }

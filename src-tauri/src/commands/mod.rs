@@ -3,6 +3,7 @@
 pub mod calls;
 pub mod deliveries;
 pub mod listener;
+pub mod recordings;
 pub mod settings;
 pub mod sync;
 pub mod tunnel;

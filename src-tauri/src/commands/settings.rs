@@ -18,6 +18,8 @@ pub fn save_settings(state: State<'_, AppState>, settings: Settings) -> CmdResul
     let current = state.service.data.settings()?;
     let next = Settings { port: current.port, ..settings };
     state.service.data.save_settings(&next)?;
+    // Automatic download switched on, or retention tightened: act on it now.
+    state.service.vault.wake();
     Ok(next)
 }
 

@@ -146,6 +146,10 @@ pub fn upsert(conn: &Connection, id: i64, source: Source, delta: &Doc, now_ms: i
         f.created_ms.unwrap_or(first_seen_ms),
     ])?;
 
+    if let Some(url) = &f.recording_url {
+        crate::recordings::note_url(conn, id, url, now_ms)?;
+    }
+
     let turns = payload::turns(&view).unwrap_or_default();
     if before.as_ref().map(turn_inputs) != Some(turn_inputs(&view)) {
         let offsets = payload::turn_offsets(&turns, f.created_ms, f.duration);

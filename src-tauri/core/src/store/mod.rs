@@ -18,7 +18,10 @@ use std::sync::Mutex;
 
 use rusqlite::Connection;
 
-const MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../../migrations/main/0001_init.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_init", include_str!("../../migrations/main/0001_init.sql")),
+    ("0002_recordings", include_str!("../../migrations/main/0002_recordings.sql")),
+];
 const JOURNAL_MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../../migrations/journal/0001_init.sql"))];
 
 #[derive(Debug, thiserror::Error)]

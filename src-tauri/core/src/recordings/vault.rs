@@ -1,0 +1,472 @@
+//! The vault's worker: picks queued recordings (newest calls first, two at a time), downloads
+//! them, decodes each once for its duration and waveform, and applies the retention settings.
+//! Transient failures are retried with growing back-off; the state of every recording is in the
+//! `recordings` table, so the desktop app, `postcall serve` and `postcall recordings fetch` all
+//! share it and a restart picks up where the last run stopped.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+use tokio::sync::{broadcast, Notify, Semaphore};
+use tokio_util::sync::CancellationToken;
+
+use super::fetch::{self, Job, Outcome};
+use super::{analyze, PruneReport};
+use crate::config::DataDir;
+use crate::ingest::StoreEvent;
+use crate::store::{Store, StoreError};
+use crate::time::now_ms;
+
+pub const ENV_MAX_BYTES: &str = "POSTCALL_RECORDING_MAX_BYTES";
+pub const ENV_RETRY_MS: &str = "POSTCALL_RECORDING_RETRY_MS";
+
+#[derive(Debug, Clone)]
+pub struct VaultLimits {
+    /// Largest recording accepted (default 512 MiB; a one-hour call is 30–60 MB).
+    pub max_bytes: u64,
+    /// Attempts before a recording is marked failed.
+    pub max_attempts: i64,
+    /// First back-off; each retry waits four times longer (capped at an hour).
+    pub retry_base: Duration,
+    pub concurrency: usize,
+}
+
+impl Default for VaultLimits {
+    fn default() -> Self {
+        Self { max_bytes: 512 * 1024 * 1024, max_attempts: 6, retry_base: Duration::from_secs(5), concurrency: 2 }
+    }
+}
+
+impl VaultLimits {
+    /// The defaults, with `POSTCALL_RECORDING_MAX_BYTES` / `POSTCALL_RECORDING_RETRY_MS` applied.
+    pub fn from_env() -> Self {
+        let mut l = Self::default();
+        let num = |k: &str| std::env::var(k).ok().and_then(|v| v.trim().parse::<u64>().ok());
+        if let Some(n) = num(ENV_MAX_BYTES).filter(|n| *n > 0) {
+            l.max_bytes = n;
+        }
+        if let Some(ms) = num(ENV_RETRY_MS) {
+            l.retry_base = Duration::from_millis(ms);
+        }
+        l
+    }
+
+    fn backoff(&self, attempts: i64) -> Duration {
+        let factor = 4u32.saturating_pow(attempts.clamp(1, 8) as u32 - 1);
+        self.retry_base.saturating_mul(factor).min(Duration::from_secs(3600))
+    }
+}
+
+/// A recording's state changed, or a download moved on (a few times a second at most).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Progress {
+    pub id: i64,
+    pub state: String,
+    pub bytes: Option<i64>,
+    pub total_bytes: Option<i64>,
+    pub error: Option<String>,
+}
+
+pub struct Vault {
+    store: Arc<Store>,
+    data: DataDir,
+    dir: PathBuf,
+    limits: VaultLimits,
+    writer: Mutex<Connection>,
+    client: reqwest::Client,
+    wake: Notify,
+    events: broadcast::Sender<Progress>,
+    cancel: CancellationToken,
+}
+
+type VResult<T> = Result<T, StoreError>;
+
+impl Vault {
+    /// Opens the vault folder. Downloads that a killed run left "downloading" are queued again.
+    pub fn open(store: Arc<Store>, data: DataDir, limits: VaultLimits) -> VResult<Arc<Self>> {
+        let dir = data.recordings_dir();
+        if let Err(e) = std::fs::create_dir_all(dir.join(".partial")) {
+            tracing::warn!(dir = %dir.display(), error = %e, "cannot create the recordings folder");
+        }
+        let writer = store.connect()?;
+        writer.execute(
+            "UPDATE recordings SET state = 'queued', next_attempt_ms = 0 WHERE state = 'downloading' AND updated_ms < ?1",
+            [now_ms() - 30_000],
+        )?;
+        let client = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(20))
+            .user_agent(concat!("Postcall/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .unwrap_or_default();
+        let (events, _) = broadcast::channel(256);
+        Ok(Arc::new(Self {
+            store,
+            data,
+            dir,
+            limits,
+            writer: Mutex::new(writer),
+            client,
+            wake: Notify::new(),
+            events,
+            cancel: CancellationToken::new(),
+        }))
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn limits(&self) -> &VaultLimits {
+        &self.limits
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Progress> {
+        self.events.subscribe()
+    }
+
+    /// Looks for work now (a call arrived, a setting changed).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    pub fn stop(&self) {
+        self.cancel.cancel();
+    }
+
+    fn write<T>(&self, f: impl FnOnce(&Connection) -> VResult<T>) -> VResult<T> {
+        let conn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        f(&conn)
+    }
+
+    fn emit(&self, id: i64) {
+        let row = self.store.read(|c| super::get(c, id));
+        if let Ok(Some(r)) = row {
+            let _ = self.events.send(Progress {
+                id,
+                state: r.state,
+                bytes: r.bytes,
+                total_bytes: r.total_bytes,
+                error: r.error,
+            });
+        }
+    }
+
+    /// Asks for this call's recording now (Retry, Download, `recordings fetch ID`). False when
+    /// the call has no recording URL.
+    pub fn request(&self, call_id: i64) -> VResult<bool> {
+        let found = self.write(|c| super::request(c, call_id, now_ms()))?;
+        if found {
+            self.emit(call_id);
+            self.wake();
+        }
+        Ok(found)
+    }
+
+    /// The transcript offset for this call's recording (the "nudge" in the player).
+    pub fn set_offset(&self, call_id: i64, seconds: f64) -> VResult<bool> {
+        self.write(|c| super::set_offset(c, call_id, seconds))
+    }
+
+    /// Queues every failed recording (and, with `include_none`, every one not in the vault).
+    pub fn request_all(&self, include_none: bool) -> VResult<usize> {
+        let n = self.write(|c| {
+            Ok(c.execute(
+                "UPDATE recordings SET state = 'queued', requested = 1, attempts = 0, next_attempt_ms = 0, error = NULL
+                 WHERE state = 'failed' OR (?1 AND state = 'none') OR state = 'queued'",
+                [include_none],
+            )?)
+        })?;
+        self.wake();
+        Ok(n)
+    }
+
+    /// Applies the retention settings now.
+    pub fn prune(&self, dry_run: bool) -> VResult<PruneReport> {
+        let s = self.data.settings().unwrap_or_default();
+        self.prune_with(s.recordings_keep_days, s.recordings_max_gb.map(super::gb_to_bytes), dry_run)
+    }
+
+    pub fn prune_with(&self, keep_days: Option<u32>, max_bytes: Option<u64>, dry_run: bool) -> VResult<PruneReport> {
+        if keep_days.is_none() && max_bytes.is_none() {
+            return Ok(PruneReport::default());
+        }
+        let report = self.write(|c| {
+            let tx = c.unchecked_transaction()?;
+            let r = super::prune(&tx, &self.dir, keep_days, max_bytes, now_ms(), dry_run)?;
+            tx.commit()?;
+            Ok(r)
+        })?;
+        if report.removed > 0 && !dry_run {
+            tracing::info!(removed = report.removed, freed_bytes = report.freed_bytes, "retention removed recordings");
+        }
+        Ok(report)
+    }
+
+    /// Works until stopped. New calls (`events`) and [`Vault::wake`] start downloads at once;
+    /// retries wait for their time.
+    pub async fn run(self: Arc<Self>, events: Option<broadcast::Receiver<StoreEvent>>) {
+        self.work(events, false).await;
+    }
+
+    /// Works until nothing is queued or downloading any more (for `postcall recordings fetch`).
+    pub async fn run_until_idle(self: Arc<Self>) {
+        self.work(None, true).await;
+    }
+
+    async fn work(self: Arc<Self>, mut events: Option<broadcast::Receiver<StoreEvent>>, until_idle: bool) {
+        let slots = Arc::new(Semaphore::new(self.limits.concurrency.max(1)));
+        let done = Arc::new(Notify::new());
+        let _ = self.prune(false);
+        loop {
+            if self.cancel.is_cancelled() {
+                break;
+            }
+            let auto = self.data.settings().map(|s| s.recordings_auto_download).unwrap_or(true);
+            if !auto {
+                // Off: what arrives is shown as "not downloaded" until someone asks for it.
+                let _ = self.write(|c| {
+                    Ok(c.execute("UPDATE recordings SET state = 'none' WHERE state = 'queued' AND requested = 0", [])?)
+                });
+            }
+            while let Ok(permit) = slots.clone().try_acquire_owned() {
+                let job = match self.write(|c| claim(c, now_ms(), auto)) {
+                    Ok(Some(job)) => job,
+                    Ok(None) => break,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "the recording vault cannot read its queue");
+                        break;
+                    }
+                };
+                let me = self.clone();
+                let done = done.clone();
+                tokio::spawn(async move {
+                    me.attempt(job).await;
+                    drop(permit);
+                    done.notify_one();
+                });
+            }
+            let running = self.limits.concurrency.max(1) - slots.available_permits();
+            let next_due = self.store.read(|c| next_due(c, auto)).ok().flatten();
+            if until_idle && running == 0 && next_due.is_none() {
+                break;
+            }
+            let wait = next_due.map_or(Duration::from_secs(3600), |due| {
+                Duration::from_millis((due - now_ms()).clamp(0, 3_600_000) as u64)
+            });
+            let event = async {
+                match events.as_mut() {
+                    Some(rx) => match rx.recv().await {
+                        Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                        Err(broadcast::error::RecvError::Closed) => std::future::pending().await,
+                    },
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                () = self.wake.notified() => {}
+                () = done.notified() => {}
+                () = event => {}
+                () = tokio::time::sleep(wait.max(Duration::from_millis(20))) => {}
+                () = self.cancel.cancelled() => break,
+            }
+        }
+    }
+
+    async fn attempt(self: &Arc<Self>, job: Claimed) {
+        let id = job.call_id;
+        self.emit(id);
+        let api_key = crate::backfill::api_key(&self.data);
+        let fetch_job = Job {
+            call_id: id,
+            url: &job.url,
+            dir: &self.dir,
+            max_bytes: self.limits.max_bytes,
+            api_key: api_key.as_deref(),
+        };
+        let mut last_db = std::time::Instant::now();
+        let outcome = fetch::download(&self.client, &fetch_job, &self.cancel, |bytes, total| {
+            let (bytes, total) = (bytes as i64, total.map(|t| t as i64));
+            let _ = self.events.send(Progress {
+                id,
+                state: "downloading".into(),
+                bytes: Some(bytes),
+                total_bytes: total,
+                error: None,
+            });
+            if last_db.elapsed() >= Duration::from_secs(1) {
+                last_db = std::time::Instant::now();
+                let _ = self.write(|c| {
+                    Ok(c.execute(
+                        "UPDATE recordings SET bytes = ?2, total_bytes = ?3, updated_ms = ?4
+                         WHERE call_id = ?1 AND state = 'downloading'",
+                        params![id, bytes, total, now_ms()],
+                    )?)
+                });
+            }
+        })
+        .await;
+        let result = match outcome {
+            Outcome::Done { path, bytes, format } => self.finish(&job, &path, bytes, format).await.map(|()| 1),
+            Outcome::Retry(why) if self.cancel.is_cancelled() => {
+                self.write(|c| set_queued(c, &job, None, 0, Some(&why)))
+            }
+            Outcome::Retry(why) if job.attempts >= self.limits.max_attempts => {
+                tracing::info!(call_id = id, attempts = job.attempts, "recording download gave up");
+                self.write(|c| set_failed(c, &job, &format!("{why} (gave up after {} attempts)", job.attempts)))
+            }
+            Outcome::Retry(why) => {
+                let wait = self.limits.backoff(job.attempts);
+                let note = format!("{why}; retrying in {}", human_wait(wait));
+                self.write(|c| set_queued(c, &job, Some(&note), now_ms() + wait.as_millis() as i64, None))
+            }
+            Outcome::Fail(why) => {
+                tracing::info!(call_id = id, "recording download failed");
+                self.write(|c| set_failed(c, &job, &why))
+            }
+        };
+        if let Err(e) = result {
+            tracing::warn!(call_id = id, error = %e, "cannot record a recording's state");
+        }
+        self.emit(id);
+    }
+
+    async fn finish(self: &Arc<Self>, job: &Claimed, path: &Path, bytes: u64, format: analyze::Format) -> VResult<()> {
+        let file = fetch::final_name(job.call_id, format);
+        let analysed = {
+            let path = path.to_path_buf();
+            tokio::task::spawn_blocking(move || analyze::analyze(&path, format)).await
+        };
+        let (duration, peaks, note) = match analysed {
+            Ok(Ok(a)) => (Some(a.duration_seconds), Some(a.peaks), None),
+            Ok(Err(e)) => (None, None, Some(format!("no waveform: {e}"))),
+            Err(e) => (None, None, Some(format!("no waveform: {e}"))),
+        };
+        let updated = self.write(|c| {
+            let old: Option<String> = c
+                .query_row("SELECT file FROM recordings WHERE call_id = ?1", [job.call_id], |r| r.get(0))
+                .optional()?
+                .flatten();
+            let n = c.execute(
+                "UPDATE recordings SET state = 'ready', requested = 0, bytes = ?3, total_bytes = ?3, content_type = ?4,
+                    format = ?5, duration_s = ?6, peaks = ?7, file = ?8, error = ?9, fetched_ms = ?10, updated_ms = ?10
+                 WHERE call_id = ?1 AND url = ?2 AND state = 'downloading'",
+                params![
+                    job.call_id,
+                    job.url,
+                    bytes as i64,
+                    format.content_type(),
+                    format.label(),
+                    duration,
+                    peaks,
+                    file,
+                    note,
+                    now_ms()
+                ],
+            )?;
+            Ok((n, old))
+        })?;
+        match updated {
+            (0, _) => {
+                // The URL changed while this one downloaded: the new one is queued; drop this copy.
+                let _ = std::fs::remove_file(path);
+            }
+            (_, Some(old)) if old != file => {
+                let _ = std::fs::remove_file(self.dir.join(old));
+            }
+            _ => {}
+        }
+        fetch::remove_partials(&self.dir, job.call_id);
+        self.prune(false)?;
+        Ok(())
+    }
+}
+
+fn human_wait(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s < 1.0 {
+        format!("{} ms", d.as_millis())
+    } else if s < 120.0 {
+        format!("{s:.0} s")
+    } else {
+        format!("{:.0} min", s / 60.0)
+    }
+}
+
+struct Claimed {
+    call_id: i64,
+    url: String,
+    attempts: i64,
+}
+
+/// Takes the next due recording (newest call first) and marks it downloading.
+fn claim(conn: &Connection, now: i64, auto: bool) -> VResult<Option<Claimed>> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE recordings SET state = 'downloading', attempts = attempts + 1, updated_ms = ?1,
+                bytes = NULL, total_bytes = NULL
+             WHERE call_id = (SELECT call_id FROM recordings
+                              WHERE state = 'queued' AND next_attempt_ms <= ?1 AND (?2 OR requested = 1)
+                              ORDER BY next_attempt_ms, call_id DESC LIMIT 1)
+             RETURNING call_id, url, attempts",
+        )?
+        .query_row(params![now, auto], |r| Ok(Claimed { call_id: r.get(0)?, url: r.get(1)?, attempts: r.get(2)? }))
+        .optional()?)
+}
+
+/// When the next queued recording is due, if any.
+fn next_due(conn: &Connection, auto: bool) -> VResult<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT min(next_attempt_ms) FROM recordings WHERE state = 'queued' AND (?1 OR requested = 1)")?
+        .query_row([auto], |r| r.get(0))?)
+}
+
+fn set_queued(c: &Connection, job: &Claimed, note: Option<&str>, at: i64, stopped: Option<&str>) -> VResult<usize> {
+    // Stopped by shutdown: the attempt does not count.
+    let undo = i64::from(stopped.is_some());
+    Ok(c.execute(
+        "UPDATE recordings SET state = 'queued', next_attempt_ms = ?3, error = ?4, attempts = attempts - ?5,
+            updated_ms = ?6
+         WHERE call_id = ?1 AND url = ?2 AND state = 'downloading'",
+        params![job.call_id, job.url, at, note, undo, now_ms()],
+    )?)
+}
+
+fn set_failed(c: &Connection, job: &Claimed, why: &str) -> VResult<usize> {
+    Ok(c.execute(
+        "UPDATE recordings SET state = 'failed', requested = 0, error = ?3, updated_ms = ?4
+         WHERE call_id = ?1 AND url = ?2 AND state = 'downloading'",
+        params![job.call_id, job.url, why, now_ms()],
+    )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_fourfold_and_is_capped() {
+        let l = VaultLimits { retry_base: Duration::from_secs(5), ..VaultLimits::default() };
+        assert_eq!(l.backoff(1), Duration::from_secs(5));
+        assert_eq!(l.backoff(2), Duration::from_secs(20));
+        assert_eq!(l.backoff(3), Duration::from_secs(80));
+        assert_eq!(l.backoff(9), Duration::from_secs(3600));
+    }
+
+    #[test]
+    fn claim_takes_newest_due_and_respects_the_auto_setting() {
+        let conn = crate::store::open_in_memory().expect("db");
+        for id in [1, 2, 3] {
+            super::super::note_url(&conn, id, "https://x/r.mp3", 0).expect("note");
+        }
+        conn.execute("UPDATE recordings SET next_attempt_ms = 500 WHERE call_id = 3", []).expect("later");
+        let first = claim(&conn, 100, true).expect("claim").expect("one due");
+        assert_eq!((first.call_id, first.attempts), (2, 1), "newest due call first; 3 is not due yet");
+        assert!(claim(&conn, 100, false).expect("claim").is_none(), "auto off: only requested ones");
+        super::super::request(&conn, 1, 100).expect("request");
+        assert_eq!(claim(&conn, 100, false).expect("claim").expect("requested").call_id, 1);
+        assert_eq!(next_due(&conn, true).expect("due"), Some(500));
+    }
+}
