@@ -15,7 +15,7 @@ APT_PACKAGES := build-essential pkg-config curl file libssl-dev libwebkit2gtk-4.
 	gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav \
 	sqlite3 espeak-ng ffmpeg
 
-.PHONY: run test deps apt npm ui build lint unit e2e bench deb
+.PHONY: run test deps apt npm ui build lint unit e2e bench bench-playback deb
 
 run: deps ui
 	$(CARGO) run --release -p postcall
@@ -60,6 +60,12 @@ tauri-driver:
 # Figures for the README: cargo run --release … -- --calls 1000000 for the large run.
 bench:
 	$(CARGO) run --release -p postcall-core --bin postcall-bench -- --calls 100000
+
+# A cached one-hour recording in the real window: click-to-playing time and web process memory.
+bench-playback: deps ui tauri-driver
+	$(CARGO) build --release -p postcall
+	POSTCALL_BIN=$(CURDIR)/target/release/postcall $(CARGO) test --release -p postcall-tests --test e2e -- \
+		--ignored --nocapture bench_one_hour_recording_playback
 
 deb: ui
 	cd ui && npx tauri build --bundles deb --config ../src-tauri/tauri.conf.json

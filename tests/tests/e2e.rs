@@ -16,6 +16,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
+use postcall_tests::audio::{probe_duration, speech, Behaviour, RecordingHost};
 use postcall_tests::webdriver::{self, poll, wait_for, Element, Session};
 use postcall_tests::{bin, fixture_json, post_json, secret};
 use serde_json::{json, Value};
@@ -676,5 +677,210 @@ fn screenshot_of_the_detail_view() {
     let path = dir.join("detail.png");
     std::fs::write(&path, &png).expect("write the screenshot");
     eprintln!("screenshot: {} ({w}×{h})", path.display());
+    app.finish();
+}
+
+/// A call whose four turns start 0.5, 3, 6 and 9 s into the call, with a recording URL.
+fn call_with_recording(id: i64, url: &str) -> Value {
+    let start = 1_736_937_000.0; // 2025-01-15T10:30:00Z, the call's created_at
+    let mut v = newer_call(id);
+    v["created_at"] = json!("2025-01-15T10:30:00.000000Z");
+    v["duration"] = json!(14);
+    v["recording_url"] = json!(url);
+    v["transcript"] = json!([
+        {"sender": "bot", "text": "Hello, this is the assistant.", "timestamp": start + 0.5},
+        {"sender": "human", "text": "Hi, who is calling?", "timestamp": start + 3.0},
+        {"sender": "bot", "text": "I am calling about your order.", "timestamp": start + 6.0},
+        {"sender": "human", "text": "Thanks, goodbye.", "timestamp": start + 9.0}
+    ]);
+    v
+}
+
+const AUDIO: &str = "document.querySelector('[data-testid=\"audio-player\"]')";
+
+impl App {
+    /// The `<audio>` element's state: [readyState, duration, currentTime, paused, src, error code].
+    fn audio(&self) -> Value {
+        self.js(&format!(
+            "const a = {AUDIO}; if (!a) return null;
+             return [a.readyState, isFinite(a.duration) ? a.duration : null, a.currentTime, a.paused, a.currentSrc || a.src,
+                     a.error ? a.error.code : null];"
+        ))
+    }
+
+    /// `data-turn-index` of the highlighted (current) turn.
+    fn current_turn(&self) -> Option<i64> {
+        self.js(
+            "const t = document.querySelector('[data-testid=\"transcript-turn\"].turn-current');
+             return t ? Number(t.getAttribute('data-turn-index')) : null;",
+        )
+        .as_i64()
+    }
+
+    /// Waits until the call's recording is in the vault and `<audio>` has its metadata.
+    fn wait_playable(&self) -> f64 {
+        self.wait_element("[data-testid=\"recording-panel\"][data-state=\"ready\"]");
+        let mut duration = 0.0;
+        self.wait_until("<audio> to reach loadedmetadata", |a| {
+            let v = a.audio();
+            assert!(v[5].is_null(), "the audio element failed: {v}\n{}", a.page_text());
+            duration = v[1].as_f64().unwrap_or(0.0);
+            Ok(v[0].as_i64().unwrap_or(0) >= 1 && duration > 0.0)
+        });
+        duration
+    }
+}
+
+#[test]
+fn a_recording_plays_in_sync_with_the_transcript() {
+    let media = tempfile::tempdir().expect("tempdir");
+    let mp3 = speech(media.path(), "sync", "Hello, this is the assistant. I am calling about your order.", "mp3", 14.0);
+    let m4a = speech(media.path(), "aac", "An AAC recording, as Intellixent sends them.", "m4a", 4.0);
+    let host = RecordingHost::start();
+    let url = host.put("sync.mp3", std::fs::read(&mp3).expect("mp3"), "audio/mpeg", Behaviour::Serve);
+    let aac_url = host.put("aac.mp4", std::fs::read(&m4a).expect("m4a"), "audio/mp4", Behaviour::Serve);
+
+    let app = App::start();
+    let id = app.post(&call_with_recording(760_001, &url));
+    app.open_row(id);
+    let duration = app.wait_playable();
+    assert!((duration - probe_duration(&mp3)).abs() < 0.5, "duration {duration} vs {}", probe_duration(&mp3));
+    let src = app.audio()[4].as_str().unwrap_or_default().to_string();
+    assert!(src.starts_with("http://127.0.0.1:") && src.contains("/media/"), "played from the media listener: {src}");
+    assert!(!src.contains(&url), "not from the remote URL: {src}");
+    assert_eq!(host.requests("sync.mp3").len(), 1, "the window never fetched the remote copy itself");
+
+    // Clicking a turn seeks there; it becomes the current turn.
+    app.click("[data-testid=\"transcript-turn\"][data-turn-index=\"2\"]");
+    app.wait_until("currentTime to move to the turn at 6 s", |a| {
+        Ok((a.audio()[2].as_f64().unwrap_or(-1.0) - 6.0).abs() < 0.35)
+    });
+    app.wait_until("turn 2 to be highlighted", |a| Ok(a.current_turn() == Some(2)));
+
+    // Playing moves the highlight along with the audio.
+    app.click("[data-testid=\"player-play\"]");
+    app.wait_until("playback to pass 9.3 s", |a| Ok(a.audio()[2].as_f64().unwrap_or(0.0) > 9.3));
+    app.wait_until("the highlight to follow to turn 3", |a| Ok(a.current_turn() == Some(3)));
+    let aria = app.js("return document.querySelector('.turn-current').getAttribute('aria-current');");
+    assert_eq!(aria, json!("true"));
+    app.click("[data-testid=\"player-play\"]");
+    app.wait_until("playback to pause", |a| Ok(a.audio()[3] == json!(true)));
+
+    // The waveform was computed in Rust and drawn.
+    let drawn = app.js(
+        "const c = document.querySelector('[data-testid=\"waveform\"] canvas, canvas[data-testid=\"waveform\"]');
+         if (!c) return null; const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+         let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n;",
+    );
+    assert!(drawn.as_u64().unwrap_or(0) > 100, "the waveform canvas has something drawn: {drawn}");
+
+    // An AAC (M4A) recording decodes too (gstreamer1.0-libav).
+    app.click(".detail-bar button"); // Back
+    let aac = app.post(&call_with_recording(760_002, &aac_url));
+    app.open_row(aac);
+    let d = app.wait_playable();
+    assert!((d - probe_duration(&m4a)).abs() < 0.5, "AAC duration {d}");
+    app.finish();
+}
+
+/// Proportional and resident memory (kB) of the window's web content process(es).
+fn web_process_memory(app: &App) -> (u64, u64) {
+    let driver = app.driver.as_ref().map(Child::id).expect("driver");
+    let (mut pss, mut rss) = (0, 0);
+    for pid in descendants(driver) {
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        if !comm.starts_with("WebKitWebProces") {
+            continue;
+        }
+        let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
+        let field = |name: &str| {
+            rollup
+                .lines()
+                .find(|l| l.starts_with(name))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|n| n.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        pss += field("Pss:");
+        rss += field("Rss:");
+    }
+    (pss, rss)
+}
+
+/// Benchmark (not part of the test suite; `make bench-playback`): a cached one-hour recording —
+/// time from pressing play to the `playing` event, at the start and after seeks, and the web
+/// process's memory while it plays.
+#[test]
+#[ignore = "benchmark: run with `make bench-playback`"]
+fn bench_one_hour_recording_playback() {
+    let media = tempfile::tempdir().expect("tempdir");
+    let speech_wav = speech(media.path(), "voice", "Thank you for calling. How can I help you today?", "wav", 4.0);
+    let hour = media.path().join("hour.mp3");
+    let made = Command::new("ffmpeg")
+        .args(["-y", "-loglevel", "error", "-stream_loop", "-1", "-i"])
+        .arg(&speech_wav)
+        .args(["-t", "3600", "-ac", "1", "-c:a", "libmp3lame", "-b:a", "64k"])
+        .arg(&hour)
+        .status()
+        .expect("run ffmpeg");
+    assert!(made.success(), "ffmpeg could not make the one-hour file");
+    let bytes = std::fs::read(&hour).expect("hour.mp3");
+    let host = RecordingHost::start();
+    let url = host.put("hour.mp3", bytes.clone(), "audio/mpeg", Behaviour::Serve);
+
+    let app = App::start();
+    let mut call = call_with_recording(770_001, &url);
+    call["duration"] = json!(3600);
+    let id = app.post(&call);
+    let t = Instant::now();
+    app.open_row(id);
+    poll(Duration::from_secs(600), || {
+        Ok(app.s().find("[data-testid=\"recording-panel\"][data-state=\"ready\"]")?.map(|_| ()))
+    })
+    .unwrap_or_else(|_| panic!("the one-hour recording did not become ready\n{}", app.page_text()));
+    let ready_s = t.elapsed().as_secs_f64();
+    app.wait_playable();
+    let (idle_pss, idle_rss) = web_process_memory(&app);
+
+    let mut figures = Vec::new();
+    for (i, at) in [0.0, 1800.0, 3300.0, 600.0, 2400.0].into_iter().enumerate() {
+        let ms = app
+            .s()
+            .execute_async(
+                &format!(
+                    "const done = arguments[arguments.length - 1]; const a = {AUDIO};
+                     const go = () => {{ const t0 = performance.now();
+                       a.addEventListener('playing', () => done(performance.now() - t0), {{ once: true }});
+                       document.querySelector('[data-testid=\"player-play\"]').click(); }};
+                     if (!a.paused) a.pause();
+                     if (Math.abs(a.currentTime - {at}) < 0.5) go();
+                     else {{ a.addEventListener('seeked', go, {{ once: true }}); a.currentTime = {at}; }}"
+                ),
+                vec![],
+            )
+            .expect("play")
+            .as_f64()
+            .unwrap_or(f64::NAN);
+        figures.push(ms);
+        eprintln!("play #{i} at {at:>6.0} s: {ms:.0} ms to `playing`");
+        std::thread::sleep(Duration::from_secs(3));
+    }
+    std::thread::sleep(Duration::from_secs(5));
+    let (play_pss, play_rss) = web_process_memory(&app);
+    let report = format!(
+        "one-hour MP3 ({:.1} MB): vault ready {ready_s:.1} s after opening the call\n\
+         click play → playing: first {:.0} ms; after seeks {}\n\
+         web process memory: idle with the call open PSS {} MB / RSS {} MB; playing PSS {} MB / RSS {} MB\n",
+        bytes.len() as f64 / 1e6,
+        figures[0],
+        figures[1..].iter().map(|m| format!("{m:.0} ms")).collect::<Vec<_>>().join(", "),
+        idle_pss / 1024,
+        idle_rss / 1024,
+        play_pss / 1024,
+        play_rss / 1024
+    );
+    eprintln!("{report}");
+    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("target").join("bench-playback.txt");
+    std::fs::write(&out, &report).expect("write the report");
     app.finish();
 }
