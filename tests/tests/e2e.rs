@@ -710,11 +710,9 @@ impl App {
 
     /// `data-turn-index` of the highlighted (current) turn.
     fn current_turn(&self) -> Option<i64> {
-        self.js(
-            "const t = document.querySelector('[data-testid=\"transcript-turn\"].turn-current');
-             return t ? Number(t.getAttribute('data-turn-index')) : null;",
-        )
-        .as_i64()
+        self.js("const t = document.querySelector('[data-testid=\"transcript-turn\"].turn-current');
+             return t ? Number(t.getAttribute('data-turn-index')) : null;")
+            .as_i64()
     }
 
     /// Waits until the call's recording is in the vault and `<audio>` has its metadata.

@@ -17,9 +17,13 @@ import type {
   Facets,
   Json,
   ListenerStatus,
+  Peaks,
+  PruneReport,
+  RecordingProgress,
   ReprocessResult,
   SearchHit,
   Settings,
+  SettingsInput,
   SyncProgress,
   SyncReport,
   SyncSettings,
@@ -27,6 +31,7 @@ import type {
   TunnelConfig,
   TunnelOverview,
   TunnelStatus,
+  VaultStatus,
 } from "./types";
 
 export type Unlisten = () => void;
@@ -117,7 +122,7 @@ export const reprocessDelivery = (id: number) =>
 export const curlForDelivery = (id: number) => call("curl_for_delivery", { id }) as Promise<string>;
 export const sendTestCall = () => call("send_test_call") as Promise<number>;
 export const getSettings = () => call("get_settings") as Promise<Settings>;
-export const saveSettings = (settings: Settings) => call("save_settings", { settings }) as Promise<Settings>;
+export const saveSettings = (settings: SettingsInput) => call("save_settings", { settings }) as Promise<Settings>;
 export const setListenerPort = (port: number) =>
   call("set_listener_port", { port }) as Promise<ListenerStatus>;
 export const rotateSecret = () => call("rotate_secret") as Promise<ListenerStatus>;
@@ -172,3 +177,16 @@ export const getTunnelStatus = () => call("get_tunnel_status") as Promise<Tunnel
 export const startTunnel = (config: TunnelConfig) => call("start_tunnel", { config }) as Promise<TunnelStatus>;
 export const stopTunnel = () => call("stop_tunnel") as Promise<TunnelStatus>;
 export const onTunnelChanged = (cb: (p: TunnelStatus) => void) => on("tunnel-changed", (p) => cb(p as TunnelStatus));
+
+// Recordings: the vault of downloaded call audio.
+export const recordingPeaks = (id: number) => call("recording_peaks", { id }) as Promise<Peaks | null>;
+/** Queue a download now (retry after a failure, or fetch one that is not in the vault). */
+export const recordingFetch = (id: number) => call("recording_fetch", { id }) as Promise<null>;
+export const recordingSetOffset = (id: number, seconds: number) =>
+  call("recording_set_offset", { id, seconds }) as Promise<null>;
+/** Opens a native save dialog; the saved path, or null when the user cancelled. */
+export const recordingSave = (id: number) => call("recording_save", { id }) as Promise<string | null>;
+export const recordingsStatus = () => call("recordings_status") as Promise<VaultStatus>;
+export const recordingsPrune = () => call("recordings_prune") as Promise<PruneReport>;
+export const onRecordingsChanged = (cb: (p: RecordingProgress) => void) =>
+  on("recordings-changed", (p) => cb(p as RecordingProgress));

@@ -13,10 +13,15 @@ import type {
   Facets,
   Json,
   ListenerStatus,
+  Peaks,
+  PruneReport,
+  Recording,
+  RecordingProgress,
   SearchHit,
   Settings,
   SnippetPart,
   Turn,
+  VaultStatus,
 } from "./types";
 
 function rng(seed: number) {
@@ -78,6 +83,104 @@ function turnsFor(i: number, name: string, r: () => number): Turn[] {
   });
 }
 
+const VAULT = "/home/sam/.local/share/postcall/recordings";
+
+/** A spread of recording states: most in the vault, some failed, some not downloaded. */
+function demoRecording(id: number, has: boolean, duration: number): Recording {
+  const url = `https://cdn.intellixent.example/rec/${id}.mp3`;
+  const base: Recording = {
+    state: "none",
+    url: has ? url : null,
+    bytes: null,
+    total_bytes: null,
+    content_type: has ? "audio/mpeg" : null,
+    format: has ? "MP3" : null,
+    duration_seconds: has ? duration : null,
+    error: null,
+    path: null,
+    attempts: 0,
+    offset_seconds: 0,
+    has_peaks: false,
+    media_url: has ? url : null,
+    local: false,
+  };
+  if (!has) return base;
+  if (id % 9 === 0) {
+    return { ...base, state: "failed", attempts: 3, error: "The recording host answered 403 Forbidden: the link has probably expired." };
+  }
+  if (id % 7 === 0) return { ...base, error: "Automatic download is off." };
+  const bytes = duration * 8000 + 44;
+  return {
+    ...base,
+    state: "ready",
+    bytes,
+    total_bytes: bytes,
+    content_type: "audio/wav",
+    format: "WAV",
+    path: `${VAULT}/${id}.wav`,
+    attempts: 1,
+    has_peaks: true,
+    local: true,
+    // Filled in with a generated clip when the call is opened.
+    media_url: null,
+  };
+}
+
+/** Loudness of the demo clip at time t: the voice of whoever speaks, with syllable-like pulses. */
+function demoEnvelope(turns: Turn[], t: number): { amp: number; freq: number } {
+  let speaker: Turn | null = null;
+  let next = Infinity;
+  for (const turn of turns) {
+    if (turn.offset_seconds === null) continue;
+    if (turn.offset_seconds <= t) speaker = turn;
+    else next = Math.min(next, turn.offset_seconds);
+  }
+  if (!speaker || speaker.offset_seconds === null) return { amp: 0, freq: 0 };
+  const into = t - speaker.offset_seconds;
+  const talk = Math.min(Number.isFinite(next) ? (next - speaker.offset_seconds) * 0.75 : 12, 2 + speaker.text.length / 3);
+  if (into > talk) return { amp: 0.02, freq: 0 };
+  const pulse = 0.45 + 0.55 * Math.abs(Math.sin(Math.PI * 3.3 * into + speaker.index));
+  return { amp: 0.5 * pulse, freq: speaker.sender === "bot" ? 220 : 300 };
+}
+
+/** A small 8 kHz 8-bit WAV of tones standing in for voices, as a blob: URL. */
+function demoClip(turns: Turn[], duration: number): string {
+  const rate = 8000;
+  const n = Math.max(1, Math.floor(duration * rate));
+  const buf = new ArrayBuffer(44 + n);
+  const v = new DataView(buf);
+  const ascii = (o: number, str: string) => {
+    for (let i = 0; i < str.length; i++) v.setUint8(o + i, str.charCodeAt(i));
+  };
+  ascii(0, "RIFF");
+  v.setUint32(4, 36 + n, true);
+  ascii(8, "WAVEfmt ");
+  v.setUint32(16, 16, true);
+  v.setUint16(20, 1, true);
+  v.setUint16(22, 1, true);
+  v.setUint32(24, rate, true);
+  v.setUint32(28, rate, true);
+  v.setUint16(32, 1, true);
+  v.setUint16(34, 8, true);
+  ascii(36, "data");
+  v.setUint32(40, n, true);
+  let env = demoEnvelope(turns, 0);
+  for (let i = 0; i < n; i++) {
+    const t = i / rate;
+    if (i % 400 === 0) env = demoEnvelope(turns, t);
+    const sample = env.freq > 0 ? env.amp * Math.sin(2 * Math.PI * env.freq * t) : 0;
+    v.setUint8(44 + i, Math.round(128 + 127 * sample));
+  }
+  return URL.createObjectURL(new Blob([buf], { type: "audio/wav" }));
+}
+
+function demoPeaks(turns: Turn[], duration: number): Peaks {
+  const count = Math.min(4000, Math.max(1, Math.floor(duration * 20)));
+  const peaks: number[] = [];
+  for (let i = 0; i < count; i++) peaks.push(Math.min(1, demoEnvelope(turns, (i / count) * duration).amp * 1.8));
+  return { duration_seconds: duration, peaks };
+}
+
 interface DemoCall {
   summary: CallSummary;
   detail: CallDetail;
@@ -114,6 +217,12 @@ function makeCall(id: number, createdMs: number, r: () => number, xss = false): 
     account_id: `AC-${id * 7}`,
     plan: { name: "premium", seats: 3, monthly_price: 49.0 },
   };
+  // Spread the turns over the call, as in a real recording.
+  const lastAt = transcript[transcript.length - 1]?.offset_seconds ?? 0;
+  if (lastAt > 0 && duration > lastAt) {
+    const k = (duration * 0.85) / lastAt;
+    transcript = transcript.map((t) => ({ ...t, offset_seconds: t.offset_seconds === null ? null : Math.round(t.offset_seconds * k) }));
+  }
   if (xss) {
     summary = "Payload test: <img src=x onerror=alert(1)> and <script>alert('x')</script>";
     transcript = [
@@ -188,16 +297,7 @@ function makeCall(id: number, createdMs: number, r: () => number, xss = false): 
       sources: recovered ? ["api"] : ["webhook"],
       deliveries: [delivery],
       raw: payload,
-      recording: {
-        state: hasRecording ? "ready" : "none",
-        bytes: hasRecording ? 1_200_000 : null,
-        total_bytes: hasRecording ? 1_200_000 : null,
-        content_type: hasRecording ? "audio/mpeg" : null,
-        duration_seconds: hasRecording ? duration : null,
-        error: null,
-        path: null,
-        media_url: null,
-      },
+      recording: demoRecording(id, hasRecording, duration),
     },
   };
 }
@@ -304,6 +404,58 @@ export function createDemoTransport(params: URLSearchParams): Transport {
     close_to_tray: true,
     tunnel_on_start: false,
     port: 8787,
+    recordings_auto_download: true,
+    recordings_keep_days: 90,
+    recordings_max_gb: null,
+  };
+  const clips = new Map<number, string>();
+  const findCall = (id: unknown): DemoCall => {
+    const c = calls.find((x) => x.summary.id === id);
+    if (!c) throw new CommandError("not_found", `Call #${String(id)} is not in the database.`);
+    return c;
+  };
+  /** Pretend to download: queued, a few seconds of progress, then in the vault. */
+  const download = (c: DemoCall) => {
+    const d = c.detail;
+    const total = Math.max(1, d.duration ?? 60) * 8000 + 44;
+    const send = (state: Recording["state"], bytes: number | null) => {
+      d.recording = { ...d.recording, state, bytes, total_bytes: total, error: null };
+      const p: RecordingProgress = { id: d.id, state, bytes, total_bytes: total, error: null };
+      emit("recordings-changed", p);
+    };
+    d.recording = { ...d.recording, attempts: d.recording.attempts + 1 };
+    send("queued", null);
+    let got = 0;
+    const tick = setInterval(() => {
+      got = Math.min(total, got + Math.ceil(total / 16));
+      if (got < total) {
+        send("downloading", got);
+        return;
+      }
+      clearInterval(tick);
+      d.recording = {
+        ...d.recording,
+        content_type: "audio/wav",
+        format: "WAV",
+        path: `${VAULT}/${d.id}.wav`,
+        has_peaks: true,
+        local: true,
+        media_url: null,
+      };
+      send("ready", total);
+    }, 250);
+  };
+  const vault = (): VaultStatus => {
+    const recs = calls.map((c) => c.detail.recording);
+    const count = (s: Recording["state"]) => recs.filter((x) => x.state === s).length;
+    return {
+      dir: VAULT,
+      ready: count("ready"),
+      queued: count("queued"),
+      downloading: count("downloading"),
+      failed: count("failed"),
+      bytes: recs.reduce((n, x) => n + (x.state === "ready" ? (x.bytes ?? 0) : 0), 0),
+    };
   };
   let viewState: Json | null = null;
   let nextId = 4821;
@@ -379,10 +531,36 @@ export function createDemoTransport(params: URLSearchParams): Transport {
       return hits.slice(0, Number(a.limit) || 50);
     },
     get_call: (a) => {
-      const c = calls.find((x) => x.summary.id === a.id);
-      if (!c) throw new CommandError("not_found", `Call #${String(a.id)} is not in the database.`);
-      return c.detail;
+      const c = findCall(a.id);
+      const r = c.detail.recording;
+      if (r.state === "ready" && r.local && !r.media_url) {
+        const clip = clips.get(c.detail.id) ?? demoClip(c.detail.transcript, c.detail.duration ?? 60);
+        clips.set(c.detail.id, clip);
+        c.detail.recording = { ...r, media_url: clip };
+      }
+      return structuredClone(c.detail);
     },
+    recording_peaks: (a) => {
+      const d = findCall(a.id).detail;
+      return d.recording.has_peaks ? demoPeaks(d.transcript, d.duration ?? 60) : null;
+    },
+    recording_fetch: (a) => {
+      const c = findCall(a.id);
+      if (!c.detail.recording.url) throw new CommandError("no_recording", "This call has no recording URL.");
+      download(c);
+      return null;
+    },
+    recording_set_offset: (a) => {
+      const d = findCall(a.id).detail;
+      d.recording = { ...d.recording, offset_seconds: Number(a.seconds) };
+      return null;
+    },
+    recording_save: (a) => {
+      const d = findCall(a.id).detail;
+      return `/home/sam/Music/call-${d.id}.${(d.recording.format ?? "audio").toLowerCase()}`;
+    },
+    recordings_status: () => vault(),
+    recordings_prune: (): PruneReport => ({ removed: 0, freed_bytes: 0 }),
     list_deliveries: (a) => (a.failedOnly ? failed : [...failed, ...calls.flatMap((c) => c.detail.deliveries)]),
     reprocess_delivery: (a) => ({
       delivery_id: a.id,

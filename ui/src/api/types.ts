@@ -94,14 +94,60 @@ export type RecordingState = "queued" | "downloading" | "ready" | "failed" | "no
 
 export interface Recording {
   state: RecordingState;
+  /** the remote recording_url from the payload */
+  url: string | null;
+  /** bytes downloaded so far, or the file size when ready */
+  bytes: number | null;
+  /** expected size when known */
+  total_bytes: number | null;
+  /** e.g. "audio/mpeg", "audio/mp4", "audio/wav" */
+  content_type: string | null;
+  /** short label: "MP3", "AAC (M4A)", "WAV", "Ogg", "FLAC", "WebM" */
+  format: string | null;
+  duration_seconds: number | null;
+  /** why it failed (plain words), or why it was removed */
+  error: string | null;
+  /** absolute path of the vault copy when ready */
+  path: string | null;
+  attempts: number;
+  /** nudge added to every turn's time to line the transcript up with the audio */
+  offset_seconds: number;
+  has_peaks: boolean;
+  /** what <audio> plays: loopback URL of the vault copy when ready, else the remote http(s) URL, else null */
+  media_url: string | null;
+  /** media_url is the vault copy */
+  local: boolean;
+}
+
+/** The recording's loudness envelope: values 0..1, evenly spaced over the duration. */
+export interface Peaks {
+  duration_seconds: number;
+  peaks: number[];
+}
+
+/** Payload of the "recordings-changed" event: on every state change, and a few times a second while downloading. */
+export interface RecordingProgress {
+  id: number;
+  state: RecordingState;
   bytes: number | null;
   total_bytes: number | null;
-  content_type: string | null;
-  duration_seconds: number | null;
   error: string | null;
-  path: string | null;
-  /** loopback URL the <audio> element can play (vault copy, else the remote URL) */
-  media_url: string | null;
+}
+
+/** The recordings vault as a whole. */
+export interface VaultStatus {
+  dir: string;
+  ready: number;
+  queued: number;
+  downloading: number;
+  failed: number;
+  bytes: number;
+}
+
+/** What applying the retention settings removed (audio files only, never calls). */
+export interface PruneReport {
+  removed: number;
+  freed_bytes: number;
 }
 
 export interface CallDetail {
@@ -187,7 +233,17 @@ export interface Settings {
   tunnel_on_start: boolean;
   /** listener port (0 = any free port) */
   port: number;
+  /** download each call's recording into the vault as it arrives */
+  recordings_auto_download: boolean;
+  /** remove vault audio older than this many days (null = keep forever) */
+  recordings_keep_days: number | null;
+  /** keep the vault under this many GB, oldest removed first (null = no limit) */
+  recordings_max_gb: number | null;
 }
+
+/** What `save_settings` takes: older callers may leave the recordings fields out (the back end keeps them). */
+export type SettingsInput = Omit<Settings, "recordings_auto_download" | "recordings_keep_days" | "recordings_max_gb"> &
+  Partial<Pick<Settings, "recordings_auto_download" | "recordings_keep_days" | "recordings_max_gb">>;
 
 export interface ReprocessResult {
   delivery_id: number;

@@ -1,4 +1,4 @@
-import type { CallDetail, CallSummary, ListenerStatus } from "../api/types";
+import type { CallDetail, CallSummary, ListenerStatus, Recording, Settings } from "../api/types";
 
 export function callSummary(over: Partial<CallSummary> = {}): CallSummary {
   return {
@@ -46,16 +46,7 @@ export function callDetail(over: Partial<CallDetail> = {}): CallDetail {
     sources: ["webhook"],
     deliveries: [],
     raw: {},
-    recording: {
-      state: "none",
-      bytes: null,
-      total_bytes: null,
-      content_type: null,
-      duration_seconds: null,
-      error: null,
-      path: null,
-      media_url: null,
-    },
+    recording: recording(),
     ...over,
   };
 }
@@ -67,3 +58,56 @@ export const runningListener: ListenerStatus = {
   webhook_url: "http://127.0.0.1:8787/hooks/abc123",
   error: null,
 };
+
+/** A recording in the given state; `none` with no URL unless overridden. */
+export function recording(over: Partial<Recording> = {}): Recording {
+  return {
+    state: "none",
+    url: null,
+    bytes: null,
+    total_bytes: null,
+    content_type: null,
+    format: null,
+    duration_seconds: null,
+    error: null,
+    path: null,
+    attempts: 0,
+    offset_seconds: 0,
+    has_peaks: false,
+    media_url: null,
+    local: false,
+    ...over,
+  };
+}
+
+/** A ready vault copy played through the loopback media listener. */
+export function readyRecording(over: Partial<Recording> = {}): Recording {
+  return recording({
+    state: "ready",
+    url: "https://cdn.example.com/rec/7.mp3",
+    bytes: 1_200_000,
+    total_bytes: 1_200_000,
+    content_type: "audio/mpeg",
+    format: "MP3",
+    duration_seconds: 125,
+    path: "/home/sam/.local/share/postcall/recordings/7.mp3",
+    attempts: 1,
+    media_url: "http://127.0.0.1:5555/media/7",
+    local: true,
+    ...over,
+  });
+}
+
+export function settings(over: Partial<Settings> = {}): Settings {
+  return {
+    theme: "system",
+    notifications: true,
+    close_to_tray: true,
+    tunnel_on_start: false,
+    port: 8787,
+    recordings_auto_download: true,
+    recordings_keep_days: null,
+    recordings_max_gb: null,
+    ...over,
+  };
+}

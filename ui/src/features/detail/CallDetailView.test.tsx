@@ -1,7 +1,7 @@
 import { fireEvent, render, screen } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import * as client from "../../api/client";
-import { callDetail } from "../../test/fixtures";
+import { callDetail, recording } from "../../test/fixtures";
 import { CallDetailView } from "./CallDetailView";
 
 vi.mock("../../api/client", async (importOriginal) => {
@@ -83,16 +83,12 @@ describe("CallDetailView", () => {
   it("plays a recording that has a media URL, and says when there is none", async () => {
     m.getCall.mockResolvedValue(
       callDetail({
-        recording: {
-          state: "ready",
-          bytes: 10,
-          total_bytes: 10,
+        recording: recording({
+          state: "queued",
+          url: "http://127.0.0.1:5555/t/7",
           content_type: "audio/mpeg",
-          duration_seconds: 3,
-          error: null,
-          path: null,
           media_url: "http://127.0.0.1:5555/t/7",
-        },
+        }),
       }),
     );
     const { unmount } = render(<CallDetailView id={7} turnIndex={null} terms={[]} onBack={vi.fn()} />);

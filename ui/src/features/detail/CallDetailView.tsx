@@ -1,8 +1,11 @@
 // One call: header, transcript, variables, related records, delivery history and recording.
+// The player's state lives here so the recording panel (aside) and the transcript (main column)
+// follow the same audio.
 
-import { useEffect, useState } from "react";
-import { getCall, onCallsChanged, toAppError } from "../../api/client";
-import type { AppError, CallDetail, Delivery, Json } from "../../api/types";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { getCall, onCallsChanged, onRecordingsChanged, toAppError } from "../../api/client";
+import type { AppError, CallDetail, Delivery, Json, RecordingProgress } from "../../api/types";
+import { useNotify } from "../../app/notify";
 import { isTypingTarget, useSubscription } from "../../app/hooks";
 import { CopyButton } from "../../components/CopyButton";
 import { Icon } from "../../components/Icon";
@@ -11,7 +14,10 @@ import { ObjectiveMark, StatusBadge } from "../../components/StatusBadge";
 import { ValueView, VariablesTable } from "../../components/ValueView";
 import { formatDateTime, formatDuration } from "../../format";
 import { DeliveryBody } from "../deliveries/DeliveryBody";
-import { RecordingPanel } from "../player/RecordingPanel";
+import { RecordingPanel, saveOffset } from "../player/RecordingPanel";
+import { currentTurnIndex, turnTime } from "../player/time";
+import { usePlayer } from "../player/usePlayer";
+import { usePlayerKeys } from "../player/usePlayerKeys";
 import { Transcript, transcriptText } from "./Transcript";
 
 interface Props {
@@ -61,6 +67,7 @@ export function CallDetailView({ id, turnIndex, terms, onBack }: Props) {
   const [call, setCall] = useState<CallDetail | null>(null);
   const [error, setError] = useState<AppError | null>(null);
   const [reload, setReload] = useState(0);
+  const [progress, setProgress] = useState<RecordingProgress | null>(null);
 
   useEffect(() => {
     let stale = false;
@@ -83,6 +90,14 @@ export function CallDetailView({ id, turnIndex, terms, onBack }: Props) {
   useSubscription(onCallsChanged, (p) => {
     if (p.ids.includes(id)) setReload((n) => n + 1);
   });
+
+  // Download progress for this call's recording; a new state reloads the call so it all refreshes.
+  useSubscription(onRecordingsChanged, (p) => {
+    if (p.id !== id) return;
+    setProgress(p);
+    if (call?.id === id && p.state !== call.recording.state) setReload((n) => n + 1);
+  });
+  const refresh = useCallback(() => setReload((n) => n + 1), []);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -124,12 +139,61 @@ export function CallDetailView({ id, turnIndex, terms, onBack }: Props) {
           <Spinner />
         </div>
       )}
-      {shown && <DetailBody call={shown} turnIndex={turnIndex} terms={terms} />}
+      {shown && (
+        <DetailBody
+          key={shown.id}
+          call={shown}
+          turnIndex={turnIndex}
+          terms={terms}
+          progress={progress?.id === shown.id ? progress : null}
+          onChanged={refresh}
+        />
+      )}
     </div>
   );
 }
 
-function DetailBody({ call, turnIndex, terms }: { call: CallDetail; turnIndex: number | null; terms: string[] }) {
+interface BodyProps {
+  call: CallDetail;
+  turnIndex: number | null;
+  terms: string[];
+  progress: RecordingProgress | null;
+  onChanged: () => void;
+}
+
+function DetailBody({ call, turnIndex, terms, progress, onChanged }: BodyProps) {
+  const notify = useNotify();
+  const player = usePlayer();
+  const { seek } = player;
+  const rec = call.recording;
+  const hasPlayer = rec.media_url !== null;
+  usePlayerKeys(player, hasPlayer);
+
+  // The nudge as the user set it, ahead of the saved value while it is being saved.
+  const [offsetEdit, setOffsetEdit] = useState<number | null>(null);
+  const offset = offsetEdit ?? rec.offset_seconds;
+  const onOffset = (seconds: number) => {
+    setOffsetEdit(seconds);
+    void saveOffset(call.id, seconds, notify.error).then((ok) => {
+      if (!ok) setOffsetEdit(null);
+    });
+  };
+
+  // A search hit opened the call at a turn: start the audio there once it can seek (no autoplay).
+  const sought = useRef<string | null>(null);
+  useEffect(() => {
+    if (!hasPlayer || turnIndex === null) return;
+    const key = `${call.id}:${turnIndex}`;
+    if (sought.current === key) return;
+    const turn = call.transcript.find((t) => t.index === turnIndex);
+    const at = turn ? turnTime(turn, rec.offset_seconds) : null;
+    if (at === null) return;
+    sought.current = key;
+    seek(at);
+  }, [hasPlayer, turnIndex, call.id, call.transcript, rec.offset_seconds, seek]);
+
+  const current = hasPlayer ? currentTurnIndex(call.transcript, offset, player.currentTime) : null;
+
   return (
     <div className="detail-scroll">
       <header className="detail-head">
@@ -175,7 +239,12 @@ function DetailBody({ call, turnIndex, terms }: { call: CallDetail; turnIndex: n
             )}
           </div>
           {call.transcript.length > 0 ? (
-            <Transcript turns={call.transcript} terms={terms} focusIndex={turnIndex} />
+            <Transcript
+              turns={call.transcript}
+              terms={terms}
+              focusIndex={turnIndex}
+              sync={hasPlayer ? { current, offset, playing: player.playing, onSeek: seek } : null}
+            />
           ) : call.formatted_transcript ? (
             <pre className="raw">{call.formatted_transcript}</pre>
           ) : (
@@ -186,7 +255,18 @@ function DetailBody({ call, turnIndex, terms }: { call: CallDetail; turnIndex: n
         <aside className="detail-side">
           <section className="card">
             <h2>Recording</h2>
-            <RecordingPanel recording={call.recording} />
+            <RecordingPanel
+              callId={call.id}
+              recording={rec}
+              progress={progress}
+              player={player}
+              turns={call.transcript}
+              offset={offset}
+              onOffset={onOffset}
+              currentTurn={current}
+              callDuration={call.duration}
+              onChanged={onChanged}
+            />
           </section>
           <section className="card">
             <h2>Extracted variables</h2>

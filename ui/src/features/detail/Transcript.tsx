@@ -1,10 +1,13 @@
 // The transcript as a conversation. Turn text is payload data: rendered as text nodes only,
-// with the active search terms marked.
+// with the active search terms marked. With a recording, the turn playing now is marked and kept
+// in view inside the transcript's own scroll box (never the whole page); clicking a turn seeks.
+// Scrolling by hand while playing pauses the follow until "Back to current" is pressed.
 
-import { useEffect, useRef } from "react";
+import { useEffect, useRef, useState } from "react";
 import type { Turn } from "../../api/types";
 import { Highlight } from "../../components/Highlight";
 import { formatDuration } from "../../format";
+import { clock, turnTime } from "../player/time";
 
 export function senderLabel(sender: string): string {
   if (sender === "bot") return "Assistant";
@@ -17,15 +20,47 @@ export function transcriptText(turns: Turn[]): string {
   return turns.map((t) => `${senderLabel(t.sender)}: ${t.text}`).join("\n");
 }
 
+/** What the transcript needs from the player. */
+export interface TranscriptSync {
+  /** Turn.index of the turn playing now */
+  current: number | null;
+  /** seconds added to every turn's offset */
+  offset: number;
+  playing: boolean;
+  onSeek: (seconds: number) => void;
+}
+
 interface Props {
   turns: Turn[];
   terms: string[];
   /** the turn a search hit pointed at: scrolled to and highlighted */
   focusIndex: number | null;
+  sync?: TranscriptSync | null;
 }
 
-export function Transcript({ turns, terms, focusIndex }: Props) {
+/** Scroll `box` (only) so `el` is in view, centred when it was out of view. Returns the new scrollTop. */
+function keepInView(box: HTMLElement, el: HTMLElement): number | null {
+  const boxRect = box.getBoundingClientRect();
+  const elRect = el.getBoundingClientRect();
+  const top = elRect.top - boxRect.top + box.scrollTop;
+  const bottom = top + elRect.height;
+  if (top >= box.scrollTop && bottom <= box.scrollTop + box.clientHeight) return null;
+  box.scrollTop = Math.max(0, top - (box.clientHeight - elRect.height) / 2);
+  return box.scrollTop;
+}
+
+function hasSelectionIn(el: HTMLElement): boolean {
+  const sel = window.getSelection();
+  return !!sel && !sel.isCollapsed && sel.anchorNode !== null && el.contains(sel.anchorNode);
+}
+
+export function Transcript({ turns, terms, focusIndex, sync = null }: Props) {
+  const box = useRef<HTMLDivElement>(null);
   const list = useRef<HTMLOListElement>(null);
+  const ours = useRef<number | null>(null);
+  const [follow, setFollow] = useState(true);
+  const current = sync?.current ?? null;
+  const playing = sync?.playing ?? false;
 
   useEffect(() => {
     if (focusIndex === null) return;
@@ -33,28 +68,99 @@ export function Transcript({ turns, terms, focusIndex }: Props) {
     if (el instanceof HTMLElement) el.scrollIntoView({ block: "center" });
   }, [focusIndex, turns]);
 
+  // Keep the playing turn in view while following.
+  useEffect(() => {
+    if (!playing || !follow || current === null) return;
+    const b = box.current;
+    const el = list.current?.querySelector(`[data-turn-index="${current}"]`);
+    if (!b || !(el instanceof HTMLElement)) return;
+    const top = keepInView(b, el);
+    if (top !== null) ours.current = top;
+  }, [current, playing, follow]);
+
+  const onScroll = () => {
+    const b = box.current;
+    if (!b || !playing || !follow) return;
+    // Our own scrolling lands exactly where we put it; anything else is the user.
+    if (ours.current !== null && Math.abs(b.scrollTop - ours.current) < 2) return;
+    setFollow(false);
+  };
+
+  const seekTo = (t: Turn) => {
+    if (!sync) return;
+    const at = turnTime(t, sync.offset);
+    if (at === null) return;
+    setFollow(true);
+    sync.onSeek(at);
+  };
+
   return (
-    <ol className="transcript" ref={list}>
-      {turns.map((t) => {
-        const side = t.sender === "bot" ? "bot" : t.sender === "human" ? "human" : "other";
-        return (
-          <li
-            key={t.index}
-            className={`turn turn-${side}${t.index === focusIndex ? " turn-focus" : ""}`}
-            data-testid="transcript-turn"
-            data-sender={t.sender}
-            data-turn-index={t.index}
-          >
-            <div className="turn-meta">
-              <span className="turn-who">{senderLabel(t.sender)}</span>
-              {t.offset_seconds !== null && <span className="turn-time mono">{formatDuration(t.offset_seconds)}</span>}
-            </div>
-            <div className="turn-text">
-              <Highlight text={t.text} terms={terms} />
-            </div>
-          </li>
-        );
-      })}
-    </ol>
+    <div className={sync ? "transcript-scroll" : "transcript-box"} ref={box} onScroll={onScroll}>
+      <ol className="transcript" ref={list}>
+        {turns.map((t) => {
+          const side = t.sender === "bot" ? "bot" : t.sender === "human" ? "human" : "other";
+          const isCurrent = sync !== null && t.index === current;
+          const at = sync ? turnTime(t, sync.offset) : null;
+          const seekable = at !== null;
+          return (
+            <li
+              key={t.index}
+              className={`turn turn-${side}${t.index === focusIndex ? " turn-focus" : ""}${isCurrent ? " turn-current" : ""}${seekable ? " turn-seekable" : ""}`}
+              data-testid="transcript-turn"
+              data-sender={t.sender}
+              data-turn-index={t.index}
+              aria-current={isCurrent ? "true" : undefined}
+              onClick={
+                seekable
+                  ? (e) => {
+                      // Selecting text to copy it is not a request to seek.
+                      if (hasSelectionIn(e.currentTarget)) return;
+                      seekTo(t);
+                    }
+                  : undefined
+              }
+            >
+              <div className="turn-meta">
+                <span className="turn-who">{senderLabel(t.sender)}</span>
+                {t.offset_seconds !== null &&
+                  (seekable ? (
+                    <button
+                      type="button"
+                      className="turn-time turn-seek mono"
+                      aria-label={`Play from ${clock(at)}`}
+                      title="Play from here"
+                    >
+                      {formatDuration(t.offset_seconds)}
+                    </button>
+                  ) : (
+                    <span className="turn-time mono">{formatDuration(t.offset_seconds)}</span>
+                  ))}
+              </div>
+              <div className="turn-text">
+                <Highlight text={t.text} terms={terms} />
+              </div>
+            </li>
+          );
+        })}
+      </ol>
+      {sync && !follow && (
+        <button
+          type="button"
+          className="btn btn-small back-to-current"
+          data-testid="back-to-current"
+          onClick={() => {
+            setFollow(true);
+            const b = box.current;
+            const el = list.current?.querySelector(`[data-turn-index="${current ?? -1}"]`);
+            if (b && el instanceof HTMLElement) {
+              const top = keepInView(b, el);
+              if (top !== null) ours.current = top;
+            }
+          }}
+        >
+          Back to current
+        </button>
+      )}
+    </div>
   );
 }

@@ -6,6 +6,7 @@ import { Icon } from "../../components/Icon";
 import { ListenerBadge } from "../../components/ListenerBadge";
 import { Spinner } from "../../components/Spinner";
 import { PortForm } from "./PortForm";
+import { RecordingsSettings } from "./RecordingsSettings";
 import { SyncPanel } from "../sync/SyncPanel";
 
 interface Props {
@@ -128,6 +129,8 @@ export function SettingsView({ status, settings, onSettings, onListenerChanged }
       </section>
 
       <SyncPanel />
+
+      <RecordingsSettings settings={settings} update={update} />
 
       <section className="card">
         <h2>Behaviour</h2>

@@ -1,0 +1,104 @@
+import { fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { useState } from "react";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import * as client from "../../api/client";
+import type { Settings } from "../../api/types";
+import { settings as makeSettings } from "../../test/fixtures";
+import { SettingsView } from "./SettingsView";
+
+vi.mock("../../api/client", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("../../api/client")>();
+  return {
+    ...actual,
+    saveSettings: vi.fn(),
+    recordingsStatus: vi.fn(),
+    recordingsPrune: vi.fn(),
+    onRecordingsChanged: vi.fn(),
+    getSyncSettings: vi.fn(),
+    getSyncStatus: vi.fn(),
+    onSyncProgress: vi.fn(),
+  };
+});
+
+const m = vi.mocked(client);
+
+function Harness({ initial }: { initial: Settings }) {
+  const [s, setS] = useState<Settings>(initial);
+  return <SettingsView status={null} settings={s} onSettings={setS} onListenerChanged={vi.fn()} />;
+}
+
+beforeEach(() => {
+  vi.clearAllMocks();
+  m.saveSettings.mockImplementation((s) => Promise.resolve(s as Settings));
+  m.recordingsStatus.mockResolvedValue({
+    dir: "/home/sam/.local/share/postcall/recordings",
+    ready: 12,
+    queued: 1,
+    downloading: 1,
+    failed: 2,
+    bytes: 3 * 1024 * 1024,
+  });
+  m.recordingsPrune.mockResolvedValue({ removed: 3, freed_bytes: 1024 * 1024 });
+  m.onRecordingsChanged.mockResolvedValue(() => undefined);
+  m.getSyncSettings.mockReturnValue(new Promise(() => undefined));
+  m.getSyncStatus.mockReturnValue(new Promise(() => undefined));
+  m.onSyncProgress.mockResolvedValue(() => undefined);
+});
+
+describe("Recordings settings", () => {
+  it("shows the vault and says calls are never deleted", async () => {
+    render(<Harness initial={makeSettings()} />);
+    const status = await screen.findByText("12 recordings · 3.0 MB");
+    expect(status).toBeInTheDocument();
+    const box = screen.getByTestId("recordings-status");
+    expect(box).toHaveTextContent("2 downloads failed");
+    expect(box).toHaveTextContent("2 waiting to download");
+    expect(box).toHaveTextContent("/home/sam/.local/share/postcall/recordings");
+    expect(screen.getByText(/calls and their transcripts are never deleted/)).toBeInTheDocument();
+  });
+
+  it("saves the toggle and the limits (empty = no limit)", async () => {
+    render(<Harness initial={makeSettings({ recordings_keep_days: 30 })} />);
+    await screen.findByText("12 recordings · 3.0 MB");
+
+    fireEvent.click(screen.getByTestId("recordings-auto"));
+    await waitFor(() =>
+      expect(m.saveSettings).toHaveBeenLastCalledWith(expect.objectContaining({ recordings_auto_download: false })),
+    );
+    expect(screen.getByTestId("recordings-auto")).not.toBeChecked();
+
+    const days = screen.getByTestId("recordings-keep-days");
+    expect(days).toHaveValue(30);
+    fireEvent.change(days, { target: { value: "" } });
+    fireEvent.blur(days);
+    await waitFor(() =>
+      expect(m.saveSettings).toHaveBeenLastCalledWith(expect.objectContaining({ recordings_keep_days: null })),
+    );
+
+    const gb = screen.getByTestId("recordings-max-gb");
+    fireEvent.change(gb, { target: { value: "2.5" } });
+    fireEvent.submit(gb);
+    await waitFor(() =>
+      expect(m.saveSettings).toHaveBeenLastCalledWith(
+        expect.objectContaining({ recordings_max_gb: 2.5, recordings_keep_days: null, recordings_auto_download: false }),
+      ),
+    );
+
+    // Not a number of days: not saved, and said.
+    const calls = m.saveSettings.mock.calls.length;
+    fireEvent.change(screen.getByTestId("recordings-keep-days"), { target: { value: "1.5" } });
+    fireEvent.blur(screen.getByTestId("recordings-keep-days"));
+    expect(screen.getByText("A whole number of days, or empty.")).toBeInTheDocument();
+    expect(m.saveSettings).toHaveBeenCalledTimes(calls);
+  });
+
+  it("applies retention now and reports what it removed", async () => {
+    render(<Harness initial={makeSettings()} />);
+    await screen.findByText("12 recordings · 3.0 MB");
+    fireEvent.click(screen.getByTestId("recordings-prune"));
+    expect(await screen.findByTestId("recordings-prune-report")).toHaveTextContent(
+      "Removed 3 recordings, freeing 1.0 MB. The calls are still there.",
+    );
+    await waitFor(() => expect(m.recordingsStatus).toHaveBeenCalledTimes(2));
+  });
+});
