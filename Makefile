@@ -13,7 +13,7 @@ TAURI_DRIVER_VERSION := 2.1.0
 APT_PACKAGES := build-essential pkg-config curl file libssl-dev libwebkit2gtk-4.1-dev \
 	libayatana-appindicator3-dev librsvg2-dev libxdo-dev xvfb xauth webkit2gtk-driver \
 	gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav \
-	sqlite3 espeak-ng ffmpeg
+	sqlite3 espeak-ng ffmpeg libdbus-1-dev dbus-daemon dbus-bin gnome-keyring libsecret-tools
 
 .PHONY: run test deps apt npm ui build lint unit e2e bench bench-playback deb
 
@@ -47,7 +47,7 @@ unit:
 	cd ui && npm test
 	$(CARGO) build -p postcall
 	$(CARGO) test --workspace --exclude postcall-tests
-	$(CARGO) test -p postcall-tests --lib --test cli --test webhook --test lifecycle --test sync --test tunnel --test recordings
+	$(CARGO) test -p postcall-tests --lib --test cli --test webhook --test lifecycle --test sync --test tunnel --test recordings --test secrets
 
 e2e: tauri-driver
 	$(CARGO) test -p postcall-tests --test e2e -- --test-threads=1

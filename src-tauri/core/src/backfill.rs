@@ -28,11 +28,13 @@ use tokio_util::sync::CancellationToken;
 use crate::api::{self, ApiClient, ApiError, CallsQuery};
 use crate::config::{write_private, ConfigError, DataDir};
 use crate::ingest::{IngestError, Ingestor, Source};
+use crate::secrets::{Backend, SecretStore};
 use crate::store::{calls, StoreError};
 
 /// Overrides the stored API key (for scripts and tests).
 pub const ENV_API_KEY: &str = "POSTCALL_INTELLIXENT_API_KEY";
-const KEY_FILE: &str = "intellixent-api-key";
+/// The API key's name in the [`SecretStore`] (and its file name where there is no keyring).
+pub const API_KEY_SECRET: &str = "intellixent-api-key";
 const SETTINGS_FILE: &str = "sync-settings.json";
 pub const DEFAULT_INTERVAL_MINUTES: u32 = 15;
 
@@ -77,23 +79,26 @@ pub fn api_key(data: &DataDir) -> Option<String> {
     std::env::var(ENV_API_KEY).ok().filter(|k| !k.trim().is_empty()).or_else(|| stored_api_key(data))
 }
 
+/// The stored key: from the OS keyring, else from the private file (see [`crate::secrets`]).
 pub fn stored_api_key(data: &DataDir) -> Option<String> {
-    std::fs::read_to_string(data.root().join(KEY_FILE)).ok().map(|k| k.trim().to_string()).filter(|k| !k.is_empty())
+    SecretStore::new(data).get(API_KEY_SECRET)
 }
 
-/// Stores the key (readable by the user only); an empty key removes it.
-pub fn set_api_key(data: &DataDir, key: &str) -> Result<(), ConfigError> {
-    let path = data.root().join(KEY_FILE);
-    let key = key.trim();
-    if key.is_empty() {
-        return match std::fs::remove_file(&path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                Err(ConfigError::Io { path: path.display().to_string(), source: e })
-            }
-            _ => Ok(()),
-        };
-    }
-    write_private(&path, key.as_bytes())
+/// Where the stored key is kept (`None`: no key stored; one in the environment is not counted).
+pub fn api_key_storage(data: &DataDir) -> Option<Backend> {
+    SecretStore::new(data).where_stored(API_KEY_SECRET)
+}
+
+/// Moves a key file left by an older version into the OS keyring, when there is one; returns
+/// where the stored key is now.
+pub fn migrate_api_key(data: &DataDir) -> Result<Option<Backend>, ConfigError> {
+    SecretStore::new(data).migrate(API_KEY_SECRET)
+}
+
+/// Stores the key in the OS keyring, else in a file readable by the user only, and says where;
+/// an empty key removes it (and returns `None`). The key is never logged.
+pub fn set_api_key(data: &DataDir, key: &str) -> Result<Option<Backend>, ConfigError> {
+    SecretStore::new(data).set(API_KEY_SECRET, key)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -443,7 +448,7 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join(KEY_FILE)).expect("meta").permissions().mode();
+            let mode = std::fs::metadata(dir.path().join(API_KEY_SECRET)).expect("meta").permissions().mode();
             assert_eq!(mode & 0o077, 0, "only the user can read the key");
         }
         set_api_key(&data, "").expect("clear");

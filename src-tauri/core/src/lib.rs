@@ -18,6 +18,7 @@ pub mod query;
 pub mod recordings;
 pub mod sample;
 pub mod search;
+pub mod secrets;
 pub mod service;
 pub mod store;
 pub mod time;

@@ -97,11 +97,18 @@ async fn serve_recording(State(ctx): State<Ctx>, Path((token, id)): Path<(String
         Ok(Err(e)) => return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
         Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     };
+    let range = req.headers().get(header::RANGE).and_then(|v| v.to_str().ok()).map(str::to_string);
     let mut resp = match ServeFile::new(path).oneshot(req).await {
         Ok(r) => r.map(Body::new),
         Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     };
     let ok = resp.status().is_success();
+    tracing::debug!(
+        call_id = id,
+        range = range.as_deref().unwrap_or("-"),
+        status = resp.status().as_u16(),
+        "media request"
+    );
     let headers = resp.headers_mut();
     if ok {
         // The format the vault found in the bytes, not a guess from the file name.

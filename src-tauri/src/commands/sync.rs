@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use postcall_core::backfill::{self, LastSync, Progress, SyncError, SyncReport, SyncRunner, SyncSettings};
+use postcall_core::secrets::Backend;
 use postcall_core::service::Service;
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Emitter, State};
@@ -31,6 +32,10 @@ pub struct SyncSettingsView {
     pub api_base: String,
     pub interval_minutes: u32,
     pub has_api_key: bool,
+    /// Where the stored key is kept: `"keyring"` (the system keyring) or `"file"` (a private
+    /// file, when no keyring is available); `None` when no key is stored (one may still come
+    /// from `POSTCALL_INTELLIXENT_API_KEY`).
+    pub api_key_storage: Option<Backend>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -48,7 +53,8 @@ pub struct SyncStatus {
 fn view(service: &Service) -> CmdResult<SyncSettingsView> {
     let s = backfill::load_settings(&service.data)?;
     let has_api_key = backfill::api_key(&service.data).is_some();
-    Ok(SyncSettingsView { api_base: s.api_base, interval_minutes: s.interval_minutes, has_api_key })
+    let api_key_storage = backfill::api_key_storage(&service.data);
+    Ok(SyncSettingsView { api_base: s.api_base, interval_minutes: s.interval_minutes, has_api_key, api_key_storage })
 }
 
 /// Runs one sync, emitting `sync-progress` after every page and at the end.
@@ -76,12 +82,14 @@ pub fn get_sync_status(sync: State<'_, SyncState>) -> SyncStatus {
     SyncStatus { running: sync.runner.is_running(), last: sync.runner.last() }
 }
 
-#[tauri::command]
+// Off the main thread: the system keyring may take a moment to answer.
+#[tauri::command(async)]
 pub fn get_sync_settings(state: State<'_, AppState>) -> CmdResult<SyncSettingsView> {
     view(&state.service)
 }
 
-#[tauri::command]
+// Off the main thread: the system keyring may take a moment to answer.
+#[tauri::command(async)]
 pub fn save_sync_settings(state: State<'_, AppState>, settings: SyncSettingsInput) -> CmdResult<SyncSettingsView> {
     let api_base = settings.api_base.trim().trim_end_matches('/').to_string();
     if !(api_base.starts_with("https://") || api_base.starts_with("http://")) {
@@ -92,8 +100,10 @@ pub fn save_sync_settings(state: State<'_, AppState>, settings: SyncSettingsInpu
     view(&state.service)
 }
 
-/// Stores the API key (an empty one removes it). The key is never logged nor sent back.
-#[tauri::command]
+/// Stores the API key in the system keyring, else a private file (an empty one removes it). The
+/// key is never logged nor sent back; the view says where it went (`api_key_storage`).
+// Off the main thread: the system keyring may take a moment to answer.
+#[tauri::command(async)]
 pub fn set_api_key(state: State<'_, AppState>, key: String) -> CmdResult<SyncSettingsView> {
     backfill::set_api_key(&state.service.data, &key)?;
     view(&state.service)
@@ -120,6 +130,11 @@ pub fn sync_in_background(app: &AppHandle) {
 /// is set. A failure is remembered for the UI and retried at the next tick.
 pub fn spawn_periodic(app: AppHandle, service: Arc<Service>, runner: Arc<SyncRunner>) {
     tauri::async_runtime::spawn(async move {
+        // A key file from an older version goes into the system keyring, when there is one.
+        let data = service.data.clone();
+        if let Ok(Err(e)) = tauri::async_runtime::spawn_blocking(move || backfill::migrate_api_key(&data)).await {
+            tracing::warn!(error = %e, "cannot move the API key into the system keyring");
+        }
         loop {
             let interval = backfill::load_settings(&service.data).map(|s| s.interval_minutes).unwrap_or(0);
             if interval > 0 && backfill::api_key(&service.data).is_some() && !runner.is_running() {

@@ -1,18 +1,29 @@
 //! The tunnel panel: start, stop, status. Every change is pushed as `tunnel-changed`; the UI
 //! re-queries `get_tunnel_status` on it (the payload is the status, for convenience).
 
+use postcall_core::secrets::Backend;
 use postcall_core::tunnel::{TunnelConfig, TunnelControl, TunnelOverview, TunnelStatus};
+use serde::Serialize;
 use tauri::{AppHandle, Emitter, State};
 
 use super::AppState;
 use crate::error::{AppError, CmdResult};
 
+/// [`TunnelOverview`] plus where the saved bore secret is kept.
+#[derive(Debug, Serialize)]
+pub struct TunnelView {
+    #[serde(flatten)]
+    pub overview: TunnelOverview,
+    /// `"keyring"` (the system keyring) or `"file"` (a private file, when no keyring is
+    /// available); `None` when no bore secret is saved.
+    pub secret_storage: Option<Backend>,
+}
+
 #[tauri::command]
-pub async fn get_tunnel_status(
-    state: State<'_, AppState>,
-    control: State<'_, TunnelControl>,
-) -> CmdResult<TunnelOverview> {
-    Ok(control.overview(&state.service.data).await)
+pub async fn get_tunnel_status(state: State<'_, AppState>, control: State<'_, TunnelControl>) -> CmdResult<TunnelView> {
+    let overview = control.overview(&state.service.data).await;
+    let secret_storage = postcall_core::tunnel::secret_storage(&state.service.data);
+    Ok(TunnelView { overview, secret_storage })
 }
 
 #[tauri::command]

@@ -9,8 +9,8 @@
 //!
 //! The tunnel forwards only to the webhook listener (which serves nothing but `/hooks/<secret>`
 //! and `/healthz`). Secrets (the bore secret, the webhook secret in the public URL) are never
-//! logged; the tunnel settings live in `tunnel.json`, readable only by the user. ngrok is not
-//! implemented yet.
+//! logged; the tunnel settings live in `tunnel.json`, readable only by the user, and the bore
+//! secret in the OS keyring or a private file ([`crate::secrets`]). ngrok is not implemented yet.
 
 mod bore;
 mod cloudflared;
@@ -26,6 +26,7 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{ConfigError, DataDir};
+use crate::secrets::{Backend, SecretStore};
 
 pub use cloudflared::parse_quick_tunnel_url;
 pub use control::{TunnelControl, TunnelOverview};
@@ -38,7 +39,7 @@ pub const BORE_WARNING: &str = "bore is plain HTTP: the webhook payloads (phone 
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// Which tunnel to run, with its settings. Saved (with the bore secret) by [`save_config`].
+/// Which tunnel to run, with its settings. Saved by [`save_config`] (the bore secret apart).
 #[derive(Clone, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "provider", rename_all = "lowercase")]
 pub enum TunnelConfig {
@@ -418,15 +419,42 @@ fn config_path(data: &DataDir) -> PathBuf {
     data.root().join("tunnel.json")
 }
 
-/// The saved tunnel settings (bore secret included); `None` when none were saved.
+/// The bore secret's name in the [`SecretStore`] (and its file name where there is no keyring).
+pub const BORE_SECRET: &str = "bore-secret";
+
+/// The saved tunnel settings, the bore secret filled in from the secret store; `None` when none
+/// were saved. A `tunnel.json` from an older version that still holds the secret is read as is.
 pub fn load_config(data: &DataDir) -> Option<TunnelConfig> {
-    std::fs::read(config_path(data)).ok().and_then(|b| serde_json::from_slice(&b).ok())
+    let mut config: TunnelConfig =
+        std::fs::read(config_path(data)).ok().and_then(|b| serde_json::from_slice(&b).ok())?;
+    if let TunnelConfig::Bore { secret, .. } = &mut config {
+        if secret.as_deref().is_none_or(str::is_empty) {
+            *secret = SecretStore::new(data).get(BORE_SECRET);
+        }
+    }
+    Some(config)
 }
 
-/// Saves the settings with [`crate::config::write_private`]: only the user can read the file.
+/// Saves the settings in `tunnel.json` (readable by the user only) and the bore secret apart, in
+/// the OS keyring or a private file ([`crate::secrets`]); a config without one removes it.
 pub fn save_config(data: &DataDir, config: &TunnelConfig) -> Result<(), ConfigError> {
-    let bytes = serde_json::to_vec_pretty(config).unwrap_or_default();
+    let mut config = config.clone();
+    let secret = match &mut config {
+        TunnelConfig::Bore { secret, .. } => secret.take(),
+        _ => None,
+    };
+    SecretStore::new(data).set(BORE_SECRET, secret.as_deref().unwrap_or(""))?;
+    let bytes = serde_json::to_vec_pretty(&config).unwrap_or_default();
     crate::config::write_private(&config_path(data), &bytes)
+}
+
+/// Where the saved bore secret is kept; `None` when there is none. One still inside an older
+/// `tunnel.json` (until the next save moves it) counts as a private file.
+pub fn secret_storage(data: &DataDir) -> Option<Backend> {
+    SecretStore::new(data).where_stored(BORE_SECRET).or_else(|| {
+        let saved: TunnelConfig = serde_json::from_slice(&std::fs::read(config_path(data)).ok()?).ok()?;
+        matches!(saved, TunnelConfig::Bore { secret: Some(s), .. } if !s.is_empty()).then_some(Backend::File)
+    })
 }
 
 /// `postcall serve`'s tunnel flags.
