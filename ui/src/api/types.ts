@@ -270,7 +270,11 @@ export interface SyncSettings {
   /** minutes between automatic syncs; 0 turns them off */
   interval_minutes: number;
   has_api_key: boolean;
+  /** where the saved key is: the OS keyring, or a file only the user can read */
+  api_key_storage?: SecretStorage | null;
 }
+
+export type SecretStorage = "keyring" | "file";
 
 /** Payload of the "sync-progress" event, after every page and once at the end. */
 export interface SyncProgress {
@@ -343,4 +347,6 @@ export interface TunnelOverview {
   /** the saved settings; a bore secret is never sent back */
   saved: TunnelConfig | null;
   saved_secret: boolean;
+  /** where the saved bore secret is */
+  secret_storage?: SecretStorage | null;
 }

@@ -138,7 +138,11 @@ export function SyncPanel() {
         <div>
           <div className="setting-label">API key</div>
           <div className="dim small">
-            {settings?.has_api_key ? "A key is saved (kept in a file only you can read)." : "No key saved yet."}
+            {settings?.has_api_key
+              ? settings.api_key_storage === "keyring"
+                ? "A key is saved in the system keyring."
+                : "A key is saved in a file only you can read (no system keyring is available)."
+              : "No key saved yet."}
           </div>
         </div>
         <input

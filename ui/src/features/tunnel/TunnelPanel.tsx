@@ -191,7 +191,13 @@ export function TunnelPanel() {
                 type="password"
                 aria-label="bore secret"
                 autoComplete="off"
-                placeholder={overview?.saved_secret ? "saved (leave blank to keep)" : "none"}
+                placeholder={
+                  overview?.saved_secret
+                    ? overview.secret_storage === "keyring"
+                      ? "saved in the system keyring (leave blank to keep)"
+                      : "saved (leave blank to keep)"
+                    : "none"
+                }
                 value={secret}
                 onChange={(e) => setSecret(e.currentTarget.value)}
               />
