@@ -408,7 +408,20 @@ fn indexer(
 /// hold back the others. Returns the ids of the calls built.
 fn index_all(conn: &mut Connection, jobs: &[IndexJob]) -> Vec<i64> {
     let now = crate::time::now_ms();
-    match index_batch(conn, jobs, now) {
+    let mut attempt = 0;
+    let outcome = loop {
+        match index_batch(conn, jobs, now) {
+            // Another writer held the database past the busy timeout: wait and try again rather
+            // than give up on calls that are fine.
+            Err(store::StoreError::Sql(e)) if is_busy(&e) && attempt < 5 => {
+                attempt += 1;
+                tracing::debug!(attempt, "the call database is busy; retrying the batch");
+                std::thread::sleep(Duration::from_millis(50 << attempt));
+            }
+            other => break other,
+        }
+    };
+    match outcome {
         Ok(()) => jobs.iter().map(|j| j.call_id).collect(),
         Err(e) => {
             tracing::warn!(error = %e, "indexing a batch failed; retrying its calls one by one");
@@ -428,6 +441,11 @@ fn index_all(conn: &mut Connection, jobs: &[IndexJob]) -> Vec<i64> {
 
 fn index_batch(conn: &mut Connection, jobs: &[IndexJob], now: i64) -> Result<(), store::StoreError> {
     let tx = conn.transaction()?;
+    // Take the call database's write lock (waiting for it if need be) before reading anything: a
+    // transaction that reads and then writes fails at once with SQLITE_BUSY when another
+    // connection (the recording vault) committed in between. Not BEGIN IMMEDIATE: that would
+    // also lock the attached journal and stall the webhook writer.
+    tx.prepare_cached("UPDATE main.index_state SET delivery_id = delivery_id WHERE name = ?1")?.execute([WATERMARK])?;
     for job in jobs {
         calls::upsert(&tx, job.call_id, job.source, &job.doc, now)?;
     }
@@ -440,6 +458,10 @@ fn index_batch(conn: &mut Connection, jobs: &[IndexJob], now: i64) -> Result<(),
     }
     tx.commit()?;
     Ok(())
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(e.sqlite_error_code(), Some(rusqlite::ErrorCode::DatabaseBusy) | Some(rusqlite::ErrorCode::DatabaseLocked))
 }
 
 /// Rebuilds calls from journaled deliveries beyond the index mark. Returns how many.
@@ -510,6 +532,47 @@ mod tests {
         assert_eq!(store.read(calls::count).expect("count"), 200);
         let first = events.recv().await.expect("event");
         assert!(!first.calls.is_empty());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn another_writer_on_the_call_database_never_costs_a_call() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Arc::new(Store::open(&dir.path().join("p.sqlite")).expect("store"));
+        let ingest = Ingestor::start(store.clone()).expect("start");
+        // The recording vault writes to the same file between the indexer's reads and writes.
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let other = {
+            let (conn, stop) = (store.connect().expect("second writer"), stop.clone());
+            std::thread::spawn(move || {
+                let mut n = 0_i64;
+                while !stop.load(Ordering::Relaxed) {
+                    n += 1;
+                    conn.execute(
+                        "INSERT INTO recordings (call_id, url, state, updated_ms) VALUES (-1, 'x', 'none', ?1)
+                         ON CONFLICT (call_id) DO UPDATE SET updated_ms = excluded.updated_ms",
+                        [n],
+                    )
+                    .expect("the other writer");
+                }
+            })
+        };
+        let mut tasks = tokio::task::JoinSet::new();
+        for id in 1..=2_000_i64 {
+            let ingest = ingest.clone();
+            tasks.spawn(async move {
+                let body = serde_json::to_vec(&serde_json::json!({"id": id, "transcript": [
+                    {"sender": "bot", "text": format!("hello {id}")}]}))
+                .expect("json");
+                ingest.deliver(Source::Webhook, None, body).await
+            });
+        }
+        while let Some(r) = tasks.join_next().await {
+            assert!(r.expect("join").expect("ingest").stored());
+        }
+        ingest.flush().await.expect("flush");
+        stop.store(true, Ordering::Relaxed);
+        other.join().expect("other writer");
+        assert_eq!(store.read(calls::count).expect("count"), 2_000, "every delivered call was indexed");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -195,6 +195,8 @@ impl Vault {
         }
         let report = self.write(|c| {
             let tx = c.unchecked_transaction()?;
+            // The write lock first (see the indexer): reading first could fail the later writes.
+            tx.execute("UPDATE main.recordings SET call_id = call_id WHERE call_id = -1", [])?;
             let r = super::prune(&tx, &self.dir, keep_days, max_bytes, now_ms(), dry_run)?;
             tx.commit()?;
             Ok(r)
