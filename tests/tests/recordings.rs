@@ -249,3 +249,32 @@ fn retention_removes_recordings_but_keeps_calls() {
     }
     assert_eq!(show(data.path(), 33)["recording"]["state"], "ready");
 }
+
+#[test]
+fn with_automatic_download_off_nothing_is_fetched_until_asked() {
+    let media = tempfile::tempdir().expect("tempdir");
+    let mp3 = speech(media.path(), "o", "Only when asked.", "mp3", 2.0);
+    let host = RecordingHost::start();
+    let url = host.put("o.mp3", std::fs::read(&mp3).expect("mp3"), "audio/mpeg", Behaviour::Serve);
+    let data = data_dir();
+    std::fs::write(data.path().join("settings.json"), r#"{"recordings_auto_download": false}"#).expect("settings");
+    // An imported call feeds the vault like a webhook does.
+    let mut call = small_call(41);
+    call["recording_url"] = url.as_str().into();
+    let file = media.path().join("calls.json");
+    std::fs::write(&file, serde_json::to_vec(&call).expect("json")).expect("write");
+    cli(data.path(), &["import", file.to_str().expect("path")]).ok();
+
+    let server = serve(data.path(), &[]);
+    let r = settled(data.path(), 41);
+    assert_eq!(r["state"], "none", "not downloaded while automatic download is off: {r}");
+    assert_eq!(r["media_url"].as_str(), Some(url.as_str()), "the remote URL can still be played");
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(host.requests("o.mp3").is_empty(), "nothing was fetched");
+    drop(server);
+
+    let run = cli(data.path(), &["recordings", "fetch", "41"]);
+    run.ok();
+    assert_eq!(show(data.path(), 41)["recording"]["state"], "ready");
+    assert_eq!(host.requests("o.mp3").len(), 1);
+}
