@@ -89,9 +89,13 @@ describe("CallsView", () => {
     });
     renderView(2);
     await screen.findAllByTestId("call-row");
+    // Everything the view loads has arrived (the count comes separately), so no late render
+    // interferes with the keyboard selection below.
+    await screen.findByText("1,234 calls");
     fireEvent.keyDown(window, { key: "j" });
+    await waitFor(() => expect(screen.getAllByTestId("call-row")[0]).toHaveAttribute("aria-selected", "true"));
     fireEvent.keyDown(window, { key: "j" });
-    expect(screen.getAllByTestId("call-row")[1]).toHaveAttribute("aria-selected", "true");
+    await waitFor(() => expect(screen.getAllByTestId("call-row")[1]).toHaveAttribute("aria-selected", "true"));
 
     const page: CallPage = {
       items: [
