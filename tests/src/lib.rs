@@ -48,6 +48,7 @@ pub fn command() -> Command {
         "POSTCALL_INTELLIXENT_API_KEY",
         "POSTCALL_RECORDING_MAX_BYTES",
         "POSTCALL_RECORDING_RETRY_MS",
+        "POSTCALL_NGROK_AUTHTOKEN",
     ] {
         c.env_remove(var);
     }

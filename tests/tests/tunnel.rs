@@ -6,7 +6,7 @@
 //!
 //! cloudflared and ngrok themselves cannot be reached from here (no internet), so cloudflared is
 //! replaced by a stand-in shell script that prints cloudflared's real output lines and exits; ngrok
-//! is not implemented.
+//! is tested up to the network call (a missing authtoken, then an unreachable service).
 
 use std::net::TcpStream;
 use std::path::Path;
@@ -227,4 +227,40 @@ fn a_custom_tunnel_needs_its_url() {
     let run = postcall_tests::cli(dir.path(), &["serve", "--tunnel", "custom"]);
     run.fails();
     assert!(run.stderr.contains("--tunnel-url"), "says which flag is missing:\n{}", run.stderr);
+}
+
+#[test]
+fn ngrok_without_an_authtoken_ends_serve_with_the_instruction() {
+    let dir = data_dir();
+    let mut server = Server::start_with(
+        dir.path(),
+        &serve_args(&secret(), &["--tunnel", "ngrok", "--ngrok-domain", "calls.ngrok.app"]),
+    );
+    let status = server.wait_exit(Duration::from_secs(30));
+    assert!(!status.success(), "serve stops instead of retrying without a token");
+    let stderr = server.stderr();
+    assert!(
+        stderr.contains("ngrok needs an authtoken") && stderr.contains("POSTCALL_NGROK_AUTHTOKEN"),
+        "says how to give the authtoken:\n{stderr}"
+    );
+    assert!(public_urls(&server.stdout()).is_empty());
+}
+
+/// ngrok's service cannot be reached from here: with a token from the environment, `serve` gets
+/// as far as the network call, reports it in plain words and keeps retrying; the token never shows.
+#[test]
+fn ngrok_reads_the_authtoken_from_the_environment_and_retries_when_unreachable() {
+    const TOKEN: &str = "ngrok-authtoken-from-env-for-tests";
+    let dir = data_dir();
+    let server = Server::start_env(
+        dir.path(),
+        &serve_args(&secret(), &["--tunnel", "ngrok"]),
+        &[("POSTCALL_NGROK_AUTHTOKEN", TOKEN)],
+    );
+    wait_until(&server, Duration::from_secs(60), "an unreachable ngrok is retried", |_, err| {
+        err.contains("tunnel: failed: cannot reach ngrok") && err.contains("retrying in")
+    });
+    assert!(!server.stderr().contains("ngrok needs an authtoken"), "the token was read from the environment");
+    assert!(!server.stderr().contains(TOKEN) && !server.stdout().contains(TOKEN), "the token is never printed");
+    assert!(public_urls(&server.stdout()).is_empty());
 }

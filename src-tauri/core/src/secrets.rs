@@ -1,5 +1,5 @@
-//! Secrets (the Intellixent API key, the bore tunnel secret): in the OS keyring where there is
-//! one, else in a file of the data folder that only the user can read.
+//! Secrets (the Intellixent API key, the bore tunnel secret, the ngrok authtoken): in the OS
+//! keyring where there is one, else in a file of the data folder that only the user can read.
 //!
 //! The keyring is the Secret Service on Linux (GNOME Keyring, KWallet…, over the D-Bus session
 //! bus), the Keychain on macOS and the Credential Manager on Windows. Each secret is one entry of

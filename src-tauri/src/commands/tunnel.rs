@@ -9,13 +9,13 @@ use tauri::{AppHandle, Emitter, State};
 use super::AppState;
 use crate::error::{AppError, CmdResult};
 
-/// [`TunnelOverview`] plus where the saved bore secret is kept.
+/// [`TunnelOverview`] plus where the saved bore secret or ngrok authtoken is kept.
 #[derive(Debug, Serialize)]
 pub struct TunnelView {
     #[serde(flatten)]
     pub overview: TunnelOverview,
     /// `"keyring"` (the system keyring) or `"file"` (a private file, when no keyring is
-    /// available); `None` when no bore secret is saved.
+    /// available); `None` when no bore secret or ngrok authtoken is saved.
     pub secret_storage: Option<Backend>,
 }
 

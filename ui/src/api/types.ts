@@ -316,12 +316,13 @@ export interface SyncStatus {
 
 // Tunnel (a public URL for the webhook listener). Mirrors postcall_core::tunnel.
 
-export type TunnelProvider = "none" | "bore" | "cloudflared" | "custom";
+export type TunnelProvider = "none" | "bore" | "ngrok" | "cloudflared" | "custom";
 
 /** What `start_tunnel` takes. A blank bore secret keeps the saved one. */
 export type TunnelConfig =
   | { provider: "none" }
   | { provider: "bore"; server: string; secret?: string | null }
+  | { provider: "ngrok"; domain?: string | null; authtoken?: string | null }
   | { provider: "cloudflared"; binary?: string | null }
   | { provider: "custom"; url: string };
 
@@ -347,6 +348,6 @@ export interface TunnelOverview {
   /** the saved settings; a bore secret is never sent back */
   saved: TunnelConfig | null;
   saved_secret: boolean;
-  /** where the saved bore secret is */
+  /** where the saved bore secret or ngrok authtoken is */
   secret_storage?: SecretStorage | null;
 }

@@ -1,5 +1,6 @@
 //! The desktop app's one tunnel: start (replacing the running one), stop, status, and the saved
-//! settings. The bore secret is kept in `tunnel.json` (user-only) and never sent back to the UI.
+//! settings. The bore secret and the ngrok authtoken are kept in the OS keyring or a private file
+//! ([`crate::secrets`]) and never sent back to the UI.
 
 use serde::Serialize;
 use tokio::sync::watch;
@@ -18,26 +19,19 @@ pub struct TunnelControl {
 pub struct TunnelOverview {
     pub status: TunnelStatus,
     pub saved: Option<TunnelConfig>,
-    /// Whether a bore secret is saved (its value never leaves the data folder).
+    /// Whether a bore secret or ngrok authtoken is saved (its value is never sent to the UI).
     pub saved_secret: bool,
 }
 
 impl TunnelControl {
     /// Starts `config` for the running listener, replacing the current tunnel, and saves it.
-    /// A bore secret left blank keeps the saved one.
+    /// A bore secret or ngrok authtoken left blank keeps the saved one.
     pub async fn start(
         &self,
         service: &Service,
         mut config: TunnelConfig,
     ) -> Result<watch::Receiver<TunnelStatus>, TunnelError> {
-        if let TunnelConfig::Bore { secret, .. } = &mut config {
-            if secret.as_deref().is_none_or(str::is_empty) {
-                *secret = match load_config(&service.data) {
-                    Some(TunnelConfig::Bore { secret, .. }) => secret,
-                    _ => None,
-                };
-            }
-        }
+        config.keep_secret_from(load_config(&service.data));
         let port = service.status().port.ok_or_else(|| {
             TunnelError::Config("the webhook listener is not running; start it on a free port first".into())
         })?;
@@ -64,12 +58,9 @@ impl TunnelControl {
     }
 
     pub async fn overview(&self, data: &DataDir) -> TunnelOverview {
-        let mut saved = load_config(data);
-        let mut saved_secret = false;
-        if let Some(TunnelConfig::Bore { secret, .. }) = &mut saved {
-            saved_secret = secret.as_deref().is_some_and(|s| !s.is_empty());
-            *secret = None;
-        }
+        let saved = load_config(data);
+        let saved_secret = saved.as_ref().is_some_and(TunnelConfig::has_secret);
+        let saved = saved.map(TunnelConfig::without_secret);
         TunnelOverview { status: self.status().await, saved, saved_secret }
     }
 }

@@ -1,6 +1,6 @@
 //! The tunnel: a public URL for the webhook listener, so Intellixent can reach a laptop behind NAT.
 //!
-//! One [`TunnelProvider`] per way of getting a public URL (bore in process, a supervised
+//! One [`TunnelProvider`] per way of getting a public URL (bore or ngrok in process, a supervised
 //! `cloudflared` quick tunnel, or the user's own URL). [`Tunnel::start`] runs a supervisor task
 //! that connects, restarts with exponential backoff when the provider drops, and stops on
 //! [`Tunnel::stop`] (a `CancellationToken`). Being online is not trusted: the supervisor asks
@@ -8,13 +8,14 @@
 //! echoes the nonce back, and re-checks periodically.
 //!
 //! The tunnel forwards only to the webhook listener (which serves nothing but `/hooks/<secret>`
-//! and `/healthz`). Secrets (the bore secret, the webhook secret in the public URL) are never
-//! logged; the tunnel settings live in `tunnel.json`, readable only by the user, and the bore
-//! secret in the OS keyring or a private file ([`crate::secrets`]). ngrok is not implemented yet.
+//! and `/healthz`). Secrets (the bore secret, the ngrok authtoken, the webhook secret in the public
+//! URL) are never logged; the tunnel settings live in `tunnel.json`, readable only by the user, and
+//! the bore secret and ngrok authtoken in the OS keyring or a private file ([`crate::secrets`]).
 
 mod bore;
 mod cloudflared;
 mod control;
+mod ngrok;
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -30,6 +31,7 @@ use crate::secrets::{Backend, SecretStore};
 
 pub use cloudflared::parse_quick_tunnel_url;
 pub use control::{TunnelControl, TunnelOverview};
+pub use ngrok::NGROK_AUTHTOKEN_ENV;
 
 pub const DEFAULT_BORE_SERVER: &str = "bore.pub";
 
@@ -39,7 +41,8 @@ pub const BORE_WARNING: &str = "bore is plain HTTP: the webhook payloads (phone 
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// Which tunnel to run, with its settings. Saved by [`save_config`] (the bore secret apart).
+/// Which tunnel to run, with its settings. Saved by [`save_config`] (the bore secret and the
+/// ngrok authtoken apart).
 #[derive(Clone, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "provider", rename_all = "lowercase")]
 pub enum TunnelConfig {
@@ -50,6 +53,14 @@ pub enum TunnelConfig {
         server: String,
         #[serde(default)]
         secret: Option<String>,
+    },
+    Ngrok {
+        /// A domain reserved on the user's ngrok account, for a stable URL; default: ngrok picks.
+        #[serde(default)]
+        domain: Option<String>,
+        /// The ngrok authtoken; [`NGROK_AUTHTOKEN_ENV`] wins over it.
+        #[serde(default)]
+        authtoken: Option<String>,
     },
     Cloudflared {
         /// The `cloudflared` executable; default: found on PATH.
@@ -66,7 +77,7 @@ fn default_bore_server() -> String {
     DEFAULT_BORE_SERVER.into()
 }
 
-// Hand-written so the bore secret never reaches a log line through `{:?}`.
+// Hand-written so the bore secret and the ngrok authtoken never reach a log line through `{:?}`.
 impl std::fmt::Debug for TunnelConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -75,6 +86,11 @@ impl std::fmt::Debug for TunnelConfig {
                 .debug_struct("Bore")
                 .field("server", server)
                 .field("secret", &secret.as_ref().map(|_| "<redacted>"))
+                .finish(),
+            TunnelConfig::Ngrok { domain, authtoken } => f
+                .debug_struct("Ngrok")
+                .field("domain", domain)
+                .field("authtoken", &authtoken.as_ref().map(|_| "<redacted>"))
                 .finish(),
             TunnelConfig::Cloudflared { binary } => f.debug_struct("Cloudflared").field("binary", binary).finish(),
             TunnelConfig::Custom { url } => f.debug_struct("Custom").field("url", url).finish(),
@@ -87,6 +103,7 @@ impl TunnelConfig {
         match self {
             TunnelConfig::None => "none",
             TunnelConfig::Bore { .. } => "bore",
+            TunnelConfig::Ngrok { .. } => "ngrok",
             TunnelConfig::Cloudflared { .. } => "cloudflared",
             TunnelConfig::Custom { .. } => "custom",
         }
@@ -192,6 +209,9 @@ fn provider(config: &TunnelConfig) -> Result<Option<Box<dyn TunnelProvider>>, Tu
         TunnelConfig::Bore { server, secret } => {
             Some(Box::new(bore::Bore::parse(server, secret.clone().filter(|s| !s.is_empty()))?))
         }
+        TunnelConfig::Ngrok { domain, authtoken } => {
+            Some(Box::new(ngrok::Ngrok::new(domain.clone(), authtoken.clone().filter(|s| !s.is_empty()))))
+        }
         TunnelConfig::Cloudflared { binary } => Some(Box::new(cloudflared::Cloudflared { binary: binary.clone() })),
         TunnelConfig::Custom { url } => {
             let url = url.trim().trim_end_matches('/');
@@ -282,7 +302,7 @@ impl Tunnel {
         self.status.clone()
     }
 
-    /// Closes the tunnel (killing cloudflared, dropping the bore connection) and waits for it.
+    /// Closes the tunnel (killing cloudflared, dropping the bore or ngrok session) and waits for it.
     pub async fn stop(mut self) {
         self.cancel.cancel();
         if let Some(task) = self.task.take() {
@@ -421,37 +441,89 @@ fn config_path(data: &DataDir) -> PathBuf {
 
 /// The bore secret's name in the [`SecretStore`] (and its file name where there is no keyring).
 pub const BORE_SECRET: &str = "bore-secret";
+/// The ngrok authtoken's name in the [`SecretStore`].
+pub const NGROK_AUTHTOKEN: &str = "ngrok-authtoken";
 
-/// The saved tunnel settings, the bore secret filled in from the secret store; `None` when none
-/// were saved. A `tunnel.json` from an older version that still holds the secret is read as is.
+impl TunnelConfig {
+    /// The provider's secret (bore secret, ngrok authtoken) and its name in the [`SecretStore`].
+    fn secret_mut(&mut self) -> Option<(&'static str, &mut Option<String>)> {
+        match self {
+            TunnelConfig::Bore { secret, .. } => Some((BORE_SECRET, secret)),
+            TunnelConfig::Ngrok { authtoken, .. } => Some((NGROK_AUTHTOKEN, authtoken)),
+            _ => None,
+        }
+    }
+
+    /// Whether this config carries a non-empty secret (bore secret or ngrok authtoken).
+    pub fn has_secret(&self) -> bool {
+        match self {
+            TunnelConfig::Bore { secret: s, .. } | TunnelConfig::Ngrok { authtoken: s, .. } => {
+                s.as_deref().is_some_and(|s| !s.is_empty())
+            }
+            _ => false,
+        }
+    }
+
+    /// Drops the secret (bore secret, ngrok authtoken), for showing the settings.
+    pub fn without_secret(mut self) -> Self {
+        if let Some((_, s)) = self.secret_mut() {
+            *s = None;
+        }
+        self
+    }
+
+    /// Fills a blank secret from `saved` when it is the same provider (a blank field keeps the saved one).
+    pub fn keep_secret_from(&mut self, saved: Option<TunnelConfig>) {
+        let Some(mut saved) = saved else { return };
+        if std::mem::discriminant(self) != std::mem::discriminant(&saved) {
+            return;
+        }
+        if let (Some((_, mine)), Some((_, theirs))) = (self.secret_mut(), saved.secret_mut()) {
+            if mine.as_deref().is_none_or(str::is_empty) {
+                *mine = theirs.take();
+            }
+        }
+    }
+}
+
+/// The saved tunnel settings, the bore secret or ngrok authtoken filled in from the secret store;
+/// `None` when none were saved. A `tunnel.json` from an older version that still holds the bore
+/// secret is read as is.
 pub fn load_config(data: &DataDir) -> Option<TunnelConfig> {
     let mut config: TunnelConfig =
         std::fs::read(config_path(data)).ok().and_then(|b| serde_json::from_slice(&b).ok())?;
-    if let TunnelConfig::Bore { secret, .. } = &mut config {
+    if let Some((name, secret)) = config.secret_mut() {
         if secret.as_deref().is_none_or(str::is_empty) {
-            *secret = SecretStore::new(data).get(BORE_SECRET);
+            *secret = SecretStore::new(data).get(name);
         }
     }
     Some(config)
 }
 
-/// Saves the settings in `tunnel.json` (readable by the user only) and the bore secret apart, in
-/// the OS keyring or a private file ([`crate::secrets`]); a config without one removes it.
+/// Saves the settings in `tunnel.json` (readable by the user only) and the bore secret or ngrok
+/// authtoken apart, in the OS keyring or a private file ([`crate::secrets`]); a config without
+/// one removes it.
 pub fn save_config(data: &DataDir, config: &TunnelConfig) -> Result<(), ConfigError> {
     let mut config = config.clone();
-    let secret = match &mut config {
-        TunnelConfig::Bore { secret, .. } => secret.take(),
-        _ => None,
+    let (name, secret) = match config.secret_mut() {
+        Some((name, secret)) => (Some(name), secret.take()),
+        None => (None, None),
     };
-    SecretStore::new(data).set(BORE_SECRET, secret.as_deref().unwrap_or(""))?;
+    let store = SecretStore::new(data);
+    for n in [BORE_SECRET, NGROK_AUTHTOKEN] {
+        let value = if Some(n) == name { secret.as_deref().unwrap_or("") } else { "" };
+        store.set(n, value)?;
+    }
     let bytes = serde_json::to_vec_pretty(&config).unwrap_or_default();
     crate::config::write_private(&config_path(data), &bytes)
 }
 
-/// Where the saved bore secret is kept; `None` when there is none. One still inside an older
-/// `tunnel.json` (until the next save moves it) counts as a private file.
+/// Where the saved secret (bore secret or ngrok authtoken) is kept; `None` when there is none.
+/// A bore secret still inside an older `tunnel.json` (until the next save moves it) counts as a
+/// private file.
 pub fn secret_storage(data: &DataDir) -> Option<Backend> {
-    SecretStore::new(data).where_stored(BORE_SECRET).or_else(|| {
+    let store = SecretStore::new(data);
+    store.where_stored(BORE_SECRET).or_else(|| store.where_stored(NGROK_AUTHTOKEN)).or_else(|| {
         let saved: TunnelConfig = serde_json::from_slice(&std::fs::read(config_path(data)).ok()?).ok()?;
         matches!(saved, TunnelConfig::Bore { secret: Some(s), .. } if !s.is_empty()).then_some(Backend::File)
     })
@@ -475,6 +547,10 @@ pub struct TunnelArgs {
     /// cloudflared: the executable (default: `cloudflared` on PATH).
     #[arg(long, value_name = "PATH")]
     pub cloudflared_path: Option<PathBuf>,
+    /// ngrok: a domain reserved on your ngrok account, for a stable URL (the authtoken comes
+    /// from POSTCALL_NGROK_AUTHTOKEN).
+    #[arg(long, value_name = "DOMAIN")]
+    pub ngrok_domain: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -482,6 +558,7 @@ pub enum TunnelKind {
     None,
     Cloudflared,
     Bore,
+    Ngrok,
     Custom,
 }
 
@@ -493,6 +570,8 @@ impl TunnelArgs {
                 server: self.tunnel_server.clone().unwrap_or_else(default_bore_server),
                 secret: self.tunnel_secret.clone(),
             },
+            // The authtoken is read from POSTCALL_NGROK_AUTHTOKEN when the tunnel starts.
+            TunnelKind::Ngrok => TunnelConfig::Ngrok { domain: self.ngrok_domain.clone(), authtoken: None },
             TunnelKind::Cloudflared => TunnelConfig::Cloudflared { binary: self.cloudflared_path.clone() },
             TunnelKind::Custom => TunnelConfig::Custom {
                 url: self

@@ -100,6 +100,119 @@ fn config_round_trips_in_a_private_file() {
     }
 }
 
+#[test]
+fn ngrok_config_parses_and_never_shows_the_authtoken() {
+    let c: TunnelConfig =
+        serde_json::from_str(r#"{"provider":"ngrok","domain":"calls.ngrok.app","authtoken":"2abcNgrokToken_xyz"}"#)
+            .expect("parse");
+    assert_eq!(
+        c,
+        TunnelConfig::Ngrok { domain: Some("calls.ngrok.app".into()), authtoken: Some("2abcNgrokToken_xyz".into()) }
+    );
+    assert_eq!(c.provider(), "ngrok");
+    let shown = format!("{c:?}");
+    assert!(!shown.contains("2abcNgrokToken_xyz"), "Debug must redact the ngrok authtoken: {shown}");
+    assert!(shown.contains("calls.ngrok.app"), "the domain is not a secret: {shown}");
+    let bare: TunnelConfig = serde_json::from_str(r#"{"provider":"ngrok"}"#).expect("parse bare");
+    assert_eq!(bare, TunnelConfig::Ngrok { domain: None, authtoken: None });
+    assert!(!c.clone().without_secret().has_secret(), "without_secret drops it");
+    let json = serde_json::to_value(c.without_secret()).expect("json");
+    assert_eq!(json, serde_json::json!({"provider": "ngrok", "domain": "calls.ngrok.app", "authtoken": null}));
+}
+
+#[test]
+fn the_ngrok_authtoken_is_saved_apart_and_a_blank_one_keeps_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = DataDir::resolve(Some(dir.path())).expect("data");
+    let c = TunnelConfig::Ngrok { domain: Some("calls.ngrok.app".into()), authtoken: Some("ngrok-tok-123".into()) };
+    save_config(&data, &c).expect("save");
+    let file = std::fs::read_to_string(dir.path().join("tunnel.json")).expect("tunnel.json");
+    assert!(!file.contains("ngrok-tok-123"), "the authtoken is not in tunnel.json: {file}");
+    assert_eq!(load_config(&data), Some(c.clone()), "read back from the secret store");
+    assert!(secret_storage(&data).is_some(), "its storage is reported");
+
+    let mut blank = TunnelConfig::Ngrok { domain: None, authtoken: Some(String::new()) };
+    blank.keep_secret_from(load_config(&data));
+    assert_eq!(blank, TunnelConfig::Ngrok { domain: None, authtoken: Some("ngrok-tok-123".into()) });
+    let mut bore = TunnelConfig::Bore { server: "bore.pub".into(), secret: None };
+    bore.keep_secret_from(load_config(&data));
+    assert_eq!(bore, TunnelConfig::Bore { server: "bore.pub".into(), secret: None }, "never across providers");
+
+    // Switching provider removes the authtoken.
+    save_config(&data, &TunnelConfig::None).expect("save none");
+    assert_eq!(secret_storage(&data), None);
+    save_config(&data, &c).expect("save again");
+    save_config(&data, &TunnelConfig::Ngrok { domain: None, authtoken: None }).expect("save without");
+    assert_eq!(load_config(&data), Some(TunnelConfig::Ngrok { domain: None, authtoken: None }));
+}
+
+fn ngrok_at(authtoken: Option<&str>, server_addr: Option<String>, connect_timeout: Duration) -> ngrok::Ngrok {
+    ngrok::Ngrok { authtoken: authtoken.map(String::from), domain: None, server_addr, connect_timeout }
+}
+
+#[tokio::test]
+async fn ngrok_without_an_authtoken_fails_with_the_instruction_and_no_retry() {
+    let provider = ngrok_at(None, None, Duration::from_secs(20));
+    match provider.connect(1).await {
+        Err(ConnectError::Fatal(reason)) => {
+            assert!(reason.contains("POSTCALL_NGROK_AUTHTOKEN") && reason.contains("dashboard.ngrok.com"), "{reason}")
+        }
+        Err(other) => panic!("expected Fatal, got {other:?}"),
+        Ok(_) => panic!("connected without an authtoken"),
+    }
+}
+
+/// ngrok itself cannot be reached from here: the session is pointed at a closed local port, and at
+/// a port that accepts but never answers. Both must come back quickly as "retry".
+#[tokio::test]
+async fn ngrok_unreachable_is_retried_not_fatal() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let provider = ngrok_at(Some("secret-ngrok-token"), Some(format!("127.0.0.1:{closed}")), Duration::from_secs(20));
+    let attempt = tokio::time::timeout(Duration::from_secs(25), provider.connect(1)).await.expect("no hang");
+    match attempt {
+        Err(ConnectError::Retry(reason)) => {
+            assert!(reason.starts_with("cannot reach ngrok:"), "{reason}");
+            assert!(!reason.contains("secret-ngrok-token"), "{reason}");
+        }
+        Err(other) => panic!("expected Retry, got {other:?}"),
+        Ok(_) => panic!("connected to a closed port"),
+    }
+
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = silent.local_addr().expect("addr").port();
+    let hold = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((sock, _)) = silent.accept().await {
+            held.push(sock);
+        }
+    });
+    let provider = ngrok_at(Some("secret-ngrok-token"), Some(format!("127.0.0.1:{port}")), Duration::from_millis(500));
+    let attempt = tokio::time::timeout(Duration::from_secs(10), provider.connect(1)).await.expect("no hang");
+    assert!(matches!(&attempt, Err(ConnectError::Retry(r)) if r.contains("no answer")), "{:?}", attempt.err());
+    hold.abort();
+}
+
+#[test]
+fn ngrok_transport_errors_are_retried() {
+    let e = ::ngrok::session::ConnectError::Tcp(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
+    assert!(matches!(ngrok::explain_connect(&e), ConnectError::Retry(r) if r.starts_with("cannot reach ngrok")));
+}
+
+#[test]
+fn serve_args_build_an_ngrok_config() {
+    use clap::Parser;
+    #[derive(clap::Parser)]
+    struct A {
+        #[command(flatten)]
+        t: TunnelArgs,
+    }
+    let a = A::try_parse_from(["x", "--tunnel", "ngrok", "--ngrok-domain", "calls.ngrok.app"]).expect("args");
+    assert_eq!(
+        a.t.config().expect("config"),
+        TunnelConfig::Ngrok { domain: Some("calls.ngrok.app".into()), authtoken: None }
+    );
+}
+
 #[tokio::test]
 async fn a_missing_cloudflared_fails_with_install_instructions_and_no_retry() {
     let config = TunnelConfig::Cloudflared { binary: Some("/nonexistent/cloudflared".into()) };

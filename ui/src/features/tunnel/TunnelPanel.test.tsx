@@ -82,4 +82,51 @@ describe("TunnelPanel", () => {
     expect(await screen.findByTestId("tunnel-state")).toHaveTextContent("Starting…");
     expect(screen.getByLabelText("bore secret")).toHaveValue("");
   });
+
+  it("starts ngrok with the authtoken and domain, and says where a saved authtoken is kept", async () => {
+    overview = {
+      ...overview,
+      saved: { provider: "ngrok", domain: "calls.ngrok.app", authtoken: null },
+      saved_secret: true,
+      secret_storage: "keyring",
+    };
+    m.startTunnel.mockResolvedValue({ provider: "ngrok", warning: null, state: "starting" });
+    render(<TunnelPanel />);
+    const token = await screen.findByLabelText("ngrok authtoken");
+    expect(screen.getByLabelText("Tunnel provider")).toHaveValue("ngrok");
+    expect(token).toHaveAttribute("type", "password");
+    expect(token).toHaveAttribute("placeholder", "saved in the system keyring (leave blank to keep)");
+    expect(screen.getByLabelText("ngrok domain")).toHaveValue("calls.ngrok.app");
+    expect(screen.queryByTestId("bore-warning")).toBeNull();
+
+    // Blank authtoken: the saved one is kept by the back end.
+    fireEvent.click(screen.getByRole("button", { name: "Start" }));
+    await waitFor(() =>
+      expect(m.startTunnel).toHaveBeenCalledWith({ provider: "ngrok", domain: "calls.ngrok.app", authtoken: null }),
+    );
+
+    fireEvent.change(screen.getByLabelText("ngrok authtoken"), { target: { value: " 2abcToken " } });
+    fireEvent.change(screen.getByLabelText("ngrok domain"), { target: { value: "" } });
+    fireEvent.click(screen.getByRole("button", { name: /Start|Restart/ }));
+    await waitFor(() =>
+      expect(m.startTunnel).toHaveBeenLastCalledWith({ provider: "ngrok", domain: null, authtoken: "2abcToken" }),
+    );
+    expect(screen.getByLabelText("ngrok authtoken")).toHaveValue("");
+  });
+
+  it("does not claim a saved ngrok authtoken when the saved secret is bore's", async () => {
+    overview = {
+      ...overview,
+      saved: { provider: "bore", server: "bore.pub", secret: null },
+      saved_secret: true,
+      secret_storage: "file",
+    };
+    render(<TunnelPanel />);
+    expect(await screen.findByLabelText("bore secret")).toHaveAttribute("placeholder", "saved (leave blank to keep)");
+    fireEvent.change(screen.getByLabelText("Tunnel provider"), { target: { value: "ngrok" } });
+    expect(screen.getByLabelText("ngrok authtoken")).toHaveAttribute(
+      "placeholder",
+      "dashboard.ngrok.com → Your Authtoken",
+    );
+  });
 });

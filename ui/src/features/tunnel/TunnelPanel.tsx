@@ -48,6 +48,7 @@ function stateText(s: TunnelStatus): string {
 
 const PROVIDERS: { value: TunnelProvider; label: string }[] = [
   { value: "cloudflared", label: "Cloudflare quick tunnel (HTTPS, no account)" },
+  { value: "ngrok", label: "ngrok (HTTPS, needs an authtoken)" },
   { value: "bore", label: "bore (plain HTTP)" },
   { value: "custom", label: "My own public URL" },
 ];
@@ -58,6 +59,7 @@ export function TunnelPanel() {
   const [provider, setProvider] = useState<TunnelProvider>("cloudflared");
   const [server, setServer] = useState("bore.pub");
   const [secret, setSecret] = useState("");
+  const [domain, setDomain] = useState("");
   const [url, setUrl] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -78,6 +80,7 @@ export function TunnelPanel() {
             const saved = o.saved;
             setProvider(saved.provider);
             if (saved.provider === "bore") setServer(saved.server);
+            if (saved.provider === "ngrok") setDomain(saved.domain ?? "");
             if (saved.provider === "custom") setUrl(saved.url);
           }
         })
@@ -104,6 +107,8 @@ export function TunnelPanel() {
     switch (provider) {
       case "bore":
         return { provider, server: server.trim(), secret: secret.trim() || null };
+      case "ngrok":
+        return { provider, domain: domain.trim() || null, authtoken: secret.trim() || null };
       case "custom":
         return { provider, url: url.trim() };
       case "cloudflared":
@@ -139,6 +144,14 @@ export function TunnelPanel() {
     }
   };
 
+  /** The secret field's placeholder: whether one is saved for this provider, and where. */
+  const secretPlaceholder =
+    overview?.saved_secret && overview.saved?.provider === provider
+      ? overview.secret_storage === "keyring"
+        ? "saved in the system keyring (leave blank to keep)"
+        : "saved (leave blank to keep)"
+      : "none";
+
   const online = status?.state === "online" ? status : null;
   const stale = online !== null && lastCopied !== null && lastCopied !== online.public_url;
 
@@ -164,7 +177,11 @@ export function TunnelPanel() {
             className="input"
             aria-label="Tunnel provider"
             value={provider}
-            onChange={(e) => setProvider(e.currentTarget.value as TunnelProvider)}
+            onChange={(e) => {
+              setProvider(e.currentTarget.value as TunnelProvider);
+              // the bore secret and the ngrok authtoken share the field: never carry one over
+              setSecret("");
+            }}
           >
             {PROVIDERS.map((p) => (
               <option key={p.value} value={p.value}>
@@ -191,15 +208,35 @@ export function TunnelPanel() {
                 type="password"
                 aria-label="bore secret"
                 autoComplete="off"
-                placeholder={
-                  overview?.saved_secret
-                    ? overview.secret_storage === "keyring"
-                      ? "saved in the system keyring (leave blank to keep)"
-                      : "saved (leave blank to keep)"
-                    : "none"
-                }
+                placeholder={secretPlaceholder}
                 value={secret}
                 onChange={(e) => setSecret(e.currentTarget.value)}
+              />
+            </label>
+          </>
+        )}
+        {provider === "ngrok" && (
+          <>
+            <label>
+              <span className="setting-label">ngrok authtoken</span>
+              <input
+                className="input mono"
+                type="password"
+                aria-label="ngrok authtoken"
+                autoComplete="off"
+                placeholder={secretPlaceholder === "none" ? "dashboard.ngrok.com → Your Authtoken" : secretPlaceholder}
+                value={secret}
+                onChange={(e) => setSecret(e.currentTarget.value)}
+              />
+            </label>
+            <label>
+              <span className="setting-label">ngrok domain (optional, for a stable URL)</span>
+              <input
+                className="input mono"
+                aria-label="ngrok domain"
+                placeholder="my-calls.ngrok.app"
+                value={domain}
+                onChange={(e) => setDomain(e.currentTarget.value)}
               />
             </label>
           </>
