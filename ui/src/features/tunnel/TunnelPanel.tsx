@@ -165,7 +165,7 @@ export function TunnelPanel() {
       )}
 
       <form
-        className="setting"
+        className="setting tunnel-form"
         onSubmit={(e) => {
           e.preventDefault();
           void act(() => startTunnel(config()));
@@ -230,7 +230,7 @@ export function TunnelPanel() {
               />
             </label>
             <label>
-              <span className="setting-label">ngrok domain (optional, for a stable URL)</span>
+              <span className="setting-label" title="A reserved ngrok domain keeps the public URL the same across restarts">ngrok domain (optional)</span>
               <input
                 className="input mono"
                 aria-label="ngrok domain"
