@@ -788,6 +788,20 @@ fn a_recording_plays_in_sync_with_the_transcript() {
     app.open_row(aac);
     let d = app.wait_playable();
     assert!((d - probe_duration(&m4a)).abs() < 0.5, "AAC duration {d}");
+
+    // A search hit opens its call with the player at the hit's turn (6 s in).
+    app.click(".detail-bar button"); // Back
+    app.wait_until("the detail to close", |a| Ok(a.ids("call-detail")?.is_empty()));
+    let input = app.wait_element("[data-testid=\"search-input\"]");
+    app.s().click(&input).expect("focus the search box");
+    app.s().send_keys(&input, "order").expect("type");
+    app.click(&format!("[data-testid=\"search-result\"][data-call-id=\"{id}\"]"));
+    app.wait_detail(id);
+    app.wait_playable();
+    app.wait_until("the player to be at the hit's turn", |a| {
+        Ok((a.audio()[2].as_f64().unwrap_or(-1.0) - 6.0).abs() < 0.35)
+    });
+    app.wait_until("the hit's turn to be highlighted", |a| Ok(a.current_turn() == Some(2)));
     app.finish();
 }
 
