@@ -10,6 +10,7 @@
 //! with `cargo build -p postcall`.
 
 pub mod audio;
+pub mod keyring;
 pub mod webdriver;
 
 use std::io::{BufRead, BufReader, Read};

@@ -5,124 +5,16 @@
 //! Needs `dbus-daemon`, `gnome-keyring-daemon` and `secret-tool` (`make setup` installs them);
 //! without them these tests say so and pass, except under CI where they fail.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use postcall_tests::keyring::{tools_present, Bus};
 use postcall_tests::{command, data_dir};
 
 const KEY_SECRET: &str = "intellixent-api-key";
-
-fn installed(program: &str) -> bool {
-    Command::new(program).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok()
-}
-
-fn tools_present() -> bool {
-    let ok = ["dbus-daemon", "dbus-send", "gnome-keyring-daemon", "secret-tool"].iter().all(|p| installed(p));
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must have dbus-daemon, gnome-keyring and secret-tool (make setup installs them)"
-        );
-        eprintln!("skipped: dbus-daemon, gnome-keyring-daemon or secret-tool is not installed");
-    }
-    ok
-}
-
-/// A private session bus in a temporary HOME, optionally with an unlocked GNOME Keyring on it.
-/// Every daemon is killed when dropped.
-struct Bus {
-    address: String,
-    home: tempfile::TempDir,
-    children: Vec<Child>,
-}
-
-impl Bus {
-    fn start() -> Bus {
-        let home = tempfile::Builder::new().prefix("postcall-bus-").tempdir().expect("tempdir");
-        std::fs::create_dir(home.path().join("run")).expect("runtime dir");
-        let mut bus = Command::new("dbus-daemon")
-            .args(["--session", "--nofork", "--print-address=1"])
-            .envs(Self::env_for(home.path()))
-            .env_remove("DISPLAY")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start dbus-daemon");
-        let mut line = String::new();
-        BufReader::new(bus.stdout.take().expect("stdout")).read_line(&mut line).expect("the bus address");
-        let bus = Bus { address: line.trim().to_string(), home, children: vec![bus] };
-        assert!(bus.address.starts_with("unix:"), "dbus-daemon printed {line:?}");
-        bus
-    }
-
-    fn env_for(home: &Path) -> Vec<(&'static str, PathBuf)> {
-        vec![
-            ("HOME", home.to_path_buf()),
-            ("XDG_DATA_HOME", home.join("data")),
-            ("XDG_CONFIG_HOME", home.join("config")),
-            ("XDG_RUNTIME_DIR", home.join("run")),
-        ]
-    }
-
-    /// Starts `gnome-keyring-daemon` with a login keyring created and unlocked by a password on
-    /// stdin, and waits until it owns `org.freedesktop.secrets`.
-    fn with_unlocked_keyring(mut self) -> Bus {
-        let mut keyring = Command::new("gnome-keyring-daemon")
-            .args(["--foreground", "--unlock", "--components=secrets"])
-            .envs(Self::env_for(self.home.path()))
-            .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
-            .env_remove("DISPLAY")
-            .env_remove("WAYLAND_DISPLAY")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start gnome-keyring-daemon");
-        let mut stdin = keyring.stdin.take().expect("stdin");
-        stdin.write_all(b"test-password").expect("the keyring password");
-        drop(stdin);
-        self.children.push(keyring);
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            let out = Command::new("dbus-send")
-                .args(["--session", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus"])
-                .args(["org.freedesktop.DBus.NameHasOwner", "string:org.freedesktop.secrets"])
-                .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
-                .output()
-                .expect("dbus-send");
-            if String::from_utf8_lossy(&out.stdout).contains("boolean true") {
-                return self;
-            }
-            assert!(Instant::now() < deadline, "gnome-keyring-daemon never took org.freedesktop.secrets");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    /// `secret-tool ARGS…` on this bus, with `input` on stdin.
-    fn secret_tool(&self, args: &[&str], input: &str) -> std::process::Output {
-        let mut c = Command::new("secret-tool");
-        c.args(args).env("DBUS_SESSION_BUS_ADDRESS", &self.address).env_remove("DISPLAY");
-        c.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
-        let mut child = c.spawn().expect("run secret-tool");
-        child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write");
-        child.wait_with_output().expect("secret-tool")
-    }
-}
-
-impl Drop for Bus {
-    fn drop(&mut self) {
-        // The keyring first, then the bus.
-        for child in self.children.iter_mut().rev() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
 
 /// The keyring account Postcall files a data folder's secret under.
 fn account(name: &str, data: &Path) -> String {

@@ -394,91 +394,6 @@ mod tests {
         assert!(!dir.path().join(BORE_SECRET).exists());
     }
 
-    /// A private D-Bus session bus with an unlocked GNOME Keyring on it (the Secret Service), in a
-    /// temporary HOME; both daemons are killed when dropped. `None` when they are not installed
-    /// (`apt-get install dbus-daemon gnome-keyring`).
-    pub(crate) struct PrivateKeyring {
-        pub address: String,
-        bus: std::process::Child,
-        keyring: Option<std::process::Child>,
-        _home: tempfile::TempDir,
-    }
-
-    fn installed(program: &str) -> bool {
-        std::process::Command::new(program)
-            .arg("--version")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status()
-            .is_ok()
-    }
-
-    impl PrivateKeyring {
-        pub fn start() -> Option<Self> {
-            use std::io::{BufRead, Write};
-            use std::process::{Command, Stdio};
-            if !installed("dbus-daemon") || !installed("gnome-keyring-daemon") {
-                return None;
-            }
-            let home = tempfile::tempdir().expect("tempdir");
-            let runtime = home.path().join("run");
-            std::fs::create_dir(&runtime).expect("runtime dir");
-            let mut bus = Command::new("dbus-daemon")
-                .args(["--session", "--nofork", "--print-address=1"])
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("start dbus-daemon");
-            let mut line = String::new();
-            std::io::BufReader::new(bus.stdout.take().expect("stdout")).read_line(&mut line).expect("bus address");
-            let mut me = Self { address: line.trim().to_string(), bus, keyring: None, _home: home };
-            assert!(me.address.starts_with("unix:"), "dbus-daemon printed {line:?}");
-            let mut keyring = Command::new("gnome-keyring-daemon")
-                .args(["--foreground", "--unlock", "--components=secrets"])
-                .env("DBUS_SESSION_BUS_ADDRESS", &me.address)
-                .env("HOME", me._home.path())
-                .env("XDG_DATA_HOME", me._home.path().join("data"))
-                .env("XDG_CONFIG_HOME", me._home.path().join("config"))
-                .env("XDG_RUNTIME_DIR", &runtime)
-                .env_remove("DISPLAY")
-                .env_remove("WAYLAND_DISPLAY")
-                .stdin(Stdio::piped())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("start gnome-keyring-daemon");
-            // The login keyring's password, on stdin: it is created and unlocked with it.
-            let mut stdin = keyring.stdin.take().expect("stdin");
-            stdin.write_all(b"test-password").expect("password");
-            drop(stdin);
-            me.keyring = Some(keyring);
-            let deadline = std::time::Instant::now() + Duration::from_secs(15);
-            loop {
-                let out = Command::new("dbus-send")
-                    .args(["--session", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus"])
-                    .args(["org.freedesktop.DBus.NameHasOwner", "string:org.freedesktop.secrets"])
-                    .env("DBUS_SESSION_BUS_ADDRESS", &me.address)
-                    .output()
-                    .expect("dbus-send");
-                if String::from_utf8_lossy(&out.stdout).contains("boolean true") {
-                    return Some(me);
-                }
-                assert!(std::time::Instant::now() < deadline, "gnome-keyring-daemon never took the bus name");
-                std::thread::sleep(Duration::from_millis(100));
-            }
-        }
-    }
-
-    impl Drop for PrivateKeyring {
-        fn drop(&mut self) {
-            for child in self.keyring.iter_mut().chain(std::iter::once(&mut self.bus)) {
-                let _ = child.kill();
-                let _ = child.wait();
-            }
-        }
-    }
-
     /// Runs the ignored test `name` of this binary in a child process with `env`.
     fn run_child(name: &str, env: &[(&str, &std::ffi::OsStr)]) -> std::process::Output {
         let mut c = std::process::Command::new(std::env::current_exe().expect("test binary"));
@@ -492,11 +407,11 @@ mod tests {
 
     #[test]
     fn keyring_round_trip_on_a_private_secret_service() {
-        let Some(keyring) = PrivateKeyring::start() else {
-            assert!(std::env::var_os("CI").is_none(), "CI must have dbus-daemon and gnome-keyring (make setup)");
-            eprintln!("skipped: dbus-daemon or gnome-keyring-daemon is not installed");
+        // A private session bus with an unlocked GNOME Keyring, shared with the black-box tests.
+        if !postcall_tests::keyring::tools_present() {
             return;
-        };
+        }
+        let keyring = postcall_tests::keyring::Bus::start().with_unlocked_keyring();
         let dir = tempfile::tempdir().expect("tempdir");
         let out = run_child(
             "secrets::tests::keyring_child",
