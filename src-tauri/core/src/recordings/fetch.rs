@@ -22,7 +22,9 @@ pub(crate) struct Job<'a> {
     pub url: &'a str,
     pub dir: &'a Path,
     pub max_bytes: u64,
-    pub api_key: Option<&'a str>,
+    /// Where the Intellixent API key is looked up, only when a host refuses access (the lookup
+    /// may ask the OS keyring).
+    pub data: &'a crate::config::DataDir,
 }
 
 #[derive(Debug)]
@@ -89,7 +91,8 @@ pub(crate) async fn download(
             return Outcome::Retry(format!("cannot create {}: {e}", parent.display()));
         }
     }
-    let mut use_key = false;
+    // Looked up once, at the first 401/403: None = not asked yet.
+    let mut api_key: Option<Option<String>> = None;
     let mut restarts = 0;
     let (resp, mut have) = loop {
         let have = tokio::fs::metadata(&part).await.map(|m| m.len()).unwrap_or(0);
@@ -97,7 +100,7 @@ pub(crate) async fn download(
         if have > 0 {
             req = req.header(RANGE, format!("bytes={have}-"));
         }
-        if let (true, Some(key)) = (use_key, job.api_key) {
+        if let Some(Some(key)) = &api_key {
             req = req.bearer_auth(key);
         }
         let resp = tokio::select! {
@@ -110,10 +113,18 @@ pub(crate) async fn download(
         };
         let status = resp.status();
         match status {
-            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN if !use_key && job.api_key.is_some() => use_key = true,
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
-                let hint = if use_key {
-                    "even with the Intellixent API key"
+                if api_key.is_none() {
+                    let data = job.data.clone();
+                    let key = tokio::task::spawn_blocking(move || crate::backfill::api_key(&data)).await.ok().flatten();
+                    let found = key.is_some();
+                    api_key = Some(key);
+                    if found {
+                        continue; // once more, with the key
+                    }
+                }
+                let hint = if matches!(api_key, Some(Some(_))) {
+                    " even with the Intellixent API key"
                 } else {
                     "; if it needs signing in, add the Intellixent API key under Sync"
                 };

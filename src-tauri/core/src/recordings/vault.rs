@@ -227,8 +227,9 @@ impl Vault {
                 break;
             }
             let auto = self.data.settings().map(|s| s.recordings_auto_download).unwrap_or(true);
-            if !auto {
-                // Off: what arrives is shown as "not downloaded" until someone asks for it.
+            if !auto && self.store.read(|c| next_due(c, true)).ok().flatten().is_some() {
+                // Off: what arrives is shown as "not downloaded" until someone asks for it. (Only
+                // written when there is something to mark, so the indexer is not held up.)
                 let _ = self.write(|c| {
                     Ok(c.execute("UPDATE recordings SET state = 'none' WHERE state = 'queued' AND requested = 0", [])?)
                 });
@@ -280,14 +281,8 @@ impl Vault {
     async fn attempt(self: &Arc<Self>, job: Claimed) {
         let id = job.call_id;
         self.emit(id);
-        let api_key = crate::backfill::api_key(&self.data);
-        let fetch_job = Job {
-            call_id: id,
-            url: &job.url,
-            dir: &self.dir,
-            max_bytes: self.limits.max_bytes,
-            api_key: api_key.as_deref(),
-        };
+        let fetch_job =
+            Job { call_id: id, url: &job.url, dir: &self.dir, max_bytes: self.limits.max_bytes, data: &self.data };
         let mut last_db = std::time::Instant::now();
         let outcome = fetch::download(&self.client, &fetch_job, &self.cancel, |bytes, total| {
             let (bytes, total) = (bytes as i64, total.map(|t| t as i64));
