@@ -6,15 +6,21 @@
 //! a single term containing a digit also matches fragments of ids and numbers through a trigram
 //! index (`4471` finds `ZX-4471-QQ`, `5551234` finds `+15551234567`).
 //!
-//! Ranking: BM25 over the most recent [`CANDIDATES`] matches per index. For rare terms that is
-//! every match; for a word found in hundreds of thousands of turns it keeps search instant at the
-//! cost of ranking only the newest candidates.
+//! Ranking: BM25 over the most recent [`CANDIDATES`] matching calls per index. For rare terms that
+//! is every match; for a word said in hundreds of thousands of calls it keeps search instant at
+//! the cost of ranking only the newest candidates.
+//!
+//! The transcript index has one row per call, so a transcript hit is a call; the turn it points at
+//! (and the marked snippet) is found afterwards, for the hits shown only, by matching the same
+//! terms against that call's turns with the index's own normalization ([`Needles`]).
 
 use std::collections::HashMap;
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
+use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
 
+use crate::store::turns::StoredTurn;
 use crate::store::Result;
 
 pub const CANDIDATES: i64 = 2000;
@@ -96,7 +102,8 @@ fn index_query(conn: &Connection, terms: &[Term], vocab: &str) -> Result<Option<
             Term::Prefix(w) => format!("{}*", quote(w)),
         });
     }
-    Ok(Some(parts.join(" ")))
+    // FTS5 allows an implicit AND only between phrases, not next to a parenthesized group.
+    Ok(Some(parts.join(" AND ")))
 }
 
 /// A single term with a digit in it, 3+ characters: also looked up as a fragment.
@@ -109,25 +116,21 @@ fn fragment(terms: &[Term]) -> Option<String> {
     }
 }
 
-/// The ids of the calls matching `input`, for filtering the call log: every call whose summary,
-/// variables or phones match, and the calls of the most recent `cap` matching turns.
+/// The ids of the calls matching `input`, for filtering the call log: the most recent `cap`
+/// matches of each index.
 pub fn matching_call_ids(conn: &Connection, input: &str, cap: i64) -> Result<Vec<i64>> {
     let t = terms(input);
     let mut ids = Vec::new();
     if t.is_empty() {
         return Ok(ids);
     }
-    if let Some(q) = index_query(conn, &t, "turns_terms")? {
-        let mut stmt = conn.prepare_cached(
-            "SELECT DISTINCT t.call_id FROM turns t WHERE t.id IN
-               (SELECT rowid FROM turns_fts WHERE turns_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2)",
-        )?;
-        ids.extend(stmt.query_map(params![q, cap], |r| r.get::<_, i64>(0))?.collect::<rusqlite::Result<Vec<_>>>()?);
-    }
-    if let Some(q) = index_query(conn, &t, "calls_terms")? {
-        let mut stmt =
-            conn.prepare_cached("SELECT rowid FROM calls_fts WHERE calls_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2")?;
-        ids.extend(stmt.query_map(params![q, cap], |r| r.get::<_, i64>(0))?.collect::<rusqlite::Result<Vec<_>>>()?);
+    for (index, vocab) in [("transcript_fts", "transcript_terms"), ("calls_fts", "calls_terms")] {
+        if let Some(q) = index_query(conn, &t, vocab)? {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT rowid FROM {index} WHERE {index} MATCH ?1 ORDER BY rowid DESC LIMIT ?2"
+            ))?;
+            ids.extend(stmt.query_map(params![q, cap], |r| r.get::<_, i64>(0))?.collect::<rusqlite::Result<Vec<_>>>()?);
+        }
     }
     if let Some(f) = fragment(&t) {
         let mut stmt = conn.prepare_cached(
@@ -168,7 +171,7 @@ pub struct SearchHit {
 
 #[derive(Clone, Copy)]
 enum Origin {
-    Turn(i64),
+    Transcript,
     Call,
     Fragment,
 }
@@ -178,7 +181,7 @@ pub fn search(conn: &Connection, input: &str, limit: usize) -> Result<Vec<Search
     if t.is_empty() {
         return Ok(vec![]);
     }
-    let turns_q = index_query(conn, &t, "turns_terms")?;
+    let transcript_q = index_query(conn, &t, "transcript_terms")?;
     let calls_q = index_query(conn, &t, "calls_terms")?;
     // Best match per call: (rank, origin).
     let mut best: HashMap<i64, (f64, Origin)> = HashMap::new();
@@ -188,14 +191,13 @@ pub fn search(conn: &Connection, input: &str, limit: usize) -> Result<Vec<Search
             *e = (rank, origin);
         }
     };
-    if let Some(q) = &turns_q {
+    if let Some(q) = &transcript_q {
         let mut stmt = conn.prepare_cached(
-            "SELECT f.rowid, f.rank, t.call_id FROM turns_fts f JOIN turns t ON t.id = f.rowid
-             WHERE turns_fts MATCH ?1 ORDER BY f.rowid DESC LIMIT ?2",
+            "SELECT rowid, rank FROM transcript_fts WHERE transcript_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
         )?;
         let mut rows = stmt.query(params![q, CANDIDATES])?;
         while let Some(r) = rows.next()? {
-            offer(r.get(2)?, r.get(1)?, Origin::Turn(r.get(0)?));
+            offer(r.get(0)?, r.get(1)?, Origin::Transcript);
         }
     }
     if let Some(q) = &calls_q {
@@ -221,31 +223,34 @@ pub fn search(conn: &Connection, input: &str, limit: usize) -> Result<Vec<Search
     ranked.sort_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
     ranked.truncate(limit);
 
+    let needles = Needles::new(&t);
     ranked
         .into_iter()
         .map(|(call_id, rank, origin)| {
-            let q = match origin {
-                Origin::Call => calls_q.as_deref(),
-                _ => turns_q.as_deref(),
-            };
-            hit(conn, q.unwrap_or_default(), frag.as_deref(), call_id, rank, origin)
+            hit(conn, calls_q.as_deref().unwrap_or_default(), &needles, frag.as_deref(), call_id, rank, origin)
         })
         .collect()
 }
 
-fn hit(conn: &Connection, q: &str, frag: Option<&str>, call_id: i64, rank: f64, origin: Origin) -> Result<SearchHit> {
+fn hit(
+    conn: &Connection,
+    calls_q: &str,
+    needles: &Needles,
+    frag: Option<&str>,
+    call_id: i64,
+    rank: f64,
+    origin: Origin,
+) -> Result<SearchHit> {
     let (mut turn_index, mut sender, mut field, mut marked) = (None, None, "transcript", String::new());
     match origin {
-        Origin::Turn(rowid) => {
-            let row: Option<(i64, String, String)> = conn
-                .prepare_cached(
-                    "SELECT t.idx, t.sender, highlight(turns_fts, 0, char(2), char(3)) FROM turns_fts
-                     JOIN turns t ON t.id = turns_fts.rowid WHERE turns_fts MATCH ?1 AND turns_fts.rowid = ?2",
-                )?
-                .query_row(params![q, rowid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                .optional()?;
-            if let Some((i, s, text)) = row {
-                (turn_index, sender, marked) = (Some(i), Some(s), text);
+        Origin::Transcript => {
+            let turns = crate::store::turns::for_call(conn, call_id)?;
+            match needles.best_turn(&turns) {
+                Some((turn, text)) => {
+                    (turn_index, sender, marked) = (Some(turn.index), Some(turn.sender.clone()), text)
+                }
+                // The index and the matcher disagree only on exotic text: show the opening instead.
+                None => marked = turns.first().map(|t| t.text.clone()).unwrap_or_default(),
             }
         }
         Origin::Call => {
@@ -255,7 +260,7 @@ fn hit(conn: &Connection, q: &str, frag: Option<&str>, call_id: i64, rank: f64, 
                             highlight(calls_fts, 2, char(2), char(3))
                      FROM calls_fts WHERE calls_fts MATCH ?1 AND rowid = ?2",
                 )?
-                .query_row(params![q, call_id], |r| {
+                .query_row(params![calls_q, call_id], |r| {
                     Ok((
                         r.get::<_, Option<String>>(0)?.unwrap_or_default(),
                         r.get::<_, Option<String>>(1)?.unwrap_or_default(),
@@ -316,6 +321,125 @@ fn hit(conn: &Connection, q: &str, frag: Option<&str>, call_id: i64, rank: f64, 
         summary,
         rank,
     })
+}
+
+/// The query's terms as token sequences, normalized the way the index normalizes text
+/// (`unicode61 remove_diacritics 2`: lowercase, no diacritics, split at anything that is not a
+/// letter or digit), for finding which turn of a matching call matched, and where.
+struct Needles(Vec<Needle>);
+
+struct Needle {
+    tokens: Vec<String>,
+    /// The last token is a prefix (`warr*`).
+    prefix: bool,
+}
+
+fn is_token_char(c: char) -> bool {
+    c.is_alphanumeric() || is_combining_mark(c)
+}
+
+fn fold(token: &str) -> String {
+    if token.is_ascii() {
+        token.to_ascii_lowercase()
+    } else {
+        token.nfd().filter(|c| !is_combining_mark(*c)).flat_map(char::to_lowercase).collect()
+    }
+}
+
+/// The tokens of `text`, folded, with their byte ranges in `text`.
+fn tokens(text: &str) -> Vec<(usize, usize, String)> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in text.char_indices() {
+        match (is_token_char(c), start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                out.push((s, i, fold(&text[s..i])));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        out.push((s, text.len(), fold(&text[s..])));
+    }
+    out
+}
+
+impl Needles {
+    fn new(terms: &[Term]) -> Self {
+        Self(
+            terms
+                .iter()
+                .map(|t| match t {
+                    Term::Word(w) | Term::Phrase(w) => (w, false),
+                    Term::Prefix(w) => (w, true),
+                })
+                .map(|(w, prefix)| Needle { tokens: tokens(w).into_iter().map(|t| t.2).collect(), prefix })
+                .filter(|n| !n.tokens.is_empty())
+                .collect(),
+        )
+    }
+
+    /// How many of the needles occur in `text`, and the byte ranges of every occurrence.
+    fn find(&self, text: &str) -> (usize, Vec<(usize, usize)>) {
+        let toks = tokens(text);
+        let mut found = 0;
+        let mut spans = Vec::new();
+        for n in &self.0 {
+            let k = n.tokens.len();
+            let before = spans.len();
+            for w in toks.windows(k) {
+                let hit = n.tokens.iter().zip(w).enumerate().all(|(j, (want, (_, _, got)))| {
+                    if n.prefix && j == k - 1 {
+                        got.starts_with(want.as_str())
+                    } else {
+                        got == want
+                    }
+                });
+                if hit {
+                    spans.push((w[0].0, w[k - 1].1));
+                }
+            }
+            found += usize::from(spans.len() > before);
+        }
+        spans.sort_unstable();
+        (found, spans)
+    }
+
+    /// The turn matching the most terms (the earliest of those), with its text marked.
+    fn best_turn<'t>(&self, turns: &'t [StoredTurn]) -> Option<(&'t StoredTurn, String)> {
+        let (mut most, mut best) = (0, None);
+        for turn in turns {
+            let (found, spans) = self.find(&turn.text);
+            if found > most {
+                (most, best) = (found, Some((turn, spans)));
+                if found == self.0.len() {
+                    break;
+                }
+            }
+        }
+        best.map(|(turn, spans)| (turn, mark_spans(&turn.text, &spans)))
+    }
+}
+
+/// `text` with each range wrapped in the snippet marks (overlapping ranges merged).
+fn mark_spans(text: &str, spans: &[(usize, usize)]) -> String {
+    let mut out = String::with_capacity(text.len() + spans.len() * 2);
+    let mut at = 0;
+    for &(start, end) in spans {
+        if end <= at {
+            continue;
+        }
+        let start = start.max(at);
+        out.push_str(&text[at..start]);
+        out.push(MARK_START);
+        out.push_str(&text[start..end]);
+        out.push(MARK_END);
+        at = end;
+    }
+    out.push_str(&text[at..]);
+    out
 }
 
 fn mark_fragment(text: &str, f: &str) -> String {
@@ -436,11 +560,42 @@ mod tests {
             "^",
             "NEAR(a b)",
             "'; DROP TABLE calls; --",
+            "tues* \"the demo\" ref*",
             "",
         ] {
             assert!(search(&conn, q, 10).is_ok(), "{q}");
             assert!(matching_call_ids(&conn, q, 100).is_ok(), "{q}");
         }
+    }
+
+    #[test]
+    fn a_transcript_hit_points_at_the_turn_that_matched_most() {
+        let conn = db();
+        let h = &search(&conn, "buna", 10).expect("search")[0];
+        assert_eq!((h.turn_index, h.snippet.as_str()), (Some(0), "[Bună] ziua, cu ce vă pot ajuta?"));
+        // Both words are in call 2, in different turns; the turn with both wins over the first.
+        let conn2 = open_in_memory().expect("db");
+        let c =
+            json!({"id": 7, "transcript": "AI: Tuesday then?\nCustomer: Tuesday afternoon, the demo\nAI: demo booked"});
+        calls::upsert(&conn2, 7, Source::Webhook, c.as_object().expect("obj"), 1).expect("upsert");
+        let h = &search(&conn2, "demo tuesday", 10).expect("search")[0];
+        assert_eq!((h.turn_index, h.snippet.as_str()), (Some(1), "[Tuesday] afternoon, the [demo]"));
+        let h = &search(&conn2, "\"the demo\" aftern*", 10).expect("search")[0];
+        assert_eq!(h.snippet, "Tuesday [afternoon], [the demo]");
+        // A call matches on words spread over several turns, as the index sees one call.
+        assert_eq!(ids(&conn2, "booked then"), vec![7]);
+    }
+
+    #[test]
+    fn needles_fold_like_the_index() {
+        let n = Needles::new(&terms("SOFÍA zx-4471"));
+        let (found, spans) = n.find("Hola Sofia, order ZX 4471-b");
+        assert_eq!(found, 2);
+        assert_eq!(
+            mark_spans("Hola Sofia, order ZX 4471-b", &spans),
+            "Hola \u{2}Sofia\u{3}, order \u{2}ZX 4471\u{3}-b"
+        );
+        assert_eq!(n.find("Sofía ordered zx4471").0, 1, "a phrase of two tokens does not match one token");
     }
 
     #[test]

@@ -153,7 +153,7 @@ pub fn upsert(conn: &Connection, id: i64, source: Source, delta: &Doc, now_ms: i
     let turns = payload::turns(&view).unwrap_or_default();
     if before.as_ref().map(turn_inputs) != Some(turn_inputs(&view)) {
         let offsets = payload::turn_offsets(&turns, f.created_ms, f.duration);
-        super::turns::replace(conn, id, &turns, &offsets)?;
+        super::turns::replace(conn, id, &turns, &offsets, !duplicate)?;
     }
 
     let phones = [f.customer_phone.as_deref(), f.assistant_phone.as_deref()]
@@ -163,7 +163,9 @@ pub fn upsert(conn: &Connection, id: i64, source: Source, delta: &Doc, now_ms: i
         .collect::<Vec<_>>()
         .join(" ");
     let variables = payload::variables_text(&view);
-    conn.prepare_cached("DELETE FROM calls_fts WHERE rowid = ?1")?.execute([id])?;
+    if duplicate {
+        conn.prepare_cached("DELETE FROM calls_fts WHERE rowid = ?1")?.execute([id])?;
+    }
     conn.prepare_cached("INSERT INTO calls_fts (rowid, summary, variables, phones) VALUES (?1, ?2, ?3, ?4)")?
         .execute(params![id, f.summary, variables, phones])?;
 
@@ -178,7 +180,9 @@ pub fn upsert(conn: &Connection, id: i64, source: Source, delta: &Doc, now_ms: i
             }
         }
     }
-    conn.prepare_cached("DELETE FROM fragments_fts WHERE rowid = ?1")?.execute([id])?;
+    if duplicate {
+        conn.prepare_cached("DELETE FROM fragments_fts WHERE rowid = ?1")?.execute([id])?;
+    }
     conn.prepare_cached("INSERT INTO fragments_fts (rowid, tokens) VALUES (?1, ?2)")?
         .execute(params![id, fragments])?;
 

@@ -21,6 +21,7 @@ use rusqlite::Connection;
 const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("../../migrations/main/0001_init.sql")),
     ("0002_recordings", include_str!("../../migrations/main/0002_recordings.sql")),
+    ("0003_transcript_index", include_str!("../../migrations/main/0003_transcript_index.sql")),
 ];
 const JOURNAL_MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../../migrations/journal/0001_init.sql"))];
 
@@ -192,6 +193,36 @@ mod tests {
         drop(conn);
         let err = open(&path).expect_err("must refuse").to_string();
         assert!(err.contains("newer Postcall") && err.contains("99"), "{err}");
+    }
+
+    #[test]
+    fn the_transcript_index_is_rebuilt_per_call_when_upgrading() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("postcall.sqlite");
+        {
+            // A database as the previous schema left it: turns indexed one by one by triggers.
+            let conn = Connection::open(&path).expect("raw open");
+            migrate(&conn, &MIGRATIONS[..2], "old").expect("old schema");
+            conn.execute_batch(
+                "INSERT INTO calls (id, first_seen_ms, updated_ms, sort_ms) VALUES (4, 1, 1, 1);
+                 INSERT INTO turns (call_id, idx, sender, text) VALUES (4, 1, 'human', 'then the walrus'),
+                                                                       (4, 0, 'bot', 'hello penguin');",
+            )
+            .expect("old rows");
+        }
+        let conn = open(&path).expect("upgrade");
+        let hits: Vec<i64> = conn
+            .prepare("SELECT rowid FROM transcript_fts WHERE transcript_fts MATCH '\"penguin then\"'")
+            .expect("prepare")
+            .query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows");
+        assert_eq!(hits, vec![4], "turns joined in order, one row per call");
+        let triggers: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'", [], |r| r.get(0))
+            .expect("schema");
+        assert_eq!(triggers, 0);
     }
 
     #[test]
