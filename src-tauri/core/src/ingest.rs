@@ -1,10 +1,14 @@
 //! The one ingest path for every source (webhook, file import, API backfill).
 //!
-//! Two writer threads, one per database file:
+//! Two writer threads, one per database file, and a parser between them:
 //! - the **journal writer** takes every delivery queued at that moment into one transaction
 //!   (group commit), appends each raw body with its parse outcome to `journal.sqlite`, commits
 //!   with `synchronous=FULL`, and only then answers. An answer therefore means "on disk", and
 //!   concurrent webhooks share one fsync instead of paying one each.
+//! - the **parser** turns journaled bodies into documents for the indexer. The backlog between
+//!   the journal and the index is held as raw bytes (a parsed payload takes several times its
+//!   size), bounded by [`BACKLOG_BYTES`], so a burst is acknowledged at the journal's pace while
+//!   indexing catches up behind it.
 //! - the **indexer** builds the calls, turns and search indexes in `postcall.sqlite` from the
 //!   journaled deliveries, in large transactions, and records how far it got (`index_state`) in
 //!   the same transaction. After a crash, [`Ingestor::start`] replays what the journal holds
@@ -93,7 +97,8 @@ enum JournalJob {
         source: Source,
         content_type: Option<String>,
         body: Vec<u8>,
-        parsed: Parsed,
+        /// The call id, or why the body is unusable.
+        parsed: Result<i64, String>,
         wait_index: bool,
         /// Held until the call is indexed (or the delivery turns out unusable).
         slot: Option<OwnedSemaphorePermit>,
@@ -105,7 +110,19 @@ enum JournalJob {
     },
 }
 
-type Parsed = Result<(i64, Doc), String>;
+/// A journaled delivery on its way to the indexer, still as raw bytes.
+struct Pending {
+    delivery_id: i64,
+    source: Source,
+    body: Vec<u8>,
+    done: Option<oneshot::Sender<()>>,
+    slot: Option<OwnedSemaphorePermit>,
+}
+
+enum PendingMsg {
+    Job(Pending),
+    Flush(oneshot::Sender<()>),
+}
 
 struct IndexJob {
     delivery_id: i64,
@@ -126,9 +143,10 @@ enum IndexMsg {
 #[derive(Clone)]
 pub struct Ingestor {
     tx: mpsc::Sender<JournalJob>,
-    index_tx: std_mpsc::Sender<IndexMsg>,
+    pending_tx: std_mpsc::Sender<PendingMsg>,
     backlog: Arc<AtomicUsize>,
     slots: Arc<Semaphore>,
+    units_total: usize,
     events: broadcast::Sender<StoreEvent>,
     store: Arc<Store>,
 }
@@ -141,10 +159,14 @@ const MAX_INDEX_BATCH: usize = 1024;
 const READ_YOUR_WRITES_BACKLOG: usize = 16;
 /// The longest an answer waits for indexing (it is already durable by then).
 const INDEX_WAIT: Duration = Duration::from_secs(2);
-/// The most deliveries between arrival and indexing (parsed payloads held in memory). Past it a
-/// new delivery waits for a slot before it is even journaled: senders slow to the indexer's pace
-/// instead of the process growing without limit under a sustained flood or a large import.
-const MAX_BACKLOG: usize = 4096;
+/// The most raw bytes held between arrival and indexing. Past it a new delivery waits for room
+/// before it is even journaled: senders slow to the indexer's pace instead of the process growing
+/// without limit under a sustained flood or a large import. About 25,000 typical payloads.
+pub const BACKLOG_BYTES: usize = 128 << 20;
+/// The backlog is counted in units of this many bytes (a delivery takes at least one).
+const BACKLOG_UNIT: usize = 1024;
+/// Parsed documents waiting for the indexer (a parsed payload is several times its raw size).
+const PARSED_QUEUE: usize = 2 * MAX_INDEX_BATCH;
 
 const WATERMARK: &str = "journal";
 
@@ -152,6 +174,11 @@ impl Ingestor {
     /// Opens the writers. First replays any journaled delivery the calls do not reflect yet
     /// (after a crash), synchronously, so every acknowledged call is visible once this returns.
     pub fn start(store: Arc<Store>) -> Result<Self, store::StoreError> {
+        Self::start_with_backlog(store, BACKLOG_BYTES)
+    }
+
+    /// [`Ingestor::start`] with another bound on the bytes held between arrival and indexing.
+    pub fn start_with_backlog(store: Arc<Store>, backlog_bytes: usize) -> Result<Self, store::StoreError> {
         let journal = store.connect_journal()?;
         let mut index = store.connect()?;
         let recovered = catch_up(&mut index)?;
@@ -159,15 +186,23 @@ impl Ingestor {
             tracing::info!(deliveries = recovered, "rebuilt calls from the journal after an unclean stop");
         }
         let (tx, rx) = mpsc::channel(8192);
-        let (index_tx, index_rx) = std_mpsc::channel();
+        let (pending_tx, pending_rx) = std_mpsc::channel();
+        let (index_tx, index_rx) = std_mpsc::sync_channel(PARSED_QUEUE);
         let (events, _) = broadcast::channel(1024);
         let backlog = Arc::new(AtomicUsize::new(0));
         let spawn_err = |e: std::io::Error| store::StoreError::NotFound(format!("writer thread: {e}"));
         {
-            let (events, backlog, index_tx) = (events.clone(), backlog.clone(), index_tx.clone());
+            let (events, backlog, pending_tx) = (events.clone(), backlog.clone(), pending_tx.clone());
             std::thread::Builder::new()
                 .name("postcall-journal".into())
-                .spawn(move || journal_writer(journal, rx, index_tx, events, backlog))
+                .spawn(move || journal_writer(journal, rx, pending_tx, events, backlog))
+                .map_err(spawn_err)?;
+        }
+        {
+            let backlog = backlog.clone();
+            std::thread::Builder::new()
+                .name("postcall-parser".into())
+                .spawn(move || parser(pending_rx, index_tx, backlog))
                 .map_err(spawn_err)?;
         }
         {
@@ -183,7 +218,9 @@ impl Ingestor {
                 })
                 .map_err(spawn_err)?;
         }
-        Ok(Self { tx, index_tx, backlog, slots: Arc::new(Semaphore::new(MAX_BACKLOG)), events, store })
+        let units_total = (backlog_bytes / BACKLOG_UNIT).clamp(1, Semaphore::MAX_PERMITS.min(u32::MAX as usize));
+        let slots = Arc::new(Semaphore::new(units_total));
+        Ok(Self { tx, pending_tx, backlog, slots, units_total, events, store })
     }
 
     pub fn store(&self) -> &Arc<Store> {
@@ -207,8 +244,17 @@ impl Ingestor {
         content_type: Option<String>,
         body: Vec<u8>,
     ) -> Result<IngestOutcome, IngestError> {
-        let slot = self.slots.clone().acquire_owned().await.map_err(|_| IngestError::Stopped)?;
-        let parsed = payload::parse_body(&body).map_err(|e| e.to_string());
+        // A body larger than the whole budget waits for all of it.
+        let units = body.len().div_ceil(BACKLOG_UNIT).clamp(1, self.units_total);
+        let slot = self
+            .slots
+            .clone()
+            .acquire_many_owned(u32::try_from(units).unwrap_or(u32::MAX))
+            .await
+            .map_err(|_| IngestError::Stopped)?;
+        // Parsed here to answer at once whether the body is usable; the document itself is parsed
+        // again for indexing, so the backlog holds only the raw bytes.
+        let parsed = payload::parse_body(&body).map(|(id, _)| id).map_err(|e| e.to_string());
         let wait_index = self.backlog() < READ_YOUR_WRITES_BACKLOG;
         let slot = Some(slot);
         self.submit(|reply| JournalJob::Deliver { source, content_type, body, parsed, wait_index, slot, reply }).await
@@ -233,7 +279,7 @@ impl Ingestor {
     /// Waits until every call journaled so far is indexed.
     pub async fn flush(&self) -> Result<(), IngestError> {
         let (tx, rx) = oneshot::channel();
-        self.index_tx.send(IndexMsg::Flush(tx)).map_err(|_| IngestError::Stopped)?;
+        self.pending_tx.send(PendingMsg::Flush(tx)).map_err(|_| IngestError::Stopped)?;
         rx.await.map_err(|_| IngestError::Stopped)
     }
 }
@@ -241,7 +287,7 @@ impl Ingestor {
 fn journal_writer(
     mut conn: Connection,
     mut rx: mpsc::Receiver<JournalJob>,
-    index_tx: std_mpsc::Sender<IndexMsg>,
+    pending_tx: std_mpsc::Sender<PendingMsg>,
     events: broadcast::Sender<StoreEvent>,
     backlog: Arc<AtomicUsize>,
 ) {
@@ -261,14 +307,14 @@ fn journal_writer(
                 for (job, (result, index_job)) in batch.drain(..).zip(results) {
                     let reprocess = matches!(job, JournalJob::Reprocess { .. });
                     let mut indexed = None;
-                    if let Some(mut ij) = index_job {
+                    if let Some(mut pending) = index_job {
                         if wants_index_wait(&job) {
                             let (tx, rx) = oneshot::channel();
-                            ij.done = Some(tx);
+                            pending.done = Some(tx);
                             indexed = Some(rx);
                         }
                         backlog.fetch_add(1, Ordering::Relaxed);
-                        let _ = index_tx.send(IndexMsg::Job(ij));
+                        let _ = pending_tx.send(PendingMsg::Job(pending));
                     }
                     failed |= reprocess || result.as_ref().is_ok_and(|o| !o.stored());
                     let _ = reply_of(job).send(result.map(|o| (o, indexed)));
@@ -300,7 +346,7 @@ fn reply_of(job: JournalJob) -> Reply {
     }
 }
 
-type JournalResult = (Result<IngestOutcome, IngestError>, Option<IndexJob>);
+type JournalResult = (Result<IngestOutcome, IngestError>, Option<Pending>);
 
 fn journal_batch(
     conn: &mut Connection,
@@ -313,26 +359,26 @@ fn journal_batch(
         out.push(match job {
             JournalJob::Deliver { source, content_type, body, parsed, slot, .. } => {
                 let duplicate = match parsed {
-                    Ok((id, _)) => seen(&tx, *id)?,
+                    Ok(id) => seen(&tx, *id)?,
                     Err(_) => false,
                 };
-                let result = parsed.as_ref().map(|(id, _)| *id).map_err(String::as_str);
+                let result = parsed.as_ref().copied().map_err(String::as_str);
                 let delivery_id = deliveries::insert(&tx, now, *source, content_type.as_deref(), body, result)?;
-                // The parsed document moves to the indexer; the job keeps only its reply.
+                // The body moves on to be indexed; the job keeps only its reply.
                 let parsed = std::mem::replace(parsed, Err(String::new()));
-                journaled(delivery_id, *source, parsed, duplicate, slot.take())
+                journaled(delivery_id, *source, parsed, std::mem::take(body), duplicate, slot.take())
             }
             JournalJob::Reprocess { delivery_id, .. } => match deliveries::raw(&tx, *delivery_id)? {
                 None => (Err(IngestError::NoSuchDelivery(*delivery_id)), None),
                 Some(raw) => {
                     let source = Source::parse(&raw.source).unwrap_or(Source::Webhook);
-                    let parsed = payload::parse_body(&raw.body).map_err(|e| e.to_string());
+                    let parsed = payload::parse_body(&raw.body).map(|(id, _)| id).map_err(|e| e.to_string());
                     let duplicate = match &parsed {
-                        Ok((id, _)) => seen(&tx, *id)?,
+                        Ok(id) => seen(&tx, *id)?,
                         Err(_) => false,
                     };
-                    deliveries::set_outcome(&tx, raw.id, parsed.as_ref().map(|(id, _)| *id).map_err(String::as_str))?;
-                    journaled(raw.id, source, parsed, duplicate, None)
+                    deliveries::set_outcome(&tx, raw.id, parsed.as_ref().copied().map_err(String::as_str))?;
+                    journaled(raw.id, source, parsed, raw.body, duplicate, None)
                 }
             },
         });
@@ -353,16 +399,47 @@ fn seen(conn: &Connection, call_id: i64) -> Result<bool, store::StoreError> {
 fn journaled(
     delivery_id: i64,
     source: Source,
-    parsed: Parsed,
+    parsed: Result<i64, String>,
+    body: Vec<u8>,
     duplicate: bool,
     slot: Option<OwnedSemaphorePermit>,
 ) -> JournalResult {
     match parsed {
-        Ok((call_id, doc)) => (
+        Ok(call_id) => (
             Ok(IngestOutcome { delivery_id, call_id: Some(call_id), duplicate, error: None }),
-            Some(IndexJob { delivery_id, source, call_id, doc, done: None, _slot: slot }),
+            Some(Pending { delivery_id, source, body, done: None, slot }),
         ),
         Err(e) => (Ok(IngestOutcome { delivery_id, call_id: None, duplicate: false, error: Some(e) }), None),
+    }
+}
+
+/// Parses journaled bodies for the indexer, in journal order (the latest delivery of a call must
+/// be indexed last). Blocks when the indexer is [`PARSED_QUEUE`] documents behind.
+fn parser(rx: std_mpsc::Receiver<PendingMsg>, tx: std_mpsc::SyncSender<IndexMsg>, backlog: Arc<AtomicUsize>) {
+    while let Ok(msg) = rx.recv() {
+        let out = match msg {
+            PendingMsg::Flush(f) => IndexMsg::Flush(f),
+            PendingMsg::Job(p) => match payload::parse_body(&p.body) {
+                Ok((call_id, doc)) => IndexMsg::Job(IndexJob {
+                    delivery_id: p.delivery_id,
+                    source: p.source,
+                    call_id,
+                    doc,
+                    done: p.done,
+                    _slot: p.slot,
+                }),
+                // The same bytes parsed before they were journaled, so this cannot happen; if it
+                // did, the delivery stays in the journal for `postcall reprocess`.
+                Err(e) => {
+                    tracing::error!(delivery = p.delivery_id, error = %e, "a journaled delivery no longer parses");
+                    backlog.fetch_sub(1, Ordering::Relaxed);
+                    continue;
+                }
+            },
+        };
+        if tx.send(out).is_err() {
+            break;
+        }
     }
 }
 
@@ -579,10 +656,11 @@ mod tests {
     async fn the_index_backlog_stays_bounded_under_a_flood() {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = Arc::new(Store::open(&dir.path().join("p.sqlite")).expect("store"));
-        let ingest = Ingestor::start(store.clone()).expect("start");
+        // Room for 64 small deliveries (each takes at least one unit).
+        let ingest = Ingestor::start_with_backlog(store.clone(), 64 * BACKLOG_UNIT).expect("start");
         let peak = Arc::new(AtomicUsize::new(0));
         let mut tasks = tokio::task::JoinSet::new();
-        for id in 1..=(MAX_BACKLOG as i64 * 3) {
+        for id in 1..=3_000_i64 {
             let (ingest, peak) = (ingest.clone(), peak.clone());
             tasks.spawn(async move {
                 let body = format!(r#"{{"id": {id}, "transcript": "AI: hello number {id}\nCustomer: hi"}}"#);
@@ -594,11 +672,12 @@ mod tests {
         while let Some(r) = tasks.join_next().await {
             assert!(r.expect("join").expect("deliver").stored());
         }
-        // Senders past the limit wait for a slot: the indexer never holds more than MAX_BACKLOG.
+        // Senders past the limit wait for room: never more than 64 deliveries between the journal
+        // and the index.
         let peak = peak.load(Ordering::Relaxed);
-        assert!(peak <= MAX_BACKLOG, "backlog peaked at {peak}");
+        assert!(peak <= 64, "backlog peaked at {peak}");
         ingest.flush().await.expect("flush");
-        assert_eq!(store.read(calls::count).expect("count"), MAX_BACKLOG as i64 * 3);
+        assert_eq!(store.read(calls::count).expect("count"), 3_000);
     }
 
     #[tokio::test]

@@ -6,6 +6,8 @@
 //! first, and the API only fills what the webhook lacks. Derived columns, turns and the search
 //! indexes are recomputed from that view on every upsert.
 
+use std::borrow::Cow;
+
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
 
@@ -78,12 +80,18 @@ pub fn effective(doc: Option<&Doc>, api_doc: Option<&Doc>) -> Doc {
     out
 }
 
-fn merge(base: Option<Doc>, delta: &Doc) -> Doc {
-    let mut out = base.unwrap_or_default();
-    for (k, v) in delta {
-        out.insert(k.clone(), v.clone());
+/// `base` with `delta`'s keys overwritten; `delta` itself (no copy) when there is no base, as for
+/// every new call.
+fn merge(base: Option<Doc>, delta: &Doc) -> Cow<'_, Doc> {
+    match base {
+        None => Cow::Borrowed(delta),
+        Some(mut out) => {
+            for (k, v) in delta {
+                out.insert(k.clone(), v.clone());
+            }
+            Cow::Owned(out)
+        }
     }
-    out
 }
 
 /// The parts of a call that decide its turns: when none changed, the turns are left alone.
@@ -100,13 +108,17 @@ pub fn upsert(conn: &Connection, id: i64, source: Source, delta: &Doc, now_ms: i
     };
     let before = duplicate.then(|| effective(old_doc.as_ref(), old_api.as_ref()));
     let (doc, api_doc) = match source {
-        Source::Api => (old_doc, Some(merge(old_api, delta))),
-        Source::Webhook | Source::Import => (Some(merge(old_doc, delta)), old_api),
+        Source::Api => (old_doc.map(Cow::Owned), Some(merge(old_api, delta))),
+        Source::Webhook | Source::Import => (Some(merge(old_doc, delta)), old_api.map(Cow::Owned)),
     };
-    let view = effective(doc.as_ref(), api_doc.as_ref());
+    let view = match (&doc, &api_doc) {
+        (Some(only), None) | (None, Some(only)) => Cow::Borrowed(only.as_ref()),
+        _ => Cow::Owned(effective(doc.as_deref(), api_doc.as_deref())),
+    };
     let f = payload::derive_fields(&view);
     let sources = old_sources | source_bit(source);
-    let to_text = |d: &Option<Doc>| d.as_ref().map(|d| Value::Object(d.clone()).to_string());
+    // A map of JSON values always serializes.
+    let to_text = |d: &Option<Cow<Doc>>| d.as_deref().map(|d| serde_json::to_string(d).unwrap_or_default());
 
     conn.prepare_cached(
         "INSERT INTO calls (id, status, customer_phone, assistant_phone, duration, created_at, finished_at,
