@@ -129,6 +129,8 @@ struct IndexJob {
     source: Source,
     call_id: i64,
     doc: Doc,
+    /// The body `doc` was parsed from, stored as the call's document when it is the first.
+    raw: Vec<u8>,
     done: Option<oneshot::Sender<()>>,
     /// Released when the job is dropped, after indexing.
     _slot: Option<OwnedSemaphorePermit>,
@@ -425,6 +427,7 @@ fn parser(rx: std_mpsc::Receiver<PendingMsg>, tx: std_mpsc::SyncSender<IndexMsg>
                     source: p.source,
                     call_id,
                     doc,
+                    raw: p.body,
                     done: p.done,
                     _slot: p.slot,
                 }),
@@ -524,7 +527,7 @@ fn index_batch(conn: &mut Connection, jobs: &[IndexJob], now: i64) -> Result<(),
     // also lock the attached journal and stall the webhook writer.
     tx.prepare_cached("UPDATE main.index_state SET delivery_id = delivery_id WHERE name = ?1")?.execute([WATERMARK])?;
     for job in jobs {
-        calls::upsert(&tx, job.call_id, job.source, &job.doc, now)?;
+        calls::upsert_raw(&tx, job.call_id, job.source, &job.doc, payload::body_text(&job.raw), now)?;
     }
     if let Some(last) = jobs.iter().map(|j| j.delivery_id).max() {
         tx.prepare_cached(
@@ -563,7 +566,7 @@ fn catch_up(conn: &mut Connection) -> Result<usize, store::StoreError> {
             .filter_map(|(id, source, body)| {
                 let (call_id, doc) = payload::parse_body(body).ok()?;
                 let source = Source::parse(source).unwrap_or(Source::Webhook);
-                Some(IndexJob { delivery_id: *id, source, call_id, doc, done: None, _slot: None })
+                Some(IndexJob { delivery_id: *id, source, call_id, doc, raw: body.clone(), done: None, _slot: None })
             })
             .collect();
         index_all(conn, &jobs);

@@ -27,6 +27,11 @@ pub enum PayloadError {
     BadId(String),
 }
 
+/// A body as JSON text (without a byte-order mark), when it is UTF-8.
+pub fn body_text(body: &[u8]) -> Option<&str> {
+    std::str::from_utf8(body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body)).ok()
+}
+
 /// Parses a raw body into the payload object and its call id.
 pub fn parse_body(body: &[u8]) -> Result<(i64, Doc), PayloadError> {
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);

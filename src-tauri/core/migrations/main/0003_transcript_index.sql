@@ -29,6 +29,21 @@ INSERT INTO fragments_fts (fragments_fts, rank) VALUES ('hashsize', 16777216);
 INSERT INTO transcript_fts (rowid, text)
     SELECT call_id, group_concat(text, char(10) ORDER BY idx) FROM turns GROUP BY call_id;
 
+-- Turns are only ever read and replaced by call: one b-tree keyed by (call_id, idx) instead of
+-- a rowid table plus a unique index on the same key, which every turn was written to twice.
+CREATE TABLE turns_by_call (
+    call_id  INTEGER NOT NULL,
+    idx      INTEGER NOT NULL,
+    sender   TEXT    NOT NULL,
+    text     TEXT    NOT NULL,
+    ts       REAL,
+    offset_s REAL,
+    PRIMARY KEY (call_id, idx)
+) WITHOUT ROWID;
+INSERT INTO turns_by_call SELECT call_id, idx, sender, text, ts, offset_s FROM turns;
+DROP TABLE turns;
+ALTER TABLE turns_by_call RENAME TO turns;
+
 -- The call list's filter indexes carry every filterable column, so a page that combines filters
 -- (status + objective + campaign, say) is decided from the index alone, and only the rows shown
 -- are read from the table (whose rows hold the whole payload), even far down the log.

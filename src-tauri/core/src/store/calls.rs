@@ -100,6 +100,19 @@ fn turn_inputs(d: &Doc) -> (Option<&Value>, Option<&Value>, Option<&Value>, Opti
 }
 
 pub fn upsert(conn: &Connection, id: i64, source: Source, delta: &Doc, now_ms: i64) -> Result<Upserted> {
+    upsert_raw(conn, id, source, delta, None, now_ms)
+}
+
+/// [`upsert`] of a delta that was parsed from `raw`: when the delta is the call's whole document
+/// (its first webhook or import), `raw` is stored as it is instead of serializing the delta again.
+pub fn upsert_raw(
+    conn: &Connection,
+    id: i64,
+    source: Source,
+    delta: &Doc,
+    raw: Option<&str>,
+    now_ms: i64,
+) -> Result<Upserted> {
     let old = existing(conn, id)?;
     let duplicate = old.is_some();
     let (old_doc, old_api, old_sources, first_seen_ms) = match old {
@@ -119,6 +132,10 @@ pub fn upsert(conn: &Connection, id: i64, source: Source, delta: &Doc, now_ms: i
     let sources = old_sources | source_bit(source);
     // A map of JSON values always serializes.
     let to_text = |d: &Option<Cow<Doc>>| d.as_deref().map(|d| serde_json::to_string(d).unwrap_or_default());
+    let doc_text = match (&doc, raw) {
+        (Some(Cow::Borrowed(_)), Some(raw)) => Some(Cow::Borrowed(raw)),
+        _ => to_text(&doc).map(Cow::Owned),
+    };
 
     conn.prepare_cached(
         "INSERT INTO calls (id, status, customer_phone, assistant_phone, duration, created_at, finished_at,
@@ -150,7 +167,7 @@ pub fn upsert(conn: &Connection, id: i64, source: Source, delta: &Doc, now_ms: i
         f.campaign,
         f.recording_url,
         f.recording_url.is_some(),
-        to_text(&doc),
+        doc_text,
         to_text(&api_doc),
         sources,
         first_seen_ms,
@@ -247,6 +264,24 @@ mod tests {
         assert_eq!(turns.len(), 1, "a delivery without a transcript keeps the turns");
         let (d, _, _) = docs(&conn, 5).expect("docs").expect("row");
         assert_eq!(d.expect("doc")["custom"], json!({"x": 1}), "unknown fields are kept");
+    }
+
+    #[test]
+    fn a_first_delivery_is_stored_as_it_came_and_merges_are_serialized() {
+        let conn = open_in_memory().expect("db");
+        let raw = "{\n  \"id\": 8,\n  \"status\": \"queued\"\n}";
+        let first = doc(serde_json::from_str(raw).expect("json"));
+        upsert_raw(&conn, 8, Source::Webhook, &first, Some(raw), 1).expect("first");
+        let stored =
+            || -> String { conn.query_row("SELECT doc FROM calls WHERE id = 8", [], |r| r.get(0)).expect("doc") };
+        assert_eq!(stored(), raw, "the body itself, not a copy serialized again");
+        let second = doc(json!({"id": 8, "duration": 5}));
+        upsert_raw(&conn, 8, Source::Webhook, &second, Some(r#"{"id":8,"duration":5}"#), 2).expect("second");
+        assert_eq!(
+            stored(),
+            r#"{"id":8,"status":"queued","duration":5}"#,
+            "a merge is serialized from the merged document"
+        );
     }
 
     #[test]
