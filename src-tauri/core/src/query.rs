@@ -91,8 +91,13 @@ fn summary_from_row(row: &Row) -> rusqlite::Result<CallSummary> {
 /// The WHERE clause and its parameters for a query's filters (not its cursor).
 /// How many of the most recent matching turns a search filter on the call log considers.
 pub const SEARCH_FILTER_CAP: i64 = 5000;
+/// Past this many matching calls, a list page walks the list and keeps the matches.
+const WALK_THRESHOLD: usize = 500;
 
-fn filters(conn: &Connection, q: &CallQuery) -> Result<(Vec<String>, Vec<SqlValue>)> {
+/// The WHERE terms of `q`. `in_order`: for a page in list order, where a search matching many
+/// calls is better checked row by row while walking the list than looked up match by match and
+/// sorted (a count wants the opposite).
+fn filters(conn: &Connection, q: &CallQuery, in_order: bool) -> Result<(Vec<String>, Vec<SqlValue>)> {
     let mut w = Vec::new();
     let mut p: Vec<SqlValue> = Vec::new();
     let statuses: Vec<&String> = q.statuses.iter().filter(|s| !s.is_empty()).collect();
@@ -137,7 +142,9 @@ fn filters(conn: &Connection, q: &CallQuery) -> Result<(Vec<String>, Vec<SqlValu
     }
     if let Some(search) = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         let ids = crate::search::matching_call_ids(conn, search, SEARCH_FILTER_CAP)?;
-        w.push("id IN (SELECT value FROM json_each(?))".into());
+        // `+id` keeps SQLite from driving the query by the id list.
+        let column = if in_order && ids.len() > WALK_THRESHOLD { "+id" } else { "id" };
+        w.push(format!("{column} IN (SELECT value FROM json_each(?))"));
         p.push(SqlValue::Text(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into())));
     }
     Ok((w, p))
@@ -169,7 +176,7 @@ fn sort_letter(k: SortKey) -> char {
 
 pub fn list(conn: &Connection, q: &CallQuery) -> Result<CallPage> {
     let limit = q.limit.unwrap_or(100).clamp(1, 500) as usize;
-    let (mut w, mut p) = filters(conn, q)?;
+    let (mut w, mut p) = filters(conn, q, true)?;
     let key = sort_expr(q.sort);
     let (cmp, dir) = match q.order {
         SortOrder::Desc => ("<", "DESC"),
@@ -212,7 +219,7 @@ pub fn list(conn: &Connection, q: &CallQuery) -> Result<CallPage> {
 }
 
 pub fn count(conn: &Connection, q: &CallQuery) -> Result<i64> {
-    let (w, p) = filters(conn, q)?;
+    let (w, p) = filters(conn, q, false)?;
     let where_sql = if w.is_empty() { String::new() } else { format!("WHERE {}", w.join(" AND ")) };
     Ok(conn
         .prepare_cached(&format!("SELECT count(*) FROM calls {where_sql}"))?

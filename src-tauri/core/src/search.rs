@@ -6,13 +6,17 @@
 //! a single term containing a digit also matches fragments of ids and numbers through a trigram
 //! index (`4471` finds `ZX-4471-QQ`, `5551234` finds `+15551234567`).
 //!
-//! Ranking: BM25 over the most recent [`CANDIDATES`] matching calls per index. For rare terms that
-//! is every match; for a word said in hundreds of thousands of calls it keeps search instant at
-//! the cost of ranking only the newest candidates.
+//! Ranking: BM25 over the most recent [`CANDIDATES`] matching calls of each index, scored here
+//! rather than by FTS5's `bm25()`: that one weighs each term by how many rows contain it, which
+//! FTS5 counts by walking every match in the whole index (tens of milliseconds per common word
+//! at a million calls, a hundred for a phrase). Here a term's rarity is estimated among the
+//! candidates, and term counts and lengths come from matching the terms against each candidate's
+//! turns and summary with the index's own folding ([`Needles`]). For rare terms the candidates are
+//! every match; for a word said in hundreds of thousands of calls search stays instant at the cost
+//! of ranking only the newest.
 //!
 //! The transcript index has one row per call, so a transcript hit is a call; the turn it points at
-//! (and the marked snippet) is found afterwards, for the hits shown only, by matching the same
-//! terms against that call's turns with the index's own normalization ([`Needles`]).
+//! (and the marked snippet) is found the same way, for the hits shown.
 
 use std::collections::HashMap;
 
@@ -23,7 +27,12 @@ use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
 use crate::store::turns::StoredTurn;
 use crate::store::Result;
 
-pub const CANDIDATES: i64 = 2000;
+pub const CANDIDATES: i64 = 300;
+/// BM25's term-frequency saturation and length normalization.
+const K1: f64 = 1.2;
+const B: f64 = 0.75;
+/// A summary counts this many times a transcript turn.
+const SUMMARY_WEIGHT: f64 = 2.0;
 const MARK_START: char = '\u{2}';
 const MARK_END: char = '\u{3}';
 
@@ -169,7 +178,7 @@ pub struct SearchHit {
     pub rank: f64,
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Origin {
     Transcript,
     Call,
@@ -183,53 +192,88 @@ pub fn search(conn: &Connection, input: &str, limit: usize) -> Result<Vec<Search
     }
     let transcript_q = index_query(conn, &t, "transcript_terms")?;
     let calls_q = index_query(conn, &t, "calls_terms")?;
-    // Best match per call: (rank, origin).
-    let mut best: HashMap<i64, (f64, Origin)> = HashMap::new();
-    let mut offer = |call: i64, rank: f64, origin: Origin| {
-        let e = best.entry(call).or_insert((f64::INFINITY, origin));
-        if rank < e.0 {
-            *e = (rank, origin);
+    let frag = fragment(&t);
+    // Where each candidate matched.
+    let mut found: HashMap<i64, Origin> = HashMap::new();
+    let mut collect = |sql: &str, q: &str, origin: Origin| -> Result<()> {
+        let mut stmt = conn.prepare_cached(sql)?;
+        let mut rows = stmt.query(params![q, CANDIDATES])?;
+        while let Some(r) = rows.next()? {
+            // A transcript match is the one that can point at a turn; then summaries, variables
+            // and phones; then fragments.
+            let e = found.entry(r.get(0)?).or_insert(origin);
+            *e = (*e).min(origin);
         }
+        Ok(())
     };
     if let Some(q) = &transcript_q {
-        let mut stmt = conn.prepare_cached(
-            "SELECT rowid, rank FROM transcript_fts WHERE transcript_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
+        collect(
+            "SELECT rowid FROM transcript_fts WHERE transcript_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
+            q,
+            Origin::Transcript,
         )?;
-        let mut rows = stmt.query(params![q, CANDIDATES])?;
-        while let Some(r) = rows.next()? {
-            offer(r.get(0)?, r.get(1)?, Origin::Transcript);
-        }
     }
     if let Some(q) = &calls_q {
-        let mut stmt = conn.prepare_cached(
-            "SELECT rowid, bm25(calls_fts, 2.0, 1.0, 1.0) FROM calls_fts WHERE calls_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
-        )?;
-        let mut rows = stmt.query(params![q, CANDIDATES])?;
-        while let Some(r) = rows.next()? {
-            offer(r.get(0)?, r.get(1)?, Origin::Call);
-        }
+        collect("SELECT rowid FROM calls_fts WHERE calls_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2", q, Origin::Call)?;
     }
-    let frag = fragment(&t);
     if let Some(f) = &frag {
-        let mut stmt = conn.prepare_cached(
+        collect(
             "SELECT rowid FROM fragments_fts WHERE fragments_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
+            &quote(f),
+            Origin::Fragment,
         )?;
-        let mut rows = stmt.query(params![quote(f), CANDIDATES])?;
-        while let Some(r) = rows.next()? {
-            offer(r.get(0)?, 0.0, Origin::Fragment);
-        }
     }
-    let mut ranked: Vec<(i64, f64, Origin)> = best.into_iter().map(|(c, (r, o))| (c, r, o)).collect();
-    ranked.sort_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
-    ranked.truncate(limit);
 
     let needles = Needles::new(&t);
+    let mut ranked = score(conn, &needles, found)?;
+    ranked.sort_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+    ranked.truncate(limit);
     ranked
         .into_iter()
         .map(|(call_id, rank, origin)| {
             hit(conn, calls_q.as_deref().unwrap_or_default(), &needles, frag.as_deref(), call_id, rank, origin)
         })
         .collect()
+}
+
+/// BM25 of each candidate (negated, so lower is better, as FTS5 reports it): term counts and
+/// length from its turns and summary, each term's rarity from how many candidates contain it.
+fn score(conn: &Connection, needles: &Needles, found: HashMap<i64, Origin>) -> Result<Vec<(i64, f64, Origin)>> {
+    let n = needles.0.len();
+    let mut stats = Vec::with_capacity(found.len());
+    let mut summary_of = conn.prepare_cached("SELECT summary FROM calls WHERE id = ?1")?;
+    let mut turns_of = conn.prepare_cached("SELECT text FROM turns WHERE call_id = ?1")?;
+    for (call_id, origin) in found {
+        let mut tf = vec![0.0; n];
+        let mut len = 0_u32;
+        if origin == Origin::Transcript {
+            let mut rows = turns_of.query([call_id])?;
+            while let Some(r) = rows.next()? {
+                len += needles.count(r.get_ref(0)?.as_str().unwrap_or_default(), &mut tf, 1.0);
+            }
+        }
+        let summary: Option<String> = summary_of.query_row([call_id], |r| r.get(0)).optional()?.flatten();
+        if let Some(summary) = summary {
+            len += needles.count(&summary, &mut tf, SUMMARY_WEIGHT);
+        }
+        stats.push((call_id, origin, tf, len));
+    }
+    let total = stats.len() as f64;
+    let avg_len = (stats.iter().map(|s| f64::from(s.3)).sum::<f64>() / total.max(1.0)).max(1.0);
+    let idf: Vec<f64> = (0..n)
+        .map(|i| {
+            let df = stats.iter().filter(|s| s.2[i] > 0.0).count() as f64;
+            (1.0 + (total - df + 0.5) / (df + 0.5)).ln()
+        })
+        .collect();
+    Ok(stats
+        .into_iter()
+        .map(|(call_id, origin, tf, len)| {
+            let norm = K1 * (1.0 - B + B * f64::from(len) / avg_len);
+            let bm25: f64 = tf.iter().zip(&idf).map(|(tf, idf)| idf * tf * (K1 + 1.0) / (tf + norm)).sum();
+            (call_id, -bm25, origin)
+        })
+        .collect())
 }
 
 fn hit(
@@ -346,24 +390,47 @@ fn fold(token: &str) -> String {
     }
 }
 
-/// The tokens of `text`, folded, with their byte ranges in `text`.
-fn tokens(text: &str) -> Vec<(usize, usize, String)> {
+/// The byte ranges of the tokens of `text`.
+fn token_spans(text: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut start = None;
     for (i, c) in text.char_indices() {
         match (is_token_char(c), start) {
             (true, None) => start = Some(i),
             (false, Some(s)) => {
-                out.push((s, i, fold(&text[s..i])));
+                out.push((s, i));
                 start = None;
             }
             _ => {}
         }
     }
     if let Some(s) = start {
-        out.push((s, text.len(), fold(&text[s..])));
+        out.push((s, text.len()));
     }
     out
+}
+
+/// The folded tokens of `text`.
+fn tokens(text: &str) -> Vec<String> {
+    token_spans(text).into_iter().map(|(s, e)| fold(&text[s..e])).collect()
+}
+
+/// Whether token `tok` (as written) folds to `want` (already folded), or starts with it.
+fn same_token(tok: &str, want: &str, prefix: bool) -> bool {
+    if tok.is_ascii() {
+        let (t, w) = (tok.as_bytes(), want.as_bytes());
+        match prefix {
+            true => t.len() >= w.len() && t[..w.len()].eq_ignore_ascii_case(w),
+            false => t.eq_ignore_ascii_case(w),
+        }
+    } else {
+        let folded = fold(tok);
+        if prefix {
+            folded.starts_with(want)
+        } else {
+            folded == want
+        }
+    }
 }
 
 impl Needles {
@@ -375,36 +442,49 @@ impl Needles {
                     Term::Word(w) | Term::Phrase(w) => (w, false),
                     Term::Prefix(w) => (w, true),
                 })
-                .map(|(w, prefix)| Needle { tokens: tokens(w).into_iter().map(|t| t.2).collect(), prefix })
+                .map(|(w, prefix)| Needle { tokens: tokens(w), prefix })
                 .filter(|n| !n.tokens.is_empty())
                 .collect(),
         )
     }
 
-    /// How many of the needles occur in `text`, and the byte ranges of every occurrence.
-    fn find(&self, text: &str) -> (usize, Vec<(usize, usize)>) {
-        let toks = tokens(text);
-        let mut found = 0;
-        let mut spans = Vec::new();
-        for n in &self.0 {
-            let k = n.tokens.len();
-            let before = spans.len();
-            for w in toks.windows(k) {
-                let hit = n.tokens.iter().zip(w).enumerate().all(|(j, (want, (_, _, got)))| {
-                    if n.prefix && j == k - 1 {
-                        got.starts_with(want.as_str())
-                    } else {
-                        got == want
-                    }
-                });
+    /// Every occurrence of a needle in `text` as (needle, byte range), and how many tokens
+    /// `text` has. Tokens are compared in place; only non-ASCII ones are folded.
+    fn occurrences(&self, text: &str, mut each: impl FnMut(usize, usize, usize)) -> u32 {
+        let spans = token_spans(text);
+        for (n, needle) in self.0.iter().enumerate() {
+            let k = needle.tokens.len();
+            for w in spans.windows(k) {
+                let hit = needle
+                    .tokens
+                    .iter()
+                    .zip(w)
+                    .enumerate()
+                    .all(|(j, (want, &(s, e)))| same_token(&text[s..e], want, needle.prefix && j == k - 1));
                 if hit {
-                    spans.push((w[0].0, w[k - 1].1));
+                    each(n, w[0].0, w[k - 1].1);
                 }
             }
-            found += usize::from(spans.len() > before);
         }
+        u32::try_from(spans.len()).unwrap_or(u32::MAX)
+    }
+
+    /// Adds `weight` to `tf[n]` for each occurrence of needle `n` in `text`; returns its length in
+    /// tokens.
+    fn count(&self, text: &str, tf: &mut [f64], weight: f64) -> u32 {
+        self.occurrences(text, |n, _, _| tf[n] += weight)
+    }
+
+    /// How many of the needles occur in `text`, and the byte ranges of every occurrence.
+    fn find(&self, text: &str) -> (usize, Vec<(usize, usize)>) {
+        let mut which = vec![false; self.0.len()];
+        let mut spans = Vec::new();
+        self.occurrences(text, |n, s, e| {
+            which[n] = true;
+            spans.push((s, e));
+        });
         spans.sort_unstable();
-        (found, spans)
+        (which.iter().filter(|w| **w).count(), spans)
     }
 
     /// The turn matching the most terms (the earliest of those), with its text marked.
@@ -584,6 +664,26 @@ mod tests {
         assert_eq!(h.snippet, "Tuesday [afternoon], [the demo]");
         // A call matches on words spread over several turns, as the index sees one call.
         assert_eq!(ids(&conn2, "booked then"), vec![7]);
+    }
+
+    #[test]
+    fn hits_rank_by_how_often_and_how_densely_they_match() {
+        let conn = open_in_memory().expect("db");
+        let filler = "we talked about the weather and the traffic for a while";
+        let calls = [
+            (1, format!("AI: hello\nCustomer: refund please, a refund, the refund is late, refund now\nAI: {filler}")),
+            (2, format!("AI: hello\nCustomer: I want a refund\nAI: {filler}\nCustomer: {filler} {filler}")),
+            (3, "AI: hello\nCustomer: I want a refund".to_string()),
+            (4, format!("AI: hello\nCustomer: {filler}")),
+        ];
+        for (id, transcript) in calls {
+            let c = json!({"id": id, "transcript": transcript});
+            calls::upsert(&conn, id, Source::Webhook, c.as_object().expect("obj"), 1).expect("upsert");
+        }
+        let order: Vec<i64> = search(&conn, "refund", 10).expect("search").iter().map(|h| h.call_id).collect();
+        assert_eq!(order, vec![1, 3, 2], "four mentions first, then one in a short call before one in a long call");
+        let ranks: Vec<f64> = search(&conn, "refund", 10).expect("search").iter().map(|h| h.rank).collect();
+        assert!(ranks.windows(2).all(|w| w[0] < w[1]), "lower is better: {ranks:?}");
     }
 
     #[test]

@@ -33,7 +33,7 @@ use postcall_core::query::{self, CallQuery};
 use postcall_core::sample::{self, Rng};
 use postcall_core::service::Service;
 use postcall_core::{search, store, DataDir, Source};
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use serde_json::{json, Value};
 
 const SECRET: &str = "bench-secret-0123456789abcdef";
@@ -65,7 +65,15 @@ struct Args {
     /// Keep the generated JSONL file and databases (they are deleted at the end otherwise).
     #[arg(long)]
     keep: bool,
+    /// Only measure search and call-list reads, on the database a previous `--keep` run of the
+    /// same `--calls` left in the output folder.
+    #[arg(long)]
+    reads_only: bool,
 }
+
+/// The same allocator as the `postcall` binary, so the figures are the app's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> Result<()> {
     let args = Args::parse();
@@ -138,7 +146,42 @@ fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
+/// Search and list latency on a kept database, with search terms taken from its calls.
+fn reads_only(args: &Args) -> Result<()> {
+    let n = args.calls.max(1);
+    let dir = args.out_dir.join(format!("run-{n}")).join("import");
+    let db = DataDir::resolve(Some(&dir))?.db_path();
+    if !db.exists() {
+        bail!("no kept database at {}; run once with --keep first", db.display());
+    }
+    let conn = store::open(&db)?;
+    let total: i64 = conn.query_row("SELECT count(*) FROM calls", [], |r| r.get(0))?;
+    let mut picks = Picks::default();
+    let every = (total / 200).max(1);
+    let mut stmt = conn.prepare(
+        "SELECT json_extract(doc, '$.extracted_variables.order_reference'), customer_phone FROM calls WHERE id = ?1",
+    )?;
+    for k in 0..200 {
+        let row: Option<(Option<String>, Option<String>)> =
+            stmt.query_row([k * every + 1], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+        let Some((reference, phone)) = row else { continue };
+        if let Some(d) = reference.as_deref().and_then(|r| r.split('-').nth(1)) {
+            picks.fragments.push(d.to_string());
+        }
+        picks.phones.extend(phone);
+    }
+    drop(stmt);
+    eprintln!("postcall-bench: reads on {} ({total} calls)", db.display());
+    let searches = search_latency(&conn, &picks, args.runs)?;
+    let pages = list_latency(&conn, args.runs)?;
+    print_reads(&searches, &pages);
+    Ok(())
+}
+
 async fn run(args: Args) -> Result<()> {
+    if args.reads_only {
+        return reads_only(&args);
+    }
     let n = args.calls.max(1);
     let out = args.out_dir.join(format!("run-{n}"));
     if out.exists() {
@@ -170,7 +213,14 @@ async fn run(args: Args) -> Result<()> {
         imp.db_bytes as f64 / n as f64
     );
 
-    // 2. HTTP.
+    // 2. HTTP. First put everything written so far (the generated file, the import) on disk, so
+    // the kernel flushing it does not land in the timed comparison.
+    if !args.skip_http {
+        let synced = std::process::Command::new("sync").status().map(|s| s.success()).unwrap_or(false);
+        if !synced {
+            eprintln!("warning: `sync` failed; the HTTP figures may include the import's disk writes");
+        }
+    }
     let http = if args.skip_http { None } else { Some(http_compare(&out, args.http_calls, args.seed).await?) };
 
     // 3 and 4 on the imported database, read-only.
@@ -679,6 +729,10 @@ fn print_table(
             format!("{:.2}x", h.postcall.lat.p99 / h.baseline.lat.p99)
         );
     }
+    print_reads(searches, pages);
+}
+
+fn print_reads(searches: &[SearchRow], pages: &[PageRow]) {
     println!("\nSearch (search::search, limit 50)");
     println!("  {:<34} {:>10} {:>10} {:>10}  example", "query", "p50 ms", "p95 ms", "hits");
     for (kind, q, l, hits) in searches {
