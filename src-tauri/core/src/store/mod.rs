@@ -95,13 +95,41 @@ fn migrate(conn: &Connection, migrations: &[(&str, &str)], path: &str) -> Result
     if found > known {
         return Err(StoreError::TooNew { path: path.to_string(), found, known });
     }
-    for (n, (_name, sql)) in migrations.iter().enumerate().skip(found as usize) {
-        let tx = conn.unchecked_transaction()?;
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", (n + 1) as i64)?;
-        tx.commit()?;
+    // Upgrading a database that already holds calls may rebuild indexes over all of them: say so,
+    // and keep saying so while it runs.
+    let upgrade = (found > 0 && found < known).then(|| {
+        eprintln!("Upgrading the database {path} (schema {found} to {known}); large databases take a minute…");
+        let started = std::time::Instant::now();
+        let mut next = 5;
+        conn.progress_handler(
+            100_000,
+            Some(move || {
+                let secs = started.elapsed().as_secs();
+                if secs >= next {
+                    eprintln!("  still upgrading… {secs} s");
+                    next = secs + 5;
+                }
+                false
+            }),
+        );
+        started
+    });
+    let result = (|| {
+        for (n, (_name, sql)) in migrations.iter().enumerate().skip(found as usize) {
+            let tx = conn.unchecked_transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", (n + 1) as i64)?;
+            tx.commit()?;
+        }
+        Ok(())
+    })();
+    if let Some(started) = upgrade {
+        conn.progress_handler(0, None::<fn() -> bool>);
+        if result.is_ok() {
+            eprintln!("Database upgraded in {:.1} s.", started.elapsed().as_secs_f64());
+        }
     }
-    Ok(())
+    result
 }
 
 /// Where the databases live and a small pool of read connections.
