@@ -550,7 +550,7 @@ fn catch_up(conn: &mut Connection) -> Result<usize, store::StoreError> {
         .query_row("SELECT delivery_id FROM index_state WHERE name = ?1", [WATERMARK], |r| r.get(0))
         .optional()?
         .unwrap_or(0);
-    let pending: Vec<(i64, String, Vec<u8>)> = {
+    let mut pending: Vec<(i64, String, Vec<u8>)> = {
         let mut stmt = conn.prepare(
             "SELECT id, source, body FROM journal.deliveries WHERE id > ?1 AND outcome = 'stored' ORDER BY id",
         )?;
@@ -560,13 +560,14 @@ fn catch_up(conn: &mut Connection) -> Result<usize, store::StoreError> {
     let started = Instant::now();
     let mut last_report = Instant::now();
     let total = pending.len();
-    for (n, chunk) in pending.chunks(MAX_INDEX_BATCH).enumerate() {
+    for (n, chunk) in pending.chunks_mut(MAX_INDEX_BATCH).enumerate() {
         let jobs: Vec<IndexJob> = chunk
-            .iter()
+            .iter_mut()
             .filter_map(|(id, source, body)| {
                 let (call_id, doc) = payload::parse_body(body).ok()?;
                 let source = Source::parse(source).unwrap_or(Source::Webhook);
-                Some(IndexJob { delivery_id: *id, source, call_id, doc, raw: body.clone(), done: None, _slot: None })
+                let raw = std::mem::take(body);
+                Some(IndexJob { delivery_id: *id, source, call_id, doc, raw, done: None, _slot: None })
             })
             .collect();
         index_all(conn, &jobs);

@@ -226,67 +226,77 @@ pub fn search(conn: &Connection, input: &str, limit: usize) -> Result<Vec<Search
 
     let needles = Needles::new(&t);
     let mut ranked = score(conn, &needles, found)?;
-    ranked.sort_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+    ranked.sort_by(|a, b| a.rank.total_cmp(&b.rank).then(b.call_id.cmp(&a.call_id)));
     ranked.truncate(limit);
     ranked
         .into_iter()
-        .map(|(call_id, rank, origin)| {
-            hit(conn, calls_q.as_deref().unwrap_or_default(), &needles, frag.as_deref(), call_id, rank, origin)
-        })
+        .map(|c| hit(conn, calls_q.as_deref().unwrap_or_default(), &needles, frag.as_deref(), c))
         .collect()
 }
 
-/// BM25 of each candidate (negated, so lower is better, as FTS5 reports it): term counts and
-/// length from its turns and summary, each term's rarity from how many candidates contain it.
-fn score(conn: &Connection, needles: &Needles, found: HashMap<i64, Origin>) -> Result<Vec<(i64, f64, Origin)>> {
+/// A matching call, with what scoring read of it (and the hit shown reuses).
+struct Candidate {
+    call_id: i64,
+    origin: Origin,
+    created_at_ms: Option<i64>,
+    customer_phone: Option<String>,
+    status: Option<String>,
+    summary: Option<String>,
+    /// BM25, negated: lower is better, as FTS5 reports it.
+    rank: f64,
+}
+
+/// Reads each candidate and scores it: BM25 with term counts and length from its turns and
+/// summary, each term's rarity from how many candidates contain it.
+fn score(conn: &Connection, needles: &Needles, found: HashMap<i64, Origin>) -> Result<Vec<Candidate>> {
     let n = needles.0.len();
+    let mut row_of =
+        conn.prepare_cached("SELECT created_ms, customer_phone, status, summary FROM calls WHERE id = ?1")?;
+    // Only the text: most candidates are scored and dropped, so their turns are not built.
+    let mut texts_of = conn.prepare_cached("SELECT text FROM turns WHERE call_id = ?1")?;
     let mut stats = Vec::with_capacity(found.len());
-    let mut summary_of = conn.prepare_cached("SELECT summary FROM calls WHERE id = ?1")?;
-    let mut turns_of = conn.prepare_cached("SELECT text FROM turns WHERE call_id = ?1")?;
     for (call_id, origin) in found {
         let mut tf = vec![0.0; n];
         let mut len = 0_u32;
         if origin == Origin::Transcript {
-            let mut rows = turns_of.query([call_id])?;
+            let mut rows = texts_of.query([call_id])?;
             while let Some(r) = rows.next()? {
                 len += needles.count(r.get_ref(0)?.as_str().unwrap_or_default(), &mut tf, 1.0);
             }
         }
-        let summary: Option<String> = summary_of.query_row([call_id], |r| r.get(0)).optional()?.flatten();
-        if let Some(summary) = summary {
-            len += needles.count(&summary, &mut tf, SUMMARY_WEIGHT);
+        let (created_at_ms, customer_phone, status, summary): (_, _, _, Option<String>) = row_of
+            .query_row([call_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .optional()?
+            .unwrap_or((None, None, None, None));
+        if let Some(summary) = summary.as_deref() {
+            len += needles.count(summary, &mut tf, SUMMARY_WEIGHT);
         }
-        stats.push((call_id, origin, tf, len));
+        let c = Candidate { call_id, origin, created_at_ms, customer_phone, status, summary, rank: 0.0 };
+        stats.push((c, tf, len));
     }
     let total = stats.len() as f64;
-    let avg_len = (stats.iter().map(|s| f64::from(s.3)).sum::<f64>() / total.max(1.0)).max(1.0);
+    let avg_len = (stats.iter().map(|s| f64::from(s.2)).sum::<f64>() / total.max(1.0)).max(1.0);
     let idf: Vec<f64> = (0..n)
         .map(|i| {
-            let df = stats.iter().filter(|s| s.2[i] > 0.0).count() as f64;
+            let df = stats.iter().filter(|s| s.1[i] > 0.0).count() as f64;
             (1.0 + (total - df + 0.5) / (df + 0.5)).ln()
         })
         .collect();
     Ok(stats
         .into_iter()
-        .map(|(call_id, origin, tf, len)| {
+        .map(|(mut c, tf, len)| {
             let norm = K1 * (1.0 - B + B * f64::from(len) / avg_len);
             let bm25: f64 = tf.iter().zip(&idf).map(|(tf, idf)| idf * tf * (K1 + 1.0) / (tf + norm)).sum();
-            (call_id, -bm25, origin)
+            c.rank = -bm25;
+            c
         })
         .collect())
 }
 
-fn hit(
-    conn: &Connection,
-    calls_q: &str,
-    needles: &Needles,
-    frag: Option<&str>,
-    call_id: i64,
-    rank: f64,
-    origin: Origin,
-) -> Result<SearchHit> {
+fn hit(conn: &Connection, calls_q: &str, needles: &Needles, frag: Option<&str>, c: Candidate) -> Result<SearchHit> {
+    let call_id = c.call_id;
     let (mut turn_index, mut sender, mut field, mut marked) = (None, None, "transcript", String::new());
-    match origin {
+    match c.origin {
         Origin::Transcript => {
             let turns = crate::store::turns::for_call(conn, call_id)?;
             match needles.best_turn(&turns) {
@@ -347,11 +357,6 @@ fn hit(
     }
     let parts = snippet_parts(&window(&marked, 60, 160));
     let snippet = parts.iter().map(|p| if p.hit { format!("[{}]", p.text) } else { p.text.clone() }).collect();
-    let (created_at_ms, customer_phone, status, summary) = conn
-        .prepare_cached("SELECT created_ms, customer_phone, status, summary FROM calls WHERE id = ?1")?
-        .query_row([call_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-        .optional()?
-        .unwrap_or((None, None, None, None));
     Ok(SearchHit {
         call_id,
         turn_index,
@@ -359,11 +364,11 @@ fn hit(
         field,
         snippet,
         snippet_parts: parts,
-        created_at_ms,
-        customer_phone,
-        status,
-        summary,
-        rank,
+        created_at_ms: c.created_at_ms,
+        customer_phone: c.customer_phone,
+        status: c.status,
+        summary: c.summary,
+        rank: c.rank,
     })
 }
 

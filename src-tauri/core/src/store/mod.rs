@@ -114,15 +114,7 @@ fn migrate(conn: &Connection, migrations: &[(&str, &str)], path: &str) -> Result
         );
         started
     });
-    let result = (|| {
-        for (n, (_name, sql)) in migrations.iter().enumerate().skip(found as usize) {
-            let tx = conn.unchecked_transaction()?;
-            tx.execute_batch(sql)?;
-            tx.pragma_update(None, "user_version", (n + 1) as i64)?;
-            tx.commit()?;
-        }
-        Ok(())
-    })();
+    let result = apply(conn, migrations, found as usize);
     if let Some(started) = upgrade {
         conn.progress_handler(0, None::<fn() -> bool>);
         if result.is_ok() {
@@ -130,6 +122,17 @@ fn migrate(conn: &Connection, migrations: &[(&str, &str)], path: &str) -> Result
         }
     }
     result
+}
+
+/// Runs the migrations after the first `done`, one transaction each.
+fn apply(conn: &Connection, migrations: &[(&str, &str)], done: usize) -> Result<()> {
+    for (n, (_name, sql)) in migrations.iter().enumerate().skip(done) {
+        let tx = conn.unchecked_transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (n + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
 }
 
 /// Where the databases live and a small pool of read connections.
