@@ -25,10 +25,11 @@ pub fn export(conn: &Connection, format: Format, out: &mut dyn Write) -> Result<
         writeln!(out, "id,created_at,finished_at,status,customer_phone,assistant_phone,duration,objective_achieved,summary,campaign,recording_url")
             .map_err(io_err)?;
     }
-    let mut stmt = conn.prepare(
-        "SELECT id, doc, api_doc, created_at, finished_at, status, customer_phone, assistant_phone, duration,
+    let mut stmt = conn.prepare(&format!(
+        "SELECT id, {}, api_doc, created_at, finished_at, status, customer_phone, assistant_phone, duration,
                 objective, summary, campaign, recording_url FROM calls ORDER BY sort_ms, id",
-    )?;
+        calls::DOC_SQL
+    ))?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         match format {

@@ -28,6 +28,7 @@ use serde::Serialize;
 use tokio::sync::{broadcast, mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 
 use crate::payload::{self, Doc};
+use crate::store::checkpoint::{self, Checkpointer};
 use crate::store::{self, calls, deliveries, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -129,8 +130,12 @@ struct IndexJob {
     source: Source,
     call_id: i64,
     doc: Doc,
-    /// The body `doc` was parsed from, stored as the call's document when it is the first.
-    raw: Vec<u8>,
+    /// The journaled body is exactly `doc`'s JSON text (valid UTF-8 with no byte-order mark), so a
+    /// call whose whole document this is can refer to the delivery instead of copying it.
+    verbatim: bool,
+    /// What the call's tables and indexes would hold were `doc` its whole document (prepared by
+    /// the parser; used when the call is new).
+    derived: Option<Box<calls::Derived>>,
     done: Option<oneshot::Sender<()>>,
     /// Released when the job is dropped, after indexing.
     _slot: Option<OwnedSemaphorePermit>,
@@ -181,9 +186,16 @@ impl Ingestor {
 
     /// [`Ingestor::start`] with another bound on the bytes held between arrival and indexing.
     pub fn start_with_backlog(store: Arc<Store>, backlog_bytes: usize) -> Result<Self, store::StoreError> {
+        let checkpointer = Checkpointer::start(vec![
+            (store::open_journal(store.journal_path())?, store.journal_path().to_path_buf()),
+            (store::open(store.path())?, store.path().to_path_buf()),
+        ])
+        .map_err(|e| store::StoreError::NotFound(format!("checkpoint thread: {e}")))?;
         let journal = store.connect_journal()?;
+        checkpoint::disable_auto(&journal)?;
         let mut index = store.connect()?;
-        let recovered = catch_up(&mut index)?;
+        checkpoint::disable_auto(&index)?;
+        let recovered = catch_up(&mut index, &checkpointer)?;
         if recovered > 0 {
             tracing::info!(deliveries = recovered, "rebuilt calls from the journal after an unclean stop");
         }
@@ -195,9 +207,10 @@ impl Ingestor {
         let spawn_err = |e: std::io::Error| store::StoreError::NotFound(format!("writer thread: {e}"));
         {
             let (events, backlog, pending_tx) = (events.clone(), backlog.clone(), pending_tx.clone());
+            let checkpointer = checkpointer.clone();
             std::thread::Builder::new()
                 .name("postcall-journal".into())
-                .spawn(move || journal_writer(journal, rx, pending_tx, events, backlog))
+                .spawn(move || journal_writer(journal, rx, pending_tx, events, backlog, checkpointer))
                 .map_err(spawn_err)?;
         }
         {
@@ -216,7 +229,7 @@ impl Ingestor {
                     if let Err(e) = thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min) {
                         tracing::debug!(error = ?e, "the indexer runs at normal priority");
                     }
-                    indexer(index, index_rx, events, backlog)
+                    indexer(index, index_rx, events, backlog, checkpointer)
                 })
                 .map_err(spawn_err)?;
         }
@@ -254,9 +267,9 @@ impl Ingestor {
             .acquire_many_owned(u32::try_from(units).unwrap_or(u32::MAX))
             .await
             .map_err(|_| IngestError::Stopped)?;
-        // Parsed here to answer at once whether the body is usable; the document itself is parsed
-        // again for indexing, so the backlog holds only the raw bytes.
-        let parsed = payload::parse_body(&body).map(|(id, _)| id).map_err(|e| e.to_string());
+        // Checked here to answer at once whether the body is usable (every byte read, only the id
+        // kept); the document is built later, for indexing, so the backlog holds only raw bytes.
+        let parsed = payload::body_call_id(&body).map_err(|e| e.to_string());
         let wait_index = self.backlog() < READ_YOUR_WRITES_BACKLOG;
         let slot = Some(slot);
         self.submit(|reply| JournalJob::Deliver { source, content_type, body, parsed, wait_index, slot, reply }).await
@@ -292,6 +305,7 @@ fn journal_writer(
     pending_tx: std_mpsc::Sender<PendingMsg>,
     events: broadcast::Sender<StoreEvent>,
     backlog: Arc<AtomicUsize>,
+    checkpointer: Checkpointer,
 ) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = rx.blocking_recv() {
@@ -305,6 +319,7 @@ fn journal_writer(
         let now = crate::time::now_ms();
         match journal_batch(&mut conn, &mut batch, now) {
             Ok(results) => {
+                checkpointer.nudge();
                 let mut failed = false;
                 for (job, (result, index_job)) in batch.drain(..).zip(results) {
                     let reprocess = matches!(job, JournalJob::Reprocess { .. });
@@ -423,11 +438,12 @@ fn parser(rx: std_mpsc::Receiver<PendingMsg>, tx: std_mpsc::SyncSender<IndexMsg>
             PendingMsg::Flush(f) => IndexMsg::Flush(f),
             PendingMsg::Job(p) => match payload::parse_body(&p.body) {
                 Ok((call_id, doc)) => IndexMsg::Job(IndexJob {
+                    derived: Some(Box::new(calls::Derived::of(call_id, &doc))),
                     delivery_id: p.delivery_id,
                     source: p.source,
                     call_id,
                     doc,
-                    raw: p.body,
+                    verbatim: payload::is_verbatim(&p.body),
                     done: p.done,
                     _slot: p.slot,
                 }),
@@ -451,6 +467,7 @@ fn indexer(
     rx: std_mpsc::Receiver<IndexMsg>,
     events: broadcast::Sender<StoreEvent>,
     backlog: Arc<AtomicUsize>,
+    checkpointer: Checkpointer,
 ) {
     while let Ok(first) = rx.recv() {
         let mut jobs = Vec::new();
@@ -468,6 +485,7 @@ fn indexer(
         }
         if !jobs.is_empty() {
             let mut ids = index_all(&mut conn, &jobs);
+            checkpointer.nudge();
             ids.sort_unstable();
             ids.dedup();
             backlog.fetch_sub(jobs.len(), Ordering::Relaxed);
@@ -527,7 +545,9 @@ fn index_batch(conn: &mut Connection, jobs: &[IndexJob], now: i64) -> Result<(),
     // also lock the attached journal and stall the webhook writer.
     tx.prepare_cached("UPDATE main.index_state SET delivery_id = delivery_id WHERE name = ?1")?.execute([WATERMARK])?;
     for job in jobs {
-        calls::upsert_raw(&tx, job.call_id, job.source, &job.doc, payload::body_text(&job.raw), now)?;
+        // The journal keeps the body; a call whose document is that body as it came refers to it.
+        let delivery = job.verbatim.then_some(job.delivery_id);
+        calls::upsert_delivered(&tx, job.call_id, job.source, &job.doc, delivery, job.derived.as_deref(), now)?;
     }
     if let Some(last) = jobs.iter().map(|j| j.delivery_id).max() {
         tx.prepare_cached(
@@ -545,7 +565,7 @@ fn is_busy(e: &rusqlite::Error) -> bool {
 }
 
 /// Rebuilds calls from journaled deliveries beyond the index mark. Returns how many.
-fn catch_up(conn: &mut Connection) -> Result<usize, store::StoreError> {
+fn catch_up(conn: &mut Connection, checkpointer: &Checkpointer) -> Result<usize, store::StoreError> {
     let mark: i64 = conn
         .query_row("SELECT delivery_id FROM index_state WHERE name = ?1", [WATERMARK], |r| r.get(0))
         .optional()?
@@ -566,11 +586,21 @@ fn catch_up(conn: &mut Connection) -> Result<usize, store::StoreError> {
             .filter_map(|(id, source, body)| {
                 let (call_id, doc) = payload::parse_body(body).ok()?;
                 let source = Source::parse(source).unwrap_or(Source::Webhook);
-                let raw = std::mem::take(body);
-                Some(IndexJob { delivery_id: *id, source, call_id, doc, raw, done: None, _slot: None })
+                let verbatim = payload::is_verbatim(body);
+                Some(IndexJob {
+                    delivery_id: *id,
+                    source,
+                    call_id,
+                    doc,
+                    verbatim,
+                    derived: None,
+                    done: None,
+                    _slot: None,
+                })
             })
             .collect();
         index_all(conn, &jobs);
+        checkpointer.nudge();
         if last_report.elapsed() > Duration::from_secs(1) {
             eprintln!("recovering: {} of {total} deliveries re-indexed…", (n + 1) * MAX_INDEX_BATCH);
             last_report = Instant::now();

@@ -27,9 +27,9 @@ pub enum PayloadError {
     BadId(String),
 }
 
-/// A body as JSON text (without a byte-order mark), when it is UTF-8.
-pub fn body_text(body: &[u8]) -> Option<&str> {
-    std::str::from_utf8(body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body)).ok()
+/// Whether a body that parsed is, as text, exactly its JSON document (no byte-order mark to strip).
+pub fn is_verbatim(body: &[u8]) -> bool {
+    !body.starts_with(b"\xEF\xBB\xBF")
 }
 
 /// Parses a raw body into the payload object and its call id.
@@ -45,6 +45,94 @@ pub fn parse_body(body: &[u8]) -> Result<(i64, Doc), PayloadError> {
     };
     let id = call_id(&doc)?;
     Ok((id, doc))
+}
+
+/// The call id of a raw body, with every check [`parse_body`] makes (the same errors for the same
+/// bytes), but without building the document: only the `id` value is kept, the rest is skipped.
+/// This answers a webhook; the document itself is parsed once, later, for indexing.
+pub fn body_call_id(body: &[u8]) -> Result<i64, PayloadError> {
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(PayloadError::Empty);
+    }
+    let kind: Kind = serde_json::from_slice(body).map_err(|e| PayloadError::NotJson(e.to_string()))?;
+    match kind {
+        Kind::Object(id) => {
+            let mut doc = Doc::new();
+            if let Some(id) = id {
+                doc.insert("id".into(), id);
+            }
+            call_id(&doc)
+        }
+        Kind::Other(kind) => Err(PayloadError::NotObject(kind)),
+    }
+}
+
+/// Any JSON value, read with every check building a [`Value`] makes (strings decoded, so invalid
+/// UTF-8 and lone surrogates fail the same way), but kept nowhere. serde's `IgnoredAny` would skip
+/// strings without decoding them and accept bodies that [`parse_body`] refuses.
+struct Checked;
+
+impl<'de> serde::Deserialize<'de> for Checked {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(Walk(|_| Checked))
+    }
+}
+
+/// A JSON body as far as [`body_call_id`] needs it.
+enum Kind {
+    /// An object, with its last `id` value.
+    Object(Option<Value>),
+    Other(&'static str),
+}
+
+impl<'de> serde::Deserialize<'de> for Kind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(Walk(|kind| kind))
+    }
+}
+
+/// Walks one JSON value, checking all of it, and hands what it was to `F`.
+struct Walk<F>(F);
+
+impl<'de, T, F: FnOnce(Kind) -> T> serde::de::Visitor<'de> for Walk<F> {
+    type Value = T;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+        let mut id = None;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if key == "id" {
+                id = Some(map.next_value::<Value>()?);
+            } else {
+                map.next_value::<Checked>()?;
+            }
+        }
+        Ok(self.0(Kind::Object(id)))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<T, A::Error> {
+        while seq.next_element::<Checked>()?.is_some() {}
+        Ok(self.0(Kind::Other("an array")))
+    }
+    fn visit_str<E>(self, _: &str) -> Result<T, E> {
+        Ok(self.0(Kind::Other("a string")))
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<T, E> {
+        Ok(self.0(Kind::Other("a boolean")))
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<T, E> {
+        Ok(self.0(Kind::Other("a number")))
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<T, E> {
+        Ok(self.0(Kind::Other("a number")))
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<T, E> {
+        Ok(self.0(Kind::Other("a number")))
+    }
+    fn visit_unit<E>(self) -> Result<T, E> {
+        Ok(self.0(Kind::Other("null")))
+    }
 }
 
 pub fn call_id(doc: &Doc) -> Result<i64, PayloadError> {
@@ -314,6 +402,47 @@ mod tests {
       "recording_url": "https://portal.intellixent.ai/storage/recordings/call-12345.mp4",
       "created_at": "2025-01-15T10:30:00.000000Z", "finished_at": "2025-01-15T10:32:05.000000Z"
     }"#;
+
+    #[test]
+    fn the_quick_id_check_agrees_with_the_full_parse() {
+        let deep = format!("{{\"id\": 1, \"x\": {}{}}}", "[".repeat(200), "]".repeat(200));
+        let mut bodies: Vec<Vec<u8>> = [
+            NEWER,
+            r#"{"id": 7}"#,
+            "\u{feff}{\"id\": \"42\"}",
+            r#"{"id": 1, "id": 2}"#,
+            r#"{"i\u0064": 9, "x": "\u00e9"}"#,
+            r#"{"nested": {"id": 5}}"#,
+            r#"{"id": -3}"#,
+            r#"{"id": 1.5}"#,
+            r#"{"id": " 12 "}"#,
+            r#"{"id": null}"#,
+            r#"{"id": [1]}"#,
+            r#"{"id": 1, "note": "lone \ud800 surrogate"}"#,
+            r#"{"id": 1, "note": "bad \q escape"}"#,
+            r#"{"id": 1, "n": 1e999}"#,
+            r#"{"id": 1,}"#,
+            r#"{"id": 1} trailing"#,
+            r#"{"id": 1"#,
+            "[1, 2]",
+            "\"text\"",
+            "12",
+            "true",
+            "null",
+            "",
+            "  \n",
+            &deep,
+        ]
+        .iter()
+        .map(|b| b.as_bytes().to_vec())
+        .collect();
+        bodies.push(b"{\"id\": 1, \"note\": \"\xff\xfe\"}".to_vec());
+        bodies.push(b"{\"id\": 1, \"\xc3\": 2}".to_vec());
+        for body in &bodies {
+            let full = parse_body(body).map(|(id, _)| id);
+            assert_eq!(body_call_id(body), full, "{}", String::from_utf8_lossy(body));
+        }
+    }
 
     #[test]
     fn newer_doc_example_parses_every_field() {

@@ -154,13 +154,15 @@ fn reads_only(args: &Args) -> Result<()> {
     if !db.exists() {
         bail!("no kept database at {}; run once with --keep first", db.display());
     }
-    let conn = store::open(&db)?;
+    // With the journal attached: a call's document may be a journaled delivery's body.
+    let conn = store::Store::open(&db)?.connect()?;
     let total: i64 = conn.query_row("SELECT count(*) FROM calls", [], |r| r.get(0))?;
     let mut picks = Picks::default();
     let every = (total / 200).max(1);
-    let mut stmt = conn.prepare(
-        "SELECT json_extract(doc, '$.extracted_variables.order_reference'), customer_phone FROM calls WHERE id = ?1",
-    )?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT json_extract({}, '$.extracted_variables.order_reference'), customer_phone FROM calls WHERE id = ?1",
+        postcall_core::store::calls::DOC_SQL
+    ))?;
     for k in 0..200 {
         let row: Option<(Option<String>, Option<String>)> =
             stmt.query_row([k * every + 1], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
@@ -225,7 +227,7 @@ async fn run(args: Args) -> Result<()> {
 
     // 3 and 4 on the imported database, read-only.
     let db = DataDir::resolve(Some(&import_dir))?.db_path();
-    let conn = store::open(&db)?;
+    let conn = store::Store::open(&db)?.connect()?;
     let searches = search_latency(&conn, &gen.picks, args.runs)?;
     let pages = list_latency(&conn, args.runs)?;
     drop(conn);

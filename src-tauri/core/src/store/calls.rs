@@ -55,9 +55,15 @@ fn parse_doc(s: Option<String>) -> Option<Doc> {
     })
 }
 
+/// The SQL for a call's webhook/import document as text: `doc`, or the raw body of the delivery it
+/// refers to (see migration 0004). Usable wherever `calls` is in the query and the journal's
+/// `deliveries` is reachable (every connection of a [`crate::store::Store`]).
+pub const DOC_SQL: &str =
+    "coalesce(calls.doc, (SELECT CAST(body AS TEXT) FROM deliveries WHERE deliveries.id = calls.doc_delivery))";
+
 fn existing(conn: &Connection, id: i64) -> Result<Option<Existing>> {
     Ok(conn
-        .prepare_cached("SELECT doc, api_doc, sources, first_seen_ms FROM calls WHERE id = ?1")?
+        .prepare_cached(&format!("SELECT {DOC_SQL}, api_doc, sources, first_seen_ms FROM calls WHERE id = ?1"))?
         .query_row([id], |r| {
             Ok(Existing {
                 doc: parse_doc(r.get(0)?),
@@ -100,17 +106,63 @@ fn turn_inputs(d: &Doc) -> (Option<&Value>, Option<&Value>, Option<&Value>, Opti
 }
 
 pub fn upsert(conn: &Connection, id: i64, source: Source, delta: &Doc, now_ms: i64) -> Result<Upserted> {
-    upsert_raw(conn, id, source, delta, None, now_ms)
+    upsert_delivered(conn, id, source, delta, None, None, now_ms)
 }
 
-/// [`upsert`] of a delta that was parsed from `raw`: when the delta is the call's whole document
-/// (its first webhook or import), `raw` is stored as it is instead of serializing the delta again.
-pub fn upsert_raw(
+/// What the calls row, the turns and the search indexes hold about a call, computed from its
+/// document alone. For a delta that may be a call's first delivery it can be prepared before the
+/// write, away from the single writer ([`crate::ingest`]'s parser does).
+pub struct Derived {
+    fields: payload::CallFields,
+    turns: Vec<payload::Turn>,
+    offsets: Vec<Option<f64>>,
+    /// The turns' texts, one per line, as the transcript index holds them.
+    transcript: String,
+    variables: String,
+    phones: String,
+    /// The tokens with a digit in them (ids, references, phones), for the trigram index.
+    fragments: String,
+}
+
+impl Derived {
+    pub fn of(id: i64, view: &Doc) -> Self {
+        let fields = payload::derive_fields(view);
+        let turns = payload::turns(view).unwrap_or_default();
+        let offsets = payload::turn_offsets(&turns, fields.created_ms, fields.duration);
+        let transcript = super::turns::transcript_text(&turns);
+        let phones = [fields.customer_phone.as_deref(), fields.assistant_phone.as_deref()]
+            .into_iter()
+            .flatten()
+            .map(|p| format!("{p} {}", p.trim_start_matches('+')))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let variables = payload::variables_text(view);
+        let mut fragments = id.to_string();
+        let texts = turns.iter().map(|t| t.text.as_str()).chain([variables.as_str(), phones.as_str()]);
+        for text in texts {
+            for token in text.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '"' | '\'' | '(' | ')')) {
+                let token = token.trim_matches(|c: char| matches!(c, '.' | ':' | '!' | '?'));
+                if token.len() >= 3 && token.bytes().any(|b| b.is_ascii_digit()) {
+                    fragments.push(' ');
+                    fragments.push_str(token);
+                }
+            }
+        }
+        Self { fields, turns, offsets, transcript, variables, phones, fragments }
+    }
+}
+
+/// [`upsert`] of a delta parsed from the raw body of journal delivery `delivery`, when that body is
+/// exactly the delta's JSON text: if the delta is the call's whole document (its first webhook or
+/// import), the call refers to the delivery instead of storing the document a second time.
+/// `first`: [`Derived::of`] the delta, used when the call turns out to be new.
+pub fn upsert_delivered(
     conn: &Connection,
     id: i64,
     source: Source,
     delta: &Doc,
-    raw: Option<&str>,
+    delivery: Option<i64>,
+    first: Option<&Derived>,
     now_ms: i64,
 ) -> Result<Upserted> {
     let old = existing(conn, id)?;
@@ -128,20 +180,28 @@ pub fn upsert_raw(
         (Some(only), None) | (None, Some(only)) => Cow::Borrowed(only.as_ref()),
         _ => Cow::Owned(effective(doc.as_deref(), api_doc.as_deref())),
     };
-    let f = payload::derive_fields(&view);
     let sources = old_sources | source_bit(source);
+    // A first sighting's view is the delta itself, so what was derived from the delta holds.
+    let derived;
+    let d = match first {
+        Some(d) if !duplicate => d,
+        _ => {
+            derived = Derived::of(id, &view);
+            &derived
+        }
+    };
+    let f = &d.fields;
     // A map of JSON values always serializes.
     let to_text = |d: &Option<Cow<Doc>>| d.as_deref().map(|d| serde_json::to_string(d).unwrap_or_default());
-    let doc_text = match (&doc, raw) {
-        (Some(Cow::Borrowed(_)), Some(raw)) => Some(Cow::Borrowed(raw)),
-        _ => to_text(&doc).map(Cow::Owned),
+    let (doc_text, doc_delivery) = match (&doc, delivery) {
+        (Some(Cow::Borrowed(_)), Some(delivery)) => (None, Some(delivery)),
+        _ => (to_text(&doc), None),
     };
-
     conn.prepare_cached(
         "INSERT INTO calls (id, status, customer_phone, assistant_phone, duration, created_at, finished_at,
             created_ms, finished_ms, summary, objective, campaign, recording_url, has_recording,
-            doc, api_doc, sources, first_seen_ms, updated_ms, sort_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
+            doc, api_doc, sources, first_seen_ms, updated_ms, sort_ms, doc_delivery)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
          ON CONFLICT (id) DO UPDATE SET
             status = excluded.status, customer_phone = excluded.customer_phone,
             assistant_phone = excluded.assistant_phone, duration = excluded.duration,
@@ -150,7 +210,7 @@ pub fn upsert_raw(
             summary = excluded.summary, objective = excluded.objective, campaign = excluded.campaign,
             recording_url = excluded.recording_url, has_recording = excluded.has_recording,
             doc = excluded.doc, api_doc = excluded.api_doc, sources = excluded.sources,
-            updated_ms = excluded.updated_ms, sort_ms = excluded.sort_ms",
+            updated_ms = excluded.updated_ms, sort_ms = excluded.sort_ms, doc_delivery = excluded.doc_delivery",
     )?
     .execute(params![
         id,
@@ -173,47 +233,28 @@ pub fn upsert_raw(
         first_seen_ms,
         now_ms,
         f.created_ms.unwrap_or(first_seen_ms),
+        doc_delivery,
     ])?;
 
     if let Some(url) = &f.recording_url {
         crate::recordings::note_url(conn, id, url, now_ms)?;
     }
 
-    let turns = payload::turns(&view).unwrap_or_default();
     if before.as_ref().map(turn_inputs) != Some(turn_inputs(&view)) {
-        let offsets = payload::turn_offsets(&turns, f.created_ms, f.duration);
-        super::turns::replace(conn, id, &turns, &offsets, !duplicate)?;
+        super::turns::replace(conn, id, &d.turns, &d.offsets, &d.transcript, !duplicate)?;
     }
 
-    let phones = [f.customer_phone.as_deref(), f.assistant_phone.as_deref()]
-        .into_iter()
-        .flatten()
-        .map(|p| format!("{p} {}", p.trim_start_matches('+')))
-        .collect::<Vec<_>>()
-        .join(" ");
-    let variables = payload::variables_text(&view);
     if duplicate {
         conn.prepare_cached("DELETE FROM calls_fts WHERE rowid = ?1")?.execute([id])?;
     }
     conn.prepare_cached("INSERT INTO calls_fts (rowid, summary, variables, phones) VALUES (?1, ?2, ?3, ?4)")?
-        .execute(params![id, f.summary, variables, phones])?;
+        .execute(params![id, f.summary, d.variables, d.phones])?;
 
-    let mut fragments = id.to_string();
-    let texts = turns.iter().map(|t| t.text.as_str()).chain([variables.as_str(), phones.as_str()]);
-    for text in texts {
-        for token in text.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '"' | '\'' | '(' | ')')) {
-            let token = token.trim_matches(|c: char| matches!(c, '.' | ':' | '!' | '?'));
-            if token.len() >= 3 && token.bytes().any(|b| b.is_ascii_digit()) {
-                fragments.push(' ');
-                fragments.push_str(token);
-            }
-        }
-    }
     if duplicate {
         conn.prepare_cached("DELETE FROM fragments_fts WHERE rowid = ?1")?.execute([id])?;
     }
     conn.prepare_cached("INSERT INTO fragments_fts (rowid, tokens) VALUES (?1, ?2)")?
-        .execute(params![id, fragments])?;
+        .execute(params![id, d.fragments])?;
 
     Ok(Upserted { duplicate })
 }
@@ -223,7 +264,7 @@ pub type Docs = (Option<Doc>, Option<Doc>, i64);
 
 pub fn docs(conn: &Connection, id: i64) -> Result<Option<Docs>> {
     Ok(conn
-        .prepare_cached("SELECT doc, api_doc, sources FROM calls WHERE id = ?1")?
+        .prepare_cached(&format!("SELECT {DOC_SQL}, api_doc, sources FROM calls WHERE id = ?1"))?
         .query_row([id], |r| Ok((parse_doc(r.get(0)?), parse_doc(r.get(1)?), r.get(2)?)))
         .optional()?)
 }
@@ -267,21 +308,27 @@ mod tests {
     }
 
     #[test]
-    fn a_first_delivery_is_stored_as_it_came_and_merges_are_serialized() {
+    fn a_first_delivery_refers_to_the_journal_and_merges_are_serialized() {
         let conn = open_in_memory().expect("db");
         let raw = "{\n  \"id\": 8,\n  \"status\": \"queued\"\n}";
+        let delivery =
+            crate::store::deliveries::insert(&conn, 1, Source::Webhook, None, raw.as_bytes(), Ok(8)).expect("journal");
         let first = doc(serde_json::from_str(raw).expect("json"));
-        upsert_raw(&conn, 8, Source::Webhook, &first, Some(raw), 1).expect("first");
-        let stored =
-            || -> String { conn.query_row("SELECT doc FROM calls WHERE id = 8", [], |r| r.get(0)).expect("doc") };
-        assert_eq!(stored(), raw, "the body itself, not a copy serialized again");
+        upsert_delivered(&conn, 8, Source::Webhook, &first, Some(delivery), None, 1).expect("first");
+        let stored = || -> (Option<String>, Option<i64>, String) {
+            conn.query_row(&format!("SELECT doc, doc_delivery, {DOC_SQL} FROM calls WHERE id = 8"), [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .expect("doc")
+        };
+        assert_eq!(stored(), (None, Some(delivery), raw.to_string()), "no second copy of the body");
+        let (d, _, _) = docs(&conn, 8).expect("docs").expect("row");
+        assert_eq!(d.expect("doc")["status"], json!("queued"));
+
         let second = doc(json!({"id": 8, "duration": 5}));
-        upsert_raw(&conn, 8, Source::Webhook, &second, Some(r#"{"id":8,"duration":5}"#), 2).expect("second");
-        assert_eq!(
-            stored(),
-            r#"{"id":8,"status":"queued","duration":5}"#,
-            "a merge is serialized from the merged document"
-        );
+        upsert_delivered(&conn, 8, Source::Webhook, &second, Some(delivery + 1), None, 2).expect("second");
+        let merged = r#"{"id":8,"status":"queued","duration":5}"#.to_string();
+        assert_eq!(stored(), (Some(merged.clone()), None, merged), "a merge is serialized from the merged document");
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! go through [`crate::ingest`]'s two writers; readers run beside them (WAL).
 
 pub mod calls;
+pub mod checkpoint;
 pub mod deliveries;
 pub mod turns;
 
@@ -22,6 +23,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("../../migrations/main/0001_init.sql")),
     ("0002_recordings", include_str!("../../migrations/main/0002_recordings.sql")),
     ("0003_transcript_index", include_str!("../../migrations/main/0003_transcript_index.sql")),
+    ("0004_lean_writes", include_str!("../../migrations/main/0004_lean_writes.sql")),
 ];
 const JOURNAL_MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../../migrations/journal/0001_init.sql"))];
 

@@ -18,9 +18,28 @@ pub struct StoredTurn {
     pub offset_seconds: Option<f64>,
 }
 
-/// Replaces the call's turns and its transcript index entry. `fresh`: the call is new, so there
-/// is nothing to remove first.
-pub fn replace(conn: &Connection, call_id: i64, turns: &[Turn], offsets: &[Option<f64>], fresh: bool) -> Result<()> {
+/// The turns' texts one per line: the transcript index's row for a call.
+pub fn transcript_text(turns: &[Turn]) -> String {
+    let mut text = String::with_capacity(turns.iter().map(|t| t.text.len() + 1).sum());
+    for (i, turn) in turns.iter().enumerate() {
+        if i > 0 {
+            text.push('\n');
+        }
+        text.push_str(&turn.text);
+    }
+    text
+}
+
+/// Replaces the call's turns and its transcript index entry (`text`, the [`transcript_text`] of
+/// `turns`). `fresh`: the call is new, so there is nothing to remove first.
+pub fn replace(
+    conn: &Connection,
+    call_id: i64,
+    turns: &[Turn],
+    offsets: &[Option<f64>],
+    text: &str,
+    fresh: bool,
+) -> Result<()> {
     if !fresh {
         conn.prepare_cached("DELETE FROM turns WHERE call_id = ?1")?.execute([call_id])?;
         conn.prepare_cached("DELETE FROM transcript_fts WHERE rowid = ?1")?.execute([call_id])?;
@@ -28,13 +47,8 @@ pub fn replace(conn: &Connection, call_id: i64, turns: &[Turn], offsets: &[Optio
     let mut insert = conn.prepare_cached(
         "INSERT INTO turns (call_id, idx, sender, text, ts, offset_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
-    let mut text = String::with_capacity(turns.iter().map(|t| t.text.len() + 1).sum());
     for (i, (turn, offset)) in turns.iter().zip(offsets).enumerate() {
         insert.execute(params![call_id, i as i64, turn.sender, turn.text, turn.timestamp, offset])?;
-        if i > 0 {
-            text.push('\n');
-        }
-        text.push_str(&turn.text);
     }
     if !turns.is_empty() {
         conn.prepare_cached("INSERT INTO transcript_fts (rowid, text) VALUES (?1, ?2)")?
@@ -69,8 +83,10 @@ mod tests {
     fn replace_swaps_the_whole_conversation_and_its_index() {
         let conn = open_in_memory().expect("db");
         let t = |s: &str, x: &str| Turn { sender: s.into(), text: x.into(), timestamp: None };
-        replace(&conn, 1, &[t("bot", "hello walrus"), t("human", "hi")], &[Some(0.0), None], true).expect("first");
-        replace(&conn, 1, &[t("bot", "hello penguin")], &[Some(1.5)], false).expect("second");
+        let first = [t("bot", "hello walrus"), t("human", "hi")];
+        replace(&conn, 1, &first, &[Some(0.0), None], &transcript_text(&first), true).expect("first");
+        let second = [t("bot", "hello penguin")];
+        replace(&conn, 1, &second, &[Some(1.5)], &transcript_text(&second), false).expect("second");
         let turns = for_call(&conn, 1).expect("read");
         assert_eq!(turns.len(), 1);
         assert_eq!(turns[0].offset_seconds, Some(1.5));
