@@ -29,6 +29,7 @@ use tokio::sync::{broadcast, mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 
 use crate::payload::{self, Doc};
 use crate::store::checkpoint::{self, Checkpointer};
+use crate::store::search_index::{self, SearchRows};
 use crate::store::{self, calls, deliveries, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -141,8 +142,8 @@ struct IndexJob {
     /// the parser; used when the call is new).
     derived: Option<Box<calls::Derived>>,
     done: Option<oneshot::Sender<()>>,
-    /// Released when the job is dropped, after indexing.
-    _slot: Option<OwnedSemaphorePermit>,
+    /// Held until the call is searchable.
+    slot: Option<OwnedSemaphorePermit>,
 }
 
 enum IndexMsg {
@@ -193,12 +194,19 @@ impl Ingestor {
         let checkpointer = Checkpointer::start(vec![
             (store::open_journal(store.journal_path())?, store.journal_path().to_path_buf()),
             (store::open(store.path())?, store.path().to_path_buf()),
+            (store::open_search(store.search_path())?, store.search_path().to_path_buf()),
         ])
         .map_err(|e| store::StoreError::NotFound(format!("checkpoint thread: {e}")))?;
         let journal = store.connect_journal()?;
         checkpoint::disable_auto(&journal)?;
         let mut index = store.connect()?;
         checkpoint::disable_auto(&index)?;
+        let search = store.connect_search()?;
+        checkpoint::disable_auto(&search)?;
+        let rebuilt = search_index::recover(&mut index)?;
+        if rebuilt > 0 {
+            tracing::info!(calls = rebuilt, "brought the search index up to the calls");
+        }
         let recovered = catch_up(&mut index, &checkpointer)?;
         if recovered > 0 {
             tracing::info!(deliveries = recovered, "rebuilt calls from the journal after an unclean stop");
@@ -229,19 +237,24 @@ impl Ingestor {
             .name("postcall-reclaim".into())
             .spawn(move || spent_rx.iter().for_each(drop))
             .map_err(spawn_err)?;
+        let (search_tx, search_rx) = std_mpsc::sync_channel(SEARCH_QUEUE);
         {
-            let (events, backlog) = (events.clone(), backlog.clone());
+            let (events, backlog, checkpointer) = (events.clone(), backlog.clone(), checkpointer.clone());
             std::thread::Builder::new()
-                .name("postcall-indexer".into())
+                .name("postcall-search".into())
                 .spawn(move || {
-                    // Indexing is background work: under a burst, answering webhooks comes first.
-                    if let Err(e) = thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min) {
-                        tracing::debug!(error = ?e, "the indexer runs at normal priority");
-                    }
-                    indexer(index, index_rx, events, backlog, checkpointer, spent_tx)
+                    background_priority();
+                    search_writer(search, search_rx, events, backlog, checkpointer)
                 })
                 .map_err(spawn_err)?;
         }
+        std::thread::Builder::new()
+            .name("postcall-indexer".into())
+            .spawn(move || {
+                background_priority();
+                indexer(index, index_rx, search_tx, checkpointer, spent_tx)
+            })
+            .map_err(spawn_err)?;
         let units_total = (backlog_bytes / BACKLOG_UNIT).clamp(1, Semaphore::MAX_PERMITS.min(u32::MAX as usize));
         let slots = Arc::new(Semaphore::new(units_total));
         Ok(Self { tx, pending_tx, backlog, slots, units_total, events, store })
@@ -454,7 +467,7 @@ fn parser(rx: std_mpsc::Receiver<PendingMsg>, tx: std_mpsc::SyncSender<IndexMsg>
                     doc,
                     verbatim: payload::is_verbatim(&p.body),
                     done: p.done,
-                    _slot: p.slot,
+                    slot: p.slot,
                 }),
                 // The same bytes parsed before they were journaled, so this cannot happen; if it
                 // did, the delivery stays in the journal for `postcall reprocess`.
@@ -471,11 +484,38 @@ fn parser(rx: std_mpsc::Receiver<PendingMsg>, tx: std_mpsc::SyncSender<IndexMsg>
     }
 }
 
+/// Indexing is background work: under a burst, answering webhooks comes first.
+fn background_priority() {
+    if let Err(e) = thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min) {
+        tracing::debug!(error = ?e, "an indexing thread runs at normal priority");
+    }
+}
+
+/// A batch of calls built in the call database, on its way to the search index.
+struct SearchBatch {
+    rows: Vec<SearchRows>,
+    /// The last delivery the batch reflects.
+    mark: Option<i64>,
+    /// Answers waiting for these calls to be searchable.
+    done: Vec<oneshot::Sender<()>>,
+    /// Deliveries in the batch, off the backlog once searchable.
+    deliveries: usize,
+    /// Their room in the backlog, given back once they are searchable.
+    _slots: Vec<OwnedSemaphorePermit>,
+}
+
+enum SearchMsg {
+    Batch(SearchBatch),
+    Flush(oneshot::Sender<()>),
+}
+
+/// Batches of search rows waiting for the search writer.
+const SEARCH_QUEUE: usize = 4;
+
 fn indexer(
     mut conn: Connection,
     rx: std_mpsc::Receiver<IndexMsg>,
-    events: broadcast::Sender<StoreEvent>,
-    backlog: Arc<AtomicUsize>,
+    search_tx: std_mpsc::SyncSender<SearchMsg>,
     checkpointer: Checkpointer,
     spent_tx: std_mpsc::Sender<Spent>,
 ) {
@@ -494,20 +534,78 @@ fn indexer(
             }
         }
         if !jobs.is_empty() {
-            let mut ids = index_all(&mut conn, &jobs);
+            let rows = index_all(&mut conn, &jobs);
             checkpointer.nudge();
-            ids.sort_unstable();
-            ids.dedup();
-            backlog.fetch_sub(jobs.len(), Ordering::Relaxed);
-            let _ = events.send(StoreEvent { calls: ids, failed_deliveries: false });
-            let mut spent = Vec::with_capacity(jobs.len());
+            let mark = jobs.iter().map(|j| j.delivery_id).max();
+            let deliveries = jobs.len();
+            let (mut done, mut slots) = (Vec::new(), Vec::new());
+            let mut spent = Vec::with_capacity(deliveries);
             for job in jobs {
-                if let Some(done) = job.done {
-                    let _ = done.send(());
-                }
+                done.extend(job.done);
+                slots.extend(job.slot);
                 spent.push((job.doc, job.derived));
             }
             let _ = spent_tx.send(spent);
+            let batch = SearchBatch { rows, mark, done, deliveries, _slots: slots };
+            if search_tx.send(SearchMsg::Batch(batch)).is_err() {
+                break;
+            }
+        }
+        for f in flushes {
+            let _ = search_tx.send(SearchMsg::Flush(f));
+        }
+    }
+}
+
+/// Writes the indexer's batches to the search index (several at once when it falls behind), then
+/// announces the calls: a call is reported, and an answer waiting for it released, once it can be
+/// found.
+fn search_writer(
+    mut conn: Connection,
+    rx: std_mpsc::Receiver<SearchMsg>,
+    events: broadcast::Sender<StoreEvent>,
+    backlog: Arc<AtomicUsize>,
+    checkpointer: Checkpointer,
+) {
+    // Once a batch could not be written, the mark stays where it was, so that the next start
+    // rebuilds everything after it (search_index::recover).
+    let mut behind = false;
+    while let Ok(first) = rx.recv() {
+        let mut batches = Vec::new();
+        let mut flushes = Vec::new();
+        let mut next = Some(first);
+        while let Some(msg) = next.take() {
+            match msg {
+                SearchMsg::Batch(b) => batches.push(b),
+                SearchMsg::Flush(f) => flushes.push(f),
+            }
+            if flushes.is_empty() && batches.len() < SEARCH_QUEUE {
+                next = rx.try_recv().ok();
+            }
+        }
+        let mut rows = Vec::new();
+        for b in &mut batches {
+            rows.append(&mut b.rows);
+        }
+        let mark = batches.iter().filter_map(|b| b.mark).max().filter(|_| !behind);
+        let mut result = search_index::write_batch(&mut conn, &rows, mark);
+        if result.is_err() {
+            std::thread::sleep(Duration::from_millis(200));
+            result = search_index::write_batch(&mut conn, &rows, mark);
+        }
+        if let Err(e) = result {
+            tracing::error!(error = %e, calls = rows.len(),
+                "the search index could not be updated; it is rebuilt from the calls at the next start");
+            behind = true;
+        }
+        checkpointer.nudge();
+        let mut ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        backlog.fetch_sub(batches.iter().map(|b| b.deliveries).sum(), Ordering::Relaxed);
+        let _ = events.send(StoreEvent { calls: ids, failed_deliveries: false });
+        for done in batches.into_iter().flat_map(|b| b.done) {
+            let _ = done.send(());
         }
         for f in flushes {
             let _ = f.send(());
@@ -516,8 +614,8 @@ fn indexer(
 }
 
 /// Indexes a batch in one transaction; if that fails, each job alone, so one bad call cannot
-/// hold back the others. Returns the ids of the calls built.
-fn index_all(conn: &mut Connection, jobs: &[IndexJob]) -> Vec<i64> {
+/// hold back the others. Returns the search rows of the calls built.
+fn index_all(conn: &mut Connection, jobs: &[IndexJob]) -> Vec<SearchRows> {
     let now = crate::time::now_ms();
     let mut attempt = 0;
     let outcome = loop {
@@ -533,16 +631,16 @@ fn index_all(conn: &mut Connection, jobs: &[IndexJob]) -> Vec<i64> {
         }
     };
     match outcome {
-        Ok(()) => jobs.iter().map(|j| j.call_id).collect(),
+        Ok(rows) => rows,
         Err(e) => {
             tracing::warn!(error = %e, "indexing a batch failed; retrying its calls one by one");
             jobs.chunks(1)
-                .filter_map(|one| match index_batch(conn, one, now) {
-                    Ok(()) => Some(one[0].call_id),
+                .flat_map(|one| match index_batch(conn, one, now) {
+                    Ok(rows) => rows,
                     Err(e) => {
                         tracing::error!(call_id = one[0].call_id, delivery = one[0].delivery_id, error = %e,
                             "a call could not be indexed; its delivery stays in the journal (postcall reprocess)");
-                        None
+                        Vec::new()
                     }
                 })
                 .collect()
@@ -550,27 +648,30 @@ fn index_all(conn: &mut Connection, jobs: &[IndexJob]) -> Vec<i64> {
     }
 }
 
-fn index_batch(conn: &mut Connection, jobs: &[IndexJob], now: i64) -> Result<(), store::StoreError> {
+fn index_batch(conn: &mut Connection, jobs: &[IndexJob], now: i64) -> Result<Vec<SearchRows>, store::StoreError> {
     let tx = conn.transaction()?;
     // Take the call database's write lock (waiting for it if need be) before reading anything: a
     // transaction that reads and then writes fails at once with SQLITE_BUSY when another
     // connection (the recording vault) committed in between. Not BEGIN IMMEDIATE: that would
     // also lock the attached journal and stall the webhook writer.
     tx.prepare_cached("UPDATE main.index_state SET delivery_id = delivery_id WHERE name = ?1")?.execute([WATERMARK])?;
+    let mut rows = Vec::with_capacity(jobs.len());
     for job in jobs {
         // The journal keeps the body; a call whose document is that body as it came refers to it.
         let delivery = job.verbatim.then_some(job.delivery_id);
-        calls::upsert_delivered(&tx, job.call_id, job.source, &job.doc, delivery, job.derived.as_deref(), now)?;
+        let upserted =
+            calls::upsert_delivered(&tx, job.call_id, job.source, &job.doc, delivery, job.derived.as_deref(), now)?;
+        rows.push(upserted.search);
     }
     if let Some(last) = jobs.iter().map(|j| j.delivery_id).max() {
         tx.prepare_cached(
-            "INSERT INTO index_state (name, delivery_id) VALUES (?1, ?2)
+            "INSERT INTO main.index_state (name, delivery_id) VALUES (?1, ?2)
              ON CONFLICT (name) DO UPDATE SET delivery_id = max(delivery_id, excluded.delivery_id)",
         )?
         .execute(params![WATERMARK, last])?;
     }
     tx.commit()?;
-    Ok(())
+    Ok(rows)
 }
 
 fn is_busy(e: &rusqlite::Error) -> bool {
@@ -608,11 +709,12 @@ fn catch_up(conn: &mut Connection, checkpointer: &Checkpointer) -> Result<usize,
                     verbatim,
                     derived: None,
                     done: None,
-                    _slot: None,
+                    slot: None,
                 })
             })
             .collect();
-        index_all(conn, &jobs);
+        let rows = index_all(conn, &jobs);
+        search_index::write_batch(conn, &rows, jobs.iter().map(|j| j.delivery_id).max())?;
         checkpointer.nudge();
         if last_report.elapsed() > Duration::from_secs(1) {
             eprintln!("recovering: {} of {total} deliveries re-indexed…", (n + 1) * MAX_INDEX_BATCH);
@@ -759,6 +861,76 @@ mod tests {
         let fixed = ingest.reprocess(o.delivery_id).await.expect("reprocess");
         assert_eq!((fixed.call_id, fixed.error.as_deref()), (Some(77), None));
         assert_eq!(store.read(calls::count).expect("count"), 1);
+    }
+
+    fn found(store: &Store, word: &str) -> Vec<i64> {
+        store
+            .read(|c| {
+                let mut stmt =
+                    c.prepare("SELECT rowid FROM transcript_fts WHERE transcript_fts MATCH ?1 ORDER BY rowid")?;
+                let ids = stmt.query_map([word], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+                Ok(ids)
+            })
+            .expect("search")
+    }
+
+    fn call_saying(id: i64, words: &str) -> Vec<u8> {
+        serde_json::to_vec(&serde_json::json!({"id": id, "transcript": [{"sender": "bot", "text": words}]}))
+            .expect("json")
+    }
+
+    #[tokio::test]
+    async fn the_search_index_catches_up_with_calls_it_missed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("p.sqlite");
+        let first = {
+            let store = Arc::new(Store::open(&path).expect("store"));
+            let ingest = Ingestor::start(store.clone()).expect("start");
+            let first = ingest.deliver(Source::Webhook, None, call_saying(1, "a walrus")).await.expect("1");
+            ingest.deliver(Source::Webhook, None, call_saying(2, "another walrus")).await.expect("2");
+            ingest.flush().await.expect("flush");
+            assert_eq!(found(&store, "walrus"), vec![1, 2]);
+            first
+        };
+        // As if the process died after the calls were committed but before their search rows were:
+        // the index holds call 1 only and its mark is behind the calls'.
+        let search = rusqlite::Connection::open(dir.path().join("search.sqlite")).expect("search file");
+        search
+            .execute_batch(
+                "DELETE FROM transcript_fts WHERE rowid = 2; DELETE FROM calls_fts WHERE rowid = 2;
+                 DELETE FROM fragments_fts WHERE rowid = 2;",
+            )
+            .expect("lose call 2");
+        search.execute("UPDATE search_state SET delivery_id = ?1", [first.delivery_id]).expect("mark");
+        drop(search);
+        let store = Arc::new(Store::open(&path).expect("reopen"));
+        assert_eq!(found(&store, "walrus"), vec![1]);
+        let _ingest = Ingestor::start(store.clone()).expect("restart");
+        assert_eq!(found(&store, "walrus"), vec![1, 2], "call 2 indexed again, call 1 once");
+    }
+
+    #[tokio::test]
+    async fn an_upgrade_builds_the_search_index_from_the_calls() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("p.sqlite");
+        {
+            // Schema 4 kept the search tables in the call database.
+            let conn = rusqlite::Connection::open(&path).expect("raw open");
+            crate::store::migrate_to(&conn, 4).expect("schema 4");
+            let journal = dir.path().join("journal.sqlite");
+            drop(store::open_journal(&journal).expect("journal"));
+            conn.execute("ATTACH DATABASE ?1 AS journal", [journal.display().to_string()]).expect("attach");
+            for id in [3, 9] {
+                let body = call_saying(id, &format!("penguin number {id}"));
+                let doc = payload::parse_body(&body).expect("parse").1;
+                calls::upsert(&conn, id, Source::Webhook, &doc, 1).expect("call");
+            }
+            conn.execute("INSERT INTO index_state (name, delivery_id) VALUES ('journal', 2)", []).expect("mark");
+        }
+        let store = Arc::new(Store::open(&path).expect("upgrade"));
+        assert_eq!(found(&store, "penguin"), Vec::<i64>::new(), "the new index starts empty");
+        let _ingest = Ingestor::start(store.clone()).expect("start");
+        assert_eq!(found(&store, "penguin"), vec![3, 9]);
     }
 
     #[tokio::test]

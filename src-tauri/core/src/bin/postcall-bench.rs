@@ -383,7 +383,11 @@ async fn import(jsonl: &Path, dir: &Path, n: u64) -> Result<Imported> {
     if let Ok(j) = store::open_journal(&journal) {
         let _ = j.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
     }
-    let db_bytes = size(db_path) + size(wal) + size(journal);
+    let search = db_path.with_file_name("search.sqlite");
+    if let Ok(s) = store::open_search(&search) {
+        let _ = s.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+    }
+    let db_bytes = size(db_path) + size(wal) + size(journal) + size(search);
     Ok(Imported { stored, failed, seconds, db_bytes, turns })
 }
 

@@ -4,21 +4,24 @@
 //! top-level key it carries); API objects merge into `api_doc`. The call seen by the user is
 //! `api_doc` overlaid with `doc`, so what a webhook delivered is authoritative whichever came
 //! first, and the API only fills what the webhook lacks. Derived columns, turns and the search
-//! indexes are recomputed from that view on every upsert.
+//! rows are recomputed from that view on every upsert.
 
 use std::borrow::Cow;
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
 
+use super::search_index::{self, SearchRows};
 use super::Result;
 use crate::ingest::Source;
 use crate::payload::{self, Doc};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Upserted {
     /// The call existed before this delivery.
     pub duplicate: bool,
+    /// What the search index must now hold for the call ([`search_index::write`]).
+    pub search: SearchRows,
 }
 
 pub const SOURCE_WEBHOOK: i64 = 1;
@@ -105,8 +108,13 @@ fn turn_inputs(d: &Doc) -> (Option<&Value>, Option<&Value>, Option<&Value>, Opti
     (d.get("transcript"), d.get("formatted_transcript"), d.get("created_at"), d.get("duration"))
 }
 
+/// Merges a delta into the call and updates its search rows on the same connection (which must
+/// reach the search tables, as an in-memory database does). Indexing writes the two files from
+/// two threads instead: [`upsert_delivered`], then [`search_index::write_batch`].
 pub fn upsert(conn: &Connection, id: i64, source: Source, delta: &Doc, now_ms: i64) -> Result<Upserted> {
-    upsert_delivered(conn, id, source, delta, None, None, now_ms)
+    let upserted = upsert_delivered(conn, id, source, delta, None, None, now_ms)?;
+    search_index::write(conn, &upserted.search)?;
+    Ok(upserted)
 }
 
 /// What the calls row, the turns and the search indexes hold about a call, computed from its
@@ -149,6 +157,20 @@ impl Derived {
             }
         }
         Self { fields, turns, offsets, transcript, variables, phones, fragments }
+    }
+
+    /// The search rows of call `id` as derived. `fresh`: the call had none; `with_transcript`:
+    /// its transcript row is (re)written, else the indexed one stays.
+    pub fn search_rows(&self, id: i64, fresh: bool, with_transcript: bool) -> SearchRows {
+        SearchRows {
+            id,
+            fresh,
+            transcript: with_transcript.then(|| self.transcript.clone()),
+            summary: self.fields.summary.clone(),
+            variables: self.variables.clone(),
+            phones: self.phones.clone(),
+            fragments: self.fragments.clone(),
+        }
     }
 }
 
@@ -240,23 +262,11 @@ pub fn upsert_delivered(
         crate::recordings::note_url(conn, id, url, now_ms)?;
     }
 
-    if before.as_ref().map(turn_inputs) != Some(turn_inputs(&view)) {
-        super::turns::replace(conn, id, &d.turns, &d.offsets, &d.transcript, !duplicate)?;
+    let turns_changed = before.as_ref().map(turn_inputs) != Some(turn_inputs(&view));
+    if turns_changed {
+        super::turns::replace(conn, id, &d.turns, &d.offsets, !duplicate)?;
     }
-
-    if duplicate {
-        conn.prepare_cached("DELETE FROM calls_fts WHERE rowid = ?1")?.execute([id])?;
-    }
-    conn.prepare_cached("INSERT INTO calls_fts (rowid, summary, variables, phones) VALUES (?1, ?2, ?3, ?4)")?
-        .execute(params![id, f.summary, d.variables, d.phones])?;
-
-    if duplicate {
-        conn.prepare_cached("DELETE FROM fragments_fts WHERE rowid = ?1")?.execute([id])?;
-    }
-    conn.prepare_cached("INSERT INTO fragments_fts (rowid, tokens) VALUES (?1, ?2)")?
-        .execute(params![id, d.fragments])?;
-
-    Ok(Upserted { duplicate })
+    Ok(Upserted { duplicate, search: d.search_rows(id, !duplicate, turns_changed) })
 }
 
 /// The stored documents of a call: (webhook doc, API doc, sources bits).

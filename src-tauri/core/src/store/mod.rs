@@ -4,14 +4,16 @@
 //! numbered SQL files embedded in the binary, applied in one transaction each and recorded in
 //! `PRAGMA user_version`; a database written by a newer Postcall is refused rather than misread.
 //!
-//! Two files: `journal.sqlite` holds every delivery's raw bytes (appended and fsynced before a
-//! webhook is acknowledged), `postcall.sqlite` the calls, turns and search indexes built from it.
-//! Read connections attach the journal, so queries name both kinds of table unqualified. Writes
-//! go through [`crate::ingest`]'s two writers; readers run beside them (WAL).
+//! Three files: `journal.sqlite` holds every delivery's raw bytes (appended and fsynced before a
+//! webhook is acknowledged), `postcall.sqlite` the calls and turns built from it, and
+//! `search.sqlite` the full-text indexes built from those. Read connections attach the journal
+//! and the index, so queries name every table unqualified. Writes go through [`crate::ingest`]'s
+//! three writers, one per file; readers run beside them (WAL).
 
 pub mod calls;
 pub mod checkpoint;
 pub mod deliveries;
+pub mod search_index;
 pub mod turns;
 
 use std::path::{Path, PathBuf};
@@ -24,8 +26,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0002_recordings", include_str!("../../migrations/main/0002_recordings.sql")),
     ("0003_transcript_index", include_str!("../../migrations/main/0003_transcript_index.sql")),
     ("0004_lean_writes", include_str!("../../migrations/main/0004_lean_writes.sql")),
+    ("0005_search_file", include_str!("../../migrations/main/0005_search_file.sql")),
 ];
 const JOURNAL_MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../../migrations/journal/0001_init.sql"))];
+const SEARCH_MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../../migrations/search/0001_init.sql"))];
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -51,6 +55,11 @@ pub fn open_journal(path: &Path) -> Result<Connection> {
     open_with(path, JOURNAL_MIGRATIONS)
 }
 
+/// Opens (creating if needed) the search index file at `path`.
+pub fn open_search(path: &Path) -> Result<Connection> {
+    open_with(path, SEARCH_MIGRATIONS)
+}
+
 fn open_with(path: &Path, migrations: &[(&str, &str)]) -> Result<Connection> {
     let conn =
         Connection::open(path).map_err(|source| StoreError::Open { path: path.display().to_string(), source })?;
@@ -59,9 +68,14 @@ fn open_with(path: &Path, migrations: &[(&str, &str)]) -> Result<Connection> {
     Ok(conn)
 }
 
-/// Attaches the journal to a call-database connection, for reads that need both.
-fn attach_journal(conn: &Connection, journal: &Path) -> Result<()> {
-    conn.execute("ATTACH DATABASE ?1 AS journal", [journal.display().to_string()])?;
+/// Attaches the journal and the search index to a call-database connection, so queries name
+/// every table unqualified.
+fn attach(conn: &Connection, journal: &Path, search: &Path) -> Result<()> {
+    for (schema, path) in [("journal", journal), ("search", search)] {
+        conn.execute(&format!("ATTACH DATABASE ?1 AS {schema}"), [path.display().to_string()])?;
+        conn.pragma_update(Some(schema), "cache_size", -32_000)?;
+        conn.pragma_update(Some(schema), "mmap_size", 256 * 1024 * 1024)?;
+    }
     Ok(())
 }
 
@@ -69,7 +83,7 @@ fn attach_journal(conn: &Connection, journal: &Path) -> Result<()> {
 pub fn open_in_memory() -> Result<Connection> {
     let conn = Connection::open_in_memory()?;
     configure(&conn)?;
-    for (_, sql) in MIGRATIONS.iter().chain(JOURNAL_MIGRATIONS) {
+    for (_, sql) in MIGRATIONS.iter().chain(JOURNAL_MIGRATIONS).chain(SEARCH_MIGRATIONS) {
         conn.execute_batch(sql)?;
     }
     Ok(conn)
@@ -126,6 +140,13 @@ fn migrate(conn: &Connection, migrations: &[(&str, &str)], path: &str) -> Result
     result
 }
 
+/// Brings a call database to schema `version` only, as an older Postcall left it (for tests of
+/// upgrades).
+#[cfg(test)]
+pub(crate) fn migrate_to(conn: &Connection, version: usize) -> Result<()> {
+    migrate(conn, &MIGRATIONS[..version], "test")
+}
+
 /// Runs the migrations after the first `done`, one transaction each.
 fn apply(conn: &Connection, migrations: &[(&str, &str)], done: usize) -> Result<()> {
     for (n, (_name, sql)) in migrations.iter().enumerate().skip(done) {
@@ -141,18 +162,21 @@ fn apply(conn: &Connection, migrations: &[(&str, &str)], done: usize) -> Result<
 pub struct Store {
     path: PathBuf,
     journal: PathBuf,
+    search: PathBuf,
     readers: Mutex<Vec<Connection>>,
 }
 
 impl Store {
-    /// Opens both databases (running migrations); `path` is the call database, the journal sits
-    /// beside it.
+    /// Opens the three databases (running migrations); `path` is the call database, the journal
+    /// and the search index sit beside it.
     pub fn open(path: &Path) -> Result<Self> {
         let journal = path.with_file_name("journal.sqlite");
+        let search = path.with_file_name("search.sqlite");
         drop(open_journal(&journal)?);
+        drop(open_search(&search)?);
         let conn = open(path)?;
-        attach_journal(&conn, &journal)?;
-        Ok(Self { path: path.to_path_buf(), journal, readers: Mutex::new(vec![conn]) })
+        attach(&conn, &journal, &search)?;
+        Ok(Self { path: path.to_path_buf(), journal, search, readers: Mutex::new(vec![conn]) })
     }
 
     pub fn path(&self) -> &Path {
@@ -163,9 +187,13 @@ impl Store {
         &self.journal
     }
 
+    pub fn search_path(&self) -> &Path {
+        &self.search
+    }
+
     fn reader(&self) -> Result<Connection> {
         let conn = open(&self.path)?;
-        attach_journal(&conn, &self.journal)?;
+        attach(&conn, &self.journal, &self.search)?;
         Ok(conn)
     }
 
@@ -199,6 +227,14 @@ impl Store {
     pub fn connect_journal(&self) -> Result<Connection> {
         open_journal(&self.journal)
     }
+
+    /// A new connection for the search index writer. Like the call database, the index is
+    /// derived from the journal, so its commits need not wait for an fsync.
+    pub fn connect_search(&self) -> Result<Connection> {
+        let conn = open_search(&self.search)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        Ok(conn)
+    }
 }
 
 #[cfg(test)]
@@ -229,11 +265,11 @@ mod tests {
     }
 
     #[test]
-    fn the_transcript_index_is_rebuilt_per_call_when_upgrading() {
+    fn upgrading_keeps_the_turns_and_moves_the_search_index_out() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("postcall.sqlite");
         {
-            // A database as the previous schema left it: turns indexed one by one by triggers.
+            // A database as schema 2 left it: turns indexed one by one by triggers.
             let conn = Connection::open(&path).expect("raw open");
             migrate(&conn, &MIGRATIONS[..2], "old").expect("old schema");
             conn.execute_batch(
@@ -244,18 +280,16 @@ mod tests {
             .expect("old rows");
         }
         let conn = open(&path).expect("upgrade");
-        let hits: Vec<i64> = conn
-            .prepare("SELECT rowid FROM transcript_fts WHERE transcript_fts MATCH '\"penguin then\"'")
-            .expect("prepare")
-            .query_map([], |r| r.get(0))
-            .expect("query")
-            .collect::<rusqlite::Result<_>>()
-            .expect("rows");
-        assert_eq!(hits, vec![4], "turns joined in order, one row per call");
-        let triggers: i64 = conn
-            .query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'", [], |r| r.get(0))
+        let texts: Vec<String> = turns::for_call(&conn, 4).expect("turns").into_iter().map(|t| t.text).collect();
+        assert_eq!(texts, ["hello penguin", "then the walrus"], "turns kept, in order");
+        let left: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' OR name LIKE '%_fts%' OR name LIKE '%_terms'",
+                [],
+                |r| r.get(0),
+            )
             .expect("schema");
-        assert_eq!(triggers, 0);
+        assert_eq!(left, 0, "no triggers, and the search tables live in search.sqlite");
     }
 
     #[test]

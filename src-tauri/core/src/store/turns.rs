@@ -1,7 +1,6 @@
-//! `turns`: the conversation, one row per turn. Its words are indexed per call in
-//! `transcript_fts` (rowid = call id, the turns' texts one per line), kept in step here rather
-//! than by triggers (see migration 0003). A delivery that carries a transcript replaces the call's
-//! turns as a whole.
+//! `turns`: the conversation, one row per turn. Its words are indexed per call in the search
+//! file's `transcript_fts` (rowid = call id, the turns' texts one per line, [`transcript_text`]).
+//! A delivery that carries a transcript replaces the call's turns as a whole.
 
 use rusqlite::{params, Connection};
 use serde::Serialize;
@@ -30,29 +29,16 @@ pub fn transcript_text(turns: &[Turn]) -> String {
     text
 }
 
-/// Replaces the call's turns and its transcript index entry (`text`, the [`transcript_text`] of
-/// `turns`). `fresh`: the call is new, so there is nothing to remove first.
-pub fn replace(
-    conn: &Connection,
-    call_id: i64,
-    turns: &[Turn],
-    offsets: &[Option<f64>],
-    text: &str,
-    fresh: bool,
-) -> Result<()> {
+/// Replaces the call's turns. `fresh`: the call is new, so there is nothing to remove first.
+pub fn replace(conn: &Connection, call_id: i64, turns: &[Turn], offsets: &[Option<f64>], fresh: bool) -> Result<()> {
     if !fresh {
         conn.prepare_cached("DELETE FROM turns WHERE call_id = ?1")?.execute([call_id])?;
-        conn.prepare_cached("DELETE FROM transcript_fts WHERE rowid = ?1")?.execute([call_id])?;
     }
     let mut insert = conn.prepare_cached(
         "INSERT INTO turns (call_id, idx, sender, text, ts, offset_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
     for (i, (turn, offset)) in turns.iter().zip(offsets).enumerate() {
         insert.execute(params![call_id, i as i64, turn.sender, turn.text, turn.timestamp, offset])?;
-    }
-    if !turns.is_empty() {
-        conn.prepare_cached("INSERT INTO transcript_fts (rowid, text) VALUES (?1, ?2)")?
-            .execute(params![call_id, text])?;
     }
     Ok(())
 }
@@ -80,21 +66,15 @@ mod tests {
     use crate::store::open_in_memory;
 
     #[test]
-    fn replace_swaps_the_whole_conversation_and_its_index() {
+    fn replace_swaps_the_whole_conversation() {
         let conn = open_in_memory().expect("db");
         let t = |s: &str, x: &str| Turn { sender: s.into(), text: x.into(), timestamp: None };
         let first = [t("bot", "hello walrus"), t("human", "hi")];
-        replace(&conn, 1, &first, &[Some(0.0), None], &transcript_text(&first), true).expect("first");
-        let second = [t("bot", "hello penguin")];
-        replace(&conn, 1, &second, &[Some(1.5)], &transcript_text(&second), false).expect("second");
+        replace(&conn, 1, &first, &[Some(0.0), None], true).expect("first");
+        assert_eq!(transcript_text(&first), "hello walrus\nhi");
+        replace(&conn, 1, &[t("bot", "hello penguin")], &[Some(1.5)], false).expect("second");
         let turns = for_call(&conn, 1).expect("read");
         assert_eq!(turns.len(), 1);
-        assert_eq!(turns[0].offset_seconds, Some(1.5));
-        let n = |q: &str| -> i64 {
-            conn.query_row("SELECT count(*) FROM transcript_fts WHERE transcript_fts MATCH ?1", [q], |r| r.get(0))
-                .expect("fts")
-        };
-        assert_eq!(n("walrus"), 0, "old text left the index");
-        assert_eq!(n("penguin"), 1);
+        assert_eq!((turns[0].text.as_str(), turns[0].offset_seconds), ("hello penguin", Some(1.5)));
     }
 }

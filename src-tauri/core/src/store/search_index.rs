@@ -1,0 +1,163 @@
+//! `search.sqlite`: the full-text indexes, one set of rows per call (rowid = call id).
+//!
+//! Every row is derived from the call database, which is derived from the journal. The indexer
+//! writes the calls and turns, then hands each batch's [`SearchRows`] to the search writer, which
+//! writes them here on its own thread, beside it. Each file records how far into the journal it
+//! is (`index_state`, `search_state`); the index is never ahead of the calls, and [`recover`]
+//! rebuilds whatever it lacks from the calls after a crash, or all of it after an upgrade.
+
+use std::time::{Duration, Instant};
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::{calls, Result};
+
+/// The search index's rows for one call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchRows {
+    pub id: i64,
+    /// The call had no rows yet: nothing to remove first.
+    pub fresh: bool,
+    /// The turns' texts one per line, when they changed; `None` keeps the indexed transcript.
+    pub transcript: Option<String>,
+    pub summary: Option<String>,
+    pub variables: String,
+    pub phones: String,
+    pub fragments: String,
+}
+
+const MARK: &str = "journal";
+
+/// Replaces one call's rows.
+pub fn write(conn: &Connection, r: &SearchRows) -> Result<()> {
+    if !r.fresh {
+        if r.transcript.is_some() {
+            conn.prepare_cached("DELETE FROM transcript_fts WHERE rowid = ?1")?.execute([r.id])?;
+        }
+        conn.prepare_cached("DELETE FROM calls_fts WHERE rowid = ?1")?.execute([r.id])?;
+        conn.prepare_cached("DELETE FROM fragments_fts WHERE rowid = ?1")?.execute([r.id])?;
+    }
+    if let Some(text) = r.transcript.as_deref().filter(|t| !t.is_empty()) {
+        conn.prepare_cached("INSERT INTO transcript_fts (rowid, text) VALUES (?1, ?2)")?
+            .execute(params![r.id, text])?;
+    }
+    conn.prepare_cached("INSERT INTO calls_fts (rowid, summary, variables, phones) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![r.id, r.summary, r.variables, r.phones])?;
+    conn.prepare_cached("INSERT INTO fragments_fts (rowid, tokens) VALUES (?1, ?2)")?
+        .execute(params![r.id, r.fragments])?;
+    Ok(())
+}
+
+/// Writes a batch in one transaction and, with `mark`, records that the index now reflects the
+/// journal up to that delivery.
+pub fn write_batch(conn: &mut Connection, rows: &[SearchRows], mark: Option<i64>) -> Result<()> {
+    let tx = conn.transaction()?;
+    for r in rows {
+        write(&tx, r)?;
+    }
+    if let Some(mark) = mark {
+        set_mark(&tx, mark)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+fn set_mark(conn: &Connection, delivery_id: i64) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO search_state (name, delivery_id) VALUES (?1, ?2)
+         ON CONFLICT (name) DO UPDATE SET delivery_id = max(delivery_id, excluded.delivery_id)",
+    )?
+    .execute(params![MARK, delivery_id])?;
+    Ok(())
+}
+
+fn mark(conn: &Connection, sql: &str) -> Result<i64> {
+    Ok(conn.query_row(sql, [MARK], |r| r.get(0)).optional()?.unwrap_or(0))
+}
+
+/// The rows call `id` should have, read back from the call database.
+fn rows_for_call(conn: &Connection, id: i64) -> Result<Option<SearchRows>> {
+    let Some((doc, api_doc, _)) = calls::docs(conn, id)? else { return Ok(None) };
+    let view = calls::effective(doc.as_ref(), api_doc.as_ref());
+    Ok(Some(calls::Derived::of(id, &view).search_rows(id, false, true)))
+}
+
+/// Brings the search index up to the call database, on a connection that reaches both (and the
+/// journal): after a crash between the two writers' commits, the calls of the deliveries in
+/// between; when the index is empty but calls exist (an upgrade, or a deleted search file), every
+/// call. Says on stderr what it is doing when that takes a while. Returns the calls re-indexed.
+pub fn recover(conn: &mut Connection) -> Result<usize> {
+    let calls_mark = mark(conn, "SELECT delivery_id FROM main.index_state WHERE name = ?1")?;
+    let search_mark = mark(conn, "SELECT delivery_id FROM search_state WHERE name = ?1")?;
+    if search_mark >= calls_mark {
+        return Ok(0);
+    }
+    let ids: Vec<i64> = if search_mark == 0 {
+        let mut stmt = conn.prepare("SELECT id FROM calls ORDER BY id")?;
+        let ids = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        ids
+    } else {
+        let mut stmt = conn.prepare(
+            "SELECT DISTINCT call_id FROM deliveries
+             WHERE id > ?1 AND id <= ?2 AND outcome = 'stored' AND call_id IS NOT NULL ORDER BY call_id",
+        )?;
+        let ids = stmt.query_map([search_mark, calls_mark], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        ids
+    };
+    let started = Instant::now();
+    let mut last_report = started;
+    let total = ids.len();
+    for (n, chunk) in ids.chunks(1024).enumerate() {
+        let rows = chunk.iter().filter_map(|id| rows_for_call(conn, *id).transpose()).collect::<Result<Vec<_>>>()?;
+        write_batch(conn, &rows, None)?;
+        if last_report.elapsed() > Duration::from_secs(1) {
+            eprintln!("rebuilding the search index: {} of {total} calls…", ((n + 1) * 1024).min(total));
+            last_report = Instant::now();
+        }
+    }
+    write_batch(conn, &[], Some(calls_mark))?;
+    if started.elapsed() > Duration::from_secs(1) {
+        eprintln!("search index rebuilt: {total} calls in {:.1} s", started.elapsed().as_secs_f64());
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::open_in_memory;
+
+    fn rows(id: i64, fresh: bool, transcript: Option<&str>, summary: &str) -> SearchRows {
+        SearchRows {
+            id,
+            fresh,
+            transcript: transcript.map(str::to_string),
+            summary: Some(summary.into()),
+            variables: String::new(),
+            phones: String::new(),
+            fragments: format!("{id}"),
+        }
+    }
+
+    fn hits(conn: &Connection, table: &str, q: &str) -> Vec<i64> {
+        let mut stmt = conn.prepare(&format!("SELECT rowid FROM {table} WHERE {table} MATCH ?1")).expect("prepare");
+        let ids = stmt.query_map([q], |r| r.get(0)).expect("query").collect::<rusqlite::Result<_>>().expect("rows");
+        ids
+    }
+
+    #[test]
+    fn rows_are_replaced_and_a_missing_transcript_keeps_the_indexed_one() {
+        let conn = open_in_memory().expect("db");
+        write(&conn, &rows(1, true, Some("hello walrus\nhi"), "first summary")).expect("first");
+        write(&conn, &rows(1, false, None, "second summary")).expect("second");
+        assert_eq!(hits(&conn, "transcript_fts", "walrus"), vec![1], "the transcript stays");
+        assert_eq!(hits(&conn, "calls_fts", "first"), Vec::<i64>::new(), "the old summary left");
+        assert_eq!(hits(&conn, "calls_fts", "second"), vec![1]);
+        write(&conn, &rows(1, false, Some("hello penguin"), "second summary")).expect("third");
+        assert_eq!(hits(&conn, "transcript_fts", "walrus"), Vec::<i64>::new());
+        assert_eq!(hits(&conn, "transcript_fts", "penguin"), vec![1]);
+        // Rebuilding a call that has no rows (recovery deletes first) is harmless.
+        write(&conn, &rows(2, false, Some("a lone walrus"), "x")).expect("rebuild");
+        assert_eq!(hits(&conn, "transcript_fts", "walrus"), vec![2]);
+    }
+}
