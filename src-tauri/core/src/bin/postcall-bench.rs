@@ -207,12 +207,15 @@ async fn run(args: Args) -> Result<()> {
     let import_dir = out.join("import");
     let imp = import(&jsonl, &import_dir, n).await?;
     eprintln!(
-        "imported {} calls in {:.1} s: {:.0} calls/s; database {:.1} MB, {:.0} bytes/call",
+        "imported {} calls in {:.1} s: {:.0} calls/s; database {:.1} MB, {:.0} bytes/call{}",
         imp.stored,
         imp.seconds,
         imp.stored as f64 / imp.seconds,
         imp.db_bytes as f64 / 1e6,
-        imp.db_bytes as f64 / n as f64
+        imp.db_bytes as f64 / n as f64,
+        imp.cpu_seconds
+            .map(|c| format!("; CPU {c:.1} s ({:.0} µs/call, {:.2} cores)", c * 1e6 / n as f64, c / imp.seconds))
+            .unwrap_or_default()
     );
 
     // 2. HTTP. First put everything written so far (the generated file, the import) on disk, so
@@ -240,7 +243,7 @@ async fn run(args: Args) -> Result<()> {
             "avg_payload_bytes": (gen.bytes as f64 / n as f64).round(), "avg_turns": round3(gen.turns as f64 / n as f64),
             "max_turns": gen.max_turns},
         "import": {"stored": imp.stored, "failed": imp.failed, "seconds": round3(imp.seconds),
-            "calls_per_s": (imp.stored as f64 / imp.seconds).round(),
+            "calls_per_s": (imp.stored as f64 / imp.seconds).round(), "cpu_seconds": imp.cpu_seconds.map(round3),
             "db_bytes": imp.db_bytes, "db_bytes_per_call": (imp.db_bytes as f64 / n as f64).round(),
             "turns": imp.turns},
         "http": http.as_ref().map(HttpReport::to_json),
@@ -317,8 +320,22 @@ struct Imported {
     stored: u64,
     failed: u64,
     seconds: f64,
+    /// CPU time the process spent on the import, all threads (when /proc tells).
+    cpu_seconds: Option<f64>,
     db_bytes: u64,
     turns: i64,
+}
+
+/// User plus system CPU time of this process so far, from /proc/self/stat (Linux).
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the parenthesized command name; utime and stime are the 14th and 15th overall.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let mut fields = rest.split(' ').skip(11);
+    let utime: f64 = fields.next()?.parse().ok()?;
+    let stime: f64 = fields.next()?.parse().ok()?;
+    // Clock ticks, USER_HZ: 100 on every Linux this runs on.
+    Some((utime + stime) / 100.0)
 }
 
 async fn import(jsonl: &Path, dir: &Path, n: u64) -> Result<Imported> {
@@ -327,6 +344,7 @@ async fn import(jsonl: &Path, dir: &Path, n: u64) -> Result<Imported> {
     let counter = Arc::new(AtomicU64::new(0));
     let progress = Progress::start("importing", n, counter.clone());
     let started = Instant::now();
+    let cpu_before = cpu_seconds();
     // The same shape as `postcall import`: read payloads, keep up to 2048 deliveries in flight;
     // each is parsed on a runtime worker and committed by the single writer in groups. Lines
     // are streamed, so a file larger than memory imports too.
@@ -366,6 +384,7 @@ async fn import(jsonl: &Path, dir: &Path, n: u64) -> Result<Imported> {
     // Journaled is durable; the import is done when the calls are built and searchable.
     service.ingest.flush().await?;
     let seconds = started.elapsed().as_secs_f64();
+    let cpu_seconds = cpu_before.zip(cpu_seconds()).map(|(before, after)| after - before);
     drop(progress);
     drop(service);
     if failed > 0 {
@@ -388,7 +407,7 @@ async fn import(jsonl: &Path, dir: &Path, n: u64) -> Result<Imported> {
         let _ = s.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
     }
     let db_bytes = size(db_path) + size(wal) + size(journal) + size(search);
-    Ok(Imported { stored, failed, seconds, db_bytes, turns })
+    Ok(Imported { stored, failed, seconds, cpu_seconds, db_bytes, turns })
 }
 
 // ---------------------------------------------------------------- HTTP

@@ -112,7 +112,7 @@ fn turn_inputs(d: &Doc) -> (Option<&Value>, Option<&Value>, Option<&Value>, Opti
 /// reach the search tables, as an in-memory database does). Indexing writes the two files from
 /// two threads instead: [`upsert_delivered`], then [`search_index::write_batch`].
 pub fn upsert(conn: &Connection, id: i64, source: Source, delta: &Doc, now_ms: i64) -> Result<Upserted> {
-    let upserted = upsert_delivered(conn, id, source, delta, None, None, now_ms)?;
+    let upserted = upsert_delivered(conn, id, source, Delta::Parsed(delta), None, None, now_ms)?;
     search_index::write(conn, &upserted.search)?;
     Ok(upserted)
 }
@@ -147,7 +147,8 @@ impl Derived {
         let variables = payload::variables_text(view);
         let mut fragments = id.to_string();
         let texts = turns.iter().map(|t| t.text.as_str()).chain([variables.as_str(), phones.as_str()]);
-        for text in texts {
+        // Most turns hold no digit at all: only those that do are split into tokens.
+        for text in texts.filter(|t| t.bytes().any(|b| b.is_ascii_digit())) {
             for token in text.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '"' | '\'' | '(' | ')')) {
                 let token = token.trim_matches(|c: char| matches!(c, '.' | ':' | '!' | '?'));
                 if token.len() >= 3 && token.bytes().any(|b| b.is_ascii_digit()) {
@@ -174,20 +175,44 @@ impl Derived {
     }
 }
 
-/// [`upsert`] of a delta parsed from the raw body of journal delivery `delivery`, when that body is
-/// exactly the delta's JSON text: if the delta is the call's whole document (its first webhook or
-/// import), the call refers to the delivery instead of storing the document a second time.
-/// `first`: [`Derived::of`] the delta, used when the call turns out to be new.
+/// A delivery's document: parsed, or the raw body it is parsed from only if need be.
+#[derive(Clone, Copy)]
+pub enum Delta<'a> {
+    Parsed(&'a Doc),
+    Raw(&'a [u8]),
+}
+
+/// [`upsert`] of a delta from journal delivery `delivery`, whose raw body is exactly the delta's
+/// JSON text: if the delta is the call's whole document (its first webhook or import), the call
+/// refers to the delivery instead of storing the document a second time. `first`: [`Derived::of`]
+/// the delta, used when the call turns out to be new. A first webhook or import with both is
+/// written from them alone, so a [`Delta::Raw`] is parsed only for a call seen before.
 pub fn upsert_delivered(
     conn: &Connection,
     id: i64,
     source: Source,
-    delta: &Doc,
+    delta: Delta<'_>,
     delivery: Option<i64>,
     first: Option<&Derived>,
     now_ms: i64,
 ) -> Result<Upserted> {
     let old = existing(conn, id)?;
+    let (parsed, unread);
+    let delta: &Doc = match delta {
+        Delta::Parsed(doc) => doc,
+        Delta::Raw(_) if old.is_none() && first.is_some() && delivery.is_some() && source != Source::Api => {
+            // Below, a new call's document is only looked at to be stored, and it is stored as
+            // the reference to `delivery`: everything else comes from `first`.
+            unread = Doc::new();
+            &unread
+        }
+        Delta::Raw(raw) => {
+            parsed = payload::parse_body(raw)
+                .map_err(|e| super::StoreError::NotFound(format!("delivery {delivery:?} no longer parses: {e}")))?
+                .1;
+            &parsed
+        }
+    };
     let duplicate = old.is_some();
     let (old_doc, old_api, old_sources, first_seen_ms) = match old {
         Some(e) => (e.doc, e.api_doc, e.sources, e.first_seen_ms),
@@ -324,7 +349,7 @@ mod tests {
         let delivery =
             crate::store::deliveries::insert(&conn, 1, Source::Webhook, None, raw.as_bytes(), Ok(8)).expect("journal");
         let first = doc(serde_json::from_str(raw).expect("json"));
-        upsert_delivered(&conn, 8, Source::Webhook, &first, Some(delivery), None, 1).expect("first");
+        upsert_delivered(&conn, 8, Source::Webhook, Delta::Parsed(&first), Some(delivery), None, 1).expect("first");
         let stored = || -> (Option<String>, Option<i64>, String) {
             conn.query_row(&format!("SELECT doc, doc_delivery, {DOC_SQL} FROM calls WHERE id = 8"), [], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?))
@@ -336,7 +361,8 @@ mod tests {
         assert_eq!(d.expect("doc")["status"], json!("queued"));
 
         let second = doc(json!({"id": 8, "duration": 5}));
-        upsert_delivered(&conn, 8, Source::Webhook, &second, Some(delivery + 1), None, 2).expect("second");
+        upsert_delivered(&conn, 8, Source::Webhook, Delta::Parsed(&second), Some(delivery + 1), None, 2)
+            .expect("second");
         let merged = r#"{"id":8,"status":"queued","duration":5}"#.to_string();
         assert_eq!(stored(), (Some(merged.clone()), None, merged), "a merge is serialized from the merged document");
     }
