@@ -98,6 +98,8 @@ fn configure(conn: &Connection) -> Result<()> {
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     conn.pragma_update(None, "cache_size", -32_000)?;
     conn.pragma_update(None, "mmap_size", 256 * 1024 * 1024)?;
+    // A log that grew during an import is cut back to this once it has been copied.
+    conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
     Ok(())
 }
 
