@@ -176,8 +176,11 @@ impl Store {
         let search = path.with_file_name("search.sqlite");
         drop(open_journal(&journal)?);
         drop(open_search(&search)?);
-        let conn = open(path)?;
+        let mut conn = open(path)?;
         attach(&conn, &journal, &search)?;
+        // A first start after the upgrade that moved the search indexes to their own file builds
+        // them, whether a writer starts next or only a command reading them.
+        search_index::build_if_missing(&mut conn)?;
         Ok(Self { path: path.to_path_buf(), journal, search, readers: Mutex::new(vec![conn]) })
     }
 

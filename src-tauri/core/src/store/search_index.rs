@@ -83,21 +83,47 @@ fn rows_for_call(conn: &Connection, id: i64) -> Result<Option<SearchRows>> {
 }
 
 /// Brings the search index up to the call database, on a connection that reaches both (and the
-/// journal): after a crash between the two writers' commits, the calls of the deliveries in
-/// between; when the index is empty but calls exist (an upgrade, or a deleted search file), every
-/// call. Says on stderr what it is doing when that takes a while. Returns the calls re-indexed.
+/// journal), as a writer starts: after a crash between the two writers' commits, the calls of
+/// the deliveries in between; when the index is empty but calls exist (the upgrade that created
+/// it, or a deleted file), every call. Returns the calls re-indexed.
 pub fn recover(conn: &mut Connection) -> Result<usize> {
-    let calls_mark = mark(conn, "SELECT delivery_id FROM main.index_state WHERE name = ?1")?;
-    let search_mark = mark(conn, "SELECT delivery_id FROM search_state WHERE name = ?1")?;
-    if search_mark >= calls_mark {
+    bring_up_to_date(conn, false)
+}
+
+/// [`recover`] for a reader (a command that starts no writer): only an index missing entirely is
+/// built, since a lagging one is the running writer's to catch up.
+pub fn build_if_missing(conn: &mut Connection) -> Result<usize> {
+    bring_up_to_date(conn, true)
+}
+
+/// (the call database's mark, the index's mark)
+fn marks(conn: &Connection) -> Result<(i64, i64)> {
+    Ok((
+        mark(conn, "SELECT delivery_id FROM main.index_state WHERE name = ?1")?,
+        mark(conn, "SELECT delivery_id FROM search_state WHERE name = ?1")?,
+    ))
+}
+
+fn bring_up_to_date(conn: &mut Connection, only_if_missing: bool) -> Result<usize> {
+    let needed = |(calls, search): (i64, i64)| search < calls && !(only_if_missing && search > 0);
+    if !needed(marks(conn)?) {
+        return Ok(0);
+    }
+    // One transaction, entered by taking the index's write lock (and only its: not the journal's)
+    // and looking again, so that two processes starting at once rebuild it once, and an
+    // interrupted rebuild leaves the index as it was.
+    let tx = conn.transaction()?;
+    tx.execute("UPDATE search_state SET delivery_id = delivery_id WHERE name = ?1", [MARK])?;
+    let (calls_mark, search_mark) = marks(&tx)?;
+    if !needed((calls_mark, search_mark)) {
         return Ok(0);
     }
     let ids: Vec<i64> = if search_mark == 0 {
-        let mut stmt = conn.prepare("SELECT id FROM calls ORDER BY id")?;
+        let mut stmt = tx.prepare("SELECT id FROM calls ORDER BY id")?;
         let ids = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
         ids
     } else {
-        let mut stmt = conn.prepare(
+        let mut stmt = tx.prepare(
             "SELECT DISTINCT call_id FROM deliveries
              WHERE id > ?1 AND id <= ?2 AND outcome = 'stored' AND call_id IS NOT NULL ORDER BY call_id",
         )?;
@@ -107,17 +133,22 @@ pub fn recover(conn: &mut Connection) -> Result<usize> {
     let started = Instant::now();
     let mut last_report = started;
     let total = ids.len();
-    for (n, chunk) in ids.chunks(1024).enumerate() {
-        let rows = chunk.iter().filter_map(|id| rows_for_call(conn, *id).transpose()).collect::<Result<Vec<_>>>()?;
-        write_batch(conn, &rows, None)?;
+    if total > 10_000 {
+        eprintln!("building the search index over {total} calls…");
+    }
+    for (n, id) in ids.iter().enumerate() {
+        if let Some(rows) = rows_for_call(&tx, *id)? {
+            write(&tx, &rows)?;
+        }
         if last_report.elapsed() > Duration::from_secs(1) {
-            eprintln!("rebuilding the search index: {} of {total} calls…", ((n + 1) * 1024).min(total));
+            eprintln!("  {n} of {total} calls indexed…");
             last_report = Instant::now();
         }
     }
-    write_batch(conn, &[], Some(calls_mark))?;
+    set_mark(&tx, calls_mark)?;
+    tx.commit()?;
     if started.elapsed() > Duration::from_secs(1) {
-        eprintln!("search index rebuilt: {total} calls in {:.1} s", started.elapsed().as_secs_f64());
+        eprintln!("search index built: {total} calls in {:.1} s", started.elapsed().as_secs_f64());
     }
     Ok(total)
 }
