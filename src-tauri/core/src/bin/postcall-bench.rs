@@ -390,23 +390,30 @@ async fn import(jsonl: &Path, dir: &Path, n: u64) -> Result<Imported> {
     if failed > 0 {
         eprintln!("warning: {failed} generated payloads were not stored");
     }
-    // Let the writer thread finish closing its connection, then fold the WAL into the file.
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Fold each write-ahead log into its file, so the size is the data's (retried while the
+    // writers' threads finish their last checkpoint and close).
+    let fold = |conn: &Connection| -> Result<()> {
+        for _ in 0..100 {
+            let busy: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
+            if busy == 0 {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        bail!("a write-ahead log could not be folded into its database")
+    };
     let conn = store::open(&db_path)?;
-    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    fold(&conn)?;
     let turns: i64 = conn.query_row("SELECT count(*) FROM turns", [], |r| r.get(0))?;
     drop(conn);
-    let size = |p: PathBuf| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
-    let wal = PathBuf::from(format!("{}-wal", db_path.display()));
     let journal = db_path.with_file_name("journal.sqlite");
-    if let Ok(j) = store::open_journal(&journal) {
-        let _ = j.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
-    }
+    fold(&store::open_journal(&journal)?)?;
     let search = db_path.with_file_name("search.sqlite");
-    if let Ok(s) = store::open_search(&search) {
-        let _ = s.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
-    }
-    let db_bytes = size(db_path) + size(wal) + size(journal) + size(search);
+    fold(&store::open_search(&search)?)?;
+    let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    let logs: u64 =
+        [&db_path, &journal, &search].iter().map(|p| size(Path::new(&format!("{}-wal", p.display())))).sum();
+    let db_bytes = size(&db_path) + size(&journal) + size(&search) + logs;
     Ok(Imported { stored, failed, seconds, cpu_seconds, db_bytes, turns })
 }
 
