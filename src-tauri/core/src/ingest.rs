@@ -1,23 +1,27 @@
 //! The one ingest path for every source (webhook, file import, API backfill).
 //!
-//! Two writer threads, one per database file, and a parser between them:
+//! Three writer threads, one per database file, and a parser:
 //! - the **journal writer** takes every delivery queued at that moment into one transaction
 //!   (group commit), appends each raw body with its parse outcome to `journal.sqlite`, commits
 //!   with `synchronous=FULL`, and only then answers. An answer therefore means "on disk", and
 //!   concurrent webhooks share one fsync instead of paying one each.
-//! - the **parser** turns journaled bodies into documents for the indexer. The backlog between
-//!   the journal and the index is held as raw bytes (a parsed payload takes several times its
-//!   size), bounded by [`BACKLOG_BYTES`], so a burst is acknowledged at the journal's pace while
-//!   indexing catches up behind it.
-//! - the **indexer** builds the calls, turns and search indexes in `postcall.sqlite` from the
-//!   journaled deliveries, in large transactions, and records how far it got (`index_state`) in
-//!   the same transaction. After a crash, [`Ingestor::start`] replays what the journal holds
-//!   beyond that mark before anything else, so nothing acknowledged is ever missing.
+//! - the **parser** turns journaled bodies into what each call's rows hold
+//!   ([`calls::Derived`]). The backlog between the journal and the index is held as raw bytes
+//!   (a parsed payload takes several times its size), bounded by [`BACKLOG_BYTES`], so a burst
+//!   is acknowledged at the journal's pace while indexing catches up behind it.
+//! - the **indexer** builds the calls and turns in `postcall.sqlite`, in large transactions, and
+//!   records how far into the journal it got (`index_state`) in the same transaction. After a
+//!   crash, [`Ingestor::start`] replays what the journal holds beyond that mark before anything
+//!   else, so nothing acknowledged is ever missing.
+//! - the **search writer** writes each indexed batch's full-text rows to `search.sqlite`, beside
+//!   the indexer on the other core, with its own mark (see [`search_index`]).
 //!
-//! While the indexer keeps up, a delivery's answer also waits (briefly) for its call to be
-//! indexed, so a client reading right after its 2xx sees the call. Under a burst the answer comes
-//! at durability and indexing trails behind by a bounded amount. After every index commit the ids
-//! of the calls it touched are broadcast as one [`StoreEvent`].
+//! A fourth thread folds the write-ahead logs back into the files ([`checkpoint`]).
+//!
+//! While indexing keeps up, a delivery's answer also waits (briefly) for its call to be
+//! searchable, so a client reading right after its 2xx sees the call. Under a burst the answer
+//! comes at durability and indexing trails behind by a bounded amount. After every search-index
+//! commit the ids of the calls it touched are broadcast as one [`StoreEvent`].
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc as std_mpsc, Arc};
@@ -491,6 +495,17 @@ fn parser(rx: std_mpsc::Receiver<PendingMsg>, tx: std_mpsc::SyncSender<IndexMsg>
     }
 }
 
+/// Hands `first`, then each message already waiting on `rx`, to `take` while it answers that
+/// there is room for more: one transaction takes whatever was queued at that moment.
+fn take_waiting<T>(rx: &std_mpsc::Receiver<T>, first: T, mut take: impl FnMut(T) -> bool) {
+    let mut next = Some(first);
+    while let Some(msg) = next.take() {
+        if take(msg) {
+            next = rx.try_recv().ok();
+        }
+    }
+}
+
 /// Indexing is background work: under a burst, answering webhooks comes first.
 fn background_priority() {
     if let Err(e) = thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min) {
@@ -527,19 +542,15 @@ fn indexer(
     spent_tx: std_mpsc::Sender<Spent>,
 ) {
     while let Ok(first) = rx.recv() {
-        let mut jobs = Vec::new();
-        let mut flushes = Vec::new();
-        let mut next = Some(first);
-        while let Some(msg) = next.take() {
+        let (mut jobs, mut flushes) = (Vec::new(), Vec::new());
+        take_waiting(&rx, first, |msg| {
             match msg {
                 IndexMsg::Job(j) => jobs.push(j),
                 // A flush answers after everything queued before it.
                 IndexMsg::Flush(f) => flushes.push(f),
             }
-            if jobs.len() < MAX_INDEX_BATCH && flushes.is_empty() {
-                next = rx.try_recv().ok();
-            }
-        }
+            jobs.len() < MAX_INDEX_BATCH && flushes.is_empty()
+        });
         if !jobs.is_empty() {
             let rows = index_all(&mut conn, &jobs);
             checkpointer.nudge();
@@ -578,18 +589,14 @@ fn search_writer(
     // rebuilds everything after it (search_index::recover).
     let mut behind = false;
     while let Ok(first) = rx.recv() {
-        let mut batches = Vec::new();
-        let mut flushes = Vec::new();
-        let mut next = Some(first);
-        while let Some(msg) = next.take() {
+        let (mut batches, mut flushes) = (Vec::new(), Vec::new());
+        take_waiting(&rx, first, |msg| {
             match msg {
                 SearchMsg::Batch(b) => batches.push(b),
                 SearchMsg::Flush(f) => flushes.push(f),
             }
-            if flushes.is_empty() && batches.len() < SEARCH_QUEUE {
-                next = rx.try_recv().ok();
-            }
-        }
+            flushes.is_empty() && batches.len() < SEARCH_QUEUE
+        });
         let mut rows = Vec::new();
         for b in &mut batches {
             rows.append(&mut b.rows);
