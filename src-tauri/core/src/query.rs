@@ -3,7 +3,7 @@
 //! last row's sort key, so page 10,000 costs what page 1 does.
 
 use rusqlite::types::Value as SqlValue;
-use rusqlite::{params, params_from_iter, Connection, Row};
+use rusqlite::{params_from_iter, Connection, Row};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -135,17 +135,13 @@ fn filters(conn: &Connection, q: &CallQuery, in_order: bool) -> Result<(Vec<Stri
             // it row by row (4 ms at a million calls for the one call of a customer), while a
             // list of ids it fetches directly. A fragment matching more calls than that (`447`)
             // stays a subquery, so none is left out.
-            let fragment = crate::search::quote(&digits);
-            let ids: Vec<i64> = conn
-                .prepare_cached("SELECT rowid FROM fragments_fts WHERE fragments_fts MATCH ?1 LIMIT ?2")?
-                .query_map(params![fragment, SEARCH_FILTER_CAP + 1], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
+            let ids = crate::search::fragment_ids(conn, &digits, SEARCH_FILTER_CAP + 1)?;
             if ids.len() as i64 <= SEARCH_FILTER_CAP {
                 w.push(id_list(&ids, in_order));
                 p.push(SqlValue::Text(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into())));
             } else {
                 w.push("id IN (SELECT rowid FROM fragments_fts WHERE fragments_fts MATCH ?)".into());
-                p.push(SqlValue::Text(fragment));
+                p.push(SqlValue::Text(crate::search::quote(&digits)));
             }
         } else {
             w.push("(customer_phone LIKE ? OR assistant_phone LIKE ?)".into());
