@@ -137,8 +137,7 @@ fn filters(conn: &Connection, q: &CallQuery, in_order: bool) -> Result<(Vec<Stri
             // stays a subquery, so none is left out.
             let ids = crate::search::fragment_ids(conn, &digits, SEARCH_FILTER_CAP + 1)?;
             if ids.len() as i64 <= SEARCH_FILTER_CAP {
-                w.push(id_list(&ids, in_order));
-                p.push(SqlValue::Text(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into())));
+                one_of(conn, q, &ids, in_order, &mut w, &mut p)?;
             } else {
                 w.push("id IN (SELECT rowid FROM fragments_fts WHERE fragments_fts MATCH ?)".into());
                 p.push(SqlValue::Text(crate::search::quote(&digits)));
@@ -152,18 +151,43 @@ fn filters(conn: &Connection, q: &CallQuery, in_order: bool) -> Result<(Vec<Stri
     }
     if let Some(search) = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         let ids = crate::search::matching_call_ids(conn, search, SEARCH_FILTER_CAP)?;
-        w.push(id_list(&ids, in_order));
-        p.push(SqlValue::Text(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into())));
+        one_of(conn, q, &ids, in_order, &mut w, &mut p)?;
     }
     Ok((w, p))
 }
 
-/// The condition "the call is one of `ids`" (bound as a JSON array). A few ids drive the query
-/// (each row fetched by id, then sorted); with many, a page in order walks the log and checks
-/// each row against them instead (`+id` keeps SQLite from driving by the list).
-fn id_list(ids: &[i64], in_order: bool) -> String {
-    let column = if in_order && ids.len() > WALK_THRESHOLD { "+id" } else { "id" };
-    format!("{column} IN (SELECT value FROM json_each(?))")
+/// Adds the condition "the call is one of `ids`". A few ids drive the query (each row fetched by
+/// id, then sorted). With many, a page in order walks the log and checks each row against them
+/// instead (`+id` keeps SQLite from driving by the list), between the first and the last match's
+/// place in that order: a page past the last match ends there rather than at the end of the log.
+fn one_of(
+    conn: &Connection,
+    q: &CallQuery,
+    ids: &[i64],
+    in_order: bool,
+    w: &mut Vec<String>,
+    p: &mut Vec<SqlValue>,
+) -> Result<()> {
+    let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+    if !(in_order && ids.len() > WALK_THRESHOLD) {
+        w.push("id IN (SELECT value FROM json_each(?))".into());
+        p.push(SqlValue::Text(list));
+        return Ok(());
+    }
+    let key = sort_expr(q.sort);
+    let (first, last): (Option<i64>, Option<i64>) = conn
+        .prepare_cached(&format!(
+            "SELECT min({key}), max({key}) FROM calls WHERE id IN (SELECT value FROM json_each(?1))"
+        ))?
+        .query_row([&list], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    w.push("+id IN (SELECT value FROM json_each(?))".into());
+    p.push(SqlValue::Text(list));
+    if let (Some(first), Some(last)) = (first, last) {
+        w.push(format!("{key} BETWEEN ? AND ?"));
+        p.push(SqlValue::Integer(first));
+        p.push(SqlValue::Integer(last));
+    }
+    Ok(())
 }
 
 fn sort_expr(key: SortKey) -> &'static str {
@@ -365,6 +389,39 @@ mod tests {
             }
             assert_eq!(seen, expected, "{sort:?} {order:?}");
         }
+    }
+
+    #[test]
+    fn a_search_matching_many_calls_pages_in_order_and_ends_at_its_last_match() {
+        let conn = open_in_memory().expect("db");
+        for id in 1..=1200_i64 {
+            let word = if (301..=900).contains(&id) { "walrus" } else { "penguin" };
+            let d = json!({"id": id, "duration": 5000 - id,
+                "created_at": crate::time::ms_to_rfc3339(1_700_000_000_000 + id * 60_000),
+                "extracted_variables": {"summary": format!("a {word} call")}});
+            calls::upsert(&conn, id, Source::Webhook, d.as_object().expect("obj"), 1).expect("upsert");
+        }
+        for (sort, order) in [(SortKey::Time, SortOrder::Desc), (SortKey::Duration, SortOrder::Asc)] {
+            let mut q =
+                CallQuery { sort, order, limit: Some(100), search: Some("walrus".into()), ..CallQuery::default() };
+            let mut seen = Vec::new();
+            loop {
+                let page = list(&conn, &q).expect("page");
+                seen.extend(page.items.iter().map(|c| c.id));
+                match page.next_cursor {
+                    Some(c) => q.cursor = Some(c),
+                    None => break,
+                }
+            }
+            // Newest first, or shortest first: the same order here, 900 down to 301.
+            assert_eq!(seen, (301..=900).rev().collect::<Vec<i64>>(), "{sort:?} {order:?}");
+        }
+        let past = CallQuery {
+            search: Some("walrus".into()),
+            cursor: Some(format!("t:{}:100", 1_700_000_000_000_i64 + 100 * 60_000)),
+            ..CallQuery::default()
+        };
+        assert!(list(&conn, &past).expect("past the matches").items.is_empty());
     }
 
     #[test]
