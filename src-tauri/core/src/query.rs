@@ -368,21 +368,25 @@ mod tests {
         }
     }
 
+    /// The ids of every page of `q`, following the cursors.
+    fn every_page(conn: &Connection, mut q: CallQuery) -> Vec<i64> {
+        let mut seen = Vec::new();
+        loop {
+            let page = list(conn, &q).expect("page");
+            seen.extend(page.items.iter().map(|c| c.id));
+            match page.next_cursor {
+                Some(c) => q.cursor = Some(c),
+                None => return seen,
+            }
+        }
+    }
+
     #[test]
     fn keyset_pages_cover_every_call_once_in_order() {
         let conn = open_in_memory().expect("db");
         seed(&conn, 25);
         for (sort, order) in [(SortKey::Time, SortOrder::Desc), (SortKey::Duration, SortOrder::Asc)] {
-            let mut q = CallQuery { sort, order, limit: Some(10), ..CallQuery::default() };
-            let mut seen = Vec::new();
-            loop {
-                let page = list(&conn, &q).expect("page");
-                seen.extend(page.items.iter().map(|c| c.id));
-                match page.next_cursor {
-                    Some(c) => q.cursor = Some(c),
-                    None => break,
-                }
-            }
+            let seen = every_page(&conn, CallQuery { sort, order, limit: Some(10), ..CallQuery::default() });
             let mut expected: Vec<i64> = (1..=25).collect();
             if order == SortOrder::Desc {
                 expected.reverse();
