@@ -236,45 +236,29 @@ impl Ingestor {
         let (index_tx, index_rx) = std_mpsc::sync_channel(PARSED_QUEUE);
         let (events, _) = broadcast::channel(1024);
         let backlog = Arc::new(AtomicUsize::new(0));
-        let spawn_err = |e: std::io::Error| store::StoreError::NotFound(format!("writer thread: {e}"));
         {
             let (events, backlog, pending_tx) = (events.clone(), backlog.clone(), pending_tx.clone());
             let checkpointer = checkpointer.clone();
-            std::thread::Builder::new()
-                .name("postcall-journal".into())
-                .spawn(move || journal_writer(journal, rx, pending_tx, events, backlog, checkpointer))
-                .map_err(spawn_err)?;
+            spawn("postcall-journal", move || journal_writer(journal, rx, pending_tx, events, backlog, checkpointer))?;
         }
         {
             let backlog = backlog.clone();
-            std::thread::Builder::new()
-                .name("postcall-parser".into())
-                .spawn(move || parser(pending_rx, index_tx, backlog))
-                .map_err(spawn_err)?;
+            spawn("postcall-parser", move || parser(pending_rx, index_tx, backlog))?;
         }
         let (spent_tx, spent_rx) = std_mpsc::channel::<Spent>();
-        std::thread::Builder::new()
-            .name("postcall-reclaim".into())
-            .spawn(move || spent_rx.iter().for_each(drop))
-            .map_err(spawn_err)?;
+        spawn("postcall-reclaim", move || spent_rx.iter().for_each(drop))?;
         let (search_tx, search_rx) = std_mpsc::sync_channel(SEARCH_QUEUE);
         {
             let (events, backlog, checkpointer) = (events.clone(), backlog.clone(), checkpointer.clone());
-            std::thread::Builder::new()
-                .name("postcall-search".into())
-                .spawn(move || {
-                    background_priority();
-                    search_writer(search, search_rx, events, backlog, checkpointer)
-                })
-                .map_err(spawn_err)?;
-        }
-        std::thread::Builder::new()
-            .name("postcall-indexer".into())
-            .spawn(move || {
+            spawn("postcall-search", move || {
                 background_priority();
-                indexer(index, index_rx, search_tx, checkpointer, spent_tx)
-            })
-            .map_err(spawn_err)?;
+                search_writer(search, search_rx, events, backlog, checkpointer)
+            })?;
+        }
+        spawn("postcall-indexer", move || {
+            background_priority();
+            indexer(index, index_rx, search_tx, checkpointer, spent_tx)
+        })?;
         let units_total = (backlog_bytes / BACKLOG_UNIT).clamp(1, Semaphore::MAX_PERMITS.min(u32::MAX as usize));
         let slots = Arc::new(Semaphore::new(units_total));
         Ok(Self { tx, pending_tx, backlog, slots, units_total, events, store })
@@ -493,6 +477,15 @@ fn parser(rx: std_mpsc::Receiver<PendingMsg>, tx: std_mpsc::SyncSender<IndexMsg>
             break;
         }
     }
+}
+
+/// Starts one of the ingest threads.
+fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<(), store::StoreError> {
+    std::thread::Builder::new()
+        .name(name.into())
+        .spawn(f)
+        .map(drop)
+        .map_err(|e| store::StoreError::NotFound(format!("{name} thread: {e}")))
 }
 
 /// Hands `first`, then each message already waiting on `rx`, to `take` while it answers that
