@@ -33,7 +33,7 @@ use tokio::sync::{broadcast, mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 
 use crate::payload;
 use crate::store::calls::Delta;
-use crate::store::checkpoint::{self, Checkpointer};
+use crate::store::checkpoint::{self, Checkpointer, Gate};
 use crate::store::search_index::{self, SearchRows};
 use crate::store::{self, calls, deliveries, Store};
 
@@ -238,8 +238,10 @@ impl Ingestor {
         let backlog = Arc::new(AtomicUsize::new(0));
         {
             let (events, backlog, pending_tx) = (events.clone(), backlog.clone(), pending_tx.clone());
-            let checkpointer = checkpointer.clone();
-            spawn("postcall-journal", move || journal_writer(journal, rx, pending_tx, events, backlog, checkpointer))?;
+            let (checkpointer, gate) = (checkpointer.clone(), checkpointer.gate(store.journal_path()));
+            spawn("postcall-journal", move || {
+                journal_writer(journal, rx, pending_tx, events, backlog, checkpointer, gate)
+            })?;
         }
         {
             let backlog = backlog.clone();
@@ -250,14 +252,16 @@ impl Ingestor {
         let (search_tx, search_rx) = std_mpsc::sync_channel(SEARCH_QUEUE);
         {
             let (events, backlog, checkpointer) = (events.clone(), backlog.clone(), checkpointer.clone());
+            let gate = checkpointer.gate(store.search_path());
             spawn("postcall-search", move || {
                 background_priority();
-                search_writer(search, search_rx, events, backlog, checkpointer)
+                search_writer(search, search_rx, events, backlog, checkpointer, gate)
             })?;
         }
+        let gate = checkpointer.gate(store.path());
         spawn("postcall-indexer", move || {
             background_priority();
-            indexer(index, index_rx, search_tx, checkpointer, spent_tx)
+            indexer(index, index_rx, search_tx, checkpointer, gate, spent_tx)
         })?;
         let units_total = (backlog_bytes / BACKLOG_UNIT).clamp(1, Semaphore::MAX_PERMITS.min(u32::MAX as usize));
         let slots = Arc::new(Semaphore::new(units_total));
@@ -332,6 +336,7 @@ fn journal_writer(
     events: broadcast::Sender<StoreEvent>,
     backlog: Arc<AtomicUsize>,
     checkpointer: Checkpointer,
+    gate: Gate,
 ) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = rx.blocking_recv() {
@@ -343,7 +348,11 @@ fn journal_writer(
             }
         }
         let now = crate::time::now_ms();
-        match journal_batch(&mut conn, &mut batch, now) {
+        let written = {
+            let _writing = gate.hold();
+            journal_batch(&mut conn, &mut batch, now)
+        };
+        match written {
             Ok(results) => {
                 checkpointer.nudge();
                 let mut failed = false;
@@ -532,6 +541,7 @@ fn indexer(
     rx: std_mpsc::Receiver<IndexMsg>,
     search_tx: std_mpsc::SyncSender<SearchMsg>,
     checkpointer: Checkpointer,
+    gate: Gate,
     spent_tx: std_mpsc::Sender<Spent>,
 ) {
     while let Ok(first) = rx.recv() {
@@ -545,7 +555,10 @@ fn indexer(
             jobs.len() < MAX_INDEX_BATCH && flushes.is_empty()
         });
         if !jobs.is_empty() {
-            let rows = index_all(&mut conn, &jobs);
+            let rows = {
+                let _writing = gate.hold();
+                index_all(&mut conn, &jobs)
+            };
             checkpointer.nudge();
             let mark = jobs.iter().map(|j| j.delivery_id).max();
             let deliveries = jobs.len();
@@ -577,6 +590,7 @@ fn search_writer(
     events: broadcast::Sender<StoreEvent>,
     backlog: Arc<AtomicUsize>,
     checkpointer: Checkpointer,
+    gate: Gate,
 ) {
     // Once a batch could not be written, the mark stays where it was, so that the next start
     // rebuilds everything after it (search_index::recover).
@@ -595,10 +609,14 @@ fn search_writer(
             rows.append(&mut b.rows);
         }
         let mark = batches.iter().filter_map(|b| b.mark).max().filter(|_| !behind);
-        let mut result = search_index::write_batch(&mut conn, &rows, mark);
+        let mut write = || {
+            let _writing = gate.hold();
+            search_index::write_batch(&mut conn, &rows, mark)
+        };
+        let mut result = write();
         if result.is_err() {
             std::thread::sleep(Duration::from_millis(200));
-            result = search_index::write_batch(&mut conn, &rows, mark);
+            result = write();
         }
         if let Err(e) = result {
             tracing::error!(error = %e, calls = rows.len(),

@@ -338,6 +338,23 @@ fn cpu_seconds() -> Option<f64> {
     Some((utime + stime) / 100.0)
 }
 
+/// CPU seconds per thread name (tokio's workers and blocking threads share theirs), from
+/// /proc/self/task (Linux; empty elsewhere).
+fn thread_cpu() -> std::collections::BTreeMap<String, f64> {
+    let mut by_name = std::collections::BTreeMap::new();
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return by_name };
+    for task in tasks.flatten() {
+        let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else { continue };
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else { continue };
+        let name = stat[open + 1..close].to_string();
+        let mut fields = stat[close + 2..].split(' ').skip(11);
+        let ticks: f64 = fields.next().and_then(|u| u.parse::<f64>().ok()).unwrap_or(0.0)
+            + fields.next().and_then(|s| s.parse::<f64>().ok()).unwrap_or(0.0);
+        *by_name.entry(name).or_insert(0.0) += ticks / 100.0;
+    }
+    by_name
+}
+
 async fn import(jsonl: &Path, dir: &Path, n: u64) -> Result<Imported> {
     let service = Service::open(DataDir::resolve(Some(dir))?, Some(SECRET), None)?;
     let db_path = service.data.db_path();
@@ -345,6 +362,7 @@ async fn import(jsonl: &Path, dir: &Path, n: u64) -> Result<Imported> {
     let progress = Progress::start("importing", n, counter.clone());
     let started = Instant::now();
     let cpu_before = cpu_seconds();
+    let threads_before = thread_cpu();
     // The same shape as `postcall import`: read payloads, keep up to 2048 deliveries in flight;
     // each is parsed on a runtime worker and committed by the single writer in groups. Lines
     // are streamed, so a file larger than memory imports too.
@@ -385,6 +403,15 @@ async fn import(jsonl: &Path, dir: &Path, n: u64) -> Result<Imported> {
     service.ingest.flush().await?;
     let seconds = started.elapsed().as_secs_f64();
     let cpu_seconds = cpu_before.zip(cpu_seconds()).map(|(before, after)| after - before);
+    let per_thread: Vec<String> = thread_cpu()
+        .into_iter()
+        .map(|(name, after)| (after - threads_before.get(&name).copied().unwrap_or(0.0), name))
+        .filter(|(secs, _)| *secs >= 0.05)
+        .map(|(secs, name)| format!("{name} {:.0} µs", secs * 1e6 / n as f64))
+        .collect();
+    if !per_thread.is_empty() {
+        eprintln!("  CPU per call by thread: {}", per_thread.join(", "));
+    }
     drop(progress);
     drop(service);
     if failed > 0 {

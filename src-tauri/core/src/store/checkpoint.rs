@@ -6,9 +6,18 @@
 //! be indexed. The writers turn it off ([`disable_auto`]) and [`nudge`](Checkpointer::nudge)
 //! this thread after each commit instead; it copies what has accumulated at most every
 //! [`INTERVAL`], beside the writers (a passive checkpoint never blocks them).
+//!
+//! Copying beside a writer that never pauses leaves the log's newest frames uncopied every time,
+//! and SQLite starts a log over from its beginning only once all of it has been copied: during
+//! an import the log would grow by gigabytes. So each writer holds its file's [`Gate`] while it
+//! writes, and a checkpoint that has caught up copies the few frames left with the gate held:
+//! the writer's next transaction then reuses the log from the start.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::Arc;
+
+use parking_lot::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
@@ -26,18 +35,62 @@ pub fn disable_auto(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
+/// A copying pass shorter than this is followed by one with the writer held back: that one
+/// copies only what was committed meanwhile, so the writer waits about as long at most.
+const CAUGHT_UP: Duration = Duration::from_millis(5);
+
+/// Copying passes tried beside the writer before giving up on starting the log over this time.
+const PASSES: usize = 4;
+
+/// Held by a database file's writer for each write transaction, and by the checkpoint thread
+/// for its last copying pass (see the module's documentation).
+#[derive(Clone, Default)]
+pub struct Gate(Arc<Mutex<()>>);
+
+impl Gate {
+    /// Holds the gate until the returned guard is dropped. Dropping it hands the gate to the
+    /// checkpoint thread if that is waiting, so a writer looping on its next batch cannot keep
+    /// it out.
+    pub fn hold(&self) -> Held<'_> {
+        Held(Some(self.0.lock()))
+    }
+}
+
+pub struct Held<'a>(Option<MutexGuard<'a, ()>>);
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        if let Some(guard) = self.0.take() {
+            MutexGuard::unlock_fair(guard);
+        }
+    }
+}
+
 /// Handle to the checkpoint thread; it stops when every handle is dropped.
 #[derive(Clone)]
 pub struct Checkpointer {
     tx: SyncSender<()>,
+    gates: Arc<Vec<(PathBuf, Gate)>>,
 }
 
 impl Checkpointer {
     /// Starts the thread over `conns`, one connection per database file (named for the logs).
     pub fn start(conns: Vec<(Connection, PathBuf)>) -> std::io::Result<Self> {
+        Self::start_every(conns, INTERVAL)
+    }
+
+    fn start_every(conns: Vec<(Connection, PathBuf)>, interval: Duration) -> std::io::Result<Self> {
         let (tx, rx) = mpsc::sync_channel(1);
-        std::thread::Builder::new().name("postcall-checkpoint".into()).spawn(move || run(&conns, rx))?;
-        Ok(Self { tx })
+        let files: Vec<(Connection, PathBuf, Gate)> =
+            conns.into_iter().map(|(conn, path)| (conn, path, Gate::default())).collect();
+        let gates = Arc::new(files.iter().map(|(_, path, gate)| (path.clone(), gate.clone())).collect());
+        std::thread::Builder::new().name("postcall-checkpoint".into()).spawn(move || run(&files, rx, interval))?;
+        Ok(Self { tx, gates })
+    }
+
+    /// The gate of the file at `path`; a file this thread does not copy gets one of its own.
+    pub fn gate(&self, path: &Path) -> Gate {
+        self.gates.iter().find(|(p, _)| p == path).map(|(_, g)| g.clone()).unwrap_or_default()
     }
 
     /// Says a commit happened. Never blocks: nudges already waiting are merged into one.
@@ -48,18 +101,83 @@ impl Checkpointer {
     }
 }
 
-fn run(conns: &[(Connection, PathBuf)], rx: Receiver<()>) {
+fn run(files: &[(Connection, PathBuf, Gate)], rx: Receiver<()>, interval: Duration) {
     while rx.recv().is_ok() {
         let started = Instant::now();
-        for (conn, path) in conns {
-            // A reader still using older pages can hold part of the log back; the next nudge
-            // copies the rest.
-            if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+        for (conn, path, gate) in files {
+            if let Err(e) = checkpoint(conn, gate) {
                 tracing::warn!(db = %path.display(), error = %e, "checkpointing the write-ahead log failed");
             }
         }
-        if let Some(rest) = INTERVAL.checked_sub(started.elapsed()) {
+        if let Some(rest) = interval.checked_sub(started.elapsed()) {
             std::thread::sleep(rest);
         }
+    }
+}
+
+/// Copies the log into the database file beside its writer until a pass is short, then once more
+/// with the writer held back, so that all of the log is copied. A reader still using older pages
+/// can hold part of it back; the next nudge copies the rest.
+fn checkpoint(conn: &Connection, gate: &Gate) -> Result<()> {
+    let passive = || conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(1));
+    for _ in 0..PASSES {
+        let started = Instant::now();
+        let frames = passive()?;
+        if frames <= 0 {
+            // An empty log, or one started over: nothing to copy.
+            return Ok(());
+        }
+        if started.elapsed() < CAUGHT_UP {
+            let _writer_waits = gate.hold();
+            passive()?;
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wal_bytes(db: &Path) -> u64 {
+        std::fs::metadata(format!("{}-wal", db.display())).map(|m| m.len()).unwrap_or(0)
+    }
+
+    /// A writer that never pauses: 200 commits of 1 MB, each nudging the checkpoint thread.
+    fn write_without_pause(db: &Path, gate: Option<&Gate>, checkpointer: &Checkpointer) -> u64 {
+        let mut conn = crate::store::open(db).expect("writer");
+        disable_auto(&conn).expect("no auto checkpoint");
+        conn.execute_batch("CREATE TABLE blobs (b BLOB)").expect("table");
+        let mut largest = 0;
+        for i in 0..200u32 {
+            let _writing = gate.map(Gate::hold);
+            let tx = conn.transaction().expect("begin");
+            for _ in 0..16 {
+                tx.execute("INSERT INTO blobs (b) VALUES (randomblob(65536))", []).expect("insert");
+            }
+            if i % 10 == 0 {
+                tx.execute("DELETE FROM blobs WHERE rowid % 2 = 0", []).expect("delete");
+            }
+            tx.commit().expect("commit");
+            checkpointer.nudge();
+            largest = largest.max(wal_bytes(db));
+        }
+        largest
+    }
+
+    #[test]
+    fn a_writer_that_never_pauses_still_gets_its_log_started_over() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let gated = dir.path().join("gated.sqlite");
+        let ungated = dir.path().join("ungated.sqlite");
+        let conns = [&gated, &ungated].into_iter().map(|p| (crate::store::open(p).expect("open"), p.clone())).collect();
+        let checkpointer = Checkpointer::start_every(conns, Duration::from_millis(20)).expect("thread");
+        let without_gate = write_without_pause(&ungated, None, &checkpointer);
+        let with_gate = write_without_pause(&gated, Some(&checkpointer.gate(&gated)), &checkpointer);
+        // 200 MB were written to each log. Copied beside the writer only, the log keeps growing;
+        // with the gate it is started over and cut back to journal_size_limit (64 MB).
+        assert!(without_gate > 150 << 20, "the log of a writer without the gate grew to {without_gate} bytes");
+        assert!(with_gate <= 80 << 20, "the log grew to {with_gate} bytes");
     }
 }

@@ -27,6 +27,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0003_transcript_index", include_str!("../../migrations/main/0003_transcript_index.sql")),
     ("0004_lean_writes", include_str!("../../migrations/main/0004_lean_writes.sql")),
     ("0005_search_file", include_str!("../../migrations/main/0005_search_file.sql")),
+    ("0006_no_customer_index", include_str!("../../migrations/main/0006_no_customer_index.sql")),
 ];
 const JOURNAL_MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../../migrations/journal/0001_init.sql"))];
 const SEARCH_MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../../migrations/search/0001_init.sql"))];
@@ -89,8 +90,15 @@ pub fn open_in_memory() -> Result<Connection> {
     Ok(conn)
 }
 
+/// The page size of new database files.
+const PAGE_SIZE: i64 = 16 * 1024;
+
 fn configure(conn: &Connection) -> Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    // Takes effect only in a new, empty file. Each page is a system call when written to the
+    // log and two more when copied back from it: with 16 KB pages a call's raw body and its
+    // index postings take a quarter as many, for about 7% more bytes on disk.
+    conn.pragma_update(None, "page_size", PAGE_SIZE)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     // FULL: a commit is on disk (WAL fsynced) before it returns; an HTTP 2xx follows a commit.
     conn.pragma_update(None, "synchronous", "FULL")?;
@@ -295,15 +303,28 @@ mod tests {
             )
             .expect("schema");
         assert_eq!(left, 0, "no triggers, and the search tables live in search.sqlite");
+        let customer_index: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_schema WHERE name = 'calls_by_customer'", [], |r| r.get(0))
+            .expect("schema");
+        assert_eq!(customer_index, 0, "the unused customer index is gone");
     }
 
     #[test]
-    fn wal_and_full_sync_are_set() {
+    fn wal_full_sync_and_large_pages_are_set() {
         let dir = tempfile::tempdir().expect("tempdir");
         let conn = open(&dir.path().join("p.sqlite")).expect("open");
         let mode: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).expect("mode");
         let sync: i64 = conn.pragma_query_value(None, "synchronous", |r| r.get(0)).expect("sync");
+        let page: i64 = conn.pragma_query_value(None, "page_size", |r| r.get(0)).expect("page size");
         assert_eq!(mode, "wal");
         assert_eq!(sync, 2, "synchronous=FULL");
+        assert_eq!(page, PAGE_SIZE, "a new file gets the large pages");
+        drop(conn);
+        // An existing file keeps its pages: SQLite cannot change them in WAL mode.
+        let old = dir.path().join("old.sqlite");
+        Connection::open(&old).and_then(|c| c.execute_batch("CREATE TABLE t (x)")).expect("4 KB file");
+        let conn = open(&old).expect("reopen");
+        let page: i64 = conn.pragma_query_value(None, "page_size", |r| r.get(0)).expect("page size");
+        assert_eq!(page, 4096);
     }
 }

@@ -2,7 +2,7 @@
 //! file's `transcript_fts` (rowid = call id, the turns' texts one per line, [`transcript_text`]).
 //! A delivery that carries a transcript replaces the call's turns as a whole.
 
-use rusqlite::{params, Connection};
+use rusqlite::Connection;
 use serde::Serialize;
 
 use super::Result;
@@ -29,16 +29,47 @@ pub fn transcript_text(turns: &[Turn]) -> String {
     text
 }
 
+/// The most rows one `INSERT` into `turns` carries.
+const ROWS_PER_INSERT: usize = 32;
+
+/// `INSERT INTO turns … VALUES (…), (…), …` with `rows` rows, for each power of two up to
+/// [`ROWS_PER_INSERT`]: one statement per 32 turns instead of one per turn.
+fn insert_sql(rows: usize) -> &'static str {
+    static SQL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let all = SQL.get_or_init(|| {
+        (0..=ROWS_PER_INSERT.trailing_zeros())
+            .map(|p| {
+                let values = vec!["(?, ?, ?, ?, ?, ?)"; 1 << p].join(", ");
+                format!("INSERT INTO turns (call_id, idx, sender, text, ts, offset_s) VALUES {values}")
+            })
+            .collect()
+    });
+    &all[rows.trailing_zeros() as usize]
+}
+
 /// Replaces the call's turns. `fresh`: the call is new, so there is nothing to remove first.
 pub fn replace(conn: &Connection, call_id: i64, turns: &[Turn], offsets: &[Option<f64>], fresh: bool) -> Result<()> {
     if !fresh {
         conn.prepare_cached("DELETE FROM turns WHERE call_id = ?1")?.execute([call_id])?;
     }
-    let mut insert = conn.prepare_cached(
-        "INSERT INTO turns (call_id, idx, sender, text, ts, offset_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?;
-    for (i, (turn, offset)) in turns.iter().zip(offsets).enumerate() {
-        insert.execute(params![call_id, i as i64, turn.sender, turn.text, turn.timestamp, offset])?;
+    let mut rows = turns.iter().zip(offsets).enumerate();
+    let mut left = turns.len().min(offsets.len());
+    while left > 0 {
+        // The largest power of two that fits: 38 turns are inserted as 32 + 4 + 2.
+        let n = ROWS_PER_INSERT.min(1 << left.ilog2());
+        let mut insert = conn.prepare_cached(insert_sql(n))?;
+        let mut param = 1;
+        for (i, (turn, offset)) in rows.by_ref().take(n) {
+            insert.raw_bind_parameter(param, call_id)?;
+            insert.raw_bind_parameter(param + 1, i as i64)?;
+            insert.raw_bind_parameter(param + 2, &turn.sender)?;
+            insert.raw_bind_parameter(param + 3, &turn.text)?;
+            insert.raw_bind_parameter(param + 4, turn.timestamp)?;
+            insert.raw_bind_parameter(param + 5, offset)?;
+            param += 6;
+        }
+        insert.raw_execute()?;
+        left -= n;
     }
     Ok(())
 }
@@ -76,5 +107,30 @@ mod tests {
         let turns = for_call(&conn, 1).expect("read");
         assert_eq!(turns.len(), 1);
         assert_eq!((turns[0].text.as_str(), turns[0].offset_seconds), ("hello penguin", Some(1.5)));
+    }
+
+    #[test]
+    fn every_turn_is_stored_in_order_whatever_the_count() {
+        let conn = open_in_memory().expect("db");
+        for (call, count) in [0usize, 1, 2, 3, 31, 32, 33, 38, 64, 100, 499].into_iter().enumerate() {
+            let turns: Vec<Turn> = (0..count)
+                .map(|i| Turn {
+                    sender: if i % 2 == 0 { "bot" } else { "human" }.into(),
+                    text: format!("turn {i}"),
+                    timestamp: Some(i as f64),
+                })
+                .collect();
+            let offsets: Vec<Option<f64>> = (0..count).map(|i| (i % 3 != 0).then_some(i as f64 / 2.0)).collect();
+            replace(&conn, call as i64, &turns, &offsets, true).expect("insert");
+            let stored = for_call(&conn, call as i64).expect("read");
+            assert_eq!(stored.len(), count, "{count} turns");
+            for (i, t) in stored.iter().enumerate() {
+                assert_eq!(t.index, i as i64);
+                assert_eq!(t.text, format!("turn {i}"));
+                assert_eq!(t.sender, turns[i].sender);
+                assert_eq!(t.timestamp, Some(i as f64));
+                assert_eq!(t.offset_seconds, offsets[i]);
+            }
+        }
     }
 }
