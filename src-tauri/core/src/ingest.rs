@@ -33,7 +33,7 @@ use tokio::sync::{broadcast, mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 
 use crate::payload;
 use crate::store::calls::Delta;
-use crate::store::checkpoint::{self, Checkpointer, Gate};
+use crate::store::checkpoint::{self, Checkpointer, Gate, Logged};
 use crate::store::search_index::{self, SearchRows};
 use crate::store::{self, calls, deliveries, Store};
 
@@ -211,10 +211,11 @@ impl Ingestor {
 
     /// [`Ingestor::start`] with another bound on the bytes held between arrival and indexing.
     pub fn start_with_backlog(store: Arc<Store>, backlog_bytes: usize) -> Result<Self, store::StoreError> {
+        let logged = |conn, path: &std::path::Path, rarely_read| Logged { conn, path: path.to_path_buf(), rarely_read };
         let checkpointer = Checkpointer::start(vec![
-            (store::open_journal(store.journal_path())?, store.journal_path().to_path_buf()),
-            (store::open(store.path())?, store.path().to_path_buf()),
-            (store::open_search(store.search_path())?, store.search_path().to_path_buf()),
+            logged(store::open_journal(store.journal_path())?, store.journal_path(), true),
+            logged(store::open(store.path())?, store.path(), false),
+            logged(store::open_search(store.search_path())?, store.search_path(), false),
         ])
         .map_err(|e| store::StoreError::NotFound(format!("checkpoint thread: {e}")))?;
         let journal = store.connect_journal()?;

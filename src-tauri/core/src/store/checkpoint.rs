@@ -12,6 +12,11 @@
 //! an import the log would grow by gigabytes. So each writer holds its file's [`Gate`] while it
 //! writes, and a checkpoint that has caught up copies the few frames left with the gate held:
 //! the writer's next transaction then reuses the log from the start.
+//!
+//! A file that is rarely read back (the journal of raw deliveries) has its pages dropped from
+//! the operating system's cache once they are copied and synced: an import of a million calls
+//! would otherwise fill the machine's memory with eight gigabytes of request bodies, pushing out
+//! what the call list and the search read, and every new page costs a fresh allocation.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
@@ -73,17 +78,37 @@ pub struct Checkpointer {
     gates: Arc<Vec<(PathBuf, Gate)>>,
 }
 
+/// A database file the checkpoint thread copies the log of.
+pub struct Logged {
+    pub conn: Connection,
+    pub path: PathBuf,
+    /// Drop the file's pages from the operating system's cache once copied (Linux only).
+    pub rarely_read: bool,
+}
+
+struct File {
+    logged: Logged,
+    gate: Gate,
+    /// Open when the file's pages are dropped from the cache.
+    uncache: Option<std::fs::File>,
+}
+
 impl Checkpointer {
-    /// Starts the thread over `conns`, one connection per database file (named for the logs).
-    pub fn start(conns: Vec<(Connection, PathBuf)>) -> std::io::Result<Self> {
-        Self::start_every(conns, INTERVAL)
+    /// Starts the thread over `files`, each with a connection of its own.
+    pub fn start(files: Vec<Logged>) -> std::io::Result<Self> {
+        Self::start_every(files, INTERVAL)
     }
 
-    fn start_every(conns: Vec<(Connection, PathBuf)>, interval: Duration) -> std::io::Result<Self> {
+    fn start_every(files: Vec<Logged>, interval: Duration) -> std::io::Result<Self> {
         let (tx, rx) = mpsc::sync_channel(1);
-        let files: Vec<(Connection, PathBuf, Gate)> =
-            conns.into_iter().map(|(conn, path)| (conn, path, Gate::default())).collect();
-        let gates = Arc::new(files.iter().map(|(_, path, gate)| (path.clone(), gate.clone())).collect());
+        let files: Vec<File> = files
+            .into_iter()
+            .map(|logged| {
+                let uncache = if logged.rarely_read { std::fs::File::open(&logged.path).ok() } else { None };
+                File { logged, gate: Gate::default(), uncache }
+            })
+            .collect();
+        let gates = Arc::new(files.iter().map(|f| (f.logged.path.clone(), f.gate.clone())).collect());
         std::thread::Builder::new().name("postcall-checkpoint".into()).spawn(move || run(&files, rx, interval))?;
         Ok(Self { tx, gates })
     }
@@ -101,12 +126,20 @@ impl Checkpointer {
     }
 }
 
-fn run(files: &[(Connection, PathBuf, Gate)], rx: Receiver<()>, interval: Duration) {
+fn run(files: &[File], rx: Receiver<()>, interval: Duration) {
     while rx.recv().is_ok() {
         let started = Instant::now();
-        for (conn, path, gate) in files {
-            if let Err(e) = checkpoint(conn, gate) {
-                tracing::warn!(db = %path.display(), error = %e, "checkpointing the write-ahead log failed");
+        for f in files {
+            match checkpoint(&f.logged.conn, &f.gate) {
+                Ok(true) => {
+                    if let Some(file) = &f.uncache {
+                        uncache(file);
+                    }
+                }
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::warn!(db = %f.logged.path.display(), error = %e, "checkpointing the write-ahead log failed");
+                }
             }
         }
         if let Some(rest) = interval.checked_sub(started.elapsed()) {
@@ -117,24 +150,36 @@ fn run(files: &[(Connection, PathBuf, Gate)], rx: Receiver<()>, interval: Durati
 
 /// Copies the log into the database file beside its writer until a pass is short, then once more
 /// with the writer held back, so that all of the log is copied. A reader still using older pages
-/// can hold part of it back; the next nudge copies the rest.
-fn checkpoint(conn: &Connection, gate: &Gate) -> Result<()> {
+/// can hold part of it back; the next nudge copies the rest. Returns whether there was a log.
+fn checkpoint(conn: &Connection, gate: &Gate) -> Result<bool> {
     let passive = || conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(1));
     for _ in 0..PASSES {
         let started = Instant::now();
         let frames = passive()?;
         if frames <= 0 {
             // An empty log, or one started over: nothing to copy.
-            return Ok(());
+            return Ok(false);
         }
         if started.elapsed() < CAUGHT_UP {
             let _writer_waits = gate.hold();
             passive()?;
-            return Ok(());
+            break;
         }
     }
-    Ok(())
+    Ok(true)
 }
+
+/// Drops the file's cached pages. A checkpoint has synced them, so none is dirty; pages a reader
+/// has mapped are kept.
+#[cfg(target_os = "linux")]
+fn uncache(file: &std::fs::File) {
+    if let Err(e) = rustix::fs::fadvise(file, 0, None, rustix::fs::Advice::DontNeed) {
+        tracing::debug!(error = %e, "could not drop a database file's pages from the cache");
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn uncache(_: &std::fs::File) {}
 
 #[cfg(test)]
 mod tests {
@@ -171,8 +216,11 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let gated = dir.path().join("gated.sqlite");
         let ungated = dir.path().join("ungated.sqlite");
-        let conns = [&gated, &ungated].into_iter().map(|p| (crate::store::open(p).expect("open"), p.clone())).collect();
-        let checkpointer = Checkpointer::start_every(conns, Duration::from_millis(20)).expect("thread");
+        let files = [&gated, &ungated]
+            .into_iter()
+            .map(|p| Logged { conn: crate::store::open(p).expect("open"), path: p.clone(), rarely_read: p == &gated })
+            .collect();
+        let checkpointer = Checkpointer::start_every(files, Duration::from_millis(20)).expect("thread");
         let without_gate = write_without_pause(&ungated, None, &checkpointer);
         let with_gate = write_without_pause(&gated, Some(&checkpointer.gate(&gated)), &checkpointer);
         // 200 MB were written to each log. Copied beside the writer only, the log keeps growing;
