@@ -158,9 +158,16 @@ struct IndexJob {
 impl IndexJob {
     /// Parses a journaled body; `Err` when it does not parse (any more).
     fn parse(delivery_id: i64, source: Source, body: Vec<u8>) -> Result<Self, payload::PayloadError> {
-        let (call_id, doc) = payload::parse_body(&body)?;
-        let derived = Box::new(calls::Derived::of(call_id, &doc));
-        drop(doc);
+        let (call_id, derived) = match payload::lean::parse(&body) {
+            Some((call_id, lean)) => (call_id, calls::Derived::of_lean(call_id, lean)),
+            None => {
+                // Not a body the lean parse takes: the full parse says why (or, should it take
+                // it after all, derives the call from the whole document).
+                let (call_id, doc) = payload::parse_body(&body)?;
+                (call_id, calls::Derived::of(call_id, &doc))
+            }
+        };
+        let derived = Box::new(derived);
         let verbatim = payload::is_verbatim(&body);
         Ok(Self { delivery_id, source, call_id, body, verbatim, derived, done: None, slot: None })
     }

@@ -10,6 +10,8 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+pub mod lean;
+
 /// A payload as received: a JSON object with every key it carried, known or not.
 pub type Doc = Map<String, Value>;
 
@@ -228,18 +230,22 @@ pub fn turns(doc: &Doc) -> Option<Vec<Turn>> {
 }
 
 fn turn_from_item(item: &Value) -> Option<Turn> {
-    let obj = match item {
-        Value::Object(o) => o,
-        Value::String(s) => return split_transcript(s).into_iter().next(),
-        _ => return None,
-    };
-    let body = ["text", "message", "content"].iter().find_map(|k| text(obj.get(*k))).unwrap_or_default();
+    match item {
+        Value::Object(o) => Some(turn_from_fields(|k| o.get(k))),
+        Value::String(s) => split_transcript(s).into_iter().next(),
+        _ => None,
+    }
+}
+
+/// The turn an object item makes, given its value of each key.
+fn turn_from_fields<'v>(get: impl Fn(&str) -> Option<&'v Value>) -> Turn {
+    let body = ["text", "message", "content"].iter().find_map(|k| text(get(k))).unwrap_or_default();
     let sender = ["sender", "role", "speaker"]
         .iter()
-        .find_map(|k| text(obj.get(*k)))
+        .find_map(|k| text(get(k)))
         .map(|s| normalize_sender(&s))
         .unwrap_or_else(|| "unknown".to_string());
-    let timestamp = match obj.get("timestamp").or_else(|| obj.get("time")) {
+    let timestamp = match get("timestamp").or_else(|| get("time")) {
         Some(Value::Number(n)) => n.as_f64(),
         Some(Value::String(s)) => {
             s.trim().parse::<f64>().ok().or_else(|| crate::time::parse_ms(s).map(|ms| ms as f64 / 1000.0))
@@ -247,7 +253,7 @@ fn turn_from_item(item: &Value) -> Option<Turn> {
         _ => None,
     }
     .and_then(|t| crate::time::epoch_to_ms(t).map(|ms| ms as f64 / 1000.0));
-    Some(Turn { sender, text: body, timestamp })
+    Turn { sender, text: body, timestamp }
 }
 
 /// Maps the names seen across sister platforms onto Intellixent's `bot` / `human`.

@@ -120,6 +120,7 @@ pub fn upsert(conn: &Connection, id: i64, source: Source, delta: &Doc, now_ms: i
 /// What the calls row, the turns and the search indexes hold about a call, computed from its
 /// document alone. For a delta that may be a call's first delivery it can be prepared before the
 /// write, away from the single writer ([`crate::ingest`]'s parser does).
+#[derive(Debug, PartialEq)]
 pub struct Derived {
     fields: payload::CallFields,
     turns: Vec<payload::Turn>,
@@ -134,8 +135,17 @@ pub struct Derived {
 
 impl Derived {
     pub fn of(id: i64, view: &Doc) -> Self {
+        Self::with_turns(id, view, payload::turns(view).unwrap_or_default())
+    }
+
+    /// [`Derived::of`] a document parsed for indexing ([`payload::lean`]).
+    pub fn of_lean(id: i64, mut lean: payload::lean::Lean) -> Self {
+        let turns = lean.take_turns().unwrap_or_default();
+        Self::with_turns(id, &lean.doc, turns)
+    }
+
+    fn with_turns(id: i64, view: &Doc, turns: Vec<payload::Turn>) -> Self {
         let fields = payload::derive_fields(view);
-        let turns = payload::turns(view).unwrap_or_default();
         let offsets = payload::turn_offsets(&turns, fields.created_ms, fields.duration);
         let transcript = super::turns::transcript_text(&turns);
         let phones = [fields.customer_phone.as_deref(), fields.assistant_phone.as_deref()]
