@@ -30,7 +30,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0006_no_customer_index", include_str!("../../migrations/main/0006_no_customer_index.sql")),
 ];
 const JOURNAL_MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../../migrations/journal/0001_init.sql"))];
-const SEARCH_MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../../migrations/search/0001_init.sql"))];
+const SEARCH_MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_init", include_str!("../../migrations/search/0001_init.sql")),
+    ("0002_large_leaves", include_str!("../../migrations/search/0002_large_leaves.sql")),
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -326,5 +329,30 @@ mod tests {
         let conn = open(&old).expect("reopen");
         let page: i64 = conn.pragma_query_value(None, "page_size", |r| r.get(0)).expect("page size");
         assert_eq!(page, 4096);
+    }
+
+    #[test]
+    fn search_leaves_fit_the_pages() {
+        use rusqlite::OptionalExtension;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let leaves = |conn: &Connection| -> Vec<Option<i64>> {
+            ["transcript_fts", "calls_fts", "fragments_fts"]
+                .iter()
+                .map(|t| {
+                    conn.query_row(&format!("SELECT v FROM {t}_config WHERE k = 'pgsz'"), [], |r| r.get(0))
+                        .optional()
+                        .expect("config")
+                })
+                .collect()
+        };
+        let new = open_search(&dir.path().join("search.sqlite")).expect("new file");
+        assert_eq!(leaves(&new), [Some(16000); 3], "large leaves in 16 KB pages");
+        // A search file of 4 KB pages (from before they were the default) keeps FTS5's leaves.
+        let old = dir.path().join("old-search.sqlite");
+        let conn = Connection::open(&old).expect("old");
+        conn.execute_batch(SEARCH_MIGRATIONS[0].1).expect("old schema");
+        conn.pragma_update(None, "user_version", 1).expect("version");
+        drop(conn);
+        assert_eq!(leaves(&open_search(&old).expect("upgrade")), [None; 3]);
     }
 }
