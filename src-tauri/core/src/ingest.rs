@@ -218,11 +218,18 @@ impl Ingestor {
 
     /// [`Ingestor::start`] with another bound on the bytes held between arrival and indexing.
     pub fn start_with_backlog(store: Arc<Store>, backlog_bytes: usize) -> Result<Self, store::StoreError> {
-        let logged = |conn, path: &std::path::Path, rarely_read| Logged { conn, path: path.to_path_buf(), rarely_read };
+        // Each file's writer holds its gate while it writes (see store::checkpoint).
+        let (journal_gate, index_gate, search_gate) = (Gate::default(), Gate::default(), Gate::default());
+        let logged = |conn, path: &std::path::Path, gate: &Gate, rarely_read| Logged {
+            conn,
+            path: path.to_path_buf(),
+            gate: gate.clone(),
+            rarely_read,
+        };
         let checkpointer = Checkpointer::start(vec![
-            logged(store::open_journal(store.journal_path())?, store.journal_path(), true),
-            logged(store::open(store.path())?, store.path(), false),
-            logged(store::open_search(store.search_path())?, store.search_path(), false),
+            logged(store::open_journal(store.journal_path())?, store.journal_path(), &journal_gate, true),
+            logged(store::open(store.path())?, store.path(), &index_gate, false),
+            logged(store::open_search(store.search_path())?, store.search_path(), &search_gate, false),
         ])
         .map_err(|e| store::StoreError::NotFound(format!("checkpoint thread: {e}")))?;
         let journal = store.connect_journal()?;
@@ -246,9 +253,9 @@ impl Ingestor {
         let backlog = Arc::new(AtomicUsize::new(0));
         {
             let (events, backlog, pending_tx) = (events.clone(), backlog.clone(), pending_tx.clone());
-            let (checkpointer, gate) = (checkpointer.clone(), checkpointer.gate(store.journal_path()));
+            let checkpointer = checkpointer.clone();
             spawn("postcall-journal", move || {
-                journal_writer(journal, rx, pending_tx, events, backlog, checkpointer, gate)
+                journal_writer(journal, rx, pending_tx, events, backlog, checkpointer, journal_gate)
             })?;
         }
         {
@@ -260,16 +267,14 @@ impl Ingestor {
         let (search_tx, search_rx) = std_mpsc::sync_channel(SEARCH_QUEUE);
         {
             let (events, backlog, checkpointer) = (events.clone(), backlog.clone(), checkpointer.clone());
-            let gate = checkpointer.gate(store.search_path());
             spawn("postcall-search", move || {
                 background_priority();
-                search_writer(search, search_rx, events, backlog, checkpointer, gate)
+                search_writer(search, search_rx, events, backlog, checkpointer, search_gate)
             })?;
         }
-        let gate = checkpointer.gate(store.path());
         spawn("postcall-indexer", move || {
             background_priority();
-            indexer(index, index_rx, search_tx, checkpointer, gate, spent_tx)
+            indexer(index, index_rx, search_tx, checkpointer, index_gate, spent_tx)
         })?;
         let units_total = (backlog_bytes / BACKLOG_UNIT).clamp(1, Semaphore::MAX_PERMITS.min(u32::MAX as usize));
         let slots = Arc::new(Semaphore::new(units_total));

@@ -326,16 +326,20 @@ struct Imported {
     turns: i64,
 }
 
-/// User plus system CPU time of this process so far, from /proc/self/stat (Linux).
-fn cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    // Fields after the parenthesized command name; utime and stime are the 14th and 15th overall.
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let mut fields = rest.split(' ').skip(11);
+/// The name and the user plus system CPU seconds in a /proc `stat` file (Linux).
+fn stat_cpu(stat: &str) -> Option<(&str, f64)> {
+    // The command name is parenthesized; utime and stime are the 14th and 15th fields overall.
+    let (open, close) = (stat.find('(')?, stat.rfind(')')?);
+    let mut fields = stat.get(close + 2..)?.split(' ').skip(11);
     let utime: f64 = fields.next()?.parse().ok()?;
     let stime: f64 = fields.next()?.parse().ok()?;
     // Clock ticks, USER_HZ: 100 on every Linux this runs on.
-    Some((utime + stime) / 100.0)
+    Some((&stat[open + 1..close], (utime + stime) / 100.0))
+}
+
+/// User plus system CPU time of this process so far, from /proc/self/stat (Linux).
+fn cpu_seconds() -> Option<f64> {
+    stat_cpu(&std::fs::read_to_string("/proc/self/stat").ok()?).map(|(_, secs)| secs)
 }
 
 /// CPU seconds per thread name (tokio's workers and blocking threads share theirs), from
@@ -345,12 +349,9 @@ fn thread_cpu() -> std::collections::BTreeMap<String, f64> {
     let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return by_name };
     for task in tasks.flatten() {
         let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else { continue };
-        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else { continue };
-        let name = stat[open + 1..close].to_string();
-        let mut fields = stat[close + 2..].split(' ').skip(11);
-        let ticks: f64 = fields.next().and_then(|u| u.parse::<f64>().ok()).unwrap_or(0.0)
-            + fields.next().and_then(|s| s.parse::<f64>().ok()).unwrap_or(0.0);
-        *by_name.entry(name).or_insert(0.0) += ticks / 100.0;
+        if let Some((name, secs)) = stat_cpu(&stat) {
+            *by_name.entry(name.to_string()).or_insert(0.0) += secs;
+        }
     }
     by_name
 }

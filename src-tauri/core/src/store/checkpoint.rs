@@ -18,13 +18,12 @@
 //! would otherwise fill the machine's memory with eight gigabytes of request bodies, pushing out
 //! what the call list and the search read, and every new page costs a fresh allocation.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::Arc;
-
-use parking_lot::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use parking_lot::{Mutex, MutexGuard};
 use rusqlite::Connection;
 
 use super::Result;
@@ -75,20 +74,20 @@ impl Drop for Held<'_> {
 #[derive(Clone)]
 pub struct Checkpointer {
     tx: SyncSender<()>,
-    gates: Arc<Vec<(PathBuf, Gate)>>,
 }
 
 /// A database file the checkpoint thread copies the log of.
 pub struct Logged {
     pub conn: Connection,
     pub path: PathBuf,
+    /// The gate its writer holds while it writes.
+    pub gate: Gate,
     /// Drop the file's pages from the operating system's cache once copied (Linux only).
     pub rarely_read: bool,
 }
 
 struct File {
     logged: Logged,
-    gate: Gate,
     /// Open when the file's pages are dropped from the cache.
     uncache: Option<std::fs::File>,
 }
@@ -105,17 +104,11 @@ impl Checkpointer {
             .into_iter()
             .map(|logged| {
                 let uncache = if logged.rarely_read { std::fs::File::open(&logged.path).ok() } else { None };
-                File { logged, gate: Gate::default(), uncache }
+                File { logged, uncache }
             })
             .collect();
-        let gates = Arc::new(files.iter().map(|f| (f.logged.path.clone(), f.gate.clone())).collect());
         std::thread::Builder::new().name("postcall-checkpoint".into()).spawn(move || run(&files, rx, interval))?;
-        Ok(Self { tx, gates })
-    }
-
-    /// The gate of the file at `path`; a file this thread does not copy gets one of its own.
-    pub fn gate(&self, path: &Path) -> Gate {
-        self.gates.iter().find(|(p, _)| p == path).map(|(_, g)| g.clone()).unwrap_or_default()
+        Ok(Self { tx })
     }
 
     /// Says a commit happened. Never blocks: nudges already waiting are merged into one.
@@ -130,7 +123,7 @@ fn run(files: &[File], rx: Receiver<()>, interval: Duration) {
     while rx.recv().is_ok() {
         let started = Instant::now();
         for f in files {
-            match checkpoint(&f.logged.conn, &f.gate) {
+            match checkpoint(&f.logged.conn, &f.logged.gate) {
                 Ok(true) => {
                     if let Some(file) = &f.uncache {
                         uncache(file);
@@ -183,6 +176,8 @@ fn uncache(_: &std::fs::File) {}
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::*;
 
     fn wal_bytes(db: &Path) -> u64 {
@@ -216,13 +211,20 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let gated = dir.path().join("gated.sqlite");
         let ungated = dir.path().join("ungated.sqlite");
+        let gate = Gate::default();
         let files = [&gated, &ungated]
             .into_iter()
-            .map(|p| Logged { conn: crate::store::open(p).expect("open"), path: p.clone(), rarely_read: p == &gated })
+            .map(|p| Logged {
+                conn: crate::store::open(p).expect("open"),
+                path: p.clone(),
+                // The ungated file's writer never holds its gate.
+                gate: if p == &gated { gate.clone() } else { Gate::default() },
+                rarely_read: p == &gated,
+            })
             .collect();
         let checkpointer = Checkpointer::start_every(files, Duration::from_millis(20)).expect("thread");
         let without_gate = write_without_pause(&ungated, None, &checkpointer);
-        let with_gate = write_without_pause(&gated, Some(&checkpointer.gate(&gated)), &checkpointer);
+        let with_gate = write_without_pause(&gated, Some(&gate), &checkpointer);
         // 200 MB were written to each log. Copied beside the writer only, the log keeps growing;
         // with the gate it is started over and cut back to journal_size_limit (64 MB).
         assert!(without_gate > 150 << 20, "the log of a writer without the gate grew to {without_gate} bytes");
