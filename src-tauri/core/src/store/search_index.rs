@@ -191,4 +191,48 @@ mod tests {
         write(&conn, &rows(2, false, Some("a lone walrus"), "x")).expect("rebuild");
         assert_eq!(hits(&conn, "transcript_fts", "walrus"), vec![2]);
     }
+
+    /// Live segments of an FTS5 index: its leaves are the `_data` rows from segment 1 up, keyed
+    /// by segment id << 37.
+    fn segments(conn: &Connection, table: &str) -> i64 {
+        conn.query_row(&format!("SELECT count(DISTINCT id >> 37) FROM {table}_data WHERE id >= 1 << 37"), [], |r| {
+            r.get(0)
+        })
+        .expect("segments")
+    }
+
+    #[test]
+    fn segments_merge_a_little_at_each_write_not_a_level_at_once() {
+        let mut conn = open_in_memory().expect("db");
+        // Small leaves, so that each call writes a dozen and a level's merge is large next to one
+        // transaction's own writes.
+        conn.execute("INSERT INTO transcript_fts (transcript_fts, rank) VALUES ('pgsz', 64)", []).expect("pgsz");
+        conn.execute_batch(
+            "CREATE TEMP TABLE leaves (n INTEGER NOT NULL); INSERT INTO leaves VALUES (0);
+             CREATE TEMP TRIGGER count_leaves AFTER INSERT ON transcript_fts_data BEGIN
+                 UPDATE leaves SET n = n + 1;
+             END;",
+        )
+        .expect("a leaf counter");
+        let word = |id: i64, w: i64| format!("w{w}x{}", (id * 7 + w) % 97);
+        let (mut most, mut most_segments) = (0, 0);
+        for id in 1..=400_i64 {
+            conn.execute("UPDATE leaves SET n = 0", []).expect("reset");
+            // Words of each call's own, and words it shares with others.
+            let text: Vec<String> = (0..60).map(|w| word(id, w)).collect();
+            write_batch(&mut conn, &[rows(id, true, Some(&text.join(" ")), "s")], Some(id)).expect("write");
+            let written: i64 = conn.query_row("SELECT n FROM leaves", [], |r| r.get(0)).expect("count");
+            most = most.max(written);
+            most_segments = most_segments.max(segments(&conn, "transcript_fts"));
+        }
+        // Gradual merging does at most FTS5's work unit (64 leaves) per level for each 64 leaves
+        // written: 224 leaves here at most. Merging a whole level at once (crisismerge at 16, the
+        // default) wrote 1,567 leaves in one transaction, the deepest merge more each time.
+        assert!(most < 500, "one transaction wrote {most} leaves");
+        assert!(most_segments <= 64, "{most_segments} segments to read for a query");
+        let expected: Vec<i64> = (1..=400).filter(|&id| word(id, 5) == "w5x12").collect();
+        let mut found = hits(&conn, "transcript_fts", "w5x12");
+        found.sort_unstable();
+        assert_eq!(found, expected, "every call is still found after the merges");
+    }
 }
