@@ -192,8 +192,12 @@ pub struct Ingestor {
 
 /// The most deliveries one journal transaction takes.
 const MAX_BATCH: usize = 512;
-/// The most calls one index transaction builds.
-const MAX_INDEX_BATCH: usize = 1024;
+/// The most calls one index transaction builds. Under a sustained load (an import) the batches
+/// are this large; the list indexes keyed by duration, status, campaign and objective take each
+/// batch's inserts at hundreds of places, and a page changed by several calls of a batch is
+/// written once for all of them (4,096 rather than 1,024 calls per batch: 6.6 instead of
+/// 10.6 KB logged per call at a million calls).
+const MAX_INDEX_BATCH: usize = 4096;
 /// Below this many calls waiting to be indexed, an answer waits for its call to be indexed.
 const READ_YOUR_WRITES_BACKLOG: usize = 16;
 /// The longest an answer waits for indexing (it is already durable by then).
@@ -204,8 +208,9 @@ const INDEX_WAIT: Duration = Duration::from_secs(2);
 pub const BACKLOG_BYTES: usize = 128 << 20;
 /// The backlog is counted in units of this many bytes (a delivery takes at least one).
 const BACKLOG_UNIT: usize = 1024;
-/// Parsed documents waiting for the indexer (a parsed payload is several times its raw size).
-const PARSED_QUEUE: usize = 2 * MAX_INDEX_BATCH;
+/// Parsed documents waiting for the indexer (a parsed payload is several times its raw size):
+/// the next batch fills while one is written.
+const PARSED_QUEUE: usize = MAX_INDEX_BATCH;
 
 const WATERMARK: &str = "journal";
 
