@@ -207,7 +207,7 @@ async fn run(args: Args) -> Result<()> {
     let import_dir = out.join("import");
     let imp = import(&jsonl, &import_dir, n).await?;
     eprintln!(
-        "imported {} calls in {:.1} s: {:.0} calls/s; database {:.1} MB, {:.0} bytes/call{}",
+        "imported {} calls in {:.1} s: {:.0} calls/s; database {:.1} MB, {:.0} bytes/call{}{}",
         imp.stored,
         imp.seconds,
         imp.stored as f64 / imp.seconds,
@@ -215,7 +215,8 @@ async fn run(args: Args) -> Result<()> {
         imp.db_bytes as f64 / n as f64,
         imp.cpu_seconds
             .map(|c| format!("; CPU {c:.1} s ({:.0} µs/call, {:.2} cores)", c * 1e6 / n as f64, c / imp.seconds))
-            .unwrap_or_default()
+            .unwrap_or_default(),
+        imp.peak_rss.map(|b| format!("; peak memory {:.0} MB", b as f64 / 1e6)).unwrap_or_default()
     );
 
     // 2. HTTP. First put everything written so far (the generated file, the import) on disk, so
@@ -244,6 +245,7 @@ async fn run(args: Args) -> Result<()> {
             "max_turns": gen.max_turns},
         "import": {"stored": imp.stored, "failed": imp.failed, "seconds": round3(imp.seconds),
             "calls_per_s": (imp.stored as f64 / imp.seconds).round(), "cpu_seconds": imp.cpu_seconds.map(round3),
+            "peak_rss_bytes": imp.peak_rss,
             "db_bytes": imp.db_bytes, "db_bytes_per_call": (imp.db_bytes as f64 / n as f64).round(),
             "turns": imp.turns},
         "http": http.as_ref().map(HttpReport::to_json),
@@ -322,6 +324,8 @@ struct Imported {
     seconds: f64,
     /// CPU time the process spent on the import, all threads (when /proc tells).
     cpu_seconds: Option<f64>,
+    /// The process's peak resident memory by the end of the import (when /proc tells).
+    peak_rss: Option<u64>,
     db_bytes: u64,
     turns: i64,
 }
@@ -337,20 +341,33 @@ fn stat_cpu(stat: &str) -> Option<(&str, f64)> {
     Some((&stat[open + 1..close], (utime + stime) / 100.0))
 }
 
+/// The most resident memory this process has used so far, from /proc/self/status (Linux).
+fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb = status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?.trim().strip_suffix("kB")?.trim();
+    kb.parse::<u64>().ok().map(|kb| kb * 1024)
+}
+
 /// User plus system CPU time of this process so far, from /proc/self/stat (Linux).
 fn cpu_seconds() -> Option<f64> {
     stat_cpu(&std::fs::read_to_string("/proc/self/stat").ok()?).map(|(_, secs)| secs)
 }
 
-/// CPU seconds per thread name (tokio's workers and blocking threads share theirs), from
-/// /proc/self/task (Linux; empty elsewhere).
-fn thread_cpu() -> std::collections::BTreeMap<String, f64> {
+/// Per thread name (tokio's workers and blocking threads share theirs): CPU seconds, and bytes
+/// handed to `write` calls, from /proc/self/task (Linux; empty elsewhere).
+fn thread_cpu() -> std::collections::BTreeMap<String, (f64, f64)> {
     let mut by_name = std::collections::BTreeMap::new();
     let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return by_name };
     for task in tasks.flatten() {
         let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else { continue };
+        let written = std::fs::read_to_string(task.path().join("io"))
+            .ok()
+            .and_then(|io| io.lines().find_map(|l| l.strip_prefix("wchar:")?.trim().parse::<f64>().ok()))
+            .unwrap_or(0.0);
         if let Some((name, secs)) = stat_cpu(&stat) {
-            *by_name.entry(name.to_string()).or_insert(0.0) += secs;
+            let entry = by_name.entry(name.to_string()).or_insert((0.0, 0.0));
+            entry.0 += secs;
+            entry.1 += written;
         }
     }
     by_name
@@ -404,14 +421,17 @@ async fn import(jsonl: &Path, dir: &Path, n: u64) -> Result<Imported> {
     service.ingest.flush().await?;
     let seconds = started.elapsed().as_secs_f64();
     let cpu_seconds = cpu_before.zip(cpu_seconds()).map(|(before, after)| after - before);
-    let per_thread: Vec<String> = thread_cpu()
-        .into_iter()
-        .map(|(name, after)| (after - threads_before.get(&name).copied().unwrap_or(0.0), name))
-        .filter(|(secs, _)| *secs >= 0.05)
-        .map(|(secs, name)| format!("{name} {:.0} µs", secs * 1e6 / n as f64))
-        .collect();
+    let peak_rss = peak_rss();
+    let mut per_thread = Vec::new();
+    for (name, (cpu, written)) in thread_cpu() {
+        let (cpu_0, written_0) = threads_before.get(&name).copied().unwrap_or((0.0, 0.0));
+        let (cpu, written) = (cpu - cpu_0, written - written_0);
+        if cpu >= 0.05 {
+            per_thread.push(format!("{name} {:.0} µs, {:.1} KB", cpu * 1e6 / n as f64, written / 1e3 / n as f64));
+        }
+    }
     if !per_thread.is_empty() {
-        eprintln!("  CPU per call by thread: {}", per_thread.join(", "));
+        eprintln!("  CPU and bytes written per call by thread: {}", per_thread.join("; "));
     }
     drop(progress);
     drop(service);
@@ -442,7 +462,7 @@ async fn import(jsonl: &Path, dir: &Path, n: u64) -> Result<Imported> {
     let logs: u64 =
         [&db_path, &journal, &search].iter().map(|p| size(Path::new(&format!("{}-wal", p.display())))).sum();
     let db_bytes = size(&db_path) + size(&journal) + size(&search) + logs;
-    Ok(Imported { stored, failed, seconds, cpu_seconds, db_bytes, turns })
+    Ok(Imported { stored, failed, seconds, cpu_seconds, peak_rss, db_bytes, turns })
 }
 
 // ---------------------------------------------------------------- HTTP
