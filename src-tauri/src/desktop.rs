@@ -29,12 +29,10 @@ struct CallsChanged {
 }
 
 pub fn run(cli: Cli) -> ExitCode {
-    let opened = DataDir::resolve(cli.data_dir.as_deref()).map_err(|e| e.to_string()).and_then(|data| {
-        let addr = bind_addr(cli.bind.as_deref(), &data).map_err(|e| e.to_string())?;
-        let service = Service::open(data, cli.secret.as_deref(), None).map_err(|e| e.to_string())?;
-        Ok((service, addr))
-    });
-    let (service, addr) = match opened {
+    let opened = DataDir::resolve(cli.data_dir.as_deref())
+        .map_err(|e| e.to_string())
+        .and_then(|data| Ok((bind_addr(cli.bind.as_deref(), &data).map_err(|e| e.to_string())?, data)));
+    let (addr, data) = match opened {
         Ok(v) => v,
         Err(e) => {
             eprintln!("error: {e}");
@@ -48,16 +46,17 @@ pub fn run(cli: Cli) -> ExitCode {
     if cli.data_dir.is_none() {
         builder = builder.plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| show_main(app)));
     }
-    let setup_service = service.clone();
+    let secret = cli.secret.clone();
     let app = builder
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_dialog::init())
+        .manage(commands::startup::StartupState::default())
         .manage(commands::recordings::MediaState::default())
-        .manage(AppState { service: service.clone() })
         .manage(commands::sync::SyncState::default())
         .manage(TunnelControl::default())
         .invoke_handler(tauri::generate_handler![
+            commands::startup::get_startup,
             commands::calls::get_status,
             commands::calls::list_calls,
             commands::calls::count_calls,
@@ -92,42 +91,34 @@ pub fn run(cli: Cli) -> ExitCode {
             commands::recordings::recordings_prune,
         ])
         .setup(move |app| {
-            let service = setup_service.clone();
-            // A port in use is reported in the UI (with a way to pick another), never fatal.
-            if let Err(e) = tauri::async_runtime::block_on(service.listen(addr)) {
-                tracing::warn!(error = %e, "listener did not start");
-            }
-            forward_events(app.handle().clone(), service.clone());
-            // Recordings: downloaded in the background, played from a loopback-only listener.
-            commands::recordings::forward_progress(app.handle().clone(), service.vault.clone());
-            tauri::async_runtime::block_on(async {
-                service.start_vault();
-                match postcall_core::media::MediaServer::start(service.store.clone(), service.vault.dir().to_path_buf())
-                {
-                    Ok(server) => {
-                        let _ = app.state::<commands::recordings::MediaState>().server.set(server);
-                    }
-                    Err(e) => tracing::warn!(error = %e, "no media listener; recordings play from their remote URL"),
-                }
+            // The window opens at once. Opening the data folder can take a while (a schema
+            // upgrade, building the search index, re-indexing after a crash), so it happens
+            // beside it, and the window shows how far along it is until the calls are ready.
+            let handle = app.handle().clone();
+            let progress = handle.clone();
+            postcall_core::startup::observe(move |step| {
+                progress.state::<commands::startup::StartupState>().step(&progress, step.clone());
             });
-            // Backfill from the calls API at start and every N minutes, when a key is set.
-            let runner = app.state::<commands::sync::SyncState>().runner.clone();
-            commands::sync::spawn_periodic(app.handle().clone(), service.clone(), runner);
-            if let Err(e) = build_tray(app.handle()) {
-                tracing::warn!(error = %e, "no tray icon; closing the window will quit");
-            }
-            if service.data.settings().map(|s| s.tunnel_on_start).unwrap_or(false) {
-                let handle = app.handle().clone();
-                tauri::async_runtime::spawn(async move {
-                    let control = handle.state::<TunnelControl>();
-                    commands::tunnel::restart_saved(&handle, &service, &control).await;
-                });
-            }
+            std::thread::Builder::new().name("postcall-open".into()).spawn(move || {
+                match Service::open(data, secret.as_deref(), None) {
+                    Ok(service) => {
+                        let main = handle.clone();
+                        let started = handle.run_on_main_thread(move || start(&main, service, addr));
+                        if let Err(e) = started {
+                            tracing::error!(error = %e, "the app could not finish starting");
+                        }
+                    }
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        handle.state::<commands::startup::StartupState>().failed(&handle, e.to_string());
+                    }
+                }
+            })?;
             Ok(())
         })
         .on_window_event(|window, event| {
             if let WindowEvent::CloseRequested { api, .. } = event {
-                let state = window.state::<AppState>();
+                let Some(state) = window.try_state::<AppState>() else { return };
                 let keep = state.service.data.settings().map(|s| s.close_to_tray).unwrap_or(false);
                 if keep && window.app_handle().tray_by_id("main").is_some() {
                     api.prevent_close();
@@ -143,12 +134,52 @@ pub fn run(cli: Cli) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    app.run(move |_app, event| {
+    app.run(move |app, event| {
         if let RunEvent::Exit = event {
-            tauri::async_runtime::block_on(service.shutdown());
+            if let Some(state) = app.try_state::<AppState>() {
+                tauri::async_runtime::block_on(state.service.shutdown());
+            }
         }
     });
     ExitCode::SUCCESS
+}
+
+/// Everything that needs the opened data folder, on the main thread once it is open: the
+/// commands' state, the listener, live updates, recordings, the periodic sync, the tray and the
+/// saved tunnel. The window is told it can show the calls last.
+fn start(app: &AppHandle, service: Arc<Service>, addr: std::net::SocketAddr) {
+    app.manage(AppState { service: service.clone() });
+    // A port in use is reported in the UI (with a way to pick another), never fatal.
+    if let Err(e) = tauri::async_runtime::block_on(service.listen(addr)) {
+        tracing::warn!(error = %e, "listener did not start");
+    }
+    forward_events(app.clone(), service.clone());
+    // Recordings: downloaded in the background, played from a loopback-only listener.
+    commands::recordings::forward_progress(app.clone(), service.vault.clone());
+    tauri::async_runtime::block_on(async {
+        service.start_vault();
+        match postcall_core::media::MediaServer::start(service.store.clone(), service.vault.dir().to_path_buf()) {
+            Ok(server) => {
+                let _ = app.state::<commands::recordings::MediaState>().server.set(server);
+            }
+            Err(e) => tracing::warn!(error = %e, "no media listener; recordings play from their remote URL"),
+        }
+    });
+    // Backfill from the calls API at start and every N minutes, when a key is set.
+    let runner = app.state::<commands::sync::SyncState>().runner.clone();
+    commands::sync::spawn_periodic(app.clone(), service.clone(), runner);
+    if let Err(e) = build_tray(app) {
+        tracing::warn!(error = %e, "no tray icon; closing the window will quit");
+    }
+    if service.data.settings().map(|s| s.tunnel_on_start).unwrap_or(false) {
+        let handle = app.clone();
+        let service = service.clone();
+        tauri::async_runtime::spawn(async move {
+            let control = handle.state::<TunnelControl>();
+            commands::tunnel::restart_saved(&handle, &service, &control).await;
+        });
+    }
+    app.state::<commands::startup::StartupState>().ready(app);
 }
 
 fn show_main(app: &AppHandle) {

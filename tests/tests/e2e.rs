@@ -185,6 +185,8 @@ impl Drop for Display {
 /// The real app in its window, driven through a WebDriver session, with its own data folder,
 /// listener port, tauri-driver and (without `DISPLAY`) Xvfb. Torn down on drop.
 struct App {
+    /// The webhook listener's port.
+    listen_port: u16,
     session: Option<Session>,
     driver: Option<Child>,
     app_pids: Vec<u32>,
@@ -196,7 +198,27 @@ struct App {
 }
 
 impl App {
+    /// Starts the app on a fresh data folder and waits until its call log shows.
     fn start() -> App {
+        let app = App::launch(|_| {});
+        app.wait_started();
+        app.wait_count("0 calls");
+        app
+    }
+
+    /// Waits until the call log's count reads `text`.
+    fn wait_count(&self, text: &str) {
+        self.wait_until(&format!("the call log to show \"{text}\""), |a| {
+            Ok(a.s().execute(
+                "const e = document.querySelector('[data-testid=\"call-count\"]'); return e ? e.textContent : null;",
+                vec![],
+            )? == json!(text))
+        });
+    }
+
+    /// Starts the app on a data folder that `prepare` fills first, and returns once its window
+    /// has a WebDriver session (the data folder may still be opening).
+    fn launch(prepare: impl FnOnce(&Path)) -> App {
         let app_bin = bin().canonicalize().expect("canonical path of the postcall binary");
         let driver_bin = tauri_driver();
         let native = webkit_webdriver();
@@ -205,6 +227,7 @@ impl App {
         let work = tempfile::Builder::new().prefix("postcall-e2e-").tempdir().expect("temp folder");
         let data = work.path().join("data");
         std::fs::create_dir(&data).expect("create the data folder");
+        prepare(&data);
         let log = work.path().join("tauri-driver.log");
         let log_file = File::create(&log).expect("create the driver log");
 
@@ -232,6 +255,7 @@ impl App {
         let driver = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {}: {e}", driver_bin.display()));
 
         let mut app = App {
+            listen_port: 0,
             session: None,
             driver: Some(driver),
             app_pids: Vec::new(),
@@ -266,10 +290,16 @@ impl App {
             Ok((!pids.is_empty()).then_some(pids))
         });
 
-        // The listener accepts connections, and the call log has loaded (so it is subscribed).
+        app.listen_port = listen;
+        app
+    }
+
+    /// Waits for the listener to accept connections, then watches for script errors.
+    fn wait_started(&self) {
+        let app = self;
         wait_for(WAIT, "the webhook listener to accept connections", || {
             assert!(app.app_pids.iter().any(|p| alive(*p)), "the app exited at start:\n{}", app.log_text());
-            Ok(TcpStream::connect(("127.0.0.1", listen)).is_ok().then_some(()))
+            Ok(TcpStream::connect(("127.0.0.1", app.listen_port)).is_ok().then_some(()))
         });
         // Collect uncaught script errors from here on: shown on failures, and none may happen.
         app.js(
@@ -282,13 +312,6 @@ impl App {
              window.addEventListener('unhandledrejection', e => window.__e2eErrors.push('unhandled rejection: ' + String(e.reason)));
              return null;",
         );
-        app.wait_until("the call log to show \"0 calls\"", |a| {
-            Ok(a.s().execute(
-                "const e = document.querySelector('[data-testid=\"call-count\"]'); return e ? e.textContent : null;",
-                vec![],
-            )? == json!("0 calls"))
-        });
-        app
     }
 
     fn s(&self) -> &Session {
@@ -416,6 +439,24 @@ impl App {
 
     /// Asserts no uncaught script error happened, closes the session and asserts the app exits,
     /// then stops the driver.
+    /// Saves a screenshot of the window in target/e2e-shots; returns its size.
+    fn screenshot(&self, name: &str) -> (u32, u32) {
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(self.s().screenshot_base64().expect("screenshot"))
+            .expect("the screenshot is base64");
+        assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "the screenshot is a PNG");
+        let (w, h) = (
+            u32::from_be_bytes(png[16..20].try_into().expect("width")),
+            u32::from_be_bytes(png[20..24].try_into().expect("height")),
+        );
+        let dir = shots_dir();
+        std::fs::create_dir_all(&dir).expect("create target/e2e-shots");
+        let path = dir.join(name);
+        std::fs::write(&path, &png).expect("write the screenshot");
+        eprintln!("screenshot: {} ({w}×{h})", path.display());
+        (w, h)
+    }
+
     fn finish(mut self) {
         let errors = self.script_errors();
         assert!(errors.is_empty(), "uncaught script errors in the window:\n{}", errors.join("\n"));
@@ -492,10 +533,7 @@ fn a_posted_call_appears_live_in_the_log() {
     assert!(rows.contains(&first) && rows.contains(&second), "both rows are shown: {rows:?}");
     assert_eq!(rows.len(), 2, "exactly two rows: {rows:?}");
     assert_eq!(app.js("return window.__e2eMarker ?? null;"), json!("still here"), "the page was reloaded");
-    app.wait_until("the count to say \"2 calls\"", |a| {
-        Ok(a.s().execute("return document.querySelector('[data-testid=\"call-count\"]').textContent;", vec![])?
-            == json!("2 calls"))
-    });
+    app.wait_count("2 calls");
     app.finish();
 }
 
@@ -650,6 +688,76 @@ fn markup_in_a_payload_stays_text() {
     app.finish();
 }
 
+/// `n` calls of 20 turns each, one JSON document per line, for `postcall import`.
+fn calls_jsonl(path: &Path, first_id: i64, n: i64) {
+    use std::io::Write as _;
+    let words = ["order", "refund", "delivery", "engineer", "postcode", "warranty", "invoice", "Thursday"];
+    let mut out = std::io::BufWriter::new(File::create(path).expect("create the calls file"));
+    for i in 0..n {
+        let turns: Vec<Value> = (0..20)
+            .map(|t| {
+                let text: Vec<&str> = (0..8).map(|w| words[((i * 7 + t * 3 + w) % 8) as usize]).collect();
+                json!({"sender": if t % 2 == 0 { "bot" } else { "human" }, "text": text.join(" "), "timestamp": t as f64 * 3.0})
+            })
+            .collect();
+        let call = json!({"id": first_id + i, "status": "completed", "duration": 60,
+            "created_at": "2025-01-15T10:30:00Z", "transcript": turns,
+            "extracted_variables": {"summary": format!("imported call {i}")}});
+        writeln!(out, "{call}").expect("write a call");
+    }
+    out.flush().expect("flush the calls file");
+}
+
+#[test]
+fn the_window_shows_progress_while_the_search_index_is_rebuilt() {
+    const CALLS: i64 = 40_000;
+    // A data folder whose search index is missing (deleted, or not built yet after an upgrade):
+    // opening it rebuilds the index from the calls, which takes seconds at this size.
+    let app = App::launch(|data| {
+        let file = data.with_file_name("calls.jsonl");
+        calls_jsonl(&file, 770_000, CALLS);
+        postcall_tests::cli(data, &["import", &file.display().to_string()]).ok();
+        for name in ["search.sqlite", "search.sqlite-wal", "search.sqlite-shm"] {
+            let _ = std::fs::remove_file(data.join(name));
+        }
+    });
+    // The window is up before the data folder is open, and says what is going on.
+    let step = app.wait_element("[data-testid=\"startup-step\"]");
+    let text = app.s().text(&step).expect("the step's text");
+    assert!(text.contains("Building the search index"), "the step shown: {text:?}");
+    let mut seen = String::new();
+    app.wait_until("the rebuild's progress to be counted", |a| {
+        let count = a.s().execute(
+            "const e = document.querySelector('[data-testid=\"startup-count\"]'); return e ? e.textContent : null;",
+            vec![],
+        )?;
+        seen = count.as_str().unwrap_or_default().to_string();
+        Ok(seen.contains(" of 40,000 calls ("))
+    });
+    eprintln!("progress seen: {seen}");
+    app.screenshot("startup.png");
+    // Then the call log, with every call.
+    app.wait_started();
+    app.wait_count("40,000 calls");
+    assert!(app.page_text().contains("imported call"), "the call log lists the imported calls");
+    app.finish();
+}
+
+#[test]
+fn a_data_folder_that_cannot_be_opened_is_explained_in_the_window() {
+    // A call database from a newer Postcall.
+    let app = App::launch(|data| {
+        let conn = rusqlite::Connection::open(data.join("postcall.sqlite")).expect("create a database");
+        conn.pragma_update(None, "user_version", 999).expect("set its schema version");
+    });
+    let error = app.wait_element("[data-testid=\"startup-error\"]");
+    let text = app.s().text(&error).expect("the error's text");
+    assert!(text.contains("newer Postcall") && text.contains("update Postcall"), "the error shown: {text:?}");
+    assert!(app.page_text().contains("could not open its data folder"), "{}", app.page_text());
+    app.screenshot("startup-failed.png");
+    app.finish();
+}
+
 #[test]
 fn screenshot_of_the_detail_view() {
     let app = App::start();
@@ -664,20 +772,8 @@ fn screenshot_of_the_detail_view() {
     app.wait_until("fonts to load", |a| Ok(a.s().execute("return document.fonts.status;", vec![])? == json!("loaded")));
     app.s().settle().expect("wait for a paint");
 
-    let png = base64::engine::general_purpose::STANDARD
-        .decode(app.s().screenshot_base64().expect("screenshot"))
-        .expect("the screenshot is base64");
-    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "the screenshot is a PNG");
-    let (w, h) = (
-        u32::from_be_bytes(png[16..20].try_into().expect("width")),
-        u32::from_be_bytes(png[20..24].try_into().expect("height")),
-    );
+    let (w, h) = app.screenshot("detail.png");
     assert!(w >= 640 && h >= 400, "the window is a usable size: {w}×{h}");
-    let dir = shots_dir();
-    std::fs::create_dir_all(&dir).expect("create target/e2e-shots");
-    let path = dir.join("detail.png");
-    std::fs::write(&path, &png).expect("write the screenshot");
-    eprintln!("screenshot: {} ({w}×{h})", path.display());
     app.finish();
 }
 

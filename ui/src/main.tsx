@@ -3,6 +3,7 @@ import { createRoot } from "react-dom/client";
 import { hasTauri, setTransport } from "./api/client";
 import { App } from "./app/App";
 import { NotifyProvider } from "./app/notify";
+import { StartupGate } from "./app/Startup";
 import "./styles.css";
 
 async function start() {
@@ -16,9 +17,11 @@ async function start() {
   if (!root) return;
   createRoot(root).render(
     <StrictMode>
-      <NotifyProvider>
-        <App />
-      </NotifyProvider>
+      <StartupGate>
+        <NotifyProvider>
+          <App />
+        </NotifyProvider>
+      </StartupGate>
     </StrictMode>,
   );
 }

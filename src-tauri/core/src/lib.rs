@@ -20,6 +20,7 @@ pub mod sample;
 pub mod search;
 pub mod secrets;
 pub mod service;
+pub mod startup;
 pub mod store;
 pub mod time;
 pub mod tunnel;

@@ -5,6 +5,7 @@ pub mod deliveries;
 pub mod listener;
 pub mod recordings;
 pub mod settings;
+pub mod startup;
 pub mod sync;
 pub mod tunnel;
 

@@ -24,6 +24,7 @@ import type {
   SearchHit,
   Settings,
   SettingsInput,
+  Startup,
   SyncProgress,
   SyncReport,
   SyncSettings,
@@ -108,6 +109,7 @@ async function call(cmd: string, args?: Record<string, unknown>): Promise<unknow
   }
 }
 
+export const getStartup = () => call("get_startup") as Promise<Startup>;
 export const getStatus = () => call("get_status") as Promise<AppStatus>;
 export const listCalls = (query: CallQuery) => call("list_calls", { query }) as Promise<CallPage>;
 export const countCalls = (query: CallQuery) => call("count_calls", { query }) as Promise<number>;
@@ -143,6 +145,7 @@ export const onCallsChanged = (cb: (p: CallsChanged) => void) =>
   on("calls-changed", (p) => cb(p as CallsChanged));
 export const onListenerChanged = (cb: (p: ListenerStatus) => void) =>
   on("listener-changed", (p) => cb(p as ListenerStatus));
+export const onStartup = (cb: (p: Startup) => void) => on("startup", (p) => cb(p as Startup));
 export const onDeliveriesChanged = (cb: (p: null) => void) => on("deliveries-changed", () => cb(null));
 
 /** Copy through the clipboard plugin, falling back to the browser's clipboard. */

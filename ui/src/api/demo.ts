@@ -479,6 +479,7 @@ export function createDemoTransport(params: URLSearchParams): Transport {
   if (params.has("live")) setInterval(addCall, 5000);
 
   const handlers: Record<string, (args: Record<string, unknown>) => unknown> = {
+    get_startup: () => ({ state: "ready", step: null, error: null }),
     get_status: (): AppStatus => ({
       version: "0.1.0 (demo)",
       data_dir: "/home/sam/.local/share/postcall",

@@ -351,3 +351,19 @@ export interface TunnelOverview {
   /** where the saved bore secret or ngrok authtoken is */
   secret_storage?: SecretStorage | null;
 }
+
+/** One slow step of opening the data folder: units done of `total` (both 0 when unknown). */
+export interface StartupStep {
+  what: string;
+  /** What is counted ("calls"); empty when nothing is. */
+  unit: string;
+  done: number;
+  total: number;
+}
+
+/** Where opening the data folder is: the window opens before it is done. */
+export interface Startup {
+  state: "opening" | "ready" | "failed";
+  step: StartupStep | null;
+  error: string | null;
+}

@@ -1,0 +1,52 @@
+//! Where opening the data folder is, for the window that opens before it is done.
+
+use std::sync::Mutex;
+
+use postcall_core::startup::Step;
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, State};
+
+/// `opening` (with the step under way, if a slow one is), `ready`, or `failed` with the reason.
+#[derive(Debug, Clone, Serialize)]
+pub struct Startup {
+    pub state: &'static str,
+    pub step: Option<Step>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct StartupState(Mutex<Startup>);
+
+impl Default for StartupState {
+    fn default() -> Self {
+        Self(Mutex::new(Startup { state: "opening", step: None, error: None }))
+    }
+}
+
+impl StartupState {
+    fn set(&self, app: &AppHandle, change: impl FnOnce(&mut Startup)) {
+        let now = {
+            let mut s = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            change(&mut s);
+            s.clone()
+        };
+        let _ = app.emit("startup", now);
+    }
+
+    pub fn step(&self, app: &AppHandle, step: Step) {
+        self.set(app, |s| s.step = Some(step));
+    }
+
+    pub fn ready(&self, app: &AppHandle) {
+        self.set(app, |s| (s.state, s.step) = ("ready", None));
+    }
+
+    pub fn failed(&self, app: &AppHandle, error: String) {
+        self.set(app, |s| (s.state, s.step, s.error) = ("failed", None, Some(error)));
+    }
+}
+
+#[tauri::command]
+pub fn get_startup(state: State<'_, StartupState>) -> Startup {
+    state.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+}

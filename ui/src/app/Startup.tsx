@@ -1,0 +1,81 @@
+import { useEffect, useState, type ReactNode } from "react";
+import { getStartup, onStartup } from "../api/client";
+import type { Startup } from "../api/types";
+import { Spinner } from "../components/Spinner";
+
+/** Below this, opening the data folder is not worth a screen of its own (it would only flash). */
+const SHOW_AFTER_MS = 300;
+
+const READY: Startup = { state: "ready", step: null, error: null };
+
+/**
+ * Shows the app once the data folder is open. The window opens before that: until then it says
+ * what is being done (a schema upgrade, building the search index, re-indexing after a crash)
+ * and how far along it is, or why the folder could not be opened.
+ */
+export function StartupGate({ children }: { children: ReactNode }) {
+  const [startup, setStartup] = useState<Startup | null>(null);
+  const [slow, setSlow] = useState(false);
+
+  useEffect(() => {
+    let live = true;
+    // A later state never goes back to "opening" (the answer and the events can cross).
+    const take = (s: Startup) => {
+      if (live) setStartup((prev) => (prev !== null && prev.state !== "opening" ? prev : s));
+    };
+    const timer = window.setTimeout(() => {
+      if (live) setSlow(true);
+    }, SHOW_AFTER_MS);
+    const unlisten = onStartup(take);
+    void unlisten.then(() =>
+      getStartup()
+        .then(take)
+        // No back end, or one from before this screen existed: the app shows its own errors.
+        .catch(() => take(READY)),
+    );
+    return () => {
+      live = false;
+      window.clearTimeout(timer);
+      void unlisten.then((un) => un());
+    };
+  }, []);
+
+  if (startup?.state === "ready") return <>{children}</>;
+  if (startup?.state === "failed") {
+    return (
+      <main className="startup" data-testid="startup" data-state="failed">
+        <h1>Postcall could not open its data folder</h1>
+        <p className="startup-error" data-testid="startup-error">
+          {startup.error}
+        </p>
+        <p className="dim">Close this window, deal with the problem above, then start Postcall again.</p>
+      </main>
+    );
+  }
+  if (!slow) return null;
+  const step = startup?.step ?? null;
+  const counted = step !== null && step.total > 0;
+  return (
+    <main className="startup" data-testid="startup" data-state="opening">
+      <h1>Opening Postcall</h1>
+      <p data-testid="startup-step">{step ? `${step.what}…` : "Opening the call database…"}</p>
+      {counted ? (
+        <>
+          <progress
+            data-testid="startup-progress"
+            aria-label={step.what}
+            max={step.total}
+            value={Math.min(step.done, step.total)}
+          />
+          <p className="dim small" data-testid="startup-count">
+            {step.done.toLocaleString("en-US")} of {step.total.toLocaleString("en-US")} {step.unit} (
+            {Math.floor((100 * Math.min(step.done, step.total)) / step.total)}%)
+          </p>
+        </>
+      ) : (
+        <Spinner label="Working…" />
+      )}
+      <p className="dim small">Your calls are safe; this happens once, after an upgrade or an interruption.</p>
+    </main>
+  );
+}
