@@ -742,12 +742,14 @@ fn catch_up(conn: &mut Connection, checkpointer: &Checkpointer) -> Result<usize,
         rows.collect::<rusqlite::Result<_>>()?
     };
     let started = Instant::now();
-    let mut last_report = Instant::now();
     let total = pending.len();
-    const WHAT: &str = "Indexing the calls received before Postcall last stopped";
-    if total > 0 {
-        crate::startup::report(WHAT, "deliveries", 0, total as u64);
-    }
+    let mut progress = (total > 0).then(|| {
+        crate::startup::Progress::start(
+            "Indexing the calls received before Postcall last stopped",
+            "deliveries",
+            total as u64,
+        )
+    });
     for (n, chunk) in pending.chunks_mut(MAX_INDEX_BATCH).enumerate() {
         let jobs: Vec<IndexJob> = chunk
             .iter_mut()
@@ -759,10 +761,8 @@ fn catch_up(conn: &mut Connection, checkpointer: &Checkpointer) -> Result<usize,
         let rows = index_all(conn, &jobs);
         search_index::write_batch(conn, &rows, jobs.iter().map(|j| j.delivery_id).max())?;
         checkpointer.nudge();
-        crate::startup::report(WHAT, "deliveries", (n * MAX_INDEX_BATCH + chunk.len()) as u64, total as u64);
-        if last_report.elapsed() > Duration::from_secs(1) {
-            eprintln!("recovering: {} of {total} deliveries re-indexed…", (n + 1) * MAX_INDEX_BATCH);
-            last_report = Instant::now();
+        if let Some(p) = progress.as_mut() {
+            p.set((n * MAX_INDEX_BATCH + chunk.len()) as u64);
         }
     }
     if total > 0 {

@@ -312,7 +312,8 @@ fn score(conn: &Connection, needles: &Needles, found: HashMap<i64, Origin>) -> R
 
 fn hit(conn: &Connection, needles: &Needles, frag: Option<&str>, c: Candidate) -> Result<SearchHit> {
     let call_id = c.call_id;
-    let (mut turn_index, mut sender, mut field, mut marked) = (None, None, "transcript", String::new());
+    let (mut turn_index, mut sender, mut field) = (None, None, "transcript");
+    let marked: String;
     match c.origin {
         Origin::Transcript => {
             let turns = crate::store::turns::for_call(conn, call_id)?;
@@ -328,19 +329,16 @@ fn hit(conn: &Connection, needles: &Needles, frag: Option<&str>, c: Candidate) -
             // Marked by the same matcher as turns. FTS5's highlight() would need the query run
             // again for this one row, and FTS5 walks a common term's postings to find it there:
             // 25 ms for a word in a third of a million calls' variables.
-            let cols: Option<[(&'static str, Option<String>); 3]> = conn
-                .prepare_cached("SELECT summary, variables, phones FROM calls_fts WHERE rowid = ?1")?
-                .query_row([call_id], |r| Ok([("summary", r.get(0)?), ("variables", r.get(1)?), ("phone", r.get(2)?)]))
-                .optional()?;
-            if let Some(cols) = cols {
-                let found = cols.iter().find_map(|(name, text)| {
+            let [summary, variables, phones] = call_texts(conn, call_id)?;
+            let found = [("summary", &summary), ("variables", &variables), ("phone", &phones)].into_iter().find_map(
+                |(name, text)| {
                     let text = text.as_deref()?;
                     let (found, spans) = needles.find(text);
-                    (found > 0).then(|| (*name, mark_spans(text, &spans)))
-                });
-                // The index and the matcher disagree only on exotic text: show the summary.
-                (field, marked) = found.unwrap_or_else(|| ("summary", cols[0].1.clone().unwrap_or_default()));
-            }
+                    (found > 0).then(|| (name, mark_spans(text, &spans)))
+                },
+            );
+            // The index and the matcher disagree only on exotic text: show the summary.
+            (field, marked) = found.unwrap_or_else(|| ("summary", summary.unwrap_or_default()));
         }
         Origin::Fragment => {
             let f = frag.unwrap_or_default();
@@ -354,11 +352,7 @@ fn hit(conn: &Connection, needles: &Needles, frag: Option<&str>, c: Candidate) -
             if let Some((i, s, text)) = turn {
                 (turn_index, sender, marked) = (Some(i), Some(s), mark_fragment(&text, f));
             } else {
-                let (phones, variables): (Option<String>, Option<String>) = conn
-                    .prepare_cached("SELECT phones, variables FROM calls_fts WHERE rowid = ?1")?
-                    .query_row([call_id], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .optional()?
-                    .unwrap_or((None, None));
+                let [_, variables, phones] = call_texts(conn, call_id)?;
                 (field, marked) = [("phone", phones), ("variables", variables), ("id", Some(call_id.to_string()))]
                     .into_iter()
                     .filter_map(|(n, t)| t.map(|t| (n, t)))
@@ -383,6 +377,15 @@ fn hit(conn: &Connection, needles: &Needles, frag: Option<&str>, c: Candidate) -
         summary: c.summary,
         rank: c.rank,
     })
+}
+
+/// A call's indexed summary, variables and phones (none when it has no row).
+fn call_texts(conn: &Connection, call_id: i64) -> Result<[Option<String>; 3]> {
+    Ok(conn
+        .prepare_cached("SELECT summary, variables, phones FROM calls_fts WHERE rowid = ?1")?
+        .query_row([call_id], |r| Ok([r.get(0)?, r.get(1)?, r.get(2)?]))
+        .optional()?
+        .unwrap_or_default())
 }
 
 /// The query's terms as token sequences, normalized the way the index normalizes text

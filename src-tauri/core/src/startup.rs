@@ -4,6 +4,7 @@
 //! (see [`observe`]).
 
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
@@ -29,9 +30,43 @@ pub fn observe(f: impl Fn(&Step) + Send + Sync + 'static) {
     let _ = OBSERVER.set(Box::new(f));
 }
 
-/// Reports a step's progress to the observer, if any.
-pub fn report(what: &str, unit: &str, done: u64, total: u64) {
+fn report(what: &str, unit: &str, done: u64, total: u64) {
     if let Some(f) = OBSERVER.get() {
         f(&Step { what: what.to_string(), unit: unit.to_string(), done, total });
+    }
+}
+
+/// How often a step's progress reaches the observer (the window's progress bar).
+const REPORT_EVERY: Duration = Duration::from_millis(200);
+/// How often it is printed on stderr (a step shorter than this prints nothing).
+const PRINT_EVERY: Duration = Duration::from_secs(1);
+
+/// A slow step under way: [`Progress::start`] tells the observer at once, then [`Progress::set`]
+/// reports how far along it is, throttled for the observer and for stderr alike.
+pub struct Progress {
+    what: &'static str,
+    unit: &'static str,
+    total: u64,
+    reported: Instant,
+    printed: Instant,
+}
+
+impl Progress {
+    /// `total` units of `unit` to do (0 and "" when the amount of work is not known).
+    pub fn start(what: &'static str, unit: &'static str, total: u64) -> Self {
+        report(what, unit, 0, total);
+        let now = Instant::now();
+        Self { what, unit, total, reported: now, printed: now }
+    }
+
+    pub fn set(&mut self, done: u64) {
+        if self.reported.elapsed() >= REPORT_EVERY {
+            report(self.what, self.unit, done, self.total);
+            self.reported = Instant::now();
+        }
+        if self.printed.elapsed() >= PRINT_EVERY {
+            eprintln!("  {}: {done} of {} {}…", self.what, self.total, self.unit);
+            self.printed = Instant::now();
+        }
     }
 }

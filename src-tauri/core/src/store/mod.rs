@@ -129,7 +129,7 @@ fn migrate(conn: &Connection, migrations: &[(&str, &str)], path: &str) -> Result
     // and keep saying so while it runs.
     let upgrade = (found > 0 && found < known).then(|| {
         eprintln!("Upgrading the database {path} (schema {found} to {known}); large databases take a minute…");
-        crate::startup::report("Upgrading the database", "", 0, 0);
+        crate::startup::Progress::start("Upgrading the database", "", 0);
         let started = std::time::Instant::now();
         let mut next = 5;
         conn.progress_handler(

@@ -28,9 +28,6 @@ pub struct SearchRows {
 
 const MARK: &str = "journal";
 
-/// How often a long rebuild reports its progress to the window.
-const REPORT_EVERY: Duration = Duration::from_millis(200);
-
 /// Replaces one call's rows.
 pub fn write(conn: &Connection, r: &SearchRows) -> Result<()> {
     if !r.fresh {
@@ -134,25 +131,16 @@ fn bring_up_to_date(conn: &mut Connection, only_if_missing: bool) -> Result<usiz
         ids
     };
     let started = Instant::now();
-    let (mut last_line, mut last_report) = (started, started);
     let total = ids.len();
     if total > 10_000 {
         eprintln!("building the search index over {total} calls…");
     }
-    const WHAT: &str = "Building the search index";
-    crate::startup::report(WHAT, "calls", 0, total as u64);
+    let mut progress = crate::startup::Progress::start("Building the search index", "calls", total as u64);
     for (n, id) in ids.iter().enumerate() {
         if let Some(rows) = rows_for_call(&tx, *id)? {
             write(&tx, &rows)?;
         }
-        if last_report.elapsed() > REPORT_EVERY {
-            crate::startup::report(WHAT, "calls", n as u64, total as u64);
-            last_report = Instant::now();
-        }
-        if last_line.elapsed() > Duration::from_secs(1) {
-            eprintln!("  {n} of {total} calls indexed…");
-            last_line = Instant::now();
-        }
+        progress.set(n as u64);
     }
     set_mark(&tx, calls_mark)?;
     tx.commit()?;
