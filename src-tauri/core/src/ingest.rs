@@ -37,32 +37,7 @@ use crate::store::checkpoint::{self, Checkpointer, Gate, Logged};
 use crate::store::search_index::{self, SearchRows};
 use crate::store::{self, calls, deliveries, Store};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Source {
-    Webhook,
-    Import,
-    Api,
-}
-
-impl Source {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Source::Webhook => "webhook",
-            Source::Import => "import",
-            Source::Api => "api",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "webhook" => Some(Source::Webhook),
-            "import" => Some(Source::Import),
-            "api" => Some(Source::Api),
-            _ => None,
-        }
-    }
-}
+pub use crate::store::deliveries::Source;
 
 /// What became of one delivery. `Err` carries why the body could not be used; the raw body is
 /// stored either way.

@@ -11,9 +11,9 @@ use std::borrow::Cow;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
 
+use super::deliveries::Source;
 use super::search_index::{self, SearchRows};
 use super::Result;
-use crate::ingest::Source;
 use crate::payload::{self, Doc};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -294,7 +294,7 @@ pub fn upsert_delivered(
     ])?;
 
     if let Some(url) = &f.recording_url {
-        crate::recordings::note_url(conn, id, url, now_ms)?;
+        super::recordings::note_url(conn, id, url, now_ms)?;
     }
 
     let turns_changed = before.as_ref().map(turn_inputs) != Some(turn_inputs(&view));

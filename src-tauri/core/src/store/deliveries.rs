@@ -7,7 +7,34 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 
 use super::Result;
-use crate::ingest::Source;
+
+/// Where a delivery came from: the webhook listener, an import, or the calls API (backfill).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    Webhook,
+    Import,
+    Api,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Webhook => "webhook",
+            Source::Import => "import",
+            Source::Api => "api",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "webhook" => Some(Source::Webhook),
+            "import" => Some(Source::Import),
+            "api" => Some(Source::Api),
+            _ => None,
+        }
+    }
+}
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Delivery {

@@ -13,6 +13,7 @@
 pub mod calls;
 pub mod checkpoint;
 pub mod deliveries;
+pub mod recordings;
 pub mod search_index;
 pub mod turns;
 
