@@ -11,18 +11,25 @@ fn installed(program: &str) -> bool {
     Command::new(program).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok()
 }
 
-/// Whether dbus-daemon, dbus-send, gnome-keyring-daemon and secret-tool are installed; under CI
-/// (`CI` set) their absence is a failure, elsewhere the caller skips.
+/// The programs these tests start: a session bus, a Secret Service and its command-line client.
+const TOOLS: [&str; 4] = ["dbus-daemon", "dbus-send", "gnome-keyring-daemon", "secret-tool"];
+
+/// Whether a test of the system keyring can run here. On Linux the keyring always can (the tests
+/// start their own bus and keyring), so a missing program fails the test with what to install;
+/// only where there is no Secret Service at all (other systems) is the test skipped, saying so.
 pub fn tools_present() -> bool {
-    let ok = ["dbus-daemon", "dbus-send", "gnome-keyring-daemon", "secret-tool"].iter().all(|p| installed(p));
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must have dbus-daemon, gnome-keyring and secret-tool (make setup installs them)"
-        );
-        eprintln!("skipped: dbus-daemon, gnome-keyring-daemon or secret-tool is not installed");
+    if !cfg!(target_os = "linux") {
+        eprintln!("skipped: the Secret Service keyring these tests drive exists only on Linux");
+        return false;
     }
-    ok
+    let missing: Vec<&str> = TOOLS.iter().copied().filter(|p| !installed(p)).collect();
+    assert!(
+        missing.is_empty(),
+        "the keyring tests need {} (not installed): run `make deps`, or `apt-get install dbus-daemon dbus-bin \
+         gnome-keyring libsecret-tools`",
+        missing.join(", ")
+    );
+    true
 }
 
 /// A private session bus in a temporary HOME, optionally with an unlocked GNOME Keyring on it.

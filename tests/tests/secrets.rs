@@ -2,8 +2,8 @@
 //! a real Secret Service (GNOME Keyring on a private D-Bus session bus, in a temporary HOME), and
 //! falling back to the private file when told to or when no keyring answers.
 //!
-//! Needs `dbus-daemon`, `gnome-keyring-daemon` and `secret-tool` (`make setup` installs them);
-//! without them these tests say so and pass, except under CI where they fail.
+//! Needs `dbus-daemon`, `gnome-keyring-daemon` and `secret-tool` (`make deps` installs them): on
+//! Linux their absence fails the tests; elsewhere (no Secret Service) they are skipped, saying so.
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
