@@ -1,6 +1,7 @@
 //! The desktop window: starts the listener beside the window, forwards store events to the UI
 //! as one coalesced `calls-changed` per burst, keeps running in the tray when the window closes
-//! (if close-to-tray is on), and focuses the running instance on a second launch.
+//! (if close-to-tray is on), and focuses the running instance on a second launch, which also
+//! hands it any `postcall://` link it was started with ([`crate::link`]).
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -28,7 +29,7 @@ struct CallsChanged {
     total: i64,
 }
 
-pub fn run(cli: Cli) -> ExitCode {
+pub fn run(cli: Cli, links: Vec<String>) -> ExitCode {
     let opened = DataDir::resolve(cli.data_dir.as_deref())
         .map_err(|e| e.to_string())
         .and_then(|data| Ok((bind_addr(cli.bind.as_deref(), &data).map_err(|e| e.to_string())?, data)));
@@ -40,14 +41,20 @@ pub fn run(cli: Cli) -> ExitCode {
         }
     };
 
-    let mut builder = tauri::Builder::default();
-    // One instance per data folder: a second launch on the default folder focuses the first.
-    // Runs on an explicit folder (tests, a second profile) are independent.
-    if cli.data_dir.is_none() {
-        builder = builder.plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| show_main(app)));
-    }
+    let default_folder = cli.data_dir.is_none();
+    let context = tauri::generate_context!();
+    // One instance per data folder: a second launch on the same folder focuses the first and
+    // hands it its `postcall://` links (the deep-link feature passes them on to the plugin's
+    // handler). Different folders (tests, a second profile) run side by side.
+    let instance = tauri_plugin_single_instance::Builder::new()
+        .callback(|app, _args, _cwd| show_main(app))
+        .dbus_id(instance_id(&context.config().identifier, default_folder, data.root()))
+        .build();
     let secret = cli.secret.clone();
-    let app = builder
+    let app = tauri::Builder::default()
+        .plugin(instance)
+        .plugin(tauri_plugin_deep_link::init())
+        .manage(crate::link::Links::default())
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_dialog::init())
@@ -91,6 +98,7 @@ pub fn run(cli: Cli) -> ExitCode {
             commands::recordings::recordings_prune,
         ])
         .setup(move |app| {
+            watch_links(app.handle(), &links, default_folder);
             // The window opens at once. Opening the data folder can take a while (a schema
             // upgrade, building the search index, re-indexing after a crash), so it happens
             // beside it, and the window shows how far along it is until the calls are ready.
@@ -126,7 +134,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 }
             }
         })
-        .build(tauri::generate_context!());
+        .build(context);
     let app = match app {
         Ok(app) => app,
         Err(e) => {
@@ -180,9 +188,65 @@ fn start(app: &AppHandle, service: Arc<Service>, addr: std::net::SocketAddr) {
         });
     }
     app.state::<commands::startup::StartupState>().ready(app);
+    crate::link::ready(app);
 }
 
-fn show_main(app: &AppHandle) {
+/// Links from the OS: those this process was started with, and those later launches hand over.
+fn watch_links(app: &AppHandle, started_with: &[String], default_folder: bool) {
+    use tauri_plugin_deep_link::DeepLinkExt;
+    let handle = app.clone();
+    app.deep_link().on_open_url(move |event| {
+        for url in event.urls() {
+            crate::link::open(&handle, url.as_str());
+        }
+    });
+    for link in started_with {
+        crate::link::open(app, link);
+    }
+    // The .deb registers the scheme; a copy run from elsewhere registers itself on its first run
+    // on the default folder, when nothing handles `postcall:` links yet (never from a test's or
+    // a second profile's folder, and never over an installed package's entry).
+    #[cfg(target_os = "linux")]
+    if default_folder {
+        let app = app.clone();
+        // Off the window's start: it runs xdg-mime and update-desktop-database.
+        std::thread::spawn(move || {
+            if scheme_has_handler() {
+                return;
+            }
+            match app.deep_link().register_all() {
+                Ok(()) => tracing::info!("registered postcall:// links with the desktop"),
+                Err(e) => tracing::warn!(error = %e, "postcall:// links are not registered with the desktop"),
+            }
+        });
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = default_folder;
+}
+
+/// Whether the desktop already names an application for `postcall:` links (`xdg-mime`).
+#[cfg(target_os = "linux")]
+fn scheme_has_handler() -> bool {
+    std::process::Command::new("xdg-mime")
+        .args(["query", "default", &format!("x-scheme-handler/{}", crate::link::SCHEME)])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .is_ok_and(|out| out.status.success() && !String::from_utf8_lossy(&out.stdout).trim().is_empty())
+}
+
+/// The D-Bus name that makes a data folder's window the only one: the app's identifier for the
+/// default folder, with a hash of the folder's path for any other.
+fn instance_id(identifier: &str, default_folder: bool, folder: &std::path::Path) -> String {
+    use std::hash::{Hash, Hasher};
+    if default_folder {
+        return identifier.to_string();
+    }
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    std::fs::canonicalize(folder).unwrap_or_else(|_| folder.to_path_buf()).hash(&mut h);
+    format!("{identifier}.folder_{:016x}", h.finish())
+}
+
+pub fn show_main(app: &AppHandle) {
     if let Some(w) = app.get_webview_window("main") {
         let _ = w.show();
         let _ = w.unminimize();

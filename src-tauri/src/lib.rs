@@ -1,9 +1,12 @@
-//! The Postcall desktop shell: parses the command line, runs a CLI subcommand headless, or opens
-//! the window. Everything the window shows comes from `postcall-core` through thin commands.
+//! The Postcall desktop shell (`postcall-desktop`): the window, its tray and thin commands over
+//! `postcall-core`. Scripts and servers use the headless `postcall` binary (`src-tauri/cli`),
+//! which runs this one when asked for the window. Given a subcommand, this binary runs it like
+//! `postcall` does; given a `postcall://` link, it opens that call (see [`link`]).
 
 mod commands;
 mod desktop;
 mod error;
+mod link;
 
 use std::process::ExitCode;
 
@@ -11,7 +14,8 @@ use clap::Parser;
 use postcall_core::cli::{self, Cli};
 
 pub fn main() -> ExitCode {
-    let mut args = Cli::parse();
+    let (args, links) = link::split_args(std::env::args_os());
+    let mut args = Cli::parse_from(args);
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("POSTCALL_LOG")
@@ -21,6 +25,6 @@ pub fn main() -> ExitCode {
         .init();
     match args.command.take() {
         Some(command) => cli::run(args, command),
-        None => desktop::run(args),
+        None => desktop::run(args, links),
     }
 }

@@ -6,8 +6,9 @@
 //! display and without the `POSTCALL_*` variables of the calling environment, so a test sees only
 //! what it set up itself.
 //!
-//! The binary is `$POSTCALL_BIN`, else `target/debug/postcall` of this workspace: build it first
-//! with `cargo build -p postcall`.
+//! The binary is `$POSTCALL_BIN`, else `target/debug/postcall` of this workspace (the headless
+//! binary: build it first with `cargo build -p postcall-cli`). The end-to-end tests drive the
+//! window's binary, [`desktop_bin`].
 
 pub mod audio;
 pub mod keyring;
@@ -22,15 +23,25 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-/// The `postcall` binary under test.
+/// The headless `postcall` binary under test: `$POSTCALL_BIN`, else `target/debug/postcall`.
 pub fn bin() -> PathBuf {
-    let path = match std::env::var_os("POSTCALL_BIN").filter(|v| !v.is_empty()) {
+    built("POSTCALL_BIN", "postcall", "postcall-cli")
+}
+
+/// The window's binary, `postcall-desktop`: `$POSTCALL_DESKTOP_BIN`, else
+/// `target/debug/postcall-desktop`.
+pub fn desktop_bin() -> PathBuf {
+    built("POSTCALL_DESKTOP_BIN", "postcall-desktop", "postcall-desktop")
+}
+
+fn built(var: &str, name: &str, package: &str) -> PathBuf {
+    let path = match std::env::var_os(var).filter(|v| !v.is_empty()) {
         Some(p) => PathBuf::from(p),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("target").join("debug").join("postcall"),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("target").join("debug").join(name),
     };
     assert!(
         path.is_file(),
-        "the postcall binary is missing at {}: run `cargo build -p postcall` first (or set POSTCALL_BIN)",
+        "the {name} binary is missing at {}: run `cargo build -p {package}` first (or set {var})",
         path.display()
     );
     path

@@ -1,9 +1,9 @@
-//! End-to-end tests of the real window: the real `postcall` binary (with its embedded UI) driven
+//! End-to-end tests of the real window: the real `postcall-desktop` binary (with its embedded UI) driven
 //! through `tauri-driver` + `WebKitWebDriver`, on an Xvfb display of its own when `DISPLAY` is
 //! unset. Each test starts the app on a fresh data folder and listener port, posts webhooks to
 //! it over HTTP, and checks what the window shows.
 //!
-//! Needs: `cargo build -p postcall` (after `cd ui && npm install && npm run build`),
+//! Needs: `cargo build -p postcall-cli -p postcall-desktop` (after `cd ui && npm install && npm run build`),
 //! `cargo install tauri-driver --locked --version ^2`, and `apt-get install webkit2gtk-driver
 //! xvfb` (or a display in `DISPLAY`). A missing tool fails the test with what to install.
 //!
@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use postcall_tests::audio::{probe_duration, speech, Behaviour, RecordingHost};
 use postcall_tests::webdriver::{self, poll, wait_for, Element, Session};
-use postcall_tests::{bin, fixture_json, post_json, secret};
+use postcall_tests::{bin, desktop_bin, fixture_json, post_json, secret};
 use serde_json::{json, Value};
 
 /// How long any one thing may take to show up in the window.
@@ -219,7 +219,15 @@ impl App {
     /// Starts the app on a data folder that `prepare` fills first, and returns once its window
     /// has a WebDriver session (the data folder may still be opening).
     fn launch(prepare: impl FnOnce(&Path)) -> App {
-        let app_bin = bin().canonicalize().expect("canonical path of the postcall binary");
+        App::launch_with(prepare, &desktop_bin(), &[])
+    }
+
+    /// Like [`App::launch`], starting `program` (the window's binary, or the headless one that
+    /// hands over to it) with extra environment variables.
+    fn launch_with(prepare: impl FnOnce(&Path), program: &Path, env: &[(&str, &str)]) -> App {
+        let program = program.canonicalize().expect("canonical path of the program to start");
+        // The process that holds the window runs the desktop binary, whichever program started it.
+        let app_bin = desktop_bin().canonicalize().expect("canonical path of the postcall-desktop binary");
         let driver_bin = tauri_driver();
         let native = webkit_webdriver();
         let display = Display::get();
@@ -249,6 +257,7 @@ impl App {
             .env("POSTCALL_SECRET", &secret)
             .env("POSTCALL_SECRET_STORE", "file")
             .env("RUST_BACKTRACE", "0")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(log_file.try_clone().expect("log handle"))
             .stderr(log_file);
@@ -275,14 +284,14 @@ impl App {
             std::thread::sleep(Duration::from_millis(50));
         }
 
-        let session = Session::start(&base, &app_bin).unwrap_or_else(|e| {
-            panic!("cannot open a WebDriver session for {}: {e}\n{}", app_bin.display(), app.log_text())
+        let session = Session::start(&base, &program).unwrap_or_else(|e| {
+            panic!("cannot open a WebDriver session for {}: {e}\n{}", program.display(), app.log_text())
         });
         app.session = Some(session);
 
         // The app's own process (a child of WebKitWebDriver), to wait for its exit later.
         let driver_pid = app.driver.as_ref().map(Child::id).expect("driver");
-        app.app_pids = wait_for(WAIT, "the postcall process", || {
+        app.app_pids = wait_for(WAIT, "the postcall-desktop process", || {
             let pids: Vec<u32> = descendants(driver_pid)
                 .into_iter()
                 .filter(|p| std::fs::read_link(format!("/proc/{p}/exe")).is_ok_and(|exe| exe == app_bin))
@@ -439,22 +448,35 @@ impl App {
 
     /// Asserts no uncaught script error happened, closes the session and asserts the app exits,
     /// then stops the driver.
-    /// Saves a screenshot of the window in target/e2e-shots; returns its size.
-    fn screenshot(&self, name: &str) -> (u32, u32) {
+    /// Saves a screenshot of the window in target/e2e-shots; returns it decoded.
+    fn screenshot(&self, name: &str) -> Shot {
         let png = base64::engine::general_purpose::STANDARD
             .decode(self.s().screenshot_base64().expect("screenshot"))
             .expect("the screenshot is base64");
         assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "the screenshot is a PNG");
-        let (w, h) = (
-            u32::from_be_bytes(png[16..20].try_into().expect("width")),
-            u32::from_be_bytes(png[20..24].try_into().expect("height")),
-        );
         let dir = shots_dir();
         std::fs::create_dir_all(&dir).expect("create target/e2e-shots");
         let path = dir.join(name);
         std::fs::write(&path, &png).expect("write the screenshot");
-        eprintln!("screenshot: {} ({w}×{h})", path.display());
-        (w, h)
+        let shot = Shot::decode(&png);
+        eprintln!("screenshot: {} ({}×{})", path.display(), shot.width, shot.height);
+        shot
+    }
+
+    /// Where `css` is drawn, in screenshot pixels: (x, y, width, height).
+    fn rect_of(&self, css: &str) -> (u32, u32, u32, u32) {
+        let v = self.js(&format!(
+            "const e = document.querySelector('{}'); if (!e) return null; const r = e.getBoundingClientRect();
+             const k = window.devicePixelRatio || 1; return [r.left * k, r.top * k, r.width * k, r.height * k];",
+            css.replace('\'', "\\'")
+        ));
+        let n: Vec<u32> = v
+            .as_array()
+            .unwrap_or_else(|| panic!("{css} is not in the window"))
+            .iter()
+            .map(|x| x.as_f64().unwrap_or(0.0).max(0.0).round() as u32)
+            .collect();
+        (n[0], n[1], n[2], n[3])
     }
 
     fn finish(mut self) {
@@ -507,6 +529,58 @@ fn newer_call(id: i64) -> Value {
     let mut v = fixture_json("newer_doc.json");
     v["id"] = json!(id);
     v
+}
+
+/// A decoded screenshot, as RGBA pixels.
+struct Shot {
+    width: u32,
+    height: u32,
+    rgba: Vec<u8>,
+}
+
+impl Shot {
+    fn decode(png: &[u8]) -> Shot {
+        let mut decoder = png::Decoder::new(std::io::Cursor::new(png));
+        decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::ALPHA);
+        let mut reader = decoder.read_info().expect("the screenshot's PNG header");
+        let mut buf = vec![0; reader.output_buffer_size().expect("a PNG of a sane size")];
+        let info = reader.next_frame(&mut buf).expect("the screenshot's pixels");
+        assert_eq!(info.bit_depth, png::BitDepth::Eight, "an 8-bit screenshot");
+        let rgba = match info.color_type {
+            png::ColorType::Rgba => buf[..info.buffer_size()].to_vec(),
+            png::ColorType::GrayscaleAlpha => {
+                buf[..info.buffer_size()].chunks(2).flat_map(|p| [p[0], p[0], p[0], p[1]]).collect()
+            }
+            other => panic!("unexpected screenshot colour type {other:?}"),
+        };
+        Shot { width: info.width, height: info.height, rgba }
+    }
+
+    /// The pixels of a region (clipped to the picture), as RGB.
+    fn region(&self, (x, y, w, h): (u32, u32, u32, u32)) -> Vec<[u8; 3]> {
+        let (x1, y1) = ((x + w).min(self.width), (y + h).min(self.height));
+        let mut out = Vec::new();
+        for row in y.min(y1)..y1 {
+            for col in x.min(x1)..x1 {
+                let i = ((row * self.width + col) * 4) as usize;
+                out.push([self.rgba[i], self.rgba[i + 1], self.rgba[i + 2]]);
+            }
+        }
+        out
+    }
+
+    /// How many distinct colours, and the share of pixels that differ from the most common one
+    /// (the background): a blank or single-colour region has ~0 of the latter.
+    fn variety(&self, rect: (u32, u32, u32, u32)) -> (usize, f64) {
+        let px = self.region(rect);
+        assert!(!px.is_empty(), "the region {rect:?} is outside the {}×{} picture", self.width, self.height);
+        let mut counts = std::collections::HashMap::new();
+        for p in &px {
+            *counts.entry(*p).or_insert(0usize) += 1;
+        }
+        let background = counts.values().copied().max().unwrap_or(0);
+        (counts.len(), 1.0 - background as f64 / px.len() as f64)
+    }
 }
 
 fn shots_dir() -> PathBuf {
@@ -772,8 +846,25 @@ fn screenshot_of_the_detail_view() {
     app.wait_until("fonts to load", |a| Ok(a.s().execute("return document.fonts.status;", vec![])? == json!("loaded")));
     app.s().settle().expect("wait for a paint");
 
-    let (w, h) = app.screenshot("detail.png");
+    let shot = app.screenshot("detail.png");
+    let (w, h) = (shot.width, shot.height);
     assert!(w >= 640 && h >= 400, "the window is a usable size: {w}×{h}");
+    // The picture shows the UI, not a blank or half-painted window: the whole window has the
+    // colours of text, borders and surfaces; the detail and one of its variable rows are drawn
+    // where the page says they are, with text on them.
+    let (colours, inked) = shot.variety((0, 0, w, h));
+    assert!(colours >= 24 && inked >= 0.02, "the screenshot looks blank: {colours} colours, {inked:.3} not background");
+    for css in [
+        "[data-testid=\"call-detail\"]",
+        "[data-testid=\"variable-row\"][data-name=\"customer_name\"]",
+        "[data-testid=\"call-row\"]",
+    ] {
+        let rect = app.rect_of(css);
+        assert!(rect.2 >= 20 && rect.3 >= 10, "{css} is drawn {rect:?}, too small to see");
+        let (colours, inked) = shot.variety(rect);
+        eprintln!("{css}: {rect:?}, {colours} colours, {inked:.3} not background");
+        assert!(colours >= 4 && inked >= 0.005, "{css} at {rect:?} is blank in the screenshot ({colours} colours)");
+    }
     app.finish();
 }
 
@@ -1020,5 +1111,90 @@ fn bench_one_hour_recording_playback() {
     eprintln!("{report}");
     let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("target").join("bench-playback.txt");
     std::fs::write(&out, &report).expect("write the report");
+    app.finish();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Binaries and links
+
+#[test]
+fn the_headless_binary_opens_the_window_when_run_without_a_subcommand() {
+    // `postcall` links no GUI library: with no subcommand it runs `postcall-desktop`, found
+    // beside it, with the same arguments and environment.
+    let app = App::launch_with(|_| {}, &bin(), &[]);
+    app.wait_started();
+    app.wait_count("0 calls");
+    let id = app.post(&newer_call(770_001));
+    app.wait_rows(&[id]);
+    app.finish();
+}
+
+/// What the window has received as `open-call-link` events since [`listen_for_links`].
+fn links_received(app: &App) -> Vec<Value> {
+    app.js("return window.__e2eLinks || [];").as_array().cloned().unwrap_or_default()
+}
+
+/// Records every `open-call-link` event the back end emits to the window, through Tauri's own
+/// event IPC (what `@tauri-apps/api/event`'s `listen` calls).
+fn listen_for_links(app: &App) {
+    app.js("window.__e2eLinks = [];
+         const t = window.__TAURI_INTERNALS__;
+         const handler = t.transformCallback(e => window.__e2eLinks.push(e.payload));
+         t.invoke('plugin:event|listen', { event: 'open-call-link', target: { kind: 'Any' }, handler })
+           .then(id => { window.__e2eLinksReady = id; }, e => window.__e2eErrors.push('listen: ' + String(e)));
+         return null;");
+    app.wait_until("the link listener", |a| {
+        Ok(a.s().execute("return window.__e2eLinksReady != null;", vec![])? == json!(true))
+    });
+}
+
+/// Runs `postcall-desktop LINK` as a second instance, as the desktop entry does (the link is the
+/// only argument; the data folder comes from the environment): it must hand the link to the
+/// running window and exit at once.
+fn open_link(app: &App, data: &Path, bus: &str, link: &str) {
+    let out = Command::new(desktop_bin())
+        .arg(link)
+        .env("POSTCALL_DATA_DIR", data)
+        .env("DISPLAY", &app._display.name)
+        .env_remove("WAYLAND_DISPLAY")
+        .env("DBUS_SESSION_BUS_ADDRESS", bus)
+        .env("POSTCALL_SECRET_STORE", "file")
+        .env("RUST_BACKTRACE", "0")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run postcall-desktop with a link");
+    assert!(
+        out.status.success(),
+        "the second instance failed ({}) on {link:?}:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_postcall_link_is_handed_to_the_running_window() {
+    // A session bus of the test's own, on which the running window claims its data folder.
+    let bus = postcall_tests::keyring::Bus::start();
+    let mut data = PathBuf::new();
+    let env = [("DBUS_SESSION_BUS_ADDRESS", bus.address.as_str())];
+    let app = App::launch_with(|d| data = d.to_path_buf(), &desktop_bin(), &env);
+    app.wait_started();
+    app.wait_count("0 calls");
+    let id = app.post(&newer_call(780_001));
+    app.wait_rows(&[id]);
+    listen_for_links(&app);
+
+    // Links that are not a call id and a time are ignored; the second instance still exits.
+    for bad in ["postcall://call/abc?t=5", "postcall://call/1?t=-3", "postcall://elsewhere/1"] {
+        let started = Instant::now();
+        open_link(&app, &data, &bus.address, bad);
+        assert!(started.elapsed() < WAIT, "the second instance took {:?}", started.elapsed());
+    }
+    open_link(&app, &data, &bus.address, &format!("postcall://call/{id}?t=5"));
+    app.wait_until("the link to reach the window", |a| Ok(!links_received(a).is_empty()));
+    open_link(&app, &data, &bus.address, &format!("postcall://call/{id}"));
+    app.wait_until("the second link to reach the window", |a| Ok(links_received(a).len() >= 2));
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(links_received(&app), vec![json!({"id": id, "t": 5.0}), json!({"id": id, "t": null})]);
     app.finish();
 }
