@@ -47,7 +47,9 @@ fn built(var: &str, name: &str, package: &str) -> PathBuf {
     path
 }
 
-/// A `postcall` command with a clean environment: no display, no inherited `POSTCALL_*`.
+/// A `postcall` command with a clean environment: no display, no inherited `POSTCALL_*`. The
+/// recording hosts of the tests live on loopback, so `POSTCALL_ALLOW_PRIVATE_HOSTS=127.0.0.1` is
+/// set; a test of the address rules overrides it (an empty value allows nothing).
 pub fn command() -> Command {
     let mut c = Command::new(bin());
     for var in [
@@ -64,6 +66,7 @@ pub fn command() -> Command {
     ] {
         c.env_remove(var);
     }
+    c.env("POSTCALL_ALLOW_PRIVATE_HOSTS", "127.0.0.1");
     c.env("RUST_BACKTRACE", "0");
     // Never touch the developer's own keyring from a test (tests that want one set it up).
     c.env("POSTCALL_SECRET_STORE", "file");

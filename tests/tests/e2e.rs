@@ -256,6 +256,8 @@ impl App {
             .env("POSTCALL_BIND", format!("127.0.0.1:{listen}"))
             .env("POSTCALL_SECRET", &secret)
             .env("POSTCALL_SECRET_STORE", "file")
+            // The tests' recording hosts are on loopback.
+            .env("POSTCALL_ALLOW_PRIVATE_HOSTS", "127.0.0.1")
             .env("RUST_BACKTRACE", "0")
             .envs(env.iter().copied())
             .stdin(Stdio::null())

@@ -2,8 +2,9 @@
 //! point at a local recording host serving speech generated here (espeak-ng → MP3 and AAC/M4A).
 //! Checked: the download lands whole and is described by its bytes, a broken connection is
 //! resumed with a Range request, 404 / HTML / oversized / non-http URLs fail with the reason,
-//! a 401 is retried with the Intellixent API key, a repeated URL is not downloaded twice, a
-//! changed URL is, `recordings fetch` retries, and retention removes files but never calls.
+//! the Intellixent API key never goes to a host over http, private hosts are refused unless
+//! allowed, a repeated URL is not downloaded twice, a changed URL is, `recordings fetch` retries,
+//! and retention removes files but never calls. (The tests' helpers allow 127.0.0.1 by default.)
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -188,28 +189,75 @@ fn failures_say_why_and_can_be_retried() {
 }
 
 #[test]
-fn a_refused_download_is_retried_with_the_api_key() {
+fn the_api_key_never_goes_to_a_recording_host_over_http() {
     let media = tempfile::tempdir().expect("tempdir");
     let mp3 = speech(media.path(), "k", "This one needs signing in.", "mp3", 3.0);
     let host = RecordingHost::start();
     let url = host.put("k.mp3", std::fs::read(&mp3).expect("mp3"), "audio/mpeg", Behaviour::Bearer("sk-rec-42".into()));
     let data = data_dir();
+    // The recording host is even the configured Intellixent API host: over http it gets no key.
+    let sync = serde_json::json!({ "api_base": format!("{}/api", host.base) });
+    std::fs::write(data.path().join("sync-settings.json"), sync.to_string()).expect("sync settings");
     let server = serve(data.path(), &[("POSTCALL_INTELLIXENT_API_KEY", "sk-rec-42")]);
     deliver(&server, 21, &url);
-    assert_eq!(settled(data.path(), 21)["state"], "ready");
+    let r = settled(data.path(), 21);
+    assert_eq!(r["state"], "failed", "{r}");
+    let why = r["error"].as_str().expect("reason");
+    assert!(why.contains("401") && why.contains("only sent over https"), "{why}");
     let log = host.requests("k.mp3");
-    assert_eq!(log.iter().map(|l| l.status).collect::<Vec<_>>(), [401, 200], "{log:?}");
-    assert_eq!(log[1].authorization.as_deref(), Some("Bearer sk-rec-42"));
+    assert_eq!(log.iter().map(|l| l.status).collect::<Vec<_>>(), [401], "{log:?}");
+    assert!(log.iter().all(|l| l.authorization.is_none()), "the key never reached the host: {log:?}");
     let stderr = server.stderr();
     assert!(!stderr.contains("sk-rec-42"), "the key never reaches the log: {stderr}");
+    drop(server);
 
-    // Without a key the reason says what to do.
+    // An arbitrary host answering 401 gets no key either, and the reason says what to do.
     let data = data_dir();
-    let server = serve(data.path(), &[]);
+    let server = serve(data.path(), &[("POSTCALL_INTELLIXENT_API_KEY", "sk-rec-42")]);
     let url = host.put("k2.mp3", std::fs::read(&mp3).expect("mp3"), "audio/mpeg", Behaviour::Bearer("x".into()));
     deliver(&server, 22, &url);
     let r = settled(data.path(), 22);
-    assert!(r["error"].as_str().expect("reason").contains("API key"), "{r}");
+    let why = r["error"].as_str().expect("reason");
+    assert!(why.contains("API key") && why.contains("Settings → Recordings"), "{r}");
+    assert!(host.requests("k2.mp3").iter().all(|l| l.authorization.is_none()));
+}
+
+#[test]
+fn private_recording_hosts_are_refused_unless_allowed() {
+    let media = tempfile::tempdir().expect("tempdir");
+    let mp3 = speech(media.path(), "p", "A recording on a private address.", "mp3", 2.0);
+    let host = RecordingHost::start();
+    let url = host.put("p.mp3", std::fs::read(&mp3).expect("mp3"), "audio/mpeg", Behaviour::Serve);
+    let data = data_dir();
+    // An empty allow-list: nothing private is allowed.
+    let server = serve(data.path(), &[("POSTCALL_ALLOW_PRIVATE_HOSTS", "")]);
+    deliver(&server, 51, &url);
+    let r = settled(data.path(), 51);
+    assert_eq!(r["state"], "failed", "{r}");
+    let why = r["error"].as_str().expect("reason");
+    assert!(
+        why.contains("refused")
+            && why.contains("private address 127.0.0.1")
+            && why.contains("Settings → Recordings")
+            && why.contains("POSTCALL_ALLOW_PRIVATE_HOSTS"),
+        "{why}"
+    );
+    assert!(host.requests("p.mp3").is_empty(), "nothing was sent to the refused host");
+    drop(server);
+
+    // Allowed in Settings (and still not in the environment): `recordings fetch` gets it.
+    std::fs::write(data.path().join("settings.json"), r#"{"recordings_allow_private_hosts": ["127.0.0.1"]}"#)
+        .expect("settings");
+    let out = postcall_tests::command()
+        .env("POSTCALL_ALLOW_PRIVATE_HOSTS", "")
+        .arg("--data-dir")
+        .arg(data.path())
+        .args(["recordings", "fetch", "51"])
+        .output()
+        .expect("run postcall");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(show(data.path(), 51)["recording"]["state"], "ready");
+    assert_eq!(host.requests("p.mp3").len(), 1);
 }
 
 #[test]

@@ -167,6 +167,12 @@ pub struct Settings {
     pub recordings_keep_days: Option<u32>,
     /// Retention: keep at most this many gigabytes of recordings, removing the oldest first.
     pub recordings_max_gb: Option<f64>,
+    /// Hosts, IPs or CIDRs recordings may be downloaded from although they are loopback or
+    /// private (added to `POSTCALL_ALLOW_PRIVATE_HOSTS`).
+    pub recordings_allow_private_hosts: Vec<String>,
+    /// Hosts besides the Intellixent API base's that may receive the API key (over https only)
+    /// when a recording download is refused with 401/403.
+    pub recordings_key_hosts: Vec<String>,
 }
 
 impl Default for Settings {
@@ -180,6 +186,8 @@ impl Default for Settings {
             recordings_auto_download: true,
             recordings_keep_days: None,
             recordings_max_gb: None,
+            recordings_allow_private_hosts: Vec::new(),
+            recordings_key_hosts: Vec::new(),
         }
     }
 }

@@ -407,6 +407,8 @@ export function createDemoTransport(params: URLSearchParams): Transport {
     recordings_auto_download: true,
     recordings_keep_days: 90,
     recordings_max_gb: null,
+    recordings_allow_private_hosts: [],
+    recordings_key_hosts: [],
   };
   const clips = new Map<number, string>();
   const findCall = (id: unknown): DemoCall => {

@@ -239,11 +239,20 @@ export interface Settings {
   recordings_keep_days: number | null;
   /** keep the vault under this many GB, oldest removed first (null = no limit) */
   recordings_max_gb: number | null;
+  /** hosts, IPs or CIDRs recordings may come from although private (loopback, LAN…) */
+  recordings_allow_private_hosts: string[];
+  /** hosts besides the API base's that may receive the Intellixent API key (https only) */
+  recordings_key_hosts: string[];
 }
 
 /** What `save_settings` takes: older callers may leave the recordings fields out (the back end keeps them). */
-export type SettingsInput = Omit<Settings, "recordings_auto_download" | "recordings_keep_days" | "recordings_max_gb"> &
-  Partial<Pick<Settings, "recordings_auto_download" | "recordings_keep_days" | "recordings_max_gb">>;
+type RecordingsFields =
+  | "recordings_auto_download"
+  | "recordings_keep_days"
+  | "recordings_max_gb"
+  | "recordings_allow_private_hosts"
+  | "recordings_key_hosts";
+export type SettingsInput = Omit<Settings, RecordingsFields> & Partial<Pick<Settings, RecordingsFields>>;
 
 export interface ReprocessResult {
   delivery_id: number;

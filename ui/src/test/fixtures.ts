@@ -108,6 +108,8 @@ export function settings(over: Partial<Settings> = {}): Settings {
     recordings_auto_download: true,
     recordings_keep_days: null,
     recordings_max_gb: null,
+    recordings_allow_private_hosts: [],
+    recordings_key_hosts: [],
     ...over,
   };
 }

@@ -9,6 +9,9 @@
 
 pub mod analyze;
 mod fetch;
+#[cfg(test)]
+mod fetch_tests;
+pub mod guard;
 pub mod vault;
 
 use std::path::{Path, PathBuf};
@@ -19,6 +22,8 @@ use serde_json::{json, Value};
 
 use crate::store::Result;
 
+pub use fetch::Timeouts;
+pub use guard::ENV_ALLOW_PRIVATE_HOSTS;
 pub use vault::{Vault, VaultLimits};
 
 pub use crate::store::recordings::note_url;

@@ -1,5 +1,7 @@
 //! The vault's worker: picks queued recordings (newest calls first, two at a time), downloads
 //! them, decodes each once for its duration and waveform, and applies the retention settings.
+//! A download waiting on a silent host gives its slot to the next recording after a few seconds
+//! (at most eight times the slots are in flight at once), so a few bad URLs never hold the queue.
 //! Transient failures are retried with growing back-off; the state of every recording is in the
 //! `recordings` table, so the desktop app, `postcall serve` and `postcall recordings fetch` all
 //! share it and a restart picks up where the last run stopped.
@@ -10,10 +12,11 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
-use tokio::sync::{broadcast, Notify, Semaphore};
+use tokio::sync::{broadcast, Notify, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
-use super::fetch::{self, Job, Outcome};
+use super::fetch::{self, Job, Outcome, Timeouts};
+use super::guard::{self, HostPolicy};
 use super::{analyze, PruneReport};
 use crate::config::DataDir;
 use crate::ingest::StoreEvent;
@@ -32,16 +35,29 @@ pub struct VaultLimits {
     /// First back-off; each retry waits four times longer (capped at an hour).
     pub retry_base: Duration,
     pub concurrency: usize,
+    /// How long a download may wait on a host, and take in all.
+    pub timeouts: Timeouts,
+    /// Hosts, IPs or CIDRs allowed although private (`POSTCALL_ALLOW_PRIVATE_HOSTS`); the
+    /// Settings field adds to these.
+    pub allow_private_hosts: Vec<String>,
 }
 
 impl Default for VaultLimits {
     fn default() -> Self {
-        Self { max_bytes: 512 * 1024 * 1024, max_attempts: 6, retry_base: Duration::from_secs(5), concurrency: 2 }
+        Self {
+            max_bytes: 512 * 1024 * 1024,
+            max_attempts: 6,
+            retry_base: Duration::from_secs(5),
+            concurrency: 2,
+            timeouts: Timeouts::default(),
+            allow_private_hosts: Vec::new(),
+        }
     }
 }
 
 impl VaultLimits {
-    /// The defaults, with `POSTCALL_RECORDING_MAX_BYTES` / `POSTCALL_RECORDING_RETRY_MS` applied.
+    /// The defaults, with `POSTCALL_RECORDING_MAX_BYTES`, `POSTCALL_RECORDING_RETRY_MS` and
+    /// `POSTCALL_ALLOW_PRIVATE_HOSTS` applied.
     pub fn from_env() -> Self {
         let mut l = Self::default();
         let num = |k: &str| std::env::var(k).ok().and_then(|v| v.trim().parse::<u64>().ok());
@@ -50,6 +66,9 @@ impl VaultLimits {
         }
         if let Some(ms) = num(ENV_RETRY_MS) {
             l.retry_base = Duration::from_millis(ms);
+        }
+        if let Ok(hosts) = std::env::var(guard::ENV_ALLOW_PRIVATE_HOSTS) {
+            l.allow_private_hosts = guard::split_list(&hosts);
         }
         l
     }
@@ -76,7 +95,6 @@ pub struct Vault {
     dir: PathBuf,
     limits: VaultLimits,
     writer: Mutex<Connection>,
-    client: reqwest::Client,
     wake: Notify,
     events: broadcast::Sender<Progress>,
     cancel: CancellationToken,
@@ -96,11 +114,6 @@ impl Vault {
             "UPDATE recordings SET state = 'queued', next_attempt_ms = 0 WHERE state = 'downloading' AND updated_ms < ?1",
             [now_ms() - 30_000],
         )?;
-        let client = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(20))
-            .user_agent(concat!("Postcall/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .unwrap_or_default();
         let (events, _) = broadcast::channel(256);
         Ok(Arc::new(Self {
             store,
@@ -108,7 +121,6 @@ impl Vault {
             dir,
             limits,
             writer: Mutex::new(writer),
-            client,
             wake: Notify::new(),
             events,
             cancel: CancellationToken::new(),
@@ -219,7 +231,11 @@ impl Vault {
     }
 
     async fn work(self: Arc<Self>, mut events: Option<broadcast::Receiver<StoreEvent>>, until_idle: bool) {
-        let slots = Arc::new(Semaphore::new(self.limits.concurrency.max(1)));
+        let slot_count = self.limits.concurrency.max(1);
+        let slots = Arc::new(Semaphore::new(slot_count));
+        // Downloads that gave their slot up while waiting on a silent host still count here.
+        let flight_count = slot_count * 8;
+        let in_flight = Arc::new(Semaphore::new(flight_count));
         let done = Arc::new(Notify::new());
         let _ = self.prune(false);
         loop {
@@ -235,6 +251,7 @@ impl Vault {
                 });
             }
             while let Ok(permit) = slots.clone().try_acquire_owned() {
+                let Ok(flight) = in_flight.clone().try_acquire_owned() else { break };
                 let job = match self.write(|c| claim(c, now_ms(), auto)) {
                     Ok(Some(job)) => job,
                     Ok(None) => break,
@@ -246,12 +263,12 @@ impl Vault {
                 let me = self.clone();
                 let done = done.clone();
                 tokio::spawn(async move {
-                    me.attempt(job).await;
-                    drop(permit);
+                    me.attempt(job, permit, &done).await;
+                    drop(flight);
                     done.notify_one();
                 });
             }
-            let running = self.limits.concurrency.max(1) - slots.available_permits();
+            let running = flight_count - in_flight.available_permits();
             let next_due = self.store.read(|c| next_due(c, auto)).ok().flatten();
             if until_idle && running == 0 && next_due.is_none() {
                 break;
@@ -278,32 +295,63 @@ impl Vault {
         }
     }
 
-    async fn attempt(self: &Arc<Self>, job: Claimed) {
+    /// The address and API-key rules as the settings stand now: the allowed private hosts from
+    /// the environment and Settings; the API base's host and the extra hosts from Settings.
+    fn policy(&self) -> HostPolicy {
+        let settings = self.data.settings().unwrap_or_default();
+        let mut allow = self.limits.allow_private_hosts.clone();
+        allow.extend(settings.recordings_allow_private_hosts.iter().flat_map(|e| guard::split_list(e)));
+        let api_base = crate::backfill::load_settings(&self.data).unwrap_or_default().api_base;
+        let mut key_hosts: Vec<String> = guard::host_of(&api_base).into_iter().collect();
+        key_hosts.extend(settings.recordings_key_hosts.iter().flat_map(|e| guard::split_list(e)));
+        HostPolicy::new(&allow, &key_hosts)
+    }
+
+    async fn attempt(self: &Arc<Self>, job: Claimed, slot: OwnedSemaphorePermit, done: &Notify) {
         let id = job.call_id;
         self.emit(id);
-        let fetch_job =
-            Job { call_id: id, url: &job.url, dir: &self.dir, max_bytes: self.limits.max_bytes, data: &self.data };
-        let mut last_db = std::time::Instant::now();
-        let outcome = fetch::download(&self.client, &fetch_job, &self.cancel, |bytes, total| {
-            let (bytes, total) = (bytes as i64, total.map(|t| t as i64));
-            let _ = self.events.send(Progress {
-                id,
-                state: "downloading".into(),
-                bytes: Some(bytes),
-                total_bytes: total,
-                error: None,
-            });
-            if last_db.elapsed() >= Duration::from_secs(1) {
-                last_db = std::time::Instant::now();
-                let _ = self.write(|c| {
-                    Ok(c.execute(
-                        "UPDATE recordings SET bytes = ?2, total_bytes = ?3, updated_ms = ?4
-                         WHERE call_id = ?1 AND state = 'downloading'",
-                        params![id, bytes, total, now_ms()],
-                    )?)
-                });
+        let policy = self.policy();
+        let fetch_job = Job {
+            call_id: id,
+            url: &job.url,
+            dir: &self.dir,
+            max_bytes: self.limits.max_bytes,
+            data: &self.data,
+            policy: &policy,
+            timeouts: self.limits.timeouts,
+        };
+        let mut slot = Some(slot);
+        let release = || {
+            if slot.take().is_some() {
+                done.notify_one();
             }
-        })
+        };
+        let mut last_db = std::time::Instant::now();
+        let outcome = fetch::download(
+            &fetch_job,
+            &self.cancel,
+            |bytes, total| {
+                let (bytes, total) = (bytes as i64, total.map(|t| t as i64));
+                let _ = self.events.send(Progress {
+                    id,
+                    state: "downloading".into(),
+                    bytes: Some(bytes),
+                    total_bytes: total,
+                    error: None,
+                });
+                if last_db.elapsed() >= Duration::from_secs(1) {
+                    last_db = std::time::Instant::now();
+                    let _ = self.write(|c| {
+                        Ok(c.execute(
+                            "UPDATE recordings SET bytes = ?2, total_bytes = ?3, updated_ms = ?4
+                         WHERE call_id = ?1 AND state = 'downloading'",
+                            params![id, bytes, total, now_ms()],
+                        )?)
+                    });
+                }
+            },
+            release,
+        )
         .await;
         let result = match outcome {
             Outcome::Done { path, bytes, format } => self.finish(&job, &path, bytes, format).await.map(|()| 1),

@@ -92,6 +92,35 @@ describe("Recordings settings", () => {
     expect(m.saveSettings).toHaveBeenCalledTimes(calls);
   });
 
+  it("saves the allowed private hosts and the key hosts as lists", async () => {
+    render(<Harness initial={makeSettings({ recordings_key_hosts: ["files.intellixent.ai"] })} />);
+    await screen.findByText("12 recordings · 3.0 MB");
+    expect(screen.getByTestId("recordings-key-hosts")).toHaveValue("files.intellixent.ai");
+
+    const allow = screen.getByTestId("recordings-allow-private");
+    fireEvent.change(allow, { target: { value: " 127.0.0.1,10.0.0.0/8  recorder.lan " } });
+    fireEvent.blur(allow);
+    await waitFor(() =>
+      expect(m.saveSettings).toHaveBeenLastCalledWith(
+        expect.objectContaining({ recordings_allow_private_hosts: ["127.0.0.1", "10.0.0.0/8", "recorder.lan"] }),
+      ),
+    );
+
+    const keys = screen.getByTestId("recordings-key-hosts");
+    fireEvent.change(keys, { target: { value: "" } });
+    fireEvent.submit(keys);
+    await waitFor(() =>
+      expect(m.saveSettings).toHaveBeenLastCalledWith(
+        expect.objectContaining({ recordings_key_hosts: [], recordings_allow_private_hosts: ["127.0.0.1", "10.0.0.0/8", "recorder.lan"] }),
+      ),
+    );
+
+    // Unchanged text saves nothing.
+    const calls = m.saveSettings.mock.calls.length;
+    fireEvent.blur(screen.getByTestId("recordings-allow-private"));
+    expect(m.saveSettings).toHaveBeenCalledTimes(calls);
+  });
+
   it("applies retention now and reports what it removed", async () => {
     render(<Harness initial={makeSettings()} />);
     await screen.findByText("12 recordings · 3.0 MB");

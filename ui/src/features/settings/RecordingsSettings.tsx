@@ -1,6 +1,8 @@
 // Settings for the recordings vault: automatic download, how long and how much audio to keep,
 // what the vault holds now, and applying the retention rules at once. Retention only ever
 // removes audio files from the vault: calls and their transcripts are never deleted.
+// Two lists guard downloads: private hosts recordings may come from (refused otherwise), and the
+// hosts besides the API's that may receive the Intellixent API key (over https only).
 
 import { useEffect, useState } from "react";
 import { onRecordingsChanged, recordingsPrune, recordingsStatus } from "../../api/client";
@@ -94,6 +96,63 @@ function LimitField({
   );
 }
 
+/** "a, b c" → ["a", "b", "c"]: commas or spaces separate entries. */
+export function parseHostList(text: string): string[] {
+  return text.split(/[\s,]+/).filter((e) => e !== "");
+}
+
+function HostListField({
+  label,
+  hint,
+  placeholder,
+  value,
+  disabled,
+  testId,
+  onSave,
+}: {
+  label: string;
+  hint: string;
+  placeholder: string;
+  value: string[];
+  disabled: boolean;
+  testId: string;
+  onSave: (v: string[]) => void;
+}) {
+  const [text, setText] = useState(value.join(", "));
+  const commit = () => {
+    const next = parseHostList(text);
+    if (next.join(",") === value.join(",")) return;
+    onSave(next);
+  };
+  return (
+    <form
+      className="setting"
+      onSubmit={(e) => {
+        e.preventDefault();
+        commit();
+      }}
+    >
+      <div>
+        <div className="setting-label">{label}</div>
+        <div className="dim small">{hint}</div>
+      </div>
+      <input
+        type="text"
+        className="input mono"
+        spellCheck={false}
+        autoComplete="off"
+        placeholder={placeholder}
+        aria-label={label}
+        data-testid={testId}
+        value={text}
+        disabled={disabled}
+        onChange={(e) => setText(e.target.value)}
+        onBlur={commit}
+      />
+    </form>
+  );
+}
+
 export function RecordingsSettings({ settings, update }: Props) {
   const notify = useNotify();
   const [status, setStatus] = useState<VaultStatus | null>(null);
@@ -180,6 +239,26 @@ export function RecordingsSettings({ settings, update }: Props) {
         disabled={!settings}
         testId="recordings-max-gb"
         onSave={(v) => void update({ recordings_max_gb: v })}
+      />
+      <HostListField
+        key={`allow:${(settings?.recordings_allow_private_hosts ?? []).join(",")}`}
+        label="Private hosts allowed"
+        hint="Recordings on loopback, LAN, link-local or cloud-metadata addresses are refused unless listed here: host names, IPs or CIDRs, separated by commas."
+        placeholder="e.g. 192.168.1.20, 10.0.0.0/8"
+        value={settings?.recordings_allow_private_hosts ?? []}
+        disabled={!settings}
+        testId="recordings-allow-private"
+        onSave={(v) => void update({ recordings_allow_private_hosts: v })}
+      />
+      <HostListField
+        key={`keys:${(settings?.recordings_key_hosts ?? []).join(",")}`}
+        label="Intellixent recording hosts"
+        hint="When a recording host refuses access, the Intellixent API key is sent only over https, only to the API's host and the hosts listed here."
+        placeholder="e.g. files.intellixent.ai"
+        value={settings?.recordings_key_hosts ?? []}
+        disabled={!settings}
+        testId="recordings-key-hosts"
+        onSave={(v) => void update({ recordings_key_hosts: v })}
       />
       <div className="setting setting-top">
         <div data-testid="recordings-status">
