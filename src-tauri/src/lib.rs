@@ -11,6 +11,8 @@ use clap::Parser;
 use postcall_core::cli::{self, Cli};
 
 pub fn main() -> ExitCode {
+    // Before anything is created: every file and folder Postcall writes is the user's alone.
+    postcall_core::permissions::restrict_umask();
     let mut args = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
