@@ -47,7 +47,7 @@ unit:
 	cd ui && npm test
 	$(CARGO) build -p postcall
 	$(CARGO) test --workspace --exclude postcall-tests
-	$(CARGO) test -p postcall-tests --lib --test cli --test webhook --test lifecycle --test sync --test tunnel --test recordings --test secrets
+	$(CARGO) test -p postcall-tests --lib --test cli --test webhook --test lifecycle --test sync --test tunnel --test recordings --test secrets --test hardening
 
 e2e: tauri-driver
 	$(CARGO) test -p postcall-tests --test e2e -- --test-threads=1
@@ -69,3 +69,17 @@ bench-playback: deps ui tauri-driver
 
 deb: ui
 	cd ui && npx tauri build --bundles deb --config ../src-tauri/tauri.conf.json
+
+# Coverage-guided fuzzing (src-tauri/core/fuzz): the payload parsers, the search query builder and
+# the import reader, FUZZ_SECONDS each, from the committed seed corpus (new finds go to
+# target/fuzz-corpus). cargo-fuzz needs nightly: installed here only, never for `make test`,
+# which runs the bounded stable pass (src-tauri/core/tests/fuzz_props.rs).
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz
+fuzz:
+	rustup toolchain install nightly --profile minimal
+	command -v cargo-fuzz >/dev/null 2>&1 || $(CARGO) install cargo-fuzz --locked
+	cd src-tauri/core && for t in payload search import; do \
+		mkdir -p ../../target/fuzz-corpus/$$t && \
+		cargo +nightly fuzz run $$t ../../target/fuzz-corpus/$$t fuzz/corpus/$$t -- -max_total_time=$(FUZZ_SECONDS) || exit 1; \
+	done
