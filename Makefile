@@ -83,3 +83,17 @@ deb: deps ui
 # folder) and checks what a user gets: see tests/deb/check.sh.
 deb-test: deb
 	tests/deb/check.sh
+
+# Coverage-guided fuzzing (src-tauri/core/fuzz): the payload parsers, the search query builder and
+# the import reader, FUZZ_SECONDS each, from the committed seed corpus (new finds go to
+# target/fuzz-corpus). cargo-fuzz needs nightly: installed here only, never for `make test`,
+# which runs the bounded stable pass (src-tauri/core/tests/fuzz_props.rs).
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz
+fuzz:
+	rustup toolchain install nightly --profile minimal
+	command -v cargo-fuzz >/dev/null 2>&1 || $(CARGO) install cargo-fuzz --locked
+	cd src-tauri/core && for t in payload search import; do \
+		mkdir -p ../../target/fuzz-corpus/$$t && \
+		cargo +nightly fuzz run $$t ../../target/fuzz-corpus/$$t fuzz/corpus/$$t -- -max_total_time=$(FUZZ_SECONDS) || exit 1; \
+	done

@@ -14,6 +14,8 @@ use clap::Parser;
 use postcall_core::cli::{self, Cli};
 
 pub fn main() -> ExitCode {
+    // Before anything is created: every file and folder Postcall writes is the user's alone.
+    postcall_core::permissions::restrict_umask();
     let (args, links) = link::split_args(std::env::args_os());
     let mut args = Cli::parse_from(args);
     tracing_subscriber::fmt()

@@ -19,6 +19,8 @@ use postcall_core::cli::{self, Cli};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // Before anything is created: every file and folder Postcall writes is the user's alone.
+    postcall_core::permissions::restrict_umask();
     let mut args = Cli::parse();
     let Some(command) = args.command.take() else {
         return desktop::open();

@@ -2,7 +2,7 @@
 //! reprocess | sync | recordings`. Human-readable tables by default, `--json` for scripts. Every failure is one clear
 //! line on stderr and a non-zero exit status, never a panic.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -61,10 +61,18 @@ pub enum Command {
         /// Up to this day (YYYY-MM-DD, UTC), inclusive.
         #[arg(long, value_name = "DATE")]
         to: Option<String>,
+        /// How many calls to list (read in pages of 500).
         #[arg(long, default_value_t = 50)]
         limit: u32,
+        /// Continue after this cursor: the `next_cursor` of `--json --page`, or the one printed
+        /// under the table.
+        #[arg(long, value_name = "CURSOR")]
+        after: Option<String>,
         #[arg(long)]
         json: bool,
+        /// With --json: print `{"calls": [...], "next_cursor": ...}` instead of a bare array.
+        #[arg(long, requires = "json")]
+        page: bool,
     },
     /// Show one call: fields, variables, transcript and delivery history.
     Show {
@@ -180,6 +188,7 @@ pub fn run(cli: Cli, command: Command) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    crate::output::quiet_on_closed_pipe();
     match rt.block_on(dispatch(cli, command)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -207,9 +216,10 @@ pub fn bind_addr(flag: Option<&str>, data: &DataDir) -> Result<std::net::SocketA
 }
 
 fn print_json(v: &impl serde::Serialize) -> CliResult {
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, v).map_err(err)?;
-    writeln!(out).map_err(err)
+    let mut text = serde_json::to_string_pretty(v).map_err(err)?;
+    text.push('\n');
+    crate::output::emit(&text);
+    Ok(())
 }
 
 async fn dispatch(cli: Cli, command: Command) -> CliResult {
@@ -218,7 +228,7 @@ async fn dispatch(cli: Cli, command: Command) -> CliResult {
         Command::Recordings { action } => {
             recordings(&cli, action.unwrap_or(RecordingsAction::Status { json: false })).await
         }
-        Command::Calls { search, status, phone, from, to, limit, json } => {
+        Command::Calls { search, status, phone, from, to, limit, after, json, page } => {
             let day = |d: Option<String>, plus: i64| -> Result<Option<i64>, CliError> {
                 d.map(|d| {
                     crate::time::day_start_ms(&d)
@@ -233,15 +243,26 @@ async fn dispatch(cli: Cli, command: Command) -> CliResult {
                 phone,
                 from_ms: day(from, 0)?,
                 to_ms: day(to, 86_400_000)?,
-                limit: Some(limit.clamp(1, 500)),
+                cursor: after,
                 ..CallQuery::default()
             };
-            let page = store(&cli)?.read(|c| query::list(c, &q)).map_err(err)?;
-            if json {
-                return print_json(&page.items);
+            if !query::cursor_fits(&q) {
+                return Err(CliError(format!(
+                    "{:?} is not a cursor of this list; use the next_cursor that `postcall calls --json --page` printed",
+                    q.cursor.unwrap_or_default()
+                )));
             }
-            let rows: Vec<Vec<String>> = page
-                .items
+            let (items, next_cursor) = list_calls(&store(&cli)?, q, limit)?;
+            if json && page {
+                return print_json(&json!({"calls": items, "next_cursor": next_cursor}));
+            }
+            if json {
+                if let Some(c) = next_cursor.as_ref().filter(|_| std::io::stderr().is_terminal()) {
+                    eprintln!("more calls: --after {c} (--json --page puts the cursor in the JSON)");
+                }
+                return print_json(&items);
+            }
+            let rows: Vec<Vec<String>> = items
                 .iter()
                 .map(|c| {
                     vec![
@@ -260,6 +281,9 @@ async fn dispatch(cli: Cli, command: Command) -> CliResult {
                 })
                 .collect();
             print_table(&["ID", "STARTED", "STATUS", "CUSTOMER", "DURATION", "OBJECTIVE", "SUMMARY"], &rows);
+            if let Some(c) = next_cursor {
+                crate::output::emit(&format!("more calls: postcall calls --after {c} (with the same filters)\n"));
+            }
             Ok(())
         }
         Command::Show { id, json } => {
@@ -316,8 +340,12 @@ async fn dispatch(cli: Cli, command: Command) -> CliResult {
             let n = match &out {
                 Some(path) => {
                     let tmp = path.with_extension("partial");
-                    let file = std::fs::File::create(&tmp)
-                        .map_err(|e| CliError(format!("cannot write {}: {e}", tmp.display())))?;
+                    let mut private = std::fs::OpenOptions::new();
+                    private.write(true).create(true).truncate(true);
+                    #[cfg(unix)]
+                    std::os::unix::fs::OpenOptionsExt::mode(&mut private, 0o600);
+                    let file =
+                        private.open(&tmp).map_err(|e| CliError(format!("cannot write {}: {e}", tmp.display())))?;
                     let mut w = std::io::BufWriter::new(file);
                     let n = store.read(|c| crate::export::export(c, format, &mut w)).map_err(err)?;
                     w.flush().map_err(err)?;
@@ -326,8 +354,11 @@ async fn dispatch(cli: Cli, command: Command) -> CliResult {
                 }
                 None => {
                     let mut w = std::io::BufWriter::new(std::io::stdout().lock());
-                    let n = store.read(|c| crate::export::export(c, format, &mut w)).map_err(err)?;
-                    w.flush().map_err(err)?;
+                    let n = store.read(|c| crate::export::export(c, format, &mut w)).map_err(|e| match e {
+                        crate::store::StoreError::Io { source, .. } => crate::output::exit_on_write_error(&source),
+                        other => err(other),
+                    })?;
+                    w.flush().unwrap_or_else(|e| crate::output::exit_on_write_error(&e));
                     n
                 }
             };
@@ -349,7 +380,11 @@ async fn dispatch(cli: Cli, command: Command) -> CliResult {
                 for r in &results {
                     match (&r.call_id, &r.error) {
                         (Some(c), None) => println!("delivery {}: stored as call {c}", r.delivery_id),
-                        (_, e) => println!("delivery {}: still failing: {}", r.delivery_id, e.as_deref().unwrap_or("")),
+                        (_, e) => println!(
+                            "delivery {}: still failing: {}",
+                            r.delivery_id,
+                            crate::output::visible(e.as_deref().unwrap_or(""))
+                        ),
                     }
                 }
                 println!("{fixed} of {} failed deliveries are now stored", results.len());
@@ -606,29 +641,10 @@ fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
     Ok(files)
 }
 
-fn payloads_in(path: &Path, mut each: impl FnMut(Vec<u8>)) -> Result<(), CliError> {
+fn payloads_in(path: &Path, each: impl FnMut(Vec<u8>)) -> Result<(), CliError> {
     let open_err = |e: std::io::Error| CliError(format!("cannot read {}: {e}", path.display()));
-    let is_jsonl = path.extension().is_some_and(|e| e == "jsonl" || e == "ndjson");
-    if is_jsonl {
-        let reader = std::io::BufReader::new(std::fs::File::open(path).map_err(open_err)?);
-        for line in reader.split(b'\n') {
-            let line = line.map_err(open_err)?;
-            if !line.iter().all(u8::is_ascii_whitespace) {
-                each(line);
-            }
-        }
-        return Ok(());
-    }
-    let bytes = std::fs::read(path).map_err(open_err)?;
-    // A JSON array of payloads is split; anything else is one delivery, kept even if unusable.
-    if let Ok(Value::Array(items)) = serde_json::from_slice::<Value>(&bytes) {
-        for item in items {
-            each(serde_json::to_vec(&item).unwrap_or_default());
-        }
-    } else {
-        each(bytes);
-    }
-    Ok(())
+    let reader = std::io::BufReader::new(std::fs::File::open(path).map_err(open_err)?);
+    crate::import::payloads(reader, crate::import::is_jsonl(path), each).map_err(open_err)
 }
 
 async fn import(cli: &Cli, paths: &[PathBuf], json: bool) -> CliResult {
@@ -673,7 +689,7 @@ async fn import(cli: &Cli, paths: &[PathBuf], json: bool) -> CliResult {
     } else {
         println!("imported {stored} calls ({duplicates} already known), {failed} failed, in {secs:.1} s");
         for e in &errors {
-            println!("  {e}");
+            println!("  {}", crate::output::visible(e));
         }
     }
     if failed > 0 {
@@ -721,31 +737,54 @@ fn print_table(headers: &[&str], rows: &[Vec<String>]) {
     }
     let clip = |s: &str| -> String {
         let s = s.replace(['\n', '\r', '\t'], " ");
-        if s.chars().count() > 60 {
-            format!("{}…", s.chars().take(59).collect::<String>())
-        } else {
-            s
-        }
+        let s = if s.chars().count() > 60 { format!("{}…", s.chars().take(59).collect::<String>()) } else { s };
+        crate::output::visible(&s).into_owned()
     };
     let rows: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|c| clip(c)).collect()).collect();
     let widths: Vec<usize> = (0..headers.len())
         .map(|i| rows.iter().map(|r| r[i].chars().count()).chain([headers[i].len()]).max().unwrap_or(0))
         .collect();
-    let line = |cells: Vec<&str>| {
+    let mut text = String::new();
+    let mut line = |cells: Vec<&str>| {
         let parts: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
-        println!("{}", parts.join("  ").trim_end());
+        text.push_str(parts.join("  ").trim_end());
+        text.push('\n');
     };
     line(headers.to_vec());
     for r in &rows {
         line(r.iter().map(String::as_str).collect());
     }
+    crate::output::emit(&text);
+}
+
+/// Up to `limit` calls of `q` from its cursor on, read a page (at most 500) at a time, and the
+/// cursor after the last one when there are more.
+fn list_calls(
+    store: &Store,
+    mut q: CallQuery,
+    limit: u32,
+) -> Result<(Vec<query::CallSummary>, Option<String>), CliError> {
+    let mut items = Vec::new();
+    loop {
+        let left = limit.max(1) as usize - items.len();
+        q.limit = Some(left.min(500) as u32);
+        let page = store.read(|c| query::list(c, &q)).map_err(err)?;
+        items.extend(page.items);
+        match page.next_cursor {
+            Some(c) if items.len() < limit.max(1) as usize => q.cursor = Some(c),
+            next => return Ok((items, next)),
+        }
+    }
 }
 
 fn print_call(d: &Value) {
+    use crate::output::visible;
     let s = |k: &str| {
-        d.get(k)
+        let v = d
+            .get(k)
             .and_then(|v| v.as_str().map(str::to_string).or_else(|| (!v.is_null()).then(|| v.to_string())))
-            .unwrap_or_else(|| "—".into())
+            .unwrap_or_else(|| "—".into());
+        visible(&v).into_owned()
     };
     println!("Call {}", s("id"));
     println!("  status      {}", s("status"));
@@ -761,10 +800,10 @@ fn print_call(d: &Value) {
     if let Some(state) = r["state"].as_str().filter(|_| !d["recording_url"].is_null()) {
         let mut line = state.to_string();
         if let Some(path) = r["path"].as_str() {
-            line.push_str(&format!(", {path}"));
+            line.push_str(&format!(", {}", visible(path)));
         }
         if let Some(err) = r["error"].as_str() {
-            line.push_str(&format!(" ({err})"));
+            line.push_str(&format!(" ({})", visible(err)));
         }
         println!("  vault       {line}");
     }
@@ -772,7 +811,8 @@ fn print_call(d: &Value) {
         if let Some(map) = d[key].as_object().filter(|m| !m.is_empty()) {
             println!("\n{key}:");
             for (k, v) in map {
-                println!("  {k:<20} {}", v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()));
+                let value = v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
+                println!("  {:<20} {}", visible(k), visible(&value));
             }
         }
     }
@@ -787,7 +827,7 @@ fn print_call(d: &Value) {
                 t["sender"].as_str().unwrap_or("?")
             };
             let at = t["offset_seconds"].as_f64().map(|o| fmt_duration(o as i64)).unwrap_or_default();
-            println!("  {at:>5}  {who:<9}  {}", t["text"].as_str().unwrap_or_default());
+            println!("  {at:>5}  {:<9}  {}", visible(who), visible(t["text"].as_str().unwrap_or_default()));
         }
     }
     if let Some(list) = d["deliveries"].as_array() {
@@ -796,9 +836,9 @@ fn print_call(d: &Value) {
             println!(
                 "  #{}  {}  {}  {}",
                 x["id"],
-                x["received_at"].as_str().unwrap_or(""),
-                x["source"].as_str().unwrap_or(""),
-                x["outcome"].as_str().unwrap_or("")
+                visible(x["received_at"].as_str().unwrap_or("")),
+                visible(x["source"].as_str().unwrap_or("")),
+                visible(x["outcome"].as_str().unwrap_or(""))
             );
         }
     }

@@ -3,7 +3,8 @@
 //! The data folder is `--data-dir`, else `POSTCALL_DATA_DIR`, else the OS user-data folder
 //! (`~/.local/share/postcall` on Linux). It holds the database, the webhook secret (a file only
 //! the user can read) and `settings.json`. Nothing here is ever logged in full: the secret appears
-//! only in the webhook URL shown to the user.
+//! only in the webhook URL shown to the user. Opening the folder makes it and everything in it
+//! private to the user ([`crate::permissions`]).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -51,6 +52,8 @@ impl DataDir {
             },
         };
         std::fs::create_dir_all(&root).map_err(io(&root))?;
+        // Calls are private: an older version, a copy or a restore may have left them readable.
+        crate::permissions::tighten(&root);
         Ok(Self { root })
     }
 

@@ -15,7 +15,7 @@ pub enum Format {
 }
 
 fn io_err(e: std::io::Error) -> StoreError {
-    StoreError::NotFound(format!("write failed: {e}"))
+    StoreError::Io { what: "the export".into(), source: e }
 }
 
 /// Writes every call, oldest first; returns how many.
@@ -60,9 +60,22 @@ pub fn export(conn: &Connection, format: Format, out: &mut dyn Write) -> Result<
     Ok(n)
 }
 
-/// Quotes a CSV cell when needed, and defuses cells a spreadsheet would run as a formula.
+/// Whether a spreadsheet could read the cell as a formula: it starts with `=`, `+`, `-`, `@`, a
+/// tab or a carriage return. A phone number (`+` then only digits, spaces and `( ) . / -`) is the
+/// one such text left as it is, so phones stay searchable and dialable in the sheet.
+fn is_formula_like(s: &str) -> bool {
+    let is_phone = |s: &str| {
+        s.strip_prefix('+').is_some_and(|rest| {
+            rest.chars().count() >= 3 && rest.chars().all(|c| c.is_ascii_digit() || " ()./-".contains(c))
+        })
+    };
+    s.starts_with(['=', '+', '-', '@', '\t', '\r']) && !is_phone(s)
+}
+
+/// Quotes a CSV cell when needed, and defuses cells a spreadsheet would run as a formula (a `'`
+/// in front, which spreadsheets show as text).
 fn csv_cell(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) && !s.starts_with('+') { format!("'{s}") } else { s.to_string() };
+    let s = if is_formula_like(s) { format!("'{s}") } else { s.to_string() };
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -80,5 +93,55 @@ mod tests {
         assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_cell("=HYPERLINK(1)"), "'=HYPERLINK(1)");
         assert_eq!(csv_cell("+15551234567"), "+15551234567", "phone numbers stay as they are");
+    }
+
+    #[test]
+    fn every_formula_prefix_is_defused_but_phone_numbers_are_not() {
+        for cell in ["=1+1", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "+", "+12", "+1 555 x", "+=1"]
+        {
+            assert!(csv_cell(cell).trim_start_matches('"').starts_with('\''), "{cell:?} -> {:?}", csv_cell(cell));
+        }
+        for phone in ["+15551234567", "+44 (20) 7946-0958", "+1.555.123.4567", "+123", "+49/30/1234"] {
+            assert_eq!(csv_cell(phone), phone, "{phone}");
+        }
+        assert_eq!(csv_cell("\r=1"), "\"'\r=1\"", "defused and still quoted");
+        assert_eq!(csv_cell("plain text"), "plain text");
+        assert_eq!(csv_cell("a=b"), "a=b", "only the first character counts");
+    }
+
+    #[test]
+    fn a_failed_write_is_reported_as_a_write_error() {
+        struct Closed;
+        impl Write for Closed {
+            fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+                Err(std::io::ErrorKind::BrokenPipe.into())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let conn = crate::store::open_in_memory().expect("db");
+        let e = export(&conn, Format::Csv, &mut Closed).expect_err("the write fails");
+        assert!(
+            matches!(&e, StoreError::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe),
+            "{e:?}"
+        );
+        assert!(e.to_string().starts_with("cannot write the export: "), "{e}");
+    }
+
+    #[test]
+    fn a_csv_export_defuses_formulas_in_every_text_column() {
+        use crate::ingest::Source;
+        use crate::store::open_in_memory;
+        let conn = open_in_memory().expect("db");
+        let doc = serde_json::json!({"id": 5, "status": "=cmd", "customer_phone": "+15551234567",
+            "assistant_phone": "@evil", "extracted_variables": {"summary": "-1+1"}, "recording_url": "+x"});
+        calls::upsert(&conn, 5, Source::Import, doc.as_object().expect("obj"), 1).expect("upsert");
+        let mut out = Vec::new();
+        export(&conn, Format::Csv, &mut out).expect("export");
+        let text = String::from_utf8(out).expect("utf8");
+        let row = text.lines().nth(1).expect("a row");
+        assert!(row.contains(",'=cmd,+15551234567,'@evil,"), "{row}");
+        assert!(row.contains(",'-1+1,") && row.ends_with(",'+x"), "{row}");
     }
 }

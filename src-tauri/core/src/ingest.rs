@@ -211,7 +211,7 @@ impl Ingestor {
             logged(store::open(store.path())?, store.path(), &index_gate, false),
             logged(store::open_search(store.search_path())?, store.search_path(), &search_gate, false),
         ])
-        .map_err(|e| store::StoreError::NotFound(format!("checkpoint thread: {e}")))?;
+        .map_err(|source| store::StoreError::Thread { name: "checkpoint".into(), source })?;
         let journal = store.connect_journal()?;
         checkpoint::disable_auto(&journal)?;
         let mut index = store.connect()?;
@@ -487,7 +487,7 @@ fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<(), store::Sto
         .name(name.into())
         .spawn(f)
         .map(drop)
-        .map_err(|e| store::StoreError::NotFound(format!("{name} thread: {e}")))
+        .map_err(|source| store::StoreError::Thread { name: name.into(), source })
 }
 
 /// Hands `first`, then each message already waiting on `rx`, to `take` while it answers that

@@ -207,6 +207,11 @@ fn parse_cursor(q: &CallQuery) -> Option<(i64, i64)> {
     Some((a.parse().ok()?, b.parse().ok()?))
 }
 
+/// Whether the query's cursor, if it has one, is one its sort order can continue from.
+pub fn cursor_fits(q: &CallQuery) -> bool {
+    q.cursor.is_none() || parse_cursor(q).is_some()
+}
+
 fn sort_letter(k: SortKey) -> char {
     match k {
         SortKey::Time => 't',

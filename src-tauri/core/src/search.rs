@@ -33,8 +33,19 @@ const K1: f64 = 1.2;
 const B: f64 = 0.75;
 /// A summary counts this many times a transcript turn.
 const SUMMARY_WEIGHT: f64 = 2.0;
+/// The marks around a hit inside a marked text. Payload text can hold these code points too:
+/// [`unmarked`] takes them out before a text is marked, so only the matcher's marks remain.
 const MARK_START: char = '\u{2}';
 const MARK_END: char = '\u{3}';
+
+/// `text` without the mark code points, so a payload cannot mark (or unbalance) its own hits.
+fn unmarked(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains([MARK_START, MARK_END]) {
+        std::borrow::Cow::Owned(text.replace([MARK_START, MARK_END], ""))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
 
 #[derive(Debug, Clone, PartialEq)]
 enum Term {
@@ -53,8 +64,10 @@ fn has_token_chars(s: &str) -> bool {
 }
 
 fn terms(input: &str) -> Vec<Term> {
+    // Control characters separate words, as in the index; a NUL would also end an FTS5 string early.
+    let input = input.replace(char::is_control, " ");
     let mut out = Vec::new();
-    let mut rest = input;
+    let mut rest = input.as_str();
     while let Some(start) = rest.find('"') {
         words(&rest[..start], &mut out);
         let after = &rest[start + 1..];
@@ -322,7 +335,7 @@ fn hit(conn: &Connection, needles: &Needles, frag: Option<&str>, c: Candidate) -
                     (turn_index, sender, marked) = (Some(turn.index), Some(turn.sender.clone()), text)
                 }
                 // The index and the matcher disagree only on exotic text: show the opening instead.
-                None => marked = turns.first().map(|t| t.text.clone()).unwrap_or_default(),
+                None => marked = turns.first().map(|t| unmarked(&t.text).into_owned()).unwrap_or_default(),
             }
         }
         Origin::Call => {
@@ -338,7 +351,7 @@ fn hit(conn: &Connection, needles: &Needles, frag: Option<&str>, c: Candidate) -
                 },
             );
             // The index and the matcher disagree only on exotic text: show the summary.
-            (field, marked) = found.unwrap_or_else(|| ("summary", summary.unwrap_or_default()));
+            (field, marked) = found.unwrap_or_else(|| ("summary", unmarked(&summary.unwrap_or_default()).into_owned()));
         }
         Origin::Fragment => {
             let f = frag.unwrap_or_default();
@@ -533,13 +546,13 @@ fn mark_spans(text: &str, spans: &[(usize, usize)]) -> String {
             continue;
         }
         let start = start.max(at);
-        out.push_str(&text[at..start]);
+        out.push_str(&unmarked(&text[at..start]));
         out.push(MARK_START);
-        out.push_str(&text[start..end]);
+        out.push_str(&unmarked(&text[start..end]));
         out.push(MARK_END);
         at = end;
     }
-    out.push_str(&text[at..]);
+    out.push_str(&unmarked(&text[at..]));
     out
 }
 
@@ -548,9 +561,10 @@ fn mark_fragment(text: &str, f: &str) -> String {
     match lower.find(&f.to_lowercase()) {
         // Lowercasing can change byte lengths outside ASCII; only mark when it did not.
         Some(at) if lower.len() == text.len() && text.is_char_boundary(at) && text.is_char_boundary(at + f.len()) => {
-            format!("{}{MARK_START}{}{MARK_END}{}", &text[..at], &text[at..at + f.len()], &text[at + f.len()..])
+            let (before, hit, after) = (&text[..at], &text[at..at + f.len()], &text[at + f.len()..]);
+            format!("{}{MARK_START}{}{MARK_END}{}", unmarked(before), unmarked(hit), unmarked(after))
         }
-        _ => text.to_string(),
+        _ => unmarked(text).into_owned(),
     }
 }
 
@@ -670,6 +684,9 @@ mod tests {
             "NEAR(a b)",
             "'; DROP TABLE calls; --",
             "tues* \"the demo\" ref*",
+            "AND\0+",
+            "\"a\0b\"",
+            "x\0*",
             "",
         ] {
             assert!(search(&conn, q, 10).is_ok(), "{q}");
@@ -713,6 +730,29 @@ mod tests {
         assert_eq!(order, vec![1, 3, 2], "four mentions first, then one in a short call before one in a long call");
         let ranks: Vec<f64> = search(&conn, "refund", 10).expect("search").iter().map(|h| h.rank).collect();
         assert!(ranks.windows(2).all(|w| w[0] < w[1]), "lower is better: {ranks:?}");
+    }
+
+    #[test]
+    fn mark_code_points_in_payload_text_cannot_fake_or_break_highlights() {
+        let conn = open_in_memory().expect("db");
+        let c = json!({"id": 9, "extracted_variables": {"summary": "fake \u{2}hit\u{3} and a refund"},
+            "transcript": "AI: \u{2}injected\u{3} words\nCustomer: my refund \u{2}please\nAI: order 4471\u{3}x"});
+        calls::upsert(&conn, 9, Source::Webhook, c.as_object().expect("obj"), 1).expect("upsert");
+        for q in ["refund", "words", "4471", "please"] {
+            for h in search(&conn, q, 10).expect(q) {
+                let hits: Vec<&str> = h.snippet_parts.iter().filter(|p| p.hit).map(|p| p.text.as_str()).collect();
+                assert!(hits.iter().all(|t| t.to_lowercase().contains(q)), "{q}: only real matches are hits: {hits:?}");
+                assert!(
+                    h.snippet_parts.iter().all(|p| !p.text.contains(['\u{2}', '\u{3}'])),
+                    "{q}: no mark code point is left in the text: {:?}",
+                    h.snippet_parts
+                );
+            }
+        }
+        let h = &search(&conn, "words", 10).expect("search")[0];
+        assert_eq!(h.snippet, "injected [words]");
+        assert_eq!(mark_spans("a\u{2}b\u{3}c", &[]), "abc");
+        assert_eq!(mark_fragment("x\u{3}4471\u{2}", "4471"), "x\u{2}4471\u{3}");
     }
 
     #[test]

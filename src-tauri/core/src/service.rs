@@ -229,10 +229,20 @@ impl Service {
     }
 }
 
-/// A shell command that re-sends a stored delivery to the local listener.
+/// A shell command that re-sends a stored delivery to the local listener, byte for byte. A text
+/// body goes as `--data-raw`, so one starting with `@` is sent as it is rather than naming a file
+/// for curl to read (and post); a binary body, or one with a NUL byte no argument can carry, is
+/// piped in from base64.
 pub fn curl_command(delivery: &crate::store::deliveries::Delivery, webhook_url: &str) -> String {
     let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
     let content_type = delivery.content_type.as_deref().unwrap_or("application/json");
+    if delivery.body_encoding == "utf8" && delivery.body.contains('\0') {
+        use base64::Engine;
+        let encoded = base64::engine::general_purpose::STANDARD.encode(delivery.body.as_bytes());
+        let as_binary =
+            crate::store::deliveries::Delivery { body: encoded, body_encoding: "base64", ..delivery.clone() };
+        return curl_command(&as_binary, webhook_url);
+    }
     if delivery.body_encoding == "base64" {
         format!(
             "printf %s {} | base64 -d | curl -sS -X POST -H {} --data-binary @- {}",
@@ -242,7 +252,7 @@ pub fn curl_command(delivery: &crate::store::deliveries::Delivery, webhook_url: 
         )
     } else {
         format!(
-            "curl -sS -X POST -H {} --data-binary {} {}",
+            "curl -sS -X POST -H {} --data-raw {} {}",
             quote(&format!("Content-Type: {content_type}")),
             quote(&delivery.body),
             quote(webhook_url)
@@ -270,7 +280,77 @@ mod tests {
         let cmd = curl_command(&d, "http://127.0.0.1:8787/hooks/s");
         assert_eq!(
             cmd,
-            r#"curl -sS -X POST -H 'Content-Type: application/json' --data-binary '{"id":1,"summary":"it'\''s fine"}' 'http://127.0.0.1:8787/hooks/s'"#
+            r#"curl -sS -X POST -H 'Content-Type: application/json' --data-raw '{"id":1,"summary":"it'\''s fine"}' 'http://127.0.0.1:8787/hooks/s'"#
         );
+    }
+
+    fn delivery(body: &str, encoding: &'static str) -> crate::store::deliveries::Delivery {
+        crate::store::deliveries::Delivery {
+            id: 1,
+            received_at: String::new(),
+            source: "webhook".into(),
+            content_type: Some("application/json".into()),
+            outcome: "stored".into(),
+            error: None,
+            call_id: Some(1),
+            body: body.into(),
+            body_encoding: encoding,
+        }
+    }
+
+    /// Runs `cmd` with bash against a one-request listener on loopback; returns the body it got.
+    fn body_received(cmd_for: impl FnOnce(&str) -> String) -> Vec<u8> {
+        use std::io::{BufRead, BufReader, Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}/hooks/s", listener.local_addr().expect("addr"));
+        let server = std::thread::spawn(move || {
+            let (stream, _) = listener.accept().expect("accept");
+            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                reader.read_line(&mut line).expect("header");
+                if line == "\r\n" || line.is_empty() {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().expect("length");
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).expect("body");
+            let mut stream = stream;
+            stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").expect("answer");
+            body
+        });
+        let dir = tempfile::tempdir().expect("tempdir");
+        let status = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(cmd_for(&url))
+            .current_dir(dir.path())
+            .stdin(std::process::Stdio::null())
+            .status()
+            .expect("run bash");
+        assert!(status.success(), "the command failed: {status}");
+        server.join().expect("listener")
+    }
+
+    #[test]
+    fn copy_as_curl_sends_a_body_starting_with_at_as_it_is() {
+        let body = "@/etc/hostname";
+        let cmd = curl_command(&delivery(body, "utf8"), "http://127.0.0.1:1/hooks/s");
+        assert!(cmd.contains("--data-raw '@/etc/hostname'"), "{cmd}");
+        assert!(!cmd.contains("--data-binary '@"), "{cmd}");
+        let curl = std::process::Command::new("curl").arg("--version").output();
+        if !curl.is_ok_and(|o| o.status.success()) {
+            eprintln!("curl is not installed: checked the command's form only");
+            return;
+        }
+        for body in ["@/etc/hostname", "@-", "{\"id\": 1, \"q\": \"it's $HOME `x` \\n\"}\n", "line\r\nbreaks\n"] {
+            let got = body_received(|url| curl_command(&delivery(body, "utf8"), url));
+            assert_eq!(String::from_utf8_lossy(&got), body, "the exact body is sent");
+        }
+        let got = body_received(|url| curl_command(&delivery("a\0b", "utf8"), url));
+        assert_eq!(got, b"a\0b", "a NUL byte goes through base64");
     }
 }

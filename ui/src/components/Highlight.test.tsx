@@ -1,6 +1,6 @@
 import { render } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import { Highlight, searchTerms, splitOnTerms } from "./Highlight";
+import { Highlight, Marked, searchTerms, splitOnTerms, withoutMarks } from "./Highlight";
 
 describe("search terms", () => {
   it("drops FTS syntax and operators", () => {
@@ -34,5 +34,27 @@ describe("Highlight", () => {
     expect(container.querySelector("mark")).toHaveTextContent("refund");
     expect(container.querySelector("b")).toBeNull();
     expect(container).toHaveTextContent("<b>refund</b> now");
+  });
+});
+
+describe("mark code points in payload text", () => {
+  it("are dropped, so text never looks like a hit", () => {
+    expect(withoutMarks("a\u0002fake\u0003b")).toBe("afakeb");
+    const { container } = render(
+      <Marked
+        parts={[
+          { text: "say \u0002fake\u0003 ", hit: false },
+          { text: "refund", hit: true },
+        ]}
+      />,
+    );
+    expect([...container.querySelectorAll("mark")].map((m) => m.textContent)).toEqual(["refund"]);
+    expect(container.textContent).toBe("say fake refund");
+  });
+
+  it("are dropped from highlighted text too", () => {
+    const { container } = render(<Highlight text={"\u0002x\u0003 refund"} terms={["refund"]} />);
+    expect(container.textContent).toBe("x refund");
+    expect(container.querySelectorAll("mark")).toHaveLength(1);
   });
 });

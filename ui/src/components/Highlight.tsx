@@ -37,14 +37,25 @@ export function splitOnTerms(text: string, terms: string[]): Piece[] {
   return pieces;
 }
 
+/**
+ * `text` without U+0002 and U+0003, the code points search snippets mark hits with. The core
+ * already removes them from payload text before marking; dropping them here too means a payload
+ * can never make text look like a hit, whichever path a snippet came by.
+ */
+export function withoutMarks(text: string): string {
+  return text.replaceAll("\u0002", "").replaceAll("\u0003", "");
+}
+
 export function Marked({ parts }: { parts: Piece[] }) {
   return (
     <>
-      {parts.map((p, i) => (p.hit ? <mark key={i}>{p.text}</mark> : <span key={i}>{p.text}</span>))}
+      {parts.map((p, i) =>
+        p.hit ? <mark key={i}>{withoutMarks(p.text)}</mark> : <span key={i}>{withoutMarks(p.text)}</span>,
+      )}
     </>
   );
 }
 
 export function Highlight({ text, terms }: { text: string; terms: string[] }) {
-  return <Marked parts={splitOnTerms(text, terms)} />;
+  return <Marked parts={splitOnTerms(withoutMarks(text), terms)} />;
 }

@@ -218,7 +218,7 @@ pub fn upsert_delivered(
         }
         Delta::Raw(raw) => {
             parsed = payload::parse_body(raw)
-                .map_err(|e| super::StoreError::NotFound(format!("delivery {delivery:?} no longer parses: {e}")))?
+                .map_err(|e| super::StoreError::Parse(format!("delivery {delivery:?} no longer parses: {e}")))?
                 .1;
             &parsed
         }

@@ -45,8 +45,18 @@ pub enum StoreError {
     Open { path: String, source: rusqlite::Error },
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
+    /// A call, delivery or recording that is not stored.
     #[error("not found: {0}")]
     NotFound(String),
+    /// Writing out what was read failed (an export to a full disk or a closed pipe).
+    #[error("cannot write {what}: {source}")]
+    Io { what: String, source: std::io::Error },
+    /// A writer or checkpoint thread could not be started.
+    #[error("cannot start the {name} thread: {source}; the system is out of threads or memory, close other programs and try again")]
+    Thread { name: String, source: std::io::Error },
+    /// A stored delivery no longer parses (after an upgrade changed what a payload must hold).
+    #[error("{0}; see it with `postcall deliveries --failed`")]
+    Parse(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
