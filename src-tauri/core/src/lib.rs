@@ -12,6 +12,7 @@ pub mod config;
 pub mod export;
 pub mod ingest;
 pub mod listener;
+pub mod lock;
 pub mod media;
 pub mod payload;
 pub mod query;
