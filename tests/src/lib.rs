@@ -58,6 +58,8 @@ pub fn command() -> Command {
         "POSTCALL_DATA_DIR",
         "POSTCALL_BIND",
         "POSTCALL_SECRET",
+        "POSTCALL_SECRET_FILE",
+        "POSTCALL_FAULT_INDEX",
         "POSTCALL_PROGRESS",
         "POSTCALL_INTELLIXENT_API_KEY",
         "POSTCALL_RECORDING_MAX_BYTES",

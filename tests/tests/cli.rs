@@ -274,3 +274,42 @@ fn a_missing_import_path_fails_clearly() {
     r.fails();
     assert!(r.stderr.contains("/definitely/not/here.json"), "{}", r.stderr);
 }
+
+#[test]
+fn a_call_that_could_not_be_indexed_is_counted_and_reindexed() {
+    let files = data_dir();
+    for id in [601, 602, 603] {
+        let call = json!({"id": id, "status": "completed", "transcript": [{"sender": "bot", "text": format!("aardvark {id}")}]});
+        std::fs::write(files.path().join(format!("{id}.json")), call.to_string()).expect("write");
+    }
+    let data = data_dir();
+    // Indexing call 602 fails (an injected fault) while it is imported: acknowledged, not built.
+    let out = postcall_tests::command()
+        .env("POSTCALL_FAULT_INDEX", "fail:602")
+        .arg("--data-dir")
+        .arg(data.path())
+        .args(["import", files.path().to_str().expect("path"), "--json"])
+        .output()
+        .expect("import");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(ids(&cli_json(data.path(), &["calls"])), vec![603, 601]);
+    let failed = cli_json(data.path(), &["deliveries", "--failed"]);
+    assert_eq!(failed.as_array().map(Vec::len), Some(1), "{failed}");
+    assert_eq!((failed[0]["outcome"].as_str(), failed[0]["call_id"].as_i64()), (Some("unindexed"), Some(602)));
+    let human = cli(data.path(), &["deliveries", "--failed"]);
+    human.ok();
+    assert!(human.stderr.contains("indexing errors: 1"), "{}", human.stderr);
+    assert!(human.stdout.contains("unindexed"), "{}", human.stdout);
+
+    let r = cli(data.path(), &["reindex"]);
+    r.ok();
+    assert!(r.stdout.contains("1 of 1 deliveries with indexing errors are now indexed"), "{}", r.stdout);
+    assert_eq!(ids(&cli_json(data.path(), &["calls"])), vec![603, 602, 601]);
+    assert_eq!(search_ids(data.path(), "aardvark"), vec![601, 602, 603]);
+    assert_eq!(cli_json(data.path(), &["deliveries", "--failed"]), json!([]));
+
+    let all = cli_json(data.path(), &["reindex", "--all"]);
+    assert_eq!((all["calls"].as_i64(), all["indexing_errors"].as_i64()), (Some(3), Some(0)), "{all}");
+    assert_eq!(search_ids(data.path(), "aardvark"), vec![601, 602, 603]);
+    assert_eq!(show(data.path(), 602)["transcript"][0]["text"], "aardvark 602");
+}

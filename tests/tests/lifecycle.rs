@@ -215,3 +215,85 @@ fn healthz_answers_while_serving() {
     assert_eq!(resp.status().as_u16(), 200);
     assert_eq!(post_json(&server.url, &json!({"id": 1})).0, 200, "a bare id is enough");
 }
+
+#[test]
+fn a_second_writer_names_the_process_holding_the_folder_and_readers_keep_working() {
+    let dir = data_dir();
+    let server = Server::start(dir.path(), &secret(), &[]);
+    assert_eq!(post_json(&server.url, &small_call(71)).0, 200);
+    let files = data_dir();
+    let file = files.path().join("import.json");
+    std::fs::write(&file, serde_json::to_vec(&small_call(72)).expect("json")).expect("write");
+    // Another writer (an import, a second serve) is refused, with who holds the folder.
+    let import = cli(dir.path(), &["import", file.to_str().expect("path")]);
+    import.fails();
+    assert_eq!(import.status.code(), Some(75), "EX_TEMPFAIL: {}", import.stderr);
+    assert!(import.stderr.contains(&format!("pid {}", server.pid())), "{}", import.stderr);
+    assert!(import.stderr.contains("serve"), "the holder's command: {}", import.stderr);
+    let second = cli(dir.path(), &["serve", "--bind", "127.0.0.1:0", "--secret", &secret()]);
+    assert_eq!(second.status.code(), Some(75), "{}", second.stderr);
+    assert!(second.stderr.contains("in use by another Postcall"), "{}", second.stderr);
+    assert!(!second.stderr.contains(&server.secret), "no secret in the message");
+    // Readers work beside the writer.
+    let calls = cli_json(dir.path(), &["calls"]);
+    assert_eq!(calls.as_array().map(Vec::len), Some(1), "{calls}");
+    cli(dir.path(), &["show", "71"]).ok();
+    cli(dir.path(), &["search", "test"]).ok();
+    cli(dir.path(), &["export"]).ok();
+    // Once the holder is gone, the folder is free again.
+    drop(server);
+    cli(dir.path(), &["import", file.to_str().expect("path")]).ok();
+    assert_eq!(call_ids_in_db(dir.path()), [71, 72].into_iter().collect());
+}
+
+#[test]
+fn a_dead_indexer_makes_healthz_and_webhooks_answer_503() {
+    let dir = data_dir();
+    let secret = secret();
+    let server =
+        Server::start_env(dir.path(), &["--secret".into(), secret.clone()], &[("POSTCALL_FAULT_INDEX", "panic:81")]);
+    assert_eq!(post_json(&server.url, &small_call(80)).0, 200);
+    // The indexer dies on call 81 (journaled and acknowledged before it is indexed).
+    assert_eq!(post_json(&server.url, &small_call(81)).0, 200);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let health = loop {
+        let resp = postcall_tests::http().get(format!("{}/healthz", server.base())).send().expect("healthz");
+        let status = resp.status().as_u16();
+        if status != 200 || Instant::now() > deadline {
+            break (status, resp.json::<serde_json::Value>().expect("json"));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(health.0, 503, "{}", health.1);
+    assert!(health.1["error"].as_str().unwrap_or("").contains("indexer thread stopped"), "{}", health.1);
+    let (status, body) = post_json(&server.url, &small_call(82));
+    assert_eq!(status, 503, "not acknowledged into a pipeline that cannot index: {body}");
+    drop(server);
+    // Restarted without the fault, the journaled call 81 is replayed; 82 was never taken.
+    let server = Server::start(dir.path(), &secret, &[]);
+    assert_eq!(call_ids_in_db(dir.path()), [80, 81].into_iter().collect());
+    drop(server);
+}
+
+#[test]
+fn the_secret_can_come_from_a_file_and_a_damaged_stored_secret_is_not_replaced() {
+    let dir = data_dir();
+    let files = data_dir();
+    let file = files.path().join("secret");
+    let s = secret();
+    std::fs::write(&file, format!("{s}\n")).expect("write");
+    let server = Server::start_with(dir.path(), &["--secret-file".into(), file.display().to_string()]);
+    assert_eq!(server.secret, s, "--secret-file");
+    drop(server);
+    let server = Server::start_env(dir.path(), &[], &[("POSTCALL_SECRET_FILE", file.to_str().expect("path"))]);
+    assert_eq!(server.secret, s, "POSTCALL_SECRET_FILE");
+    drop(server);
+    // The stored secret, unreadable: an error naming the file, never a new secret.
+    let stored = dir.path().join("webhook-secret");
+    let _ = std::fs::remove_file(&stored);
+    std::fs::create_dir(&stored).expect("a folder where the secret should be");
+    let r = cli(dir.path(), &["serve", "--bind", "127.0.0.1:0"]);
+    r.fails();
+    assert!(r.stderr.contains(&stored.display().to_string()), "{}", r.stderr);
+    assert!(stored.is_dir(), "left as it was");
+}

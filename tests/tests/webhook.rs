@@ -231,3 +231,59 @@ fn a_string_id_and_any_content_type_are_accepted() {
     let d = show(dir.path(), 777);
     assert_eq!(d["deliveries"][0]["content_type"], "text/plain");
 }
+
+#[test]
+fn an_id_above_2_pow_53_is_refused_with_a_clear_422() {
+    let dir = data_dir();
+    let server = Server::start(dir.path(), &secret(), &[]);
+    for body in [r#"{"id": 9007199254740993}"#, r#"{"id": "9007199254740993"}"#] {
+        let (status, answer) = post(&server.url, body, Some("application/json"));
+        assert_eq!(status, 422, "{body}: {answer}");
+        assert!(answer["error"].as_str().is_some_and(|e| e.contains("2^53-1")), "{answer}");
+    }
+    assert_eq!(post(&server.url, r#"{"id": 9007199254740991}"#, None).0, 200, "2^53-1 itself is fine");
+    assert_eq!(show(dir.path(), 9_007_199_254_740_991)["id"], json!(9_007_199_254_740_991_i64));
+}
+
+/// The soft limit on open files of this (test) process.
+fn open_file_limit() -> u64 {
+    let limits = std::fs::read_to_string("/proc/self/limits").unwrap_or_default();
+    limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .and_then(|l| l.split_whitespace().nth(3))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn two_thousand_silent_sockets_neither_stop_the_server_nor_exhaust_its_descriptors() {
+    if open_file_limit() < 2_200 {
+        eprintln!("skipped: this test process may open only {} files; raise `ulimit -n`", open_file_limit());
+        return;
+    }
+    let dir = data_dir();
+    let server = Server::start(dir.path(), &secret(), &[]);
+    let fds = || std::fs::read_dir(format!("/proc/{}/fd", server.pid())).map(|d| d.count()).unwrap_or(usize::MAX);
+    let before = fds();
+    let silent: Vec<std::net::TcpStream> =
+        (0..2_000).map(|_| std::net::TcpStream::connect(("127.0.0.1", server.port)).expect("connect")).collect();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let held = fds().saturating_sub(before);
+    assert!(held <= 512 + 32, "the server holds {held} more descriptors for 2,000 silent sockets");
+    // A webhook sent meanwhile is answered well within the 10 s header timeout.
+    let started = std::time::Instant::now();
+    let (status, answer) = post_json(&server.url, &small_call(2_001));
+    let took = started.elapsed();
+    assert_eq!(status, 200, "{answer}");
+    assert!(took < std::time::Duration::from_secs(5), "answered after {took:?}");
+    assert_eq!(post_json(&server.url, &small_call(2_002)).0, 200, "and the next one");
+    println!("2,000 silent sockets: the server held {held} more descriptors; a webhook was answered in {took:?}");
+    drop(silent);
+    assert_eq!(
+        http().get(format!("{}/healthz", server.base())).send().expect("healthz").status().as_u16(),
+        200,
+        "still serving"
+    );
+}

@@ -1,5 +1,5 @@
 //! The command line: `postcall serve | calls | show | search | deliveries | import | export |
-//! reprocess | sync | recordings`. Human-readable tables by default, `--json` for scripts. Every failure is one clear
+//! reprocess | reindex | sync | recordings`. Human-readable tables by default, `--json` for scripts. Every failure is one clear
 //! line on stderr and a non-zero exit status, never a panic.
 
 use std::io::{IsTerminal, Write};
@@ -31,6 +31,9 @@ pub struct Cli {
     /// Webhook secret (the path segment after /hooks/); default: generated once and stored.
     #[arg(long, global = true, env = "POSTCALL_SECRET", hide_env_values = true, value_name = "S")]
     pub secret: Option<String>,
+    /// A file holding the webhook secret, kept out of the process list (instead of --secret).
+    #[arg(long, global = true, env = "POSTCALL_SECRET_FILE", value_name = "FILE", conflicts_with = "secret")]
+    pub secret_file: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -118,6 +121,14 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Rebuild calls from the journal: those that could not be indexed, or with --all every call.
+    Reindex {
+        /// Every call, not only those with indexing errors.
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Backfill missed calls from Intellixent's calls API (key: the stored one or
     /// POSTCALL_INTELLIXENT_API_KEY). Exits 0 only when the run completed.
     Sync {
@@ -193,9 +204,26 @@ pub fn run(cli: Cli, command: Command) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::FAILURE
+            if FOLDER_BUSY.load(std::sync::atomic::Ordering::Relaxed) {
+                ExitCode::from(EXIT_FOLDER_BUSY)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
+}
+
+/// The exit status of a command that writes when another process holds the data folder
+/// (EX_TEMPFAIL: try again once it has stopped).
+pub const EXIT_FOLDER_BUSY: u8 = 75;
+static FOLDER_BUSY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// The writer lock, or the error that names its holder (and the exit status that says so).
+fn writer_lock(data: &DataDir) -> Result<crate::lock::WriterLock, CliError> {
+    crate::lock::WriterLock::acquire(data.root()).map_err(|e| {
+        FOLDER_BUSY.store(matches!(e, crate::lock::LockError::Held { .. }), std::sync::atomic::Ordering::Relaxed);
+        err(e)
+    })
 }
 
 fn data_dir(cli: &Cli) -> Result<DataDir, CliError> {
@@ -314,9 +342,17 @@ async fn dispatch(cli: Cli, command: Command) -> CliResult {
             Ok(())
         }
         Command::Deliveries { failed, limit, json } => {
-            let list = store(&cli)?.read(|c| deliveries::list(c, failed, limit)).map_err(err)?;
+            let store = store(&cli)?;
+            let list = store.read(|c| deliveries::list(c, failed, limit)).map_err(err)?;
             if json {
                 return print_json(&list);
+            }
+            if failed {
+                let unindexed = store.read(crate::store::index_errors::count).map_err(err)?;
+                eprintln!(
+                    "indexing errors: {unindexed}{}",
+                    if unindexed > 0 { " (postcall reindex retries them)" } else { "" }
+                );
             }
             let rows: Vec<Vec<String>> = list
                 .iter()
@@ -366,6 +402,7 @@ async fn dispatch(cli: Cli, command: Command) -> CliResult {
             Ok(())
         }
         Command::Sync { since, api_base, json } => sync(&cli, since, api_base, json).await,
+        Command::Reindex { all, json } => reindex(&cli, all, json).await,
         Command::Reprocess { json } => {
             let service = open_service(&cli, None)?;
             let ids = service.store.read(deliveries::failed_ids).map_err(err)?;
@@ -395,7 +432,46 @@ async fn dispatch(cli: Cli, command: Command) -> CliResult {
 }
 
 fn open_service(cli: &Cli, body_limit: Option<usize>) -> Result<Arc<Service>, CliError> {
-    Service::open(data_dir(cli)?, cli.secret.as_deref(), body_limit).map_err(err)
+    let data = data_dir(cli)?;
+    let secret = match (&cli.secret, &cli.secret_file) {
+        (None, Some(file)) => Some(crate::config::secret_from_file(file).map_err(err)?),
+        (secret, _) => secret.clone(),
+    };
+    Service::open(data, secret.as_deref(), body_limit).map_err(|e| {
+        FOLDER_BUSY.store(matches!(e, crate::service::ServiceError::Lock(_)), std::sync::atomic::Ordering::Relaxed);
+        err(e)
+    })
+}
+
+/// `postcall reindex [--all]`: the writers rebuild, as they start, every call listed with an
+/// indexing error (and with --all, after every call's documents are dropped, every call) from
+/// the journal.
+async fn reindex(cli: &Cli, all: bool, json: bool) -> CliResult {
+    let data = data_dir(cli)?;
+    let lock = writer_lock(&data)?;
+    let store = Arc::new(Store::open(&data.db_path()).map_err(err)?);
+    let count = |store: &Store| store.read(crate::store::index_errors::count).map_err(err);
+    let before = count(&store)?;
+    if all {
+        crate::ingest::reset_for_reindex(&store).map_err(err)?;
+    }
+    let ingest = crate::ingest::Ingestor::start(store.clone()).map_err(err)?;
+    ingest.flush().await.map_err(err)?;
+    let (calls, failing) = (store.read(crate::store::calls::count).map_err(err)?, count(&store)?);
+    drop(lock);
+    if json {
+        print_json(&json!({"all": all, "indexing_errors_before": before, "indexing_errors": failing, "calls": calls}))?;
+    } else if all {
+        println!("rebuilt {calls} calls from the journal; {failing} deliveries could not be indexed");
+    } else {
+        println!("{} of {before} deliveries with indexing errors are now indexed", before - failing.min(before));
+    }
+    if failing > 0 {
+        return Err(CliError(format!(
+            "{failing} deliveries still cannot be indexed (postcall deliveries --failed shows why)"
+        )));
+    }
+    Ok(())
 }
 
 async fn serve(cli: &Cli, body_limit: usize, tunnel_args: &crate::tunnel::TunnelArgs) -> CliResult {

@@ -16,6 +16,8 @@ pub const DEFAULT_PORT: u16 = 8787;
 pub const ENV_DATA_DIR: &str = "POSTCALL_DATA_DIR";
 pub const ENV_BIND: &str = "POSTCALL_BIND";
 pub const ENV_SECRET: &str = "POSTCALL_SECRET";
+/// A file holding the webhook secret, so that it never appears in a process listing.
+pub const ENV_SECRET_FILE: &str = "POSTCALL_SECRET_FILE";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -27,6 +29,8 @@ pub enum ConfigError {
     WeakSecret,
     #[error("cannot read settings {path}: {message}; fix or delete the file")]
     Settings { path: String, message: String },
+    #[error("cannot use the webhook secret in {path}: {message}; fix the file, or delete it to make a new secret (the webhook URL then changes)")]
+    SecretFile { path: String, message: String },
 }
 
 #[derive(Debug, Clone)]
@@ -77,15 +81,21 @@ impl DataDir {
         self.root.join("settings.json")
     }
 
-    /// The webhook secret: an override, else the stored one, else a new one (stored).
+    /// The webhook secret: an override (`flag`, else `POSTCALL_SECRET`, else the file named by
+    /// `POSTCALL_SECRET_FILE`), else the stored one, else a new one (stored). Only a stored secret
+    /// that does not exist is made anew: one that cannot be read or is not a secret is an error
+    /// naming the file, since a new secret silently breaks the URL Intellixent posts to.
     pub fn secret(&self, flag: Option<&str>) -> Result<String, ConfigError> {
         if let Some(s) = flag.map(str::to_string).or_else(|| std::env::var(ENV_SECRET).ok()).filter(|s| !s.is_empty()) {
             return validate_secret(&s).map(|_| s);
         }
+        if let Some(file) = std::env::var_os(ENV_SECRET_FILE).filter(|v| !v.is_empty()) {
+            return secret_from_file(Path::new(&file));
+        }
         let path = self.secret_path();
         match std::fs::read_to_string(&path) {
-            Ok(s) if validate_secret(s.trim()).is_ok() => Ok(s.trim().to_string()),
-            _ => self.rotate_secret(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => self.rotate_secret(),
+            _ => secret_from_file(&path),
         }
     }
 
@@ -142,6 +152,15 @@ pub fn new_secret() -> String {
     // getrandom only fails when the OS has no randomness source at all; there is no safe fallback.
     getrandom::fill(&mut bytes).expect("the operating system's random number generator is unavailable");
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A webhook secret read from `path` (surrounding white space ignored).
+pub fn secret_from_file(path: &Path) -> Result<String, ConfigError> {
+    let fail = |message: String| ConfigError::SecretFile { path: path.display().to_string(), message };
+    let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
+    let secret = text.trim();
+    validate_secret(secret).map_err(|e| fail(e.to_string()))?;
+    Ok(secret.to_string())
 }
 
 fn validate_secret(s: &str) -> Result<(), ConfigError> {
@@ -216,6 +235,32 @@ mod tests {
         assert_ne!(rotated, first);
         assert_eq!(data.secret(None).expect("after"), rotated);
         assert!(matches!(data.secret(Some("short")), Err(ConfigError::WeakSecret)));
+    }
+
+    #[test]
+    fn a_stored_secret_that_cannot_be_used_is_an_error_naming_the_file_not_replaced() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = DataDir::resolve(Some(dir.path())).expect("resolve");
+        let path = dir.path().join("webhook-secret");
+        std::fs::write(&path, "not a secret!").expect("write");
+        let e = data.secret(None).expect_err("a damaged secret is not replaced");
+        assert!(e.to_string().contains(&path.display().to_string()), "{e}");
+        assert_eq!(std::fs::read_to_string(&path).expect("kept"), "not a secret!", "the file is left alone");
+        // A folder in its place cannot be read at all (as a file without permission cannot).
+        std::fs::remove_file(&path).expect("rm");
+        std::fs::create_dir(&path).expect("dir");
+        let e = data.secret(None).expect_err("an unreadable secret is not replaced");
+        assert!(matches!(e, ConfigError::SecretFile { .. }) && e.to_string().contains("webhook-secret"), "{e}");
+    }
+
+    #[test]
+    fn a_secret_can_come_from_a_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("s");
+        std::fs::write(&path, "  0123456789abcdefghijklmnop\n").expect("write");
+        assert_eq!(secret_from_file(&path).expect("read"), "0123456789abcdefghijklmnop");
+        let missing = secret_from_file(&dir.path().join("none")).expect_err("missing");
+        assert!(missing.to_string().contains("none"), "{missing}");
     }
 
     #[test]

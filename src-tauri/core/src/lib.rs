@@ -13,6 +13,7 @@ pub mod export;
 pub mod import;
 pub mod ingest;
 pub mod listener;
+pub mod lock;
 pub mod media;
 pub mod output;
 pub mod payload;

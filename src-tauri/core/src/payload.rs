@@ -27,7 +27,13 @@ pub enum PayloadError {
     MissingId,
     #[error("the payload's `id` must be a positive integer or a string of digits, got {0}")]
     BadId(String),
+    #[error("the payload's `id` {0} is above 9007199254740991 (2^53-1), the largest id Postcall keeps exactly; Intellixent call ids are smaller")]
+    IdTooLarge(String),
 }
+
+/// The largest call id accepted: 2^53-1, the largest integer a JavaScript number (the window, a
+/// script reading `--json`) holds exactly. A larger id would be shown and looked up as another.
+pub const MAX_CALL_ID: i64 = (1 << 53) - 1;
 
 /// Whether a body that parsed is, as text, exactly its JSON document (no byte-order mark to strip).
 pub fn is_verbatim(body: &[u8]) -> bool {
@@ -141,13 +147,20 @@ pub fn call_id(doc: &Doc) -> Result<i64, PayloadError> {
     match doc.get("id") {
         None | Some(Value::Null) => Err(PayloadError::MissingId),
         Some(Value::Number(n)) => match n.as_i64() {
+            Some(id) if id > MAX_CALL_ID => Err(PayloadError::IdTooLarge(n.to_string())),
             Some(id) if id > 0 => Ok(id),
+            None if n.is_u64() => Err(PayloadError::IdTooLarge(n.to_string())),
             _ => Err(PayloadError::BadId(n.to_string())),
         },
         Some(Value::String(s)) => {
             let t = s.trim();
+            let digits = !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
             match t.parse::<i64>() {
-                Ok(id) if id > 0 && t.bytes().all(|b| b.is_ascii_digit()) => Ok(id),
+                Ok(id) if id > MAX_CALL_ID && digits => Err(PayloadError::IdTooLarge(t.to_string())),
+                Ok(id) if id > 0 && digits => Ok(id),
+                Err(_) if digits && t.trim_start_matches('0').len() >= 19 => {
+                    Err(PayloadError::IdTooLarge(t.to_string()))
+                }
                 _ => Err(PayloadError::BadId(format!("{s:?}"))),
             }
         }
@@ -540,6 +553,17 @@ mod tests {
         assert!(matches!(parse_body(b"{\"id\":\"12a\"}"), Err(PayloadError::BadId(_))));
         assert!(matches!(parse_body(b"{\"id\":-4}"), Err(PayloadError::BadId(_))));
         assert!(matches!(parse_body(b"{\"id\":1.5}"), Err(PayloadError::BadId(_))));
+        // Above 2^53-1 a JavaScript number cannot hold the id exactly: refused, as number or string.
+        assert_eq!(parse_body(b"{\"id\":9007199254740991}").map(|p| p.0), Ok(MAX_CALL_ID));
+        for body in [
+            &b"{\"id\":9007199254740993}"[..],
+            b"{\"id\":\"9007199254740992\"}",
+            b"{\"id\":18446744073709551615}",
+            b"{\"id\":\"99999999999999999999\"}",
+        ] {
+            assert!(matches!(parse_body(body), Err(PayloadError::IdTooLarge(_))), "{body:?}");
+            assert!(matches!(body_call_id(body), Err(PayloadError::IdTooLarge(_))), "{body:?}");
+        }
         let msg = parse_body(b"{\"id\": 1,").expect_err("truncated").to_string();
         assert!(msg.starts_with("the body is not valid JSON: EOF"), "{msg}");
     }

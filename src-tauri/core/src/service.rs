@@ -1,6 +1,7 @@
 //! The running parts shared by `postcall serve` and the desktop app: the data folder, the store,
 //! the ingest writer and the webhook listener, with the listener restartable on another port or
-//! with a rotated secret.
+//! with a rotated secret. Opening a service takes the data folder's writer lock ([`crate::lock`])
+//! for as long as it lives.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -11,6 +12,7 @@ use serde::Serialize;
 use crate::config::{ConfigError, DataDir};
 use crate::ingest::Ingestor;
 use crate::listener::{self, BindError, Listener, ListenerConfig};
+use crate::lock::{LockError, WriterLock};
 use crate::recordings::{Vault, VaultLimits};
 use crate::store::{Store, StoreError};
 
@@ -22,6 +24,8 @@ pub enum ServiceError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Bind(#[from] BindError),
+    #[error(transparent)]
+    Lock(#[from] LockError),
 }
 
 /// What the UI and `serve` report about the listener.
@@ -46,6 +50,7 @@ pub struct Service {
     config: ListenerConfig,
     listener: tokio::sync::Mutex<Option<Listener>>,
     status: Mutex<ListenerStatus>,
+    _lock: WriterLock,
 }
 
 impl Service {
@@ -55,6 +60,7 @@ impl Service {
         secret_flag: Option<&str>,
         body_limit: Option<usize>,
     ) -> Result<Arc<Self>, ServiceError> {
+        let lock = WriterLock::acquire(data.root())?;
         let secret = data.secret(secret_flag)?;
         let store = Arc::new(Store::open(&data.db_path())?);
         let ingest = Ingestor::start(store.clone())?;
@@ -71,6 +77,7 @@ impl Service {
             secret_override: secret_flag
                 .map(str::to_string)
                 .or_else(|| std::env::var(crate::config::ENV_SECRET).ok())
+                .or_else(|| std::env::var(crate::config::ENV_SECRET_FILE).ok())
                 .filter(|s| !s.is_empty()),
             secret: Mutex::new(secret),
             config,
@@ -82,6 +89,7 @@ impl Service {
                 webhook_url: None,
                 error: None,
             }),
+            _lock: lock,
         }))
     }
 
@@ -107,7 +115,7 @@ impl Service {
         let mut config = self.config.clone();
         config.secret = self.secret();
         let app = listener::router(self.ingest.clone(), &config);
-        match Listener::start(addr, app) {
+        match Listener::start_with(addr, app, config.accept) {
             Ok(l) => {
                 let status = ListenerStatus {
                     state: "running",
@@ -178,6 +186,10 @@ pub struct AppStatus {
     pub listener: ListenerStatus,
     pub calls_total: i64,
     pub failed_deliveries: i64,
+    /// Deliveries whose call could not be built (retried at start and by `postcall reindex`).
+    pub indexing_errors: i64,
+    /// Why calls cannot be indexed any more (a writer thread stopped); restart to recover.
+    pub pipeline_error: Option<String>,
     pub last_call: Option<crate::query::CallSummary>,
 }
 
@@ -193,8 +205,13 @@ pub enum TestCallError {
 
 impl Service {
     pub fn app_status(&self) -> Result<AppStatus, StoreError> {
-        let (calls_total, failed_deliveries, last_call) = self.store.read(|c| {
-            Ok((crate::store::calls::count(c)?, crate::store::deliveries::count_failed(c)?, crate::query::latest(c)?))
+        let (calls_total, failed_deliveries, indexing_errors, last_call) = self.store.read(|c| {
+            Ok((
+                crate::store::calls::count(c)?,
+                crate::store::deliveries::count_failed(c)?,
+                crate::store::index_errors::count(c)?,
+                crate::query::latest(c)?,
+            ))
         })?;
         Ok(AppStatus {
             version: env!("CARGO_PKG_VERSION"),
@@ -203,6 +220,8 @@ impl Service {
             listener: self.status(),
             calls_total,
             failed_deliveries,
+            indexing_errors,
+            pipeline_error: self.ingest.problem(),
             last_call,
         })
     }

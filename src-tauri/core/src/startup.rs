@@ -70,3 +70,23 @@ impl Progress {
         }
     }
 }
+
+/// Raises this process's soft limit on open files to its hard limit, once: the listener caps its
+/// own sockets, but the databases, the recording vault and a tunnel need descriptors beside them,
+/// and the default soft limit (1,024 on many systems) is far below what the system allows.
+pub fn raise_open_file_limit() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        #[cfg(target_os = "linux")]
+        {
+            use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+            let limit = getrlimit(Resource::Nofile);
+            if limit.current != limit.maximum {
+                let raised = Rlimit { current: limit.maximum, maximum: limit.maximum };
+                if let Err(e) = setrlimit(Resource::Nofile, raised) {
+                    tracing::debug!(error = %e, "the open-file limit stays as it was");
+                }
+            }
+        }
+    });
+}

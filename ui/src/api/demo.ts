@@ -489,6 +489,8 @@ export function createDemoTransport(params: URLSearchParams): Transport {
       listener,
       calls_total: calls.length,
       failed_deliveries: failed.length,
+      indexing_errors: 0,
+      pipeline_error: null,
       last_call: calls[0]?.summary ?? null,
     }),
     list_calls: (a): CallPage => {

@@ -220,6 +220,10 @@ export interface AppStatus {
   listener: ListenerStatus;
   calls_total: number;
   failed_deliveries: number;
+  /** Deliveries whose call could not be built (listed with the failed ones; retried at start). */
+  indexing_errors: number;
+  /** Why calls cannot be indexed any more (a writer thread stopped); restarting recovers. */
+  pipeline_error: string | null;
   last_call: CallSummary | null;
 }
 

@@ -116,7 +116,8 @@ export function App() {
   }, []);
 
   const listener = status?.listener ?? null;
-  const failed = status?.failed_deliveries ?? 0;
+  // The failed view lists unusable bodies and deliveries whose call could not be built.
+  const failed = (status?.failed_deliveries ?? 0) + (status?.indexing_errors ?? 0);
   const callsCovered = page !== "calls" || open !== null;
 
   return (
@@ -158,6 +159,15 @@ export function App() {
             <button type="button" className="link" onClick={loadStatus}>
               Retry
             </button>
+          </div>
+        )}
+        {!backendError && status?.pipeline_error && (
+          <div className="banner banner-error" role="alert" data-testid="pipeline-error">
+            <Icon name="alert" size={15} />
+            <span>
+              New calls cannot be indexed ({status.pipeline_error}). Webhooks are refused until Postcall is
+              restarted; nothing already received is lost.
+            </span>
           </div>
         )}
         {!backendError && listener?.state === "failed" && page !== "connect" && (

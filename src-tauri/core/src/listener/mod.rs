@@ -4,10 +4,16 @@
 //! CORS), because requests through a tunnel also arrive from 127.0.0.1. The secret is compared in
 //! constant time; a wrong one is a plain 404 and nothing is read or stored. Limits: body size
 //! (413), a request timeout, a cap on requests in flight, and a rate limit on failed
-//! authentications. [`router`] is a plain function so tests drive it without a socket;
-//! [`Listener`] adds the lifecycle: bind (reporting "port in use"), serve, graceful shutdown.
+//! authentications; per connection, a cap on open sockets and a deadline for headers and idle
+//! keep-alive ([`accept`]). While the ingest pipeline cannot index (a writer thread died), a
+//! webhook gets 503 instead of an acknowledgement and `/healthz` says why. [`router`] is a plain
+//! function so tests drive it without a socket; [`Listener`] adds the lifecycle: bind (reporting
+//! "port in use"), serve, graceful shutdown.
 
+mod accept;
 mod limits;
+
+pub use accept::AcceptLimits;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -25,6 +31,7 @@ use tokio_util::sync::CancellationToken;
 use crate::ingest::{Ingestor, Source};
 
 pub const DEFAULT_BODY_LIMIT: usize = 16 * 1024 * 1024;
+const LISTEN_BACKLOG: u32 = 1024;
 
 #[derive(Clone)]
 pub struct ListenerConfig {
@@ -32,11 +39,18 @@ pub struct ListenerConfig {
     pub body_limit: usize,
     pub request_timeout: Duration,
     pub max_in_flight: usize,
+    pub accept: AcceptLimits,
 }
 
 impl ListenerConfig {
     pub fn new(secret: String) -> Self {
-        Self { secret, body_limit: DEFAULT_BODY_LIMIT, request_timeout: Duration::from_secs(30), max_in_flight: 512 }
+        Self {
+            secret,
+            body_limit: DEFAULT_BODY_LIMIT,
+            request_timeout: Duration::from_secs(30),
+            max_in_flight: 512,
+            accept: AcceptLimits::default(),
+        }
     }
 }
 
@@ -71,15 +85,24 @@ fn reply(status: StatusCode, body: serde_json::Value) -> Response {
 
 /// `GET /healthz`; with `?probe=NONCE` (up to 64 URL-safe characters) the nonce is echoed back,
 /// so the tunnel can prove that a request through its public URL reached this listener. /healthz
-/// is public anyway and the echo reveals nothing.
-async fn healthz(axum::extract::RawQuery(query): axum::extract::RawQuery) -> Json<serde_json::Value> {
+/// is public anyway and the echo reveals nothing. While the pipeline cannot index, 503 with why.
+async fn healthz(State(state): State<AppState>, axum::extract::RawQuery(query): axum::extract::RawQuery) -> Response {
     let probe = query.as_deref().unwrap_or("").split('&').find_map(|pair| pair.strip_prefix("probe=")).filter(|p| {
         !p.is_empty() && p.len() <= 64 && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     });
-    match probe {
-        Some(p) => Json(json!({"ok": true, "probe": p})),
-        None => Json(json!({"ok": true})),
+    let mut body = match state.ingest.problem() {
+        Some(problem) => json!({"ok": false, "error": broken(&problem)}),
+        None => json!({"ok": true}),
+    };
+    if let Some(p) = probe {
+        body["probe"] = json!(p);
     }
+    let status = if body["ok"] == json!(true) { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    reply(status, body)
+}
+
+fn broken(problem: &str) -> String {
+    format!("Postcall cannot index calls ({problem}); restart it")
 }
 
 async fn not_found() -> Response {
@@ -93,6 +116,10 @@ async fn receive(State(state): State<AppState>, Path(secret): Path<String>, requ
             return reply(StatusCode::TOO_MANY_REQUESTS, json!({"ok": false, "error": "too many requests"}));
         }
         return not_found().await;
+    }
+    // Nothing is acknowledged into a pipeline that cannot index it: the sender keeps the call.
+    if let Some(problem) = state.ingest.problem() {
+        return reply(StatusCode::SERVICE_UNAVAILABLE, json!({"ok": false, "error": broken(&problem)}));
     }
     let content_type = request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
     let body = match axum::body::to_bytes(request.into_body(), state.body_limit).await {
@@ -125,6 +152,9 @@ async fn receive(State(state): State<AppState>, Path(secret): Path<String>, requ
                 )
             }
         },
+        Err(crate::ingest::IngestError::Broken(problem)) => {
+            reply(StatusCode::SERVICE_UNAVAILABLE, json!({"ok": false, "error": broken(&problem)}))
+        }
         Err(e) => {
             tracing::error!(error = %e, "webhook could not be stored");
             reply(StatusCode::SERVICE_UNAVAILABLE, json!({"ok": false, "error": "storage is unavailable, retry later"}))
@@ -158,28 +188,40 @@ pub struct Listener {
     pub addr: SocketAddr,
     token: CancellationToken,
     task: tokio::task::JoinHandle<()>,
+    connections: Arc<accept::Connections>,
 }
 
 impl Listener {
-    /// Binds first (so "port in use" is an error, not a panic), then serves on the current runtime.
+    /// [`Listener::start_with`] the default connection limits.
     pub fn start(addr: SocketAddr, app: Router) -> Result<Self, BindError> {
-        let std_listener = std::net::TcpListener::bind(addr).map_err(|source| match source.kind() {
+        Self::start_with(addr, app, AcceptLimits::default())
+    }
+
+    /// Binds first (so "port in use" is an error, not a panic), then serves on the current runtime.
+    pub fn start_with(addr: SocketAddr, app: Router, limits: AcceptLimits) -> Result<Self, BindError> {
+        crate::startup::raise_open_file_limit();
+        let other = |source| BindError::Other { addr: addr.to_string(), source };
+        let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4() } else { tokio::net::TcpSocket::new_v6() }
+            .map_err(other)?;
+        #[cfg(unix)]
+        socket.set_reuseaddr(true).map_err(other)?;
+        socket.bind(addr).map_err(|source| match source.kind() {
             std::io::ErrorKind::AddrInUse => BindError::InUse { port: addr.port() },
             _ => BindError::Other { addr: addr.to_string(), source },
         })?;
-        let other = |source| BindError::Other { addr: addr.to_string(), source };
-        std_listener.set_nonblocking(true).map_err(other)?;
-        let bound = std_listener.local_addr().map_err(other)?;
-        let listener = tokio::net::TcpListener::from_std(std_listener).map_err(other)?;
+        // A deep backlog: a burst of connections waits in the kernel for the accept loop rather
+        // than being refused.
+        let listener = socket.listen(LISTEN_BACKLOG).map_err(other)?;
+        let bound = listener.local_addr().map_err(other)?;
         let token = CancellationToken::new();
-        let stop = token.clone();
-        let task = tokio::spawn(async move {
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async move { stop.cancelled().await });
-            if let Err(e) = serve.await {
-                tracing::error!(error = %e, "listener stopped with an error");
-            }
-        });
-        Ok(Self { addr: bound, token, task })
+        let connections = Arc::new(accept::Connections::new(limits.max_connections));
+        let task = tokio::spawn(accept::serve(listener, app, limits, connections.clone(), token.clone()));
+        Ok(Self { addr: bound, token, task, connections })
+    }
+
+    /// Connections open now (at most the cap).
+    pub fn open_connections(&self) -> usize {
+        self.connections.len()
     }
 
     /// Stops accepting, lets requests in flight finish (up to `grace`), then returns.

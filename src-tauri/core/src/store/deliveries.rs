@@ -1,6 +1,8 @@
 //! `deliveries`: every authenticated request's exact bytes, with where it came from and what
 //! became of it. Rows are written before the body is parsed and are never deleted, so a body
-//! Postcall could not use can be shown and re-processed later.
+//! Postcall could not use can be shown and re-processed later. A delivery whose body is fine but
+//! whose call could not be built (listed in `index_errors`) reads as outcome `unindexed`, with
+//! the indexing error, wherever deliveries are shown.
 
 use base64::Engine;
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -90,7 +92,11 @@ pub fn set_outcome(conn: &Connection, id: i64, outcome: Result<i64, &str>) -> Re
     Ok(())
 }
 
-const COLUMNS: &str = "id, received_ms, source, content_type, body, outcome, error, call_id";
+const COLUMNS: &str = "id, received_ms, source, content_type, body,
+    CASE WHEN outcome = 'stored' AND EXISTS (SELECT 1 FROM index_errors x WHERE x.delivery_id = deliveries.id)
+         THEN 'unindexed' ELSE outcome END,
+    coalesce(error, (SELECT 'not indexed: ' || x.error FROM index_errors x WHERE x.delivery_id = deliveries.id)),
+    call_id";
 
 fn from_row(row: &Row) -> rusqlite::Result<Delivery> {
     let body: Vec<u8> = row.get(4)?;
@@ -117,9 +123,10 @@ pub fn for_call(conn: &Connection, call_id: i64) -> Result<Vec<Delivery>> {
     Ok(rows)
 }
 
-/// Newest first.
+/// Newest first; `failed_only`: those whose body could not be used or whose call could not be built.
 pub fn list(conn: &Connection, failed_only: bool, limit: i64) -> Result<Vec<Delivery>> {
-    let filter = if failed_only { "WHERE outcome = 'failed'" } else { "" };
+    let filter =
+        if failed_only { "WHERE outcome = 'failed' OR id IN (SELECT delivery_id FROM index_errors)" } else { "" };
     let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM deliveries {filter} ORDER BY id DESC LIMIT ?1"))?;
     let rows = stmt.query_map([limit], from_row)?.collect::<rusqlite::Result<_>>()?;
     Ok(rows)
@@ -166,5 +173,11 @@ mod tests {
         assert_eq!(failed_ids(&conn).expect("ids"), vec![bin]);
         assert_eq!(list(&conn, true, 10).expect("list").len(), 1);
         assert_eq!(list(&conn, false, 10).expect("list")[0].id, bin, "newest first");
+        // A usable body whose call could not be built is listed among the failed, with why.
+        crate::store::index_errors::record(&conn, text, 1, "disk I/O error", 3).expect("index error");
+        let failed = list(&conn, true, 10).expect("list");
+        assert_eq!(failed.iter().map(|d| d.id).collect::<Vec<_>>(), vec![bin, text]);
+        assert_eq!(failed[1].outcome, "unindexed");
+        assert_eq!(failed[1].error.as_deref(), Some("not indexed: disk I/O error"));
     }
 }

@@ -76,7 +76,7 @@ fn mark(conn: &Connection, sql: &str) -> Result<i64> {
 }
 
 /// The rows call `id` should have, read back from the call database.
-fn rows_for_call(conn: &Connection, id: i64) -> Result<Option<SearchRows>> {
+pub(crate) fn rows_for_call(conn: &Connection, id: i64) -> Result<Option<SearchRows>> {
     let Some((doc, api_doc, _)) = calls::docs(conn, id)? else { return Ok(None) };
     let view = calls::effective(doc.as_ref(), api_doc.as_ref());
     Ok(Some(calls::Derived::of(id, &view).search_rows(id, false, true)))

@@ -18,6 +18,13 @@
 //!
 //! A fourth thread folds the write-ahead logs back into the files ([`checkpoint`]).
 //!
+//! A call that cannot be built (a batch fails, then that call alone) is listed in `index_errors`
+//! in the same transaction that moves the index mark past its delivery: the mark never passes a
+//! delivery that is neither indexed nor listed, the list is counted in the status and retried at
+//! every start ([`retry_index_errors`]) and by `postcall reindex`. A writer thread that dies
+//! marks the pipeline broken ([`health`]): deliveries are refused from then on, so nothing is
+//! acknowledged that cannot be indexed.
+//!
 //! While indexing keeps up, a delivery's answer also waits (briefly) for its call to be
 //! searchable, so a client reading right after its 2xx sees the call. Under a burst the answer
 //! comes at durability and indexing trails behind by a bounded amount. After every search-index
@@ -25,7 +32,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc as std_mpsc, Arc};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
@@ -34,8 +41,18 @@ use tokio::sync::{broadcast, mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 use crate::payload;
 use crate::store::calls::Delta;
 use crate::store::checkpoint::{self, Checkpointer, Gate, Logged};
+use crate::store::index_errors;
 use crate::store::search_index::{self, SearchRows};
 use crate::store::{self, calls, deliveries, Store};
+
+pub mod fault;
+pub mod health;
+mod replay;
+
+use replay::catch_up;
+pub use replay::{reset_for_reindex, retry_index_errors};
+
+pub use health::Health;
 
 pub use crate::store::deliveries::Source;
 
@@ -63,6 +80,8 @@ pub enum IngestError {
     Stopped,
     #[error("delivery {0} does not exist")]
     NoSuchDelivery(i64),
+    #[error("Postcall cannot index calls ({0}); restart it")]
+    Broken(String),
 }
 
 /// Emitted once per committed batch.
@@ -163,6 +182,7 @@ pub struct Ingestor {
     units_total: usize,
     events: broadcast::Sender<StoreEvent>,
     store: Arc<Store>,
+    health: Arc<Health>,
 }
 
 /// The most deliveries one journal transaction takes.
@@ -226,6 +246,11 @@ impl Ingestor {
         if recovered > 0 {
             tracing::info!(deliveries = recovered, "rebuilt calls from the journal after an unclean stop");
         }
+        let (rebuilt, failing) = retry_index_errors(&mut index)?;
+        if rebuilt + failing > 0 {
+            tracing::info!(rebuilt, failing, "retried the calls that could not be indexed before");
+        }
+        let health = Arc::new(Health::default());
         let (tx, rx) = mpsc::channel(8192);
         let (pending_tx, pending_rx) = std_mpsc::channel();
         let (index_tx, index_rx) = std_mpsc::sync_channel(PARSED_QUEUE);
@@ -234,31 +259,36 @@ impl Ingestor {
         {
             let (events, backlog, pending_tx) = (events.clone(), backlog.clone(), pending_tx.clone());
             let checkpointer = checkpointer.clone();
-            spawn("postcall-journal", move || {
+            spawn("postcall-journal", &health, move || {
                 journal_writer(journal, rx, pending_tx, events, backlog, checkpointer, journal_gate)
             })?;
         }
         {
             let backlog = backlog.clone();
-            spawn("postcall-parser", move || parser(pending_rx, index_tx, backlog))?;
+            spawn("postcall-parser", &health, move || parser(pending_rx, index_tx, backlog))?;
         }
         let (spent_tx, spent_rx) = std_mpsc::channel::<Spent>();
-        spawn("postcall-reclaim", move || spent_rx.iter().for_each(drop))?;
+        spawn("postcall-reclaim", &health, move || spent_rx.iter().for_each(drop))?;
         let (search_tx, search_rx) = std_mpsc::sync_channel(SEARCH_QUEUE);
         {
             let (events, backlog, checkpointer) = (events.clone(), backlog.clone(), checkpointer.clone());
-            spawn("postcall-search", move || {
+            spawn("postcall-search", &health, move || {
                 background_priority();
                 search_writer(search, search_rx, events, backlog, checkpointer, search_gate)
             })?;
         }
-        spawn("postcall-indexer", move || {
+        spawn("postcall-indexer", &health, move || {
             background_priority();
             indexer(index, index_rx, search_tx, checkpointer, index_gate, spent_tx)
         })?;
         let units_total = (backlog_bytes / BACKLOG_UNIT).clamp(1, Semaphore::MAX_PERMITS.min(u32::MAX as usize));
         let slots = Arc::new(Semaphore::new(units_total));
-        Ok(Self { tx, pending_tx, backlog, slots, units_total, events, store })
+        Ok(Self { tx, pending_tx, backlog, slots, units_total, events, store, health })
+    }
+
+    /// Why the pipeline cannot index any more (a writer thread died); `None` while it can.
+    pub fn problem(&self) -> Option<String> {
+        self.health.problem()
     }
 
     pub fn store(&self) -> &Arc<Store> {
@@ -282,6 +312,9 @@ impl Ingestor {
         content_type: Option<String>,
         body: Vec<u8>,
     ) -> Result<IngestOutcome, IngestError> {
+        if let Some(problem) = self.problem() {
+            return Err(IngestError::Broken(problem));
+        }
         // A body larger than the whole budget waits for all of it.
         let units = body.len().div_ceil(BACKLOG_UNIT).clamp(1, self.units_total);
         let slot = self
@@ -481,11 +514,12 @@ fn parser(rx: std_mpsc::Receiver<PendingMsg>, tx: std_mpsc::SyncSender<IndexMsg>
     }
 }
 
-/// Starts one of the ingest threads.
-fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<(), store::StoreError> {
+/// Starts one of the ingest threads; its death is the pipeline's [`Health`] problem.
+fn spawn(name: &str, health: &Arc<Health>, f: impl FnOnce() + Send + 'static) -> Result<(), store::StoreError> {
+    let (label, health) = (name.trim_start_matches("postcall-").to_string(), health.clone());
     std::thread::Builder::new()
         .name(name.into())
-        .spawn(f)
+        .spawn(move || health::run(&label, &health, f))
         .map(drop)
         .map_err(|source| store::StoreError::Thread { name: name.into(), source })
 }
@@ -632,12 +666,14 @@ fn search_writer(
 }
 
 /// Indexes a batch in one transaction; if that fails, each job alone, so one bad call cannot
-/// hold back the others. Returns the search rows of the calls built.
+/// hold back the others, and a call that fails alone is listed in `index_errors` as the mark
+/// passes it. Returns the search rows of the calls built.
 fn index_all(conn: &mut Connection, jobs: &[IndexJob]) -> Vec<SearchRows> {
     let now = crate::time::now_ms();
     let mut attempt = 0;
+    let mark = jobs.iter().map(|j| j.delivery_id).max();
     let outcome = loop {
-        match index_batch(conn, jobs, now) {
+        match index_batch(conn, jobs, now, mark) {
             // Another writer held the database past the busy timeout: wait and try again rather
             // than give up on calls that are fine.
             Err(store::StoreError::Sql(e)) if is_busy(&e) && attempt < 5 => {
@@ -652,21 +688,64 @@ fn index_all(conn: &mut Connection, jobs: &[IndexJob]) -> Vec<SearchRows> {
         Ok(rows) => rows,
         Err(e) => {
             tracing::warn!(error = %e, "indexing a batch failed; retrying its calls one by one");
-            jobs.chunks(1)
-                .flat_map(|one| match index_batch(conn, one, now) {
-                    Ok(rows) => rows,
+            // Once a failure cannot even be listed, the mark stays before it: the next start
+            // replays from there.
+            let mut marking = true;
+            let mut rows = Vec::new();
+            for one in jobs.chunks(1) {
+                let job = &one[0];
+                let mark = marking.then_some(job.delivery_id);
+                match index_batch(conn, one, now, mark) {
+                    Ok(r) => rows.extend(r),
                     Err(e) => {
-                        tracing::error!(call_id = one[0].call_id, delivery = one[0].delivery_id, error = %e,
-                            "a call could not be indexed; its delivery stays in the journal (postcall reprocess)");
-                        Vec::new()
+                        tracing::error!(call_id = job.call_id, delivery = job.delivery_id, error = %e,
+                            "a call could not be indexed; listed as an indexing error (postcall reindex)");
+                        if let Err(e) = list_index_error(conn, job, &e.to_string(), now, mark) {
+                            tracing::error!(delivery = job.delivery_id, error = %e,
+                                "an indexing error could not be listed; the next start retries from this delivery");
+                            marking = false;
+                        }
                     }
-                })
-                .collect()
+                }
+            }
+            rows
         }
     }
 }
 
-fn index_batch(conn: &mut Connection, jobs: &[IndexJob], now: i64) -> Result<Vec<SearchRows>, store::StoreError> {
+/// Lists a delivery that could not be indexed and moves the mark past it, in one transaction.
+fn list_index_error(
+    conn: &mut Connection,
+    job: &IndexJob,
+    error: &str,
+    now: i64,
+    mark: Option<i64>,
+) -> Result<(), store::StoreError> {
+    let tx = conn.transaction()?;
+    index_errors::record(&tx, job.delivery_id, job.call_id, error, now)?;
+    if let Some(mark) = mark {
+        set_mark(&tx, mark)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+fn set_mark(conn: &Connection, delivery_id: i64) -> Result<(), store::StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO main.index_state (name, delivery_id) VALUES (?1, ?2)
+         ON CONFLICT (name) DO UPDATE SET delivery_id = max(delivery_id, excluded.delivery_id)",
+    )?
+    .execute(params![WATERMARK, delivery_id])?;
+    Ok(())
+}
+
+/// Builds `jobs`' calls in one transaction and, with `mark`, moves the index mark to it.
+fn index_batch(
+    conn: &mut Connection,
+    jobs: &[IndexJob],
+    now: i64,
+    mark: Option<i64>,
+) -> Result<Vec<SearchRows>, store::StoreError> {
     let tx = conn.transaction()?;
     // Take the call database's write lock (waiting for it if need be) before reading anything: a
     // transaction that reads and then writes fails at once with SQLITE_BUSY when another
@@ -675,6 +754,7 @@ fn index_batch(conn: &mut Connection, jobs: &[IndexJob], now: i64) -> Result<Vec
     tx.prepare_cached("UPDATE main.index_state SET delivery_id = delivery_id WHERE name = ?1")?.execute([WATERMARK])?;
     let mut rows = Vec::with_capacity(jobs.len());
     for job in jobs {
+        fault::check(job.call_id).map_err(store::StoreError::NotFound)?;
         // The journal keeps the body; a call whose document is that body as it came refers to it.
         let delivery = job.verbatim.then_some(job.delivery_id);
         let upserted = calls::upsert_delivered(
@@ -688,12 +768,8 @@ fn index_batch(conn: &mut Connection, jobs: &[IndexJob], now: i64) -> Result<Vec
         )?;
         rows.push(upserted.search);
     }
-    if let Some(last) = jobs.iter().map(|j| j.delivery_id).max() {
-        tx.prepare_cached(
-            "INSERT INTO main.index_state (name, delivery_id) VALUES (?1, ?2)
-             ON CONFLICT (name) DO UPDATE SET delivery_id = max(delivery_id, excluded.delivery_id)",
-        )?
-        .execute(params![WATERMARK, last])?;
+    if let Some(mark) = mark {
+        set_mark(&tx, mark)?;
     }
     tx.commit()?;
     Ok(rows)
@@ -701,49 +777,6 @@ fn index_batch(conn: &mut Connection, jobs: &[IndexJob], now: i64) -> Result<Vec
 
 fn is_busy(e: &rusqlite::Error) -> bool {
     matches!(e.sqlite_error_code(), Some(rusqlite::ErrorCode::DatabaseBusy) | Some(rusqlite::ErrorCode::DatabaseLocked))
-}
-
-/// Rebuilds calls from journaled deliveries beyond the index mark. Returns how many.
-fn catch_up(conn: &mut Connection, checkpointer: &Checkpointer) -> Result<usize, store::StoreError> {
-    let mark: i64 = conn
-        .query_row("SELECT delivery_id FROM index_state WHERE name = ?1", [WATERMARK], |r| r.get(0))
-        .optional()?
-        .unwrap_or(0);
-    let mut pending: Vec<(i64, String, Vec<u8>)> = {
-        let mut stmt = conn.prepare(
-            "SELECT id, source, body FROM journal.deliveries WHERE id > ?1 AND outcome = 'stored' ORDER BY id",
-        )?;
-        let rows = stmt.query_map([mark], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-        rows.collect::<rusqlite::Result<_>>()?
-    };
-    let started = Instant::now();
-    let total = pending.len();
-    let mut progress = (total > 0).then(|| {
-        crate::startup::Progress::start(
-            "Indexing the calls received before Postcall last stopped",
-            "deliveries",
-            total as u64,
-        )
-    });
-    for (n, chunk) in pending.chunks_mut(MAX_INDEX_BATCH).enumerate() {
-        let jobs: Vec<IndexJob> = chunk
-            .iter_mut()
-            .filter_map(|(id, source, body)| {
-                let source = Source::parse(source).unwrap_or(Source::Webhook);
-                IndexJob::parse(*id, source, std::mem::take(body)).ok()
-            })
-            .collect();
-        let rows = index_all(conn, &jobs);
-        search_index::write_batch(conn, &rows, jobs.iter().map(|j| j.delivery_id).max())?;
-        checkpointer.nudge();
-        if let Some(p) = progress.as_mut() {
-            p.set((n * MAX_INDEX_BATCH + chunk.len()) as u64);
-        }
-    }
-    if total > 0 {
-        tracing::debug!(total, secs = started.elapsed().as_secs_f64(), "journal replayed");
-    }
-    Ok(total)
 }
 
 #[cfg(test)]
@@ -1006,5 +1039,107 @@ mod tests {
             .read(|c| Ok(c.query_row("SELECT status FROM calls WHERE id = 2", [], |r| r.get(0))?))
             .expect("replayed call");
         assert_eq!(status, "completed");
+    }
+
+    fn mark(store: &Store) -> i64 {
+        store
+            .read(|c| Ok(c.query_row("SELECT delivery_id FROM index_state WHERE name = 'journal'", [], |r| r.get(0))?))
+            .expect("mark")
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_call_that_cannot_be_indexed_is_listed_and_rebuilt_at_the_next_start() {
+        const BAD: i64 = 5_000_002;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("p.sqlite");
+        {
+            let store = Arc::new(Store::open(&path).expect("store"));
+            let ingest = Ingestor::start(store.clone()).expect("start");
+            fault::inject(BAD, Some(fault::Fault::Fail));
+            let mut tasks = tokio::task::JoinSet::new();
+            for id in [5_000_001, BAD, 5_000_003] {
+                let ingest = ingest.clone();
+                tasks.spawn(async move { ingest.deliver(Source::Webhook, None, call_saying(id, "a narwhal")).await });
+            }
+            while let Some(r) = tasks.join_next().await {
+                assert!(r.expect("join").expect("deliver").stored(), "every delivery is acknowledged");
+            }
+            ingest.flush().await.expect("flush");
+            fault::inject(BAD, None);
+            // A later delivery of the same call indexes, on top of a call missing its first one.
+            let later = serde_json::json!({"id": BAD, "status": "completed"});
+            ingest.deliver(Source::Webhook, None, serde_json::to_vec(&later).expect("json")).await.expect("later");
+            ingest.flush().await.expect("flush");
+            assert_eq!(found(&store, "narwhal"), vec![5_000_001, 5_000_003], "the failed call is not built");
+            // The mark moved on, but the failed delivery is listed: counted, shown, retried.
+            assert_eq!(store.read(index_errors::count).expect("count"), 1);
+            let journaled: i64 =
+                store.read(|c| Ok(c.query_row("SELECT max(id) FROM deliveries", [], |r| r.get(0))?)).expect("max");
+            assert_eq!(mark(&store), journaled);
+            let failed = store.read(|c| deliveries::list(c, true, 10)).expect("failed");
+            assert_eq!(failed.len(), 1);
+            assert_eq!((failed[0].outcome.as_str(), failed[0].call_id), ("unindexed", Some(BAD)));
+            assert!(failed[0].error.as_deref().unwrap_or("").contains("injected fault"), "{:?}", failed[0].error);
+        }
+        // The next start rebuilds the call from both its deliveries, in order.
+        let store = Arc::new(Store::open(&path).expect("reopen"));
+        let _ingest = Ingestor::start(store.clone()).expect("restart");
+        assert_eq!(store.read(index_errors::count).expect("count"), 0);
+        assert_eq!(found(&store, "narwhal"), vec![5_000_001, BAD, 5_000_003]);
+        let (doc, _, _) = store.read(|c| calls::docs(c, BAD)).expect("read").expect("call");
+        let doc = doc.expect("doc");
+        assert_eq!(
+            (doc["status"].as_str(), doc["transcript"][0]["text"].as_str()),
+            (Some("completed"), Some("a narwhal"))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_call_still_failing_at_start_stays_listed() {
+        const BAD: i64 = 5_100_001;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("p.sqlite");
+        fault::inject(BAD, Some(fault::Fault::Fail));
+        {
+            let store = Arc::new(Store::open(&path).expect("store"));
+            let ingest = Ingestor::start(store.clone()).expect("start");
+            ingest.deliver(Source::Webhook, None, call_saying(BAD, "an okapi")).await.expect("deliver");
+            ingest.flush().await.expect("flush");
+        }
+        let store = Arc::new(Store::open(&path).expect("reopen"));
+        drop(Ingestor::start(store.clone()).expect("restart"));
+        let attempts: i64 = store
+            .read(|c| Ok(c.query_row("SELECT attempts FROM index_errors WHERE call_id = ?1", [BAD], |r| r.get(0))?))
+            .expect("still listed");
+        assert_eq!(attempts, 2);
+        fault::inject(BAD, None);
+        let mut conn = store.connect().expect("connect");
+        assert_eq!(retry_index_errors(&mut conn).expect("retry"), (1, 0));
+        assert_eq!(found(&store, "okapi"), vec![BAD]);
+    }
+
+    #[tokio::test]
+    async fn reindex_all_rebuilds_every_call_from_the_journal() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("p.sqlite");
+        let docs = |store: &Store| {
+            [7_000_001, 7_000_002].map(|id| store.read(|c| calls::docs(c, id)).expect("read").expect("call").0)
+        };
+        let before = {
+            let store = Arc::new(Store::open(&path).expect("store"));
+            let ingest = Ingestor::start(store.clone()).expect("start");
+            ingest.deliver(Source::Webhook, None, call_saying(7_000_001, "a quokka")).await.expect("1");
+            ingest.deliver(Source::Webhook, None, call_saying(7_000_002, "a tapir")).await.expect("2");
+            let merge = serde_json::json!({"id": 7_000_002, "status": "completed"});
+            ingest.deliver(Source::Import, None, serde_json::to_vec(&merge).expect("json")).await.expect("3");
+            ingest.flush().await.expect("flush");
+            docs(&store)
+        };
+        let store = Arc::new(Store::open(&path).expect("reopen"));
+        reset_for_reindex(&store).expect("reset");
+        assert_eq!(mark(&store), 0);
+        let _ingest = Ingestor::start(store.clone()).expect("rebuild");
+        assert_eq!(docs(&store), before, "the same calls, rebuilt from the journal");
+        assert_eq!((found(&store, "quokka"), found(&store, "tapir")), (vec![7_000_001], vec![7_000_002]));
     }
 }
