@@ -76,6 +76,8 @@ pub enum Command {
         /// With --json: print `{"calls": [...], "next_cursor": ...}` instead of a bare array.
         #[arg(long, requires = "json")]
         page: bool,
+        #[command(flatten)]
+        review: crate::review::cli::CallFilterArgs,
     },
     /// Show one call: fields, variables, transcript and delivery history.
     Show {
@@ -146,6 +148,32 @@ pub enum Command {
         #[command(subcommand)]
         action: Option<RecordingsAction>,
     },
+    /// Mark a call reviewed, in review, flagged or unreviewed; export, import, rebuild review work.
+    Review(crate::review::cli::ReviewArgs),
+    /// Notes on a call, at a turn and a playback time.
+    Note {
+        #[command(subcommand)]
+        action: crate::review::cli::NoteAction,
+    },
+    /// Put tags on calls or take them off; define the team's tags.
+    Tag {
+        #[command(subcommand)]
+        action: crate::review::cli::TagAction,
+    },
+    /// The team's tags, with how many calls carry each.
+    Tags {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Fill a scorecard for a call.
+    Score(crate::review::cli::ScoreArgs),
+    /// The team's scorecards: list, define (from a JSON file), delete.
+    Scorecards {
+        #[command(subcommand)]
+        action: Option<crate::review::cli::ScorecardAction>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -192,6 +220,9 @@ type CliResult = Result<(), CliError>;
 
 /// Runs a subcommand to completion and maps the outcome to an exit status.
 pub fn run(cli: Cli, command: Command) -> ExitCode {
+    if let Some(status) = crate::review::cli::intercept(&cli, &command) {
+        return status;
+    }
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -256,7 +287,7 @@ async fn dispatch(cli: Cli, command: Command) -> CliResult {
         Command::Recordings { action } => {
             recordings(&cli, action.unwrap_or(RecordingsAction::Status { json: false })).await
         }
-        Command::Calls { search, status, phone, from, to, limit, after, json, page } => {
+        Command::Calls { search, status, phone, from, to, limit, after, json, page, review } => {
             let day = |d: Option<String>, plus: i64| -> Result<Option<i64>, CliError> {
                 d.map(|d| {
                     crate::time::day_start_ms(&d)
@@ -274,6 +305,7 @@ async fn dispatch(cli: Cli, command: Command) -> CliResult {
                 cursor: after,
                 ..CallQuery::default()
             };
+            let q = review.apply(q, &data_dir(&cli)?);
             if !query::cursor_fits(&q) {
                 return Err(CliError(format!(
                     "{:?} is not a cursor of this list; use the next_cursor that `postcall calls --json --page` printed",
@@ -403,6 +435,12 @@ async fn dispatch(cli: Cli, command: Command) -> CliResult {
         }
         Command::Sync { since, api_base, json } => sync(&cli, since, api_base, json).await,
         Command::Reindex { all, json } => reindex(&cli, all, json).await,
+        Command::Review(_)
+        | Command::Note { .. }
+        | Command::Tag { .. }
+        | Command::Tags { .. }
+        | Command::Score(_)
+        | Command::Scorecards { .. } => Ok(()),
         Command::Reprocess { json } => {
             let service = open_service(&cli, None)?;
             let ids = service.store.read(deliveries::failed_ids).map_err(err)?;

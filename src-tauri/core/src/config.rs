@@ -195,6 +195,8 @@ pub struct Settings {
     /// Hosts besides the Intellixent API base's that may receive the API key (over https only)
     /// when a recording download is refused with 401/403.
     pub recordings_key_hosts: Vec<String>,
+    /// Who annotates calls from this data folder (asked once; changed through its own command).
+    pub reviewer: Option<crate::review::Reviewer>,
 }
 
 impl Default for Settings {
@@ -210,6 +212,7 @@ impl Default for Settings {
             recordings_max_gb: None,
             recordings_allow_private_hosts: Vec::new(),
             recordings_key_hosts: Vec::new(),
+            reviewer: None,
         }
     }
 }

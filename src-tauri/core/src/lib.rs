@@ -20,6 +20,7 @@ pub mod payload;
 pub mod permissions;
 pub mod query;
 pub mod recordings;
+pub mod review;
 pub mod sample;
 pub mod search;
 pub mod secrets;
