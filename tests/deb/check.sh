@@ -104,12 +104,13 @@ fi
 # `postcall serve` from the package answers /healthz.
 data="$work/data"
 mkdir -p "$data"
+: >"$work/serve.out"
 env -u DISPLAY -u WAYLAND_DISPLAY POSTCALL_SECRET_STORE=file \
 	"$prefix/usr/bin/postcall" serve --data-dir "$data" --bind 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.err" &
 server_pid=$!
 url=""
 for _ in $(seq 1 300); do
-	url=$(sed -n 's/^Webhook URL (local): //p' "$work/serve.out" | head -n 1)
+	url=$(sed -n 's/^Webhook URL (local): //p' "$work/serve.out" | head -n 1 || true)
 	[ -n "$url" ] && break
 	kill -0 "$server_pid" 2>/dev/null || fail "postcall serve exited: $(cat "$work/serve.err")"
 	sleep 0.1

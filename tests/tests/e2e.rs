@@ -1197,6 +1197,6 @@ fn a_postcall_link_is_handed_to_the_running_window() {
     open_link(&app, &data, &bus.address, &format!("postcall://call/{id}"));
     app.wait_until("the second link to reach the window", |a| Ok(links_received(a).len() >= 2));
     std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(links_received(&app), vec![json!({"id": id, "t": 5.0}), json!({"id": id, "t": null})]);
+    assert_eq!(links_received(&app), vec![json!({"id": id, "t": 5}), json!({"id": id, "t": null})]);
     app.finish();
 }
