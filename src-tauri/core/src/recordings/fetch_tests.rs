@@ -170,7 +170,10 @@ fn quick() -> Timeouts {
 
 async fn download(f: &Fixture, call_id: i64, url: &str, policy: &HostPolicy, timeouts: Timeouts) -> Outcome {
     let job = Job { call_id, url, dir: &f.vault, max_bytes: 10_000_000, data: &f.data, policy, timeouts };
-    fetch::download(&job, &CancellationToken::new(), |_, _| {}, || {}).await
+    // Bounded here too, so a download that never ends fails the test instead of hanging it.
+    tokio::time::timeout(Duration::from_secs(30), fetch::download(&job, &CancellationToken::new(), |_, _| {}, || {}))
+        .await
+        .unwrap_or_else(|_| panic!("the download of {url} did not end within 30 s"))
 }
 
 fn done_bytes(outcome: &Outcome) -> Vec<u8> {
