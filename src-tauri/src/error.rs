@@ -38,6 +38,7 @@ impl From<postcall_core::service::ServiceError> for AppError {
             ServiceError::Bind(b) => AppError::new("listener", b),
             ServiceError::Config(c) => AppError::new("config", c),
             ServiceError::Store(s) => s.into(),
+            ServiceError::Lock(l) => AppError::new("folder_in_use", l),
         }
     }
 }

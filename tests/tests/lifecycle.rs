@@ -288,9 +288,14 @@ fn the_secret_can_come_from_a_file_and_a_damaged_stored_secret_is_not_replaced()
     let server = Server::start_env(dir.path(), &[], &[("POSTCALL_SECRET_FILE", file.to_str().expect("path"))]);
     assert_eq!(server.secret, s, "POSTCALL_SECRET_FILE");
     drop(server);
-    // The stored secret, unreadable: an error naming the file, never a new secret.
+    // A stored secret that is damaged or unreadable: an error naming the file, never a new secret.
     let stored = dir.path().join("webhook-secret");
-    let _ = std::fs::remove_file(&stored);
+    std::fs::write(&stored, "not a secret!").expect("damage the stored secret");
+    let r = cli(dir.path(), &["serve", "--bind", "127.0.0.1:0"]);
+    r.fails();
+    assert!(r.stderr.contains(&stored.display().to_string()), "{}", r.stderr);
+    assert_eq!(std::fs::read_to_string(&stored).expect("kept"), "not a secret!", "left as it was");
+    std::fs::remove_file(&stored).expect("rm");
     std::fs::create_dir(&stored).expect("a folder where the secret should be");
     let r = cli(dir.path(), &["serve", "--bind", "127.0.0.1:0"]);
     r.fails();

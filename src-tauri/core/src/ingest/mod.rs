@@ -1142,4 +1142,27 @@ mod tests {
         assert_eq!(docs(&store), before, "the same calls, rebuilt from the journal");
         assert_eq!((found(&store, "quokka"), found(&store, "tapir")), (vec![7_000_001], vec![7_000_002]));
     }
+
+    #[tokio::test]
+    async fn a_journaled_body_that_no_longer_parses_becomes_a_failed_delivery_and_the_replay_goes_on() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("p.sqlite");
+        drop(Store::open(&path).expect("store"));
+        // As if journaled by a version that took ids above 2^53-1, then a usable one after it.
+        let journal = rusqlite::Connection::open(dir.path().join("journal.sqlite")).expect("journal");
+        for (body, call) in [(&b"{\"id\": 9007199254740993}"[..], 9_007_199_254_740_993_i64), (b"{\"id\": 8}", 8)] {
+            journal
+                .execute(
+                    "INSERT INTO deliveries (received_ms, source, body, outcome, call_id) VALUES (1, 'webhook', ?1, 'stored', ?2)",
+                    rusqlite::params![body.to_vec(), call],
+                )
+                .expect("journal a delivery");
+        }
+        let store = Arc::new(Store::open(&path).expect("reopen"));
+        let _ingest = Ingestor::start(store.clone()).expect("start");
+        assert_eq!(store.read(calls::count).expect("count"), 1, "the usable delivery after it is replayed");
+        let failed = store.read(|c| deliveries::list(c, true, 10)).expect("failed");
+        assert_eq!(failed.len(), 1);
+        assert!(failed[0].error.as_deref().unwrap_or("").contains("2^53-1"), "{:?}", failed[0].error);
+    }
 }

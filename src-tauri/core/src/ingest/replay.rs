@@ -11,7 +11,7 @@ use rusqlite::{Connection, OptionalExtension};
 use super::{fault, index_all, set_mark, IndexJob, Source, MAX_INDEX_BATCH, WATERMARK};
 use crate::store::calls::{self, Delta};
 use crate::store::checkpoint::Checkpointer;
-use crate::store::{self, index_errors, search_index, Store};
+use crate::store::{self, deliveries, index_errors, search_index, Store};
 
 /// Rebuilds calls from journaled deliveries beyond the index mark, a batch at a time (never the
 /// whole journal in memory). Returns how many deliveries.
@@ -45,25 +45,37 @@ pub(super) fn catch_up(conn: &mut Connection, checkpointer: &Checkpointer) -> Re
         };
         let Some(last) = chunk.last().map(|c| c.0) else { break };
         done += chunk.len();
-        let jobs: Vec<IndexJob> = chunk
-            .into_iter()
-            .filter_map(|(id, source, body)| {
-                let source = Source::parse(&source).unwrap_or(Source::Webhook);
-                IndexJob::parse(id, source, body).ok()
-            })
-            .collect();
+        let mut jobs = Vec::with_capacity(chunk.len());
+        let mut unusable = Vec::new();
+        for (id, source, body) in chunk {
+            let source = Source::parse(&source).unwrap_or(Source::Webhook);
+            match IndexJob::parse(id, source, body) {
+                Ok(job) => jobs.push(job),
+                Err(e) => unusable.push((id, e.to_string())),
+            }
+        }
+        let parsed_up_to = jobs.iter().map(|j| j.delivery_id).max();
         let rows = index_all(conn, &jobs);
-        search_index::write_batch(conn, &rows, jobs.iter().map(|j| j.delivery_id).max())?;
+        search_index::write_batch(conn, &rows, parsed_up_to)?;
         checkpointer.nudge();
         progress.set(done as u64);
-        // The index mark is where the next chunk starts: past a call that failed (now listed),
-        // never past one that could not even be listed.
+        // The mark is past every call built or listed as an indexing error, never past one that
+        // could not even be listed: stop there, the next start carries on from it.
         let index_mark: i64 =
             conn.query_row("SELECT delivery_id FROM index_state WHERE name = ?1", [WATERMARK], |r| r.get(0))?;
-        if index_mark < last {
+        if parsed_up_to.is_some_and(|m| index_mark < m) {
             tracing::error!(delivery = index_mark + 1, "the journal replay cannot get past a delivery; stopping here");
             break;
         }
+        // A body stored as usable that no longer parses (a check added since it arrived) is
+        // recorded as a failed delivery with the reason, shown and re-processable like any other.
+        let tx = conn.transaction()?;
+        for (id, error) in &unusable {
+            tracing::warn!(delivery = id, error = %error, "a journaled delivery no longer parses; kept as failed");
+            deliveries::set_outcome(&tx, *id, Err(error.as_str()))?;
+        }
+        set_mark(&tx, last)?;
+        tx.commit()?;
         mark = last;
     }
     tracing::debug!(done, secs = started.elapsed().as_secs_f64(), "journal replayed");
@@ -99,14 +111,15 @@ fn rebuild_call(conn: &mut Connection, id: i64, now: i64) -> Result<Vec<search_i
     // The call database's write lock first (see index_batch).
     tx.execute("UPDATE main.index_state SET delivery_id = delivery_id WHERE name = ?1", [WATERMARK])?;
     tx.execute("UPDATE calls SET doc = NULL, api_doc = NULL, doc_delivery = NULL WHERE id = ?1", [id])?;
-    let deliveries: Vec<(i64, String, Vec<u8>)> = {
+    let deliveries: Vec<(i64, String, Vec<u8>, i64)> = {
         let mut stmt = tx.prepare_cached(
-            "SELECT id, source, body FROM journal.deliveries WHERE call_id = ?1 AND outcome = 'stored' ORDER BY id",
+            "SELECT id, source, body, received_ms FROM journal.deliveries
+             WHERE call_id = ?1 AND outcome = 'stored' ORDER BY id",
         )?;
-        let rows = stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        let rows = stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
         rows.collect::<rusqlite::Result<_>>()?
     };
-    for (delivery, source, body) in deliveries {
+    for (delivery, source, body, received_ms) in deliveries {
         fault::check(id).map_err(store::StoreError::NotFound)?;
         let source = Source::parse(&source).unwrap_or(Source::Webhook);
         let job = IndexJob::parse(delivery, source, body)
@@ -118,7 +131,9 @@ fn rebuild_call(conn: &mut Connection, id: i64, now: i64) -> Result<Vec<search_i
             Delta::Raw(&job.body),
             job.verbatim.then_some(delivery),
             Some(&job.derived),
-            now,
+            // A call first built now was first seen when its delivery arrived, not today: it
+            // keeps its place in the log.
+            received_ms.min(now),
         )?;
     }
     index_errors::clear_call(&tx, id)?;
