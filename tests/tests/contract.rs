@@ -205,15 +205,14 @@ fn ui_invocations() -> Vec<Invocation> {
                 let after = after[1..].trim_start();
                 let keys = if after.starts_with(')') {
                     Some(BTreeSet::new())
-                } else if let Some(obj) = after.strip_prefix(',').map(str::trim_start).filter(|a| a.starts_with('{')) {
-                    Some(
+                } else {
+                    // None: arguments built elsewhere, so only the name is checked.
+                    after.strip_prefix(',').map(str::trim_start).filter(|a| a.starts_with('{')).map(|obj| {
                         split_top(balanced(obj, 0))
                             .iter()
                             .map(|entry| entry.split(':').next().unwrap_or_default().trim().to_string())
-                            .collect(),
-                    )
-                } else {
-                    None // arguments built elsewhere: only the name is checked
+                            .collect()
+                    })
                 };
                 found.push(Invocation { file: rel.clone(), command, keys });
             }

@@ -13,8 +13,8 @@
 pub mod calls;
 pub mod checkpoint;
 pub mod deliveries;
-pub mod recordings;
 pub mod index_errors;
+pub mod recordings;
 pub mod search_index;
 pub mod turns;
 
