@@ -203,17 +203,17 @@ fn ui_invocations() -> Vec<Invocation> {
                     continue;
                 }
                 let after = after[1..].trim_start();
+                let object = after.strip_prefix(',').map(str::trim_start).filter(|a| a.starts_with('{'));
                 let keys = if after.starts_with(')') {
                     Some(BTreeSet::new())
-                } else if let Some(obj) = after.strip_prefix(',').map(str::trim_start).filter(|a| a.starts_with('{')) {
-                    Some(
+                } else {
+                    // `None`: arguments built elsewhere, so only the name is checked.
+                    object.map(|obj| {
                         split_top(balanced(obj, 0))
                             .iter()
                             .map(|entry| entry.split(':').next().unwrap_or_default().trim().to_string())
-                            .collect(),
-                    )
-                } else {
-                    None // arguments built elsewhere: only the name is checked
+                            .collect()
+                    })
                 };
                 found.push(Invocation { file: rel.clone(), command, keys });
             }
