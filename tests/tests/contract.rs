@@ -203,11 +203,12 @@ fn ui_invocations() -> Vec<Invocation> {
                     continue;
                 }
                 let after = after[1..].trim_start();
+                let object = after.strip_prefix(',').map(str::trim_start).filter(|a| a.starts_with('{'));
                 let keys = if after.starts_with(')') {
                     Some(BTreeSet::new())
                 } else {
-                    // None: arguments built elsewhere, so only the name is checked.
-                    after.strip_prefix(',').map(str::trim_start).filter(|a| a.starts_with('{')).map(|obj| {
+                    // `None`: arguments built elsewhere, so only the name is checked.
+                    object.map(|obj| {
                         split_top(balanced(obj, 0))
                             .iter()
                             .map(|entry| entry.split(':').next().unwrap_or_default().trim().to_string())
