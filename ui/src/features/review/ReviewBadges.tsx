@@ -19,7 +19,19 @@ const STATE_TONE: Record<ReviewState, string> = {
   flagged: "badge-red",
 };
 
-export function ReviewStateBadge({ state, title }: { state: ReviewState; title?: string }) {
+export function ReviewStateBadge({ state, title, compact = false }: { state: ReviewState; title?: string; compact?: boolean }) {
+  // In the log most rows are unreviewed: a quiet ring there, words only where something happened.
+  if (compact && state === "unreviewed") {
+    return (
+      <span
+        className="review-ring"
+        data-testid="review-state"
+        data-state={state}
+        title={title ?? STATE_LABEL[state]}
+        aria-label={STATE_LABEL[state]}
+      />
+    );
+  }
   return (
     <span className={`badge ${STATE_TONE[state]}`} data-testid="review-state" data-state={state} title={title}>
       {STATE_LABEL[state]}
@@ -63,13 +75,16 @@ export function formatScore(score: number | null): string {
 
 /** The log's review column: my state, a flag when anyone flagged, tags, score. */
 export function ReviewCell({ review, tags }: { review: RowReview; tags: TagDef[] }) {
-  const shown = review.tags.slice(0, 2);
+  const shown = review.tags.slice(0, 1);
   const more = review.tags.length - shown.length;
   return (
     <span className="review-cell">
       <ReviewStateBadge
+        compact
         state={review.my_state}
-        title={review.reviewed_by > 0 ? `Reviewed by ${review.reviewed_by}` : "Nobody has reviewed this call yet"}
+        title={`${STATE_LABEL[review.my_state]} by me · ${
+          review.reviewed_by > 0 ? `reviewed by ${review.reviewed_by}` : "nobody has reviewed it yet"
+        }`}
       />
       {review.any_flagged && (
         <span className="flag-mark" data-testid="flag-mark" title="Flagged by a reviewer" aria-label="Flagged">
@@ -85,7 +100,7 @@ export function ReviewCell({ review, tags }: { review: RowReview; tags: TagDef[]
         <TagChip key={t} name={t} tags={tags} />
       ))}
       {more > 0 && (
-        <span className="dim small" title={review.tags.slice(2).join(", ")}>
+        <span className="dim small" title={review.tags.slice(1).join(", ")}>
           +{more}
         </span>
       )}
