@@ -65,6 +65,8 @@ pub enum Command {
         limit: u32,
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        review: crate::review::cli::CallFilterArgs,
     },
     /// Show one call: fields, variables, transcript and delivery history.
     Show {
@@ -127,6 +129,32 @@ pub enum Command {
         #[command(subcommand)]
         action: Option<RecordingsAction>,
     },
+    /// Mark a call reviewed, in review, flagged or unreviewed; export, import, rebuild review work.
+    Review(crate::review::cli::ReviewArgs),
+    /// Notes on a call, at a turn and a playback time.
+    Note {
+        #[command(subcommand)]
+        action: crate::review::cli::NoteAction,
+    },
+    /// Put tags on calls or take them off; define the team's tags.
+    Tag {
+        #[command(subcommand)]
+        action: crate::review::cli::TagAction,
+    },
+    /// The team's tags, with how many calls carry each.
+    Tags {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Fill a scorecard for a call.
+    Score(crate::review::cli::ScoreArgs),
+    /// The team's scorecards: list, define (from a JSON file), delete.
+    Scorecards {
+        #[command(subcommand)]
+        action: Option<crate::review::cli::ScorecardAction>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -173,6 +201,9 @@ type CliResult = Result<(), CliError>;
 
 /// Runs a subcommand to completion and maps the outcome to an exit status.
 pub fn run(cli: Cli, command: Command) -> ExitCode {
+    if let Some(status) = crate::review::cli::intercept(&cli, &command) {
+        return status;
+    }
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -218,7 +249,7 @@ async fn dispatch(cli: Cli, command: Command) -> CliResult {
         Command::Recordings { action } => {
             recordings(&cli, action.unwrap_or(RecordingsAction::Status { json: false })).await
         }
-        Command::Calls { search, status, phone, from, to, limit, json } => {
+        Command::Calls { search, status, phone, from, to, limit, json, review } => {
             let day = |d: Option<String>, plus: i64| -> Result<Option<i64>, CliError> {
                 d.map(|d| {
                     crate::time::day_start_ms(&d)
@@ -236,6 +267,7 @@ async fn dispatch(cli: Cli, command: Command) -> CliResult {
                 limit: Some(limit.clamp(1, 500)),
                 ..CallQuery::default()
             };
+            let q = review.apply(q, &data_dir(&cli)?);
             let page = store(&cli)?.read(|c| query::list(c, &q)).map_err(err)?;
             if json {
                 return print_json(&page.items);
@@ -335,6 +367,12 @@ async fn dispatch(cli: Cli, command: Command) -> CliResult {
             Ok(())
         }
         Command::Sync { since, api_base, json } => sync(&cli, since, api_base, json).await,
+        Command::Review(_)
+        | Command::Note { .. }
+        | Command::Tag { .. }
+        | Command::Tags { .. }
+        | Command::Score(_)
+        | Command::Scorecards { .. } => Ok(()),
         Command::Reprocess { json } => {
             let service = open_service(&cli, None)?;
             let ids = service.store.read(deliveries::failed_ids).map_err(err)?;

@@ -1,5 +1,7 @@
 //! Export: JSON Lines (one call per line, the merged payload with every field it carried, which
 //! `postcall import` reads back losslessly) or CSV (the call log's columns, for spreadsheets).
+//! A reviewed call also carries its review (`review` in JSON Lines; tags and states in CSV), which
+//! is informational here: review work moves between machines with `postcall review export`.
 
 use std::io::Write;
 
@@ -22,7 +24,7 @@ fn io_err(e: std::io::Error) -> StoreError {
 pub fn export(conn: &Connection, format: Format, out: &mut dyn Write) -> Result<u64> {
     let mut n = 0;
     if format == Format::Csv {
-        writeln!(out, "id,created_at,finished_at,status,customer_phone,assistant_phone,duration,objective_achieved,summary,campaign,recording_url")
+        writeln!(out, "id,created_at,finished_at,status,customer_phone,assistant_phone,duration,objective_achieved,summary,campaign,recording_url,tags,review_states")
             .map_err(io_err)?;
     }
     let mut stmt = conn.prepare(&format!(
@@ -30,6 +32,14 @@ pub fn export(conn: &Connection, format: Format, out: &mut dyn Write) -> Result<
                 objective, summary, campaign, recording_url FROM calls ORDER BY sort_ms, id",
         calls::DOC_SQL
     ))?;
+    let reviewed = crate::review::ops::reviews_for_export(conn)?;
+    let review_of = |id: i64| -> Result<crate::review::CallReview> {
+        if reviewed.contains(&id) {
+            crate::review::store::call_review(conn, id, "review.")
+        } else {
+            Ok(Default::default())
+        }
+    };
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         match format {
@@ -37,7 +47,13 @@ pub fn export(conn: &Connection, format: Format, out: &mut dyn Write) -> Result<
                 let parse = |s: Option<String>| {
                     s.and_then(|s| serde_json::from_str::<Value>(&s).ok()).and_then(|v| v.as_object().cloned())
                 };
-                let view = calls::effective(parse(r.get(1)?).as_ref(), parse(r.get(2)?).as_ref());
+                let mut view = calls::effective(parse(r.get(1)?).as_ref(), parse(r.get(2)?).as_ref());
+                // Only reviewed calls carry it, so that an export of calls nobody reviewed
+                // re-imports byte for byte as before.
+                let id: i64 = r.get(0)?;
+                if reviewed.contains(&id) {
+                    view.insert("review".into(), serde_json::to_value(review_of(id)?).unwrap_or(Value::Null));
+                }
                 writeln!(out, "{}", Value::Object(view)).map_err(io_err)?;
             }
             Format::Csv => {
@@ -52,6 +68,12 @@ pub fn export(conn: &Connection, format: Format, out: &mut dyn Write) -> Result<
                         _ => String::new(),
                     })
                     .collect();
+                let review = review_of(r.get(0)?)?;
+                let states: Vec<String> =
+                    review.states.iter().map(|s| format!("{}:{}", s.reviewer, s.state.as_str())).collect();
+                let mut cells = cells;
+                cells.push(csv_cell(&review.tags.join(";")));
+                cells.push(csv_cell(&states.join(";")));
                 writeln!(out, "{}", cells.join(",")).map_err(io_err)?;
             }
         }
@@ -61,7 +83,7 @@ pub fn export(conn: &Connection, format: Format, out: &mut dyn Write) -> Result<
 }
 
 /// Quotes a CSV cell when needed, and defuses cells a spreadsheet would run as a formula.
-fn csv_cell(s: &str) -> String {
+pub(crate) fn csv_cell(s: &str) -> String {
     let s = if s.starts_with(['=', '+', '-', '@']) && !s.starts_with('+') { format!("'{s}") } else { s.to_string() };
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))

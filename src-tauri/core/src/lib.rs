@@ -16,6 +16,7 @@ pub mod media;
 pub mod payload;
 pub mod query;
 pub mod recordings;
+pub mod review;
 pub mod sample;
 pub mod search;
 pub mod secrets;

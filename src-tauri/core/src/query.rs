@@ -26,6 +26,19 @@ pub struct CallQuery {
     pub order: SortOrder,
     pub cursor: Option<String>,
     pub limit: Option<u32>,
+    /// Calls carrying every one of these tags.
+    pub tags: Vec<String>,
+    /// With `reviewer`, that reviewer's state; without, anyone's ("unreviewed": nobody reviewed
+    /// or flagged it).
+    pub review_state: Option<crate::review::ReviewState>,
+    pub reviewer: Option<String>,
+    pub vars: Vec<crate::review::filter::VarFilter>,
+    /// The current reviewer's email: whose state the rows' `review.my_state` shows.
+    #[serde(skip)]
+    pub me: Option<String>,
+    /// Only calls `me` has (true) or has not (false) reviewed or flagged.
+    #[serde(skip)]
+    pub mine_done: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
@@ -59,6 +72,7 @@ pub struct CallSummary {
     pub campaign: Option<String>,
     pub has_recording: bool,
     pub recovered: bool,
+    pub review: crate::review::RowReview,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -85,6 +99,7 @@ fn summary_from_row(row: &Row) -> rusqlite::Result<CallSummary> {
         campaign: row.get(10)?,
         has_recording: row.get(11)?,
         recovered: row.get::<_, i64>(12)? == calls::SOURCE_API,
+        review: Default::default(),
     })
 }
 
@@ -153,6 +168,7 @@ fn filters(conn: &Connection, q: &CallQuery, in_order: bool) -> Result<(Vec<Stri
         let ids = crate::search::matching_call_ids(conn, search, SEARCH_FILTER_CAP)?;
         one_of(conn, q, &ids, in_order, &mut w, &mut p)?;
     }
+    crate::review::filter::push(conn, q, in_order, &mut w, &mut p)?;
     Ok((w, p))
 }
 
@@ -160,7 +176,7 @@ fn filters(conn: &Connection, q: &CallQuery, in_order: bool) -> Result<(Vec<Stri
 /// id, then sorted). With many, a page in order walks the log and checks each row against them
 /// instead (`+id` keeps SQLite from driving by the list), between the first and the last match's
 /// place in that order: a page past the last match ends there rather than at the end of the log.
-fn one_of(
+pub(crate) fn one_of(
     conn: &Connection,
     q: &CallQuery,
     ids: &[i64],
@@ -255,7 +271,21 @@ pub fn list(conn: &Connection, q: &CallQuery) -> Result<CallPage> {
     } else {
         None
     };
+    let ids: Vec<i64> = items.iter().map(|c| c.id).collect();
+    for (item, review) in items.iter_mut().zip(crate::review::store::row_reviews(conn, &ids, q.me.as_deref())?) {
+        item.review = review;
+    }
     Ok(CallPage { items, next_cursor })
+}
+
+/// The cursor that continues a list in `sort` order right after the call `id`.
+pub fn cursor_of(conn: &Connection, sort: SortKey, id: i64) -> Result<Option<String>> {
+    use rusqlite::OptionalExtension;
+    let key: Option<i64> = conn
+        .prepare_cached(&format!("SELECT {} FROM calls WHERE id = ?1", sort_expr(sort)))?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    Ok(key.map(|k| format!("{}:{k}:{id}", sort_letter(sort))))
 }
 
 pub fn count(conn: &Connection, q: &CallQuery) -> Result<i64> {
@@ -333,6 +363,7 @@ pub fn detail(conn: &Connection, id: i64) -> Result<Value> {
         "deliveries": deliveries,
         "raw": raw,
         "recording": crate::recordings::detail_json(conn, &recordings_dir(conn)?, id, f.recording_url.as_deref())?,
+        "review": crate::review::store::call_review(conn, id, "review.")?,
     });
     // Fields the API adds (costs, answered_by, names) and anything unknown stay visible.
     if let Value::Object(map) = &mut out {

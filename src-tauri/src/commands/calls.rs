@@ -13,7 +13,9 @@ pub async fn get_status(state: State<'_, AppState>) -> CmdResult<AppStatus> {
 }
 
 #[tauri::command]
-pub async fn list_calls(state: State<'_, AppState>, query: CallQuery) -> CmdResult<CallPage> {
+pub async fn list_calls(state: State<'_, AppState>, mut query: CallQuery) -> CmdResult<CallPage> {
+    // The rows show the current reviewer's own review state.
+    query.me = state.service.data.settings()?.reviewer.map(|r| r.email);
     let store = state.service.store.clone();
     blocking(move || store.read(|c| query::list(c, &query))).await
 }

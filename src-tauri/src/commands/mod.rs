@@ -4,6 +4,7 @@ pub mod calls;
 pub mod deliveries;
 pub mod listener;
 pub mod recordings;
+pub mod review;
 pub mod settings;
 pub mod startup;
 pub mod sync;

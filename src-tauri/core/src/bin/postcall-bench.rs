@@ -12,6 +12,10 @@
 //! 4. Call-list page latency (p50/p95): first and deep (keyset cursor) pages, with and without
 //!    filters, limit 100.
 //!
+//! 5. With `--annotations N`: N review events (states by three reviewers, tags, notes, scores) on
+//!    random calls, written through the review store, then call-list pages filtered by tag and
+//!    review state (p50/p95).
+//!
 //! Prints a table and writes the same figures as JSON to `--out-dir`. It reports; it asserts
 //! nothing: machines are noisy, so the baseline ratio is the figure to compare across machines.
 //!
@@ -69,6 +73,9 @@ struct Args {
     /// same `--calls` left in the output folder.
     #[arg(long)]
     reads_only: bool,
+    /// Review events to write on random calls before measuring the review filters (0: none).
+    #[arg(long, default_value_t = 0)]
+    annotations: u64,
 }
 
 /// The same allocator as the `postcall` binary, so the figures are the app's.
@@ -155,7 +162,11 @@ fn reads_only(args: &Args) -> Result<()> {
         bail!("no kept database at {}; run once with --keep first", db.display());
     }
     // With the journal attached: a call's document may be a journaled delivery's body.
-    let conn = store::Store::open(&db)?.connect()?;
+    let st = store::Store::open(&db)?;
+    if args.annotations > 0 {
+        annotate(&st, args.annotations, args.seed)?;
+    }
+    let conn = st.connect()?;
     let total: i64 = conn.query_row("SELECT count(*) FROM calls", [], |r| r.get(0))?;
     let mut picks = Picks::default();
     let every = (total / 200).max(1);
@@ -175,7 +186,10 @@ fn reads_only(args: &Args) -> Result<()> {
     drop(stmt);
     eprintln!("postcall-bench: reads on {} ({total} calls)", db.display());
     let searches = search_latency(&conn, &picks, args.runs)?;
-    let pages = list_latency(&conn, args.runs)?;
+    let mut pages = list_latency(&conn, args.runs)?;
+    if args.annotations > 0 {
+        pages.extend(review_latency(&conn, args.runs)?);
+    }
     print_reads(&searches, &pages);
     Ok(())
 }
@@ -231,9 +245,16 @@ async fn run(args: Args) -> Result<()> {
 
     // 3 and 4 on the imported database, read-only.
     let db = DataDir::resolve(Some(&import_dir))?.db_path();
-    let conn = store::Store::open(&db)?.connect()?;
+    let st = store::Store::open(&db)?;
+    if args.annotations > 0 {
+        annotate(&st, args.annotations, args.seed)?;
+    }
+    let conn = st.connect()?;
     let searches = search_latency(&conn, &gen.picks, args.runs)?;
-    let pages = list_latency(&conn, args.runs)?;
+    let mut pages = list_latency(&conn, args.runs)?;
+    if args.annotations > 0 {
+        pages.extend(review_latency(&conn, args.runs)?);
+    }
     drop(conn);
 
     let report = json!({
@@ -754,6 +775,121 @@ fn list_latency(conn: &Connection, runs: usize) -> Result<Vec<PageRow>> {
             Ok(query::list(conn, &q)?.items.len())
         })?;
         rows.push((format!("{name}, deep page (cursor)"), lat, n[0]));
+    }
+    Ok(rows)
+}
+
+// ---------------------------------------------------------------- review
+
+const BENCH_TAGS: &[&str] = &["callback", "upsell", "complaint", "wrong-number", "vip", "escalated"];
+
+/// Writes `n` review events on random calls (states 40%, tags 30%, notes 20%, scores 10%; the tag
+/// `escalated` is rare), through the review store in batches, as a team's year of review would.
+fn annotate(st: &store::Store, n: u64, seed: u64) -> Result<()> {
+    use postcall_core::review::{self, kind, Event, Reviewer};
+    let started = Instant::now();
+    let conn = st.connect()?;
+    let max_id: i64 = conn.query_row("SELECT ifnull(max(id), 0) FROM calls", [], |r| r.get(0))?;
+    let ids: Vec<i64> =
+        conn.prepare("SELECT id FROM calls")?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    drop(conn);
+    if ids.is_empty() || max_id == 0 {
+        bail!("no calls to annotate");
+    }
+    for t in BENCH_TAGS {
+        review::save_tag(st, t, "#3366cc")?;
+    }
+    let people = [
+        Reviewer::new("Ana", "ana@example.com")?,
+        Reviewer::new("Bo", "bo@example.com")?,
+        Reviewer::new("Cy", "cy@example.com")?,
+    ];
+    let mut rng = Rng::new(seed ^ 0x5eed);
+    let mut written = 0;
+    while written < n {
+        let batch = (n - written).min(10_000);
+        let events: Vec<Event> = (0..batch)
+            .map(|_| {
+                let call = ids[rng.below(ids.len() as u64) as usize];
+                let who = &people[rng.below(3) as usize];
+                match rng.below(10) {
+                    0..=3 => {
+                        let state = match rng.below(10) {
+                            0 => "flagged",
+                            1 | 2 => "in_review",
+                            _ => "reviewed",
+                        };
+                        Event::new(call, who, kind::STATE, json!({"state": state}))
+                    }
+                    4..=6 => {
+                        let tag = if rng.below(100) == 0 { "escalated" } else { BENCH_TAGS[rng.below(5) as usize] };
+                        Event::new(call, who, kind::TAG_ADD, json!({"tag": tag}))
+                    }
+                    7 | 8 => Event::new(
+                        call,
+                        who,
+                        kind::NOTE_ADD,
+                        json!({"text": "customer asked about the price", "turn": 2, "at_seconds": 31.5}),
+                    ),
+                    _ => Event::new(
+                        call,
+                        who,
+                        kind::SCORE_SET,
+                        json!({"scorecard": "qa", "answers": {}, "total": rng.below(101) as f64}),
+                    ),
+                }
+            })
+            .collect();
+        st.review_write(|c| {
+            let tx = c.transaction()?;
+            review::store::insert_events(&tx, &events)?;
+            tx.commit()?;
+            Ok::<_, anyhow::Error>(())
+        })?;
+        written += batch;
+    }
+    eprintln!("wrote {n} review events in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// Call-list pages filtered by review state and tag (first and deep pages).
+fn review_latency(conn: &Connection, runs: usize) -> Result<Vec<PageRow>> {
+    use postcall_core::review::ReviewState;
+    let base = CallQuery { limit: Some(100), me: Some("ana@example.com".into()), ..CallQuery::default() };
+    let tag = |t: &str| CallQuery { tags: vec![t.into()], ..base.clone() };
+    let state = |s: ReviewState, who: Option<&str>| CallQuery {
+        review_state: Some(s),
+        reviewer: who.map(str::to_string),
+        ..base.clone()
+    };
+    let filters: Vec<(String, CallQuery)> = vec![
+        ("tag upsell (common)".into(), tag("upsell")),
+        ("tag escalated (rare)".into(), tag("escalated")),
+        ("flagged by anyone".into(), state(ReviewState::Flagged, None)),
+        ("reviewed by anyone".into(), state(ReviewState::Reviewed, None)),
+        ("reviewed by me".into(), state(ReviewState::Reviewed, Some("ana@example.com"))),
+        ("in review by me".into(), state(ReviewState::InReview, Some("ana@example.com"))),
+        ("unreviewed by me".into(), state(ReviewState::Unreviewed, Some("ana@example.com"))),
+        ("unreviewed by anyone".into(), state(ReviewState::Unreviewed, None)),
+        (
+            "tag vip + flagged by anyone".into(),
+            CallQuery { tags: vec!["vip".into()], ..state(ReviewState::Flagged, None) },
+        ),
+    ];
+    let mut rows = Vec::new();
+    for (name, q) in filters {
+        let (lat, n) = timed(runs, |_| Ok(query::list(conn, &q)?.items.len()))?;
+        rows.push((format!("{name}, first page"), lat, n[0]));
+        // The fifth page, following the cursors as the UI does when scrolling.
+        let mut cursor = None;
+        for _ in 0..4 {
+            cursor = query::list(conn, &CallQuery { cursor: cursor.clone(), ..q.clone() })?.next_cursor;
+        }
+        if let Some(c) = cursor {
+            let deep = CallQuery { cursor: Some(c), ..q.clone() };
+            let (lat, n) = timed(runs, |_| Ok(query::list(conn, &deep)?.items.len()))?;
+            rows.push((format!("{name}, 5th page"), lat, n[0]));
+        }
     }
     Ok(rows)
 }

@@ -30,6 +30,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0006_no_customer_index", include_str!("../../migrations/main/0006_no_customer_index.sql")),
 ];
 const JOURNAL_MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../../migrations/journal/0001_init.sql"))];
+const REVIEW_MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../../migrations/review/0001_init.sql"))];
 const SEARCH_MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("../../migrations/search/0001_init.sql")),
     ("0002_large_leaves", include_str!("../../migrations/search/0002_large_leaves.sql")),
@@ -65,6 +66,11 @@ pub fn open_search(path: &Path) -> Result<Connection> {
     open_with(path, SEARCH_MIGRATIONS)
 }
 
+/// Opens (creating if needed) the review file at `path` (annotations and their projection).
+pub fn open_review(path: &Path) -> Result<Connection> {
+    open_with(path, REVIEW_MIGRATIONS)
+}
+
 fn open_with(path: &Path, migrations: &[(&str, &str)]) -> Result<Connection> {
     let conn =
         Connection::open(path).map_err(|source| StoreError::Open { path: path.display().to_string(), source })?;
@@ -73,10 +79,10 @@ fn open_with(path: &Path, migrations: &[(&str, &str)]) -> Result<Connection> {
     Ok(conn)
 }
 
-/// Attaches the journal and the search index to a call-database connection, so queries name
-/// every table unqualified.
-fn attach(conn: &Connection, journal: &Path, search: &Path) -> Result<()> {
-    for (schema, path) in [("journal", journal), ("search", search)] {
+/// Attaches the journal, the search index and the review file to a call-database connection, so
+/// queries name every table unqualified (review tables as `review.…`, for clarity).
+fn attach(conn: &Connection, journal: &Path, search: &Path, review: &Path) -> Result<()> {
+    for (schema, path) in [("journal", journal), ("search", search), ("review", review)] {
         conn.execute(&format!("ATTACH DATABASE ?1 AS {schema}"), [path.display().to_string()])?;
         conn.pragma_update(Some(schema), "cache_size", -32_000)?;
         conn.pragma_update(Some(schema), "mmap_size", 256 * 1024 * 1024)?;
@@ -90,6 +96,12 @@ pub fn open_in_memory() -> Result<Connection> {
     configure(&conn)?;
     for (_, sql) in MIGRATIONS.iter().chain(JOURNAL_MIGRATIONS).chain(SEARCH_MIGRATIONS) {
         conn.execute_batch(sql)?;
+    }
+    conn.execute("ATTACH DATABASE ':memory:' AS review", [])?;
+    for (_, sql) in REVIEW_MIGRATIONS {
+        conn.execute_batch(
+            &sql.replace("CREATE TABLE ", "CREATE TABLE review.").replace("CREATE INDEX ", "CREATE INDEX review."),
+        )?;
     }
     Ok(conn)
 }
@@ -178,7 +190,10 @@ pub struct Store {
     path: PathBuf,
     journal: PathBuf,
     search: PathBuf,
+    review: PathBuf,
     readers: Mutex<Vec<Connection>>,
+    /// The one connection that writes review events (few, small writes), opened at first use.
+    review_writer: Mutex<Option<Connection>>,
 }
 
 impl Store {
@@ -187,14 +202,23 @@ impl Store {
     pub fn open(path: &Path) -> Result<Self> {
         let journal = path.with_file_name("journal.sqlite");
         let search = path.with_file_name("search.sqlite");
+        let review = path.with_file_name("review.sqlite");
         drop(open_journal(&journal)?);
         drop(open_search(&search)?);
+        drop(open_review(&review)?);
         let mut conn = open(path)?;
-        attach(&conn, &journal, &search)?;
+        attach(&conn, &journal, &search, &review)?;
         // A first start after the upgrade that moved the search indexes to their own file builds
         // them, whether a writer starts next or only a command reading them.
         search_index::build_if_missing(&mut conn)?;
-        Ok(Self { path: path.to_path_buf(), journal, search, readers: Mutex::new(vec![conn]) })
+        Ok(Self {
+            path: path.to_path_buf(),
+            journal,
+            search,
+            review,
+            readers: Mutex::new(vec![conn]),
+            review_writer: Mutex::new(None),
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -211,7 +235,7 @@ impl Store {
 
     fn reader(&self) -> Result<Connection> {
         let conn = open(&self.path)?;
-        attach(&conn, &self.journal, &self.search)?;
+        attach(&conn, &self.journal, &self.search, &self.review)?;
         Ok(conn)
     }
 
@@ -239,6 +263,26 @@ impl Store {
         // for an fsync. Durability lives in the journal, which keeps synchronous=FULL.
         conn.pragma_update(Some("main"), "synchronous", "NORMAL")?;
         Ok(conn)
+    }
+
+    pub fn review_path(&self) -> &Path {
+        &self.review
+    }
+
+    /// Runs `f` on the review file's one write connection (opened at first use), one writer at
+    /// a time. `f` makes its own transaction.
+    pub fn review_write<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let mut slot = self.review_writer.lock().unwrap_or_else(|e| e.into_inner());
+        if slot.is_none() {
+            *slot = Some(open_review(&self.review)?);
+        }
+        match slot.as_mut() {
+            Some(conn) => f(conn),
+            None => Err(StoreError::NotFound("the review database".into()).into()),
+        }
     }
 
     /// A new connection for the journal writer.

@@ -1,0 +1,311 @@
+//! The call log's review filters (tags, review state) and typed variable filters.
+//!
+//! Tag and review-state filters are driven from the small review tables' indexes: when few calls
+//! match (the usual case for a tag or "flagged"), their ids are looked up there and the page is
+//! fetched by id; when many match, the log is walked in its own order and each row is probed by
+//! primary key, which finds a page's rows within a few hundred rows. Variable filters read the
+//! call's document (`json_extract`), so they scan; they are meant to narrow other filters.
+
+use std::str::FromStr;
+
+use rusqlite::types::Value as SqlValue;
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+
+use super::ReviewState;
+use crate::query::CallQuery;
+use crate::store::Result;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VarOp {
+    Eq,
+    Contains,
+    Gt,
+    Gte,
+    Lt,
+    Lte,
+    IsTrue,
+    IsFalse,
+    Missing,
+}
+
+/// One variable condition: `name` is looked up in the extracted variables, then the input ones.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VarFilter {
+    pub name: String,
+    pub op: VarOp,
+    #[serde(default)]
+    pub value: Option<String>,
+}
+
+/// How many matching ids drive a page by id; past this, the log is walked in order.
+const DRIVE_BY_IDS: i64 = 500;
+
+impl VarFilter {
+    /// Checks the name and that a range has a number.
+    pub fn validate(&self) -> std::result::Result<(), String> {
+        let name = self.name.trim();
+        if name.is_empty() || name.len() > 200 || name.chars().any(|c| c == '"' || c.is_control()) {
+            return Err(format!("{:?} is not a variable name", self.name));
+        }
+        match self.op {
+            VarOp::Gt | VarOp::Gte | VarOp::Lt | VarOp::Lte => {
+                let v = self.value.as_deref().unwrap_or("").trim();
+                v.parse::<f64>()
+                    .ok()
+                    .filter(|n| n.is_finite())
+                    .map(|_| ())
+                    .ok_or_else(|| format!("{v:?} is not a number; a range on {name} needs one (e.g. {name}>1000)"))
+            }
+            VarOp::Eq | VarOp::Contains if self.value.is_none() => Err(format!("a value is needed for {name}")),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The command-line form: `NAME=VALUE`, `NAME~TEXT` (contains), `NAME>N`, `NAME>=N`, `NAME<N`,
+/// `NAME<=N`, `NAME=true` / `NAME=false` (booleans, also yes/no), `NAME?` (missing or empty).
+impl FromStr for VarFilter {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        let help = "write NAME=VALUE, NAME~TEXT, NAME>N, NAME>=N, NAME<N, NAME<=N or NAME? (missing)";
+        if let Some(name) = s.strip_suffix('?') {
+            let f = Self { name: name.trim().to_string(), op: VarOp::Missing, value: None };
+            return f.validate().map(|_| f).map_err(|e| format!("{e}; {help}"));
+        }
+        let at = s.find(['=', '~', '>', '<']).ok_or_else(|| format!("{s:?} has no operator; {help}"))?;
+        let (name, rest) = s.split_at(at);
+        let (op, value) = if let Some(v) = rest.strip_prefix(">=") {
+            (VarOp::Gte, v)
+        } else if let Some(v) = rest.strip_prefix("<=") {
+            (VarOp::Lte, v)
+        } else if let Some(v) = rest.strip_prefix('>') {
+            (VarOp::Gt, v)
+        } else if let Some(v) = rest.strip_prefix('<') {
+            (VarOp::Lt, v)
+        } else if let Some(v) = rest.strip_prefix('~') {
+            (VarOp::Contains, v)
+        } else {
+            let v = &rest[1..];
+            match v.trim().to_lowercase().as_str() {
+                "true" | "yes" => (VarOp::IsTrue, ""),
+                "false" | "no" => (VarOp::IsFalse, ""),
+                _ => (VarOp::Eq, v),
+            }
+        };
+        let value = (!matches!(op, VarOp::IsTrue | VarOp::IsFalse)).then(|| value.trim().to_string());
+        let f = Self { name: name.trim().to_string(), op, value };
+        f.validate().map(|_| f).map_err(|e| format!("{e}; {help}"))
+    }
+}
+
+/// Adds the review and variable conditions of `q` to a WHERE clause.
+pub fn push(
+    conn: &Connection,
+    q: &CallQuery,
+    in_order: bool,
+    w: &mut Vec<String>,
+    p: &mut Vec<SqlValue>,
+) -> Result<()> {
+    let mut driven = false;
+    for tag in q.tags.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
+        if !super::store::tag_defined(conn, "review.", tag)? {
+            // A deleted tag: calls keep nothing of it.
+            w.push("0".into());
+            return Ok(());
+        }
+        let exists = "EXISTS (SELECT 1 FROM review.call_tags t WHERE t.tag = ? AND t.call_id = calls.id)";
+        driven |= condition(
+            conn,
+            q,
+            in_order,
+            !driven,
+            "SELECT call_id FROM review.call_tags WHERE tag = ?1",
+            &[SqlValue::Text(tag.to_string())],
+            exists,
+            w,
+            p,
+        )?;
+    }
+    if let Some(state) = q.review_state {
+        let reviewer = q.reviewer.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_lowercase);
+        match (reviewer, state) {
+            // Not reviewed or flagged by that reviewer (in review counts as not yet).
+            (Some(r), ReviewState::Unreviewed) => {
+                w.push(
+                    "NOT EXISTS (SELECT 1 FROM review.review_states s WHERE s.call_id = calls.id AND s.reviewer = ? \
+                     AND s.state IN ('reviewed', 'flagged'))"
+                        .into(),
+                );
+                p.push(SqlValue::Text(r));
+            }
+            (Some(r), state) => {
+                let exists = "EXISTS (SELECT 1 FROM review.review_states s WHERE s.call_id = calls.id AND s.reviewer = ? AND s.state = ?)";
+                let args = [SqlValue::Text(r), SqlValue::Text(state.as_str().into())];
+                condition(
+                    conn,
+                    q,
+                    in_order,
+                    !driven,
+                    "SELECT call_id FROM review.review_states WHERE reviewer = ?1 AND state = ?2",
+                    &args,
+                    exists,
+                    w,
+                    p,
+                )?;
+            }
+            // Nobody reviewed or flagged it.
+            (None, ReviewState::Unreviewed) => w.push(
+                "NOT EXISTS (SELECT 1 FROM review.review_states s WHERE s.call_id = calls.id \
+                 AND s.state IN ('reviewed', 'flagged'))"
+                    .into(),
+            ),
+            (None, state) => {
+                let exists = "EXISTS (SELECT 1 FROM review.review_states s WHERE s.call_id = calls.id AND s.state = ?)";
+                condition(
+                    conn,
+                    q,
+                    in_order,
+                    !driven,
+                    "SELECT DISTINCT call_id FROM review.review_states WHERE state = ?1",
+                    &[SqlValue::Text(state.as_str().into())],
+                    exists,
+                    w,
+                    p,
+                )?;
+            }
+        }
+    }
+    if let (Some(me), Some(done)) = (q.me.as_deref(), q.mine_done) {
+        w.push(format!(
+            "{} EXISTS (SELECT 1 FROM review.review_states s WHERE s.call_id = calls.id AND s.reviewer = ? \
+             AND s.state IN ('reviewed', 'flagged'))",
+            if done { "" } else { "NOT" }
+        ));
+        p.push(SqlValue::Text(me.to_string()));
+    }
+    for v in &q.vars {
+        // Bad filters from the window are refused by `validate` before; here they match nothing.
+        if v.validate().is_err() {
+            w.push("0".into());
+            continue;
+        }
+        var_condition(v, w, p);
+    }
+    Ok(())
+}
+
+/// Adds "the call is one of the ids `ids_sql` gives": by id when they are few (and no other
+/// filter drove the page yet, `may_drive`), else as the probe `exists`. Returns whether the page
+/// is now driven by ids.
+#[allow(clippy::too_many_arguments)]
+fn condition(
+    conn: &Connection,
+    q: &CallQuery,
+    in_order: bool,
+    may_drive: bool,
+    ids_sql: &str,
+    args: &[SqlValue],
+    exists: &str,
+    w: &mut Vec<String>,
+    p: &mut Vec<SqlValue>,
+) -> Result<bool> {
+    if may_drive {
+        let ids: Vec<i64> = conn
+            .prepare_cached(&format!("{ids_sql} LIMIT {}", DRIVE_BY_IDS + 1))?
+            .query_map(rusqlite::params_from_iter(args), |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if ids.len() as i64 <= DRIVE_BY_IDS {
+            crate::query::one_of(conn, q, &ids, in_order, w, p)?;
+            return Ok(true);
+        }
+    }
+    w.push(exists.into());
+    p.extend(args.iter().cloned());
+    Ok(false)
+}
+
+/// The variable's value for the row: extracted variables first, then input variables, each from
+/// the webhook document, then the calls API's.
+fn var_value_sql() -> String {
+    let doc = crate::store::calls::DOC_SQL;
+    format!(
+        "coalesce(json_extract({doc}, ?), json_extract(calls.api_doc, ?), json_extract({doc}, ?), json_extract(calls.api_doc, ?))"
+    )
+}
+
+fn var_condition(v: &VarFilter, w: &mut Vec<String>, p: &mut Vec<SqlValue>) {
+    let name = v.name.trim();
+    let value = var_value_sql();
+    let extracted = format!("$.extracted_variables.\"{name}\"");
+    let input = format!("$.input_variables.\"{name}\"");
+    let paths = [&extracted, &extracted, &input, &input].map(|s| SqlValue::Text(s.to_string()));
+    let text = v.value.clone().unwrap_or_default();
+    let num = "CASE WHEN typeof(v) IN ('integer', 'real') THEN v \
+               WHEN typeof(v) = 'text' AND trim(v) != '' AND trim(v) NOT GLOB '*[^0-9.eE+-]*' THEN CAST(trim(v) AS REAL) END";
+    let (cond, arg): (String, Option<SqlValue>) = match v.op {
+        VarOp::Missing => {
+            w.push(format!("NOT EXISTS (SELECT 1 FROM (SELECT {value} AS v) WHERE v IS NOT NULL AND v != '')"));
+            p.extend(paths);
+            return;
+        }
+        VarOp::Eq => match text.trim().parse::<f64>() {
+            Ok(n) if n.is_finite() => {
+                (format!("({num}) = ? OR lower(CAST(v AS TEXT)) = lower(?)"), Some(SqlValue::Real(n)))
+            }
+            _ => ("lower(CAST(v AS TEXT)) = lower(?)".into(), Some(SqlValue::Text(text.trim().to_string()))),
+        },
+        VarOp::Contains => ("instr(lower(CAST(v AS TEXT)), lower(?)) > 0".into(), Some(SqlValue::Text(text.clone()))),
+        VarOp::Gt | VarOp::Gte | VarOp::Lt | VarOp::Lte => {
+            let op = match v.op {
+                VarOp::Gt => ">",
+                VarOp::Gte => ">=",
+                VarOp::Lt => "<",
+                _ => "<=",
+            };
+            let n = text.trim().parse::<f64>().unwrap_or(0.0);
+            (format!("({num}) {op} ?"), Some(SqlValue::Real(n)))
+        }
+        VarOp::IsTrue => {
+            ("(typeof(v) = 'integer' AND v = 1) OR lower(CAST(v AS TEXT)) IN ('true', 'yes')".into(), None)
+        }
+        VarOp::IsFalse => {
+            ("(typeof(v) = 'integer' AND v = 0) OR lower(CAST(v AS TEXT)) IN ('false', 'no')".into(), None)
+        }
+    };
+    w.push(format!("EXISTS (SELECT 1 FROM (SELECT {value} AS v) WHERE v IS NOT NULL AND ({cond}))"));
+    p.extend(paths);
+    if let Some(a) = arg {
+        p.push(a.clone());
+        if v.op == VarOp::Eq && matches!(a, SqlValue::Real(_)) {
+            p.push(SqlValue::Text(text.trim().to_string()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_forms_parse() {
+        let f = |s: &str| VarFilter::from_str(s).expect(s);
+        assert_eq!(
+            f("lead_quality=high"),
+            VarFilter { name: "lead_quality".into(), op: VarOp::Eq, value: Some("high".into()) }
+        );
+        assert_eq!(f("budget>1000").op, VarOp::Gt);
+        assert_eq!(f("budget>=1000").op, VarOp::Gte);
+        assert_eq!(f("budget<=10.5").value.as_deref(), Some("10.5"));
+        assert_eq!(f("budget<3").op, VarOp::Lt);
+        assert_eq!(f("notes~refund").op, VarOp::Contains);
+        assert_eq!(f("status=true").op, VarOp::IsTrue);
+        assert_eq!(f("status=No").op, VarOp::IsFalse);
+        assert_eq!(f("email?").op, VarOp::Missing);
+        for bad in ["budget>lots", "=x", "nothing", "a\"b=1", "budget<"] {
+            assert!(VarFilter::from_str(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,346 @@
+//! `review.sqlite`: writing events and their projection, and reading review state back.
+//!
+//! Writes go through the store's one review connection ([`crate::Store::review_write`]); each
+//! batch of events and the recomputed projection of the calls they touch commit in one
+//! transaction, so a failed write leaves nothing half-done. Reads run on the store's pooled read
+//! connections, where this file is attached as `review`.
+
+use std::collections::BTreeSet;
+
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use serde_json::Value;
+
+use super::projection::{self, Projection};
+use super::{CallReview, Event, Note, ReviewState, ReviewStateEntry, RowReview, Score, Scorecard, TagDef};
+use crate::store::Result;
+
+const EVENT_COLUMNS: &str = "event_id, call_id, author_email, author_name, kind, body, created_at, schema_version";
+
+fn event_from_row(r: &rusqlite::Row) -> rusqlite::Result<Event> {
+    let body: String = r.get(5)?;
+    Ok(Event {
+        event_id: r.get(0)?,
+        call_id: r.get(1)?,
+        author_email: r.get(2)?,
+        author_name: r.get(3)?,
+        kind: r.get(4)?,
+        body: serde_json::from_str(&body).unwrap_or(Value::Null),
+        created_at: r.get(6)?,
+        schema_version: r.get(7)?,
+    })
+}
+
+/// Stores `events` (those already held, by id, are skipped) and recomputes the calls they touch,
+/// inside `tx`. Returns the calls whose events changed and how many events were new.
+pub fn insert_events(tx: &Transaction, events: &[Event]) -> Result<(Vec<i64>, u64)> {
+    let mut new = 0;
+    let mut seq: i64 = tx.query_row("SELECT ifnull(max(seq), 0) FROM review_events", [], |r| r.get(0))?;
+    let mut touched = BTreeSet::new();
+    {
+        let mut insert = tx.prepare_cached(&format!(
+            "INSERT OR IGNORE INTO review_events ({EVENT_COLUMNS}, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+        ))?;
+        for e in events {
+            seq += 1;
+            let n = insert.execute(params![
+                e.event_id,
+                e.call_id,
+                e.author_email,
+                e.author_name,
+                e.kind,
+                e.body.to_string(),
+                e.created_at,
+                e.schema_version,
+                seq
+            ])?;
+            if n == 1 {
+                touched.insert(e.call_id);
+                new += 1;
+            }
+        }
+    }
+    for &call in &touched {
+        reproject(tx, call)?;
+    }
+    Ok((touched.into_iter().collect(), new))
+}
+
+/// Every event of one call, in no particular order.
+pub fn call_events(conn: &Connection, call_id: i64, schema: &str) -> Result<Vec<Event>> {
+    let mut stmt =
+        conn.prepare_cached(&format!("SELECT {EVENT_COLUMNS} FROM {schema}review_events WHERE call_id = ?1"))?;
+    let rows = stmt.query_map([call_id], event_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Every event, in local apply order.
+pub fn all_events(conn: &Connection, schema: &str, mut each: impl FnMut(Event) -> Result<()>) -> Result<u64> {
+    let mut stmt = conn.prepare(&format!("SELECT {EVENT_COLUMNS} FROM {schema}review_events ORDER BY seq"))?;
+    let mut rows = stmt.query([])?;
+    let mut n = 0;
+    while let Some(r) = rows.next()? {
+        each(event_from_row(r)?)?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+const PROJECTION_TABLES: &[&str] =
+    &["review_states", "notes", "note_history", "tag_adds", "call_tags", "scores", "assignees"];
+
+/// Replaces one call's projection rows with what its events give.
+fn reproject(tx: &Transaction, call_id: i64) -> Result<()> {
+    let p = projection::project(&call_events(tx, call_id, "")?);
+    for table in PROJECTION_TABLES {
+        tx.prepare_cached(&format!("DELETE FROM {table} WHERE call_id = ?1"))?.execute([call_id])?;
+    }
+    write_projection(tx, call_id, &p)
+}
+
+fn write_projection(tx: &Transaction, call_id: i64, p: &Projection) -> Result<()> {
+    let r = &p.review;
+    let mut st = tx.prepare_cached(
+        "INSERT INTO review_states (call_id, reviewer, reviewer_name, state, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for s in &r.states {
+        st.execute(params![call_id, s.reviewer, s.reviewer_name, s.state.as_str(), s.at])?;
+    }
+    let mut st = tx.prepare_cached(
+        "INSERT INTO notes (note_id, call_id, author, author_name, text, turn, at_seconds, created_at, edited_at, deleted)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?;
+    for (n, deleted) in &p.notes {
+        st.execute(params![
+            n.id,
+            call_id,
+            n.author,
+            n.author_name,
+            n.text,
+            n.turn,
+            n.at_seconds,
+            n.created_at,
+            n.edited_at,
+            deleted
+        ])?;
+    }
+    let mut st = tx.prepare_cached(
+        "INSERT INTO note_history (event_id, note_id, call_id, kind, text, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for h in &p.history {
+        st.execute(params![h.event_id, h.note_id, call_id, h.kind, h.text, h.at])?;
+    }
+    let mut st = tx.prepare_cached("INSERT INTO tag_adds (event_id, call_id, tag, removed) VALUES (?1, ?2, ?3, ?4)")?;
+    for a in &p.tag_adds {
+        st.execute(params![a.event_id, call_id, a.tag, a.removed])?;
+    }
+    let mut st = tx.prepare_cached("INSERT INTO call_tags (tag, call_id) VALUES (?1, ?2)")?;
+    for t in &r.tags {
+        st.execute(params![t, call_id])?;
+    }
+    let mut st = tx.prepare_cached(
+        "INSERT INTO scores (call_id, reviewer, scorecard, reviewer_name, total, answers, at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for s in &r.scores {
+        st.execute(params![
+            call_id,
+            s.reviewer,
+            s.scorecard,
+            s.reviewer_name,
+            s.total,
+            Value::Object(s.answers.clone()).to_string(),
+            s.at
+        ])?;
+    }
+    if let Some(a) = &r.assignee {
+        tx.prepare_cached("INSERT INTO assignees (call_id, assignee, at) VALUES (?1, ?2, '')")?
+            .execute(params![call_id, a])?;
+    }
+    Ok(())
+}
+
+/// Rebuilds every projection table from the events. Returns how many calls have review state.
+pub fn rebuild(conn: &mut Connection) -> Result<usize> {
+    let tx = conn.transaction()?;
+    for table in PROJECTION_TABLES {
+        tx.execute(&format!("DELETE FROM {table}"), [])?;
+    }
+    let mut events = Vec::new();
+    all_events(&tx, "", |e| {
+        events.push(e);
+        Ok(())
+    })?;
+    let all = projection::project_all(&events);
+    for (call, p) in &all {
+        write_projection(&tx, *call, p)?;
+    }
+    tx.commit()?;
+    Ok(all.len())
+}
+
+/// The visible review of one call, from the projection tables (`schema`: `"review."` on a read
+/// connection, `""` on the review file's own).
+pub fn call_review(conn: &Connection, call_id: i64, schema: &str) -> Result<CallReview> {
+    let s = schema;
+    let states = conn
+        .prepare_cached(&format!(
+            "SELECT reviewer, reviewer_name, state, at FROM {s}review_states WHERE call_id = ?1 ORDER BY reviewer"
+        ))?
+        .query_map([call_id], |r| {
+            Ok(ReviewStateEntry {
+                reviewer: r.get(0)?,
+                reviewer_name: r.get(1)?,
+                state: ReviewState::parse(&r.get::<_, String>(2)?).unwrap_or_default(),
+                at: r.get(3)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut notes = conn
+        .prepare_cached(&format!(
+            "SELECT note_id, author, author_name, text, turn, at_seconds, created_at, edited_at
+             FROM {s}notes WHERE call_id = ?1 AND NOT deleted"
+        ))?
+        .query_map([call_id], |r| {
+            Ok(Note {
+                id: r.get(0)?,
+                author: r.get(1)?,
+                author_name: r.get(2)?,
+                text: r.get(3)?,
+                turn: r.get(4)?,
+                at_seconds: r.get(5)?,
+                created_at: r.get(6)?,
+                edited_at: r.get(7)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    notes.sort_by(|a, b| {
+        (crate::time::parse_ms(&a.created_at), &a.id).cmp(&(crate::time::parse_ms(&b.created_at), &b.id))
+    });
+    let tags = conn
+        .prepare_cached(&format!(
+            "SELECT tag FROM {s}call_tags WHERE call_id = ?1 AND tag IN (SELECT name FROM {s}tag_defs) ORDER BY tag"
+        ))?
+        .query_map([call_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    let scores = conn
+        .prepare_cached(&format!(
+            "SELECT reviewer, reviewer_name, scorecard, total, answers, at FROM {s}scores
+             WHERE call_id = ?1 ORDER BY reviewer, scorecard"
+        ))?
+        .query_map([call_id], |r| {
+            let answers: String = r.get(4)?;
+            Ok(Score {
+                reviewer: r.get(0)?,
+                reviewer_name: r.get(1)?,
+                scorecard: r.get(2)?,
+                total: r.get(3)?,
+                answers: serde_json::from_str(&answers).unwrap_or_default(),
+                at: r.get(5)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let assignee = conn
+        .prepare_cached(&format!("SELECT assignee FROM {s}assignees WHERE call_id = ?1"))?
+        .query_row([call_id], |r| r.get(0))
+        .optional()?
+        .flatten();
+    Ok(CallReview { states, notes, tags, scores, assignee })
+}
+
+/// What each log row shows, for the rows of one page (read connection).
+pub fn row_reviews(conn: &Connection, ids: &[i64], me: Option<&str>) -> Result<Vec<RowReview>> {
+    let mut out = vec![RowReview::default(); ids.len()];
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let pos: std::collections::HashMap<i64, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+    let me = me.unwrap_or("");
+    let mut stmt = conn.prepare_cached(
+        "SELECT call_id, reviewer, state FROM review.review_states
+         WHERE call_id IN (SELECT value FROM json_each(?1))",
+    )?;
+    let mut rows = stmt.query([&list])?;
+    while let Some(r) = rows.next()? {
+        let Some(&i) = pos.get(&r.get::<_, i64>(0)?) else { continue };
+        let reviewer: String = r.get(1)?;
+        let state = ReviewState::parse(&r.get::<_, String>(2)?).unwrap_or_default();
+        if reviewer == me {
+            out[i].my_state = state;
+        }
+        out[i].any_flagged |= state == ReviewState::Flagged;
+        out[i].reviewed_by += i64::from(state == ReviewState::Reviewed);
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT call_id, tag FROM review.call_tags
+         WHERE call_id IN (SELECT value FROM json_each(?1)) AND tag IN (SELECT name FROM review.tag_defs)
+         ORDER BY call_id, tag",
+    )?;
+    let mut rows = stmt.query([&list])?;
+    while let Some(r) = rows.next()? {
+        if let Some(&i) = pos.get(&r.get::<_, i64>(0)?) {
+            out[i].tags.push(r.get(1)?);
+        }
+    }
+    // Mine first, then the latest.
+    let mut stmt = conn.prepare_cached(
+        "SELECT call_id, total FROM review.scores
+         WHERE call_id IN (SELECT value FROM json_each(?1)) AND total IS NOT NULL
+         ORDER BY call_id, reviewer = ?2, at",
+    )?;
+    let mut rows = stmt.query(params![&list, me])?;
+    while let Some(r) = rows.next()? {
+        if let Some(&i) = pos.get(&r.get::<_, i64>(0)?) {
+            out[i].score = r.get(1)?;
+        }
+    }
+    Ok(out)
+}
+
+/// The team's tags with how many calls carry each.
+pub fn tag_defs(conn: &Connection, schema: &str) -> Result<Vec<TagDef>> {
+    let s = schema;
+    let rows = conn
+        .prepare_cached(&format!(
+            "SELECT d.name, d.color, (SELECT count(*) FROM {s}call_tags t WHERE t.tag = d.name)
+             FROM {s}tag_defs d ORDER BY d.name"
+        ))?
+        .query_map([], |r| Ok(TagDef { name: r.get(0)?, color: r.get(1)?, count: r.get(2)? }))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+pub fn tag_defined(conn: &Connection, schema: &str, name: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT 1 FROM {schema}tag_defs WHERE name = ?1"))?
+        .query_row([name], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+pub fn scorecards(conn: &Connection, schema: &str) -> Result<Vec<Scorecard>> {
+    let rows = conn
+        .prepare_cached(&format!("SELECT definition FROM {schema}scorecards ORDER BY id"))?
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows.iter().filter_map(|d| serde_json::from_str(d).ok()).collect())
+}
+
+/// The `tag.add` events of a call's tag that no remove has covered yet.
+pub fn open_tag_adds(conn: &Connection, call_id: i64, tag: &str) -> Result<Vec<String>> {
+    let rows = conn
+        .prepare_cached(
+            "SELECT event_id FROM tag_adds WHERE call_id = ?1 AND tag = ?2 AND NOT removed ORDER BY event_id",
+        )?
+        .query_map(params![call_id, tag], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    Ok(rows)
+}
+
+/// The author of a note that is still there.
+pub fn note_author(conn: &Connection, call_id: i64, note_id: &str) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT author FROM notes WHERE call_id = ?1 AND note_id = ?2 AND NOT deleted")?
+        .query_row(params![call_id, note_id], |r| r.get(0))
+        .optional()?)
+}
