@@ -1091,6 +1091,9 @@ fn review_mark_reviewed_and_next() {
 
     // Shift+R, the first review action: asks who reviews, then marks and opens the next unreviewed call.
     app.keys_to(&format!("{detail} [data-testid=\"mark-reviewed\"]"), &format!("{SHIFT}r"));
+    app.wait_element("[data-testid=\"reviewer-dialog\"] [data-testid=\"reviewer-name\"]");
+    app.s().settle().expect("wait for a paint");
+    app.screenshot("review-dialog.png");
     app.answer_reviewer_dialog();
     app.wait_detail(ids[1]);
     app.wait_until("the first row to show reviewed", |a| Ok(a.row_review_state(ids[0]) == json!("reviewed")));
@@ -1119,6 +1122,7 @@ fn review_mark_reviewed_and_next() {
     app.keys_to(&format!("{detail} [data-testid=\"mark-reviewed\"]"), "k");
     app.wait_detail(ids[1]);
     app.click(".detail-bar button"); // Back
+    app.wait_until("the detail to close", |a| Ok(a.ids("call-detail")?.is_empty()));
     app.wait_until("the log's progress line", |a| {
         Ok(a.js(
             "const e = document.querySelector('[data-testid=\"review-progress\"]'); return e ? e.textContent : null;",
@@ -1230,6 +1234,9 @@ fn review_fill_a_scorecard() {
 
     // A rubric: a yes/no question pre-filled from the extracted `status`, and a 1–5 scale.
     app.nav("Settings");
+    app.keys_to("[data-testid=\"tag-settings-name\"]", "follow-up");
+    app.click("[data-testid=\"tag-settings-add\"]");
+    app.wait_element("[data-testid=\"tag-row\"][data-tag=\"follow-up\"]");
     app.click("[data-testid=\"scorecard-new\"]");
     app.keys_to("[aria-label=\"Scorecard name\"]", "Call quality");
     app.keys_to("[data-testid=\"rubric-question\"] [aria-label=\"Question\"]", "Objective achieved");
@@ -1246,8 +1253,16 @@ fn review_fill_a_scorecard() {
         "const s = document.querySelector('[data-testid=\"rubric-question\"]:nth-child(2) [aria-label=\"Answer type\"]');
          s.value = 'scale'; s.dispatchEvent(new Event('change', { bubbles: true })); return null;",
     );
+    app.s().settle().expect("wait for a paint");
+    app.js(
+        "document.querySelector('[data-testid=\"scorecard-settings\"]').scrollIntoView({ block: 'end' }); return null;",
+    );
+    app.screenshot("review-rubric.png");
     app.click("[data-testid=\"rubric-save\"]");
     app.wait_element("[data-testid=\"scorecard-row\"]");
+    app.js("document.querySelector('[data-testid=\"reviewer-settings\"]').scrollIntoView({ block: 'start' }); return null;");
+    app.s().settle().expect("wait for a paint");
+    app.screenshot("review-settings.png");
     app.nav("Calls");
 
     app.open_row(ids[0]);

@@ -20,7 +20,7 @@ import { CallsView, type LogQueue, type OpenCall } from "../features/calls/Calls
 import { ConnectPanel } from "../features/connect/ConnectPanel";
 import { FailedDeliveries } from "../features/deliveries/FailedDeliveries";
 import { CallDetailView, type ReviewQueue } from "../features/detail/CallDetailView";
-import { ReviewProvider } from "../features/review/ReviewContext";
+import { ReviewProvider, useReview } from "../features/review/ReviewContext";
 import { SettingsView } from "../features/settings/SettingsView";
 import { formatCount } from "../format";
 import { isTypingTarget, useSubscription } from "./hooks";
@@ -57,6 +57,14 @@ export function parseLocation(hash: string): { page: Page; open: OpenCall | null
 }
 
 export function App() {
+  return (
+    <ReviewProvider>
+      <Window />
+    </ReviewProvider>
+  );
+}
+
+function Window() {
   const [start] = useState(() => parseLocation(window.location.hash));
   const [page, setPage] = useState<Page>(start.page);
   const [open, setOpen] = useState<OpenCall | null>(start.open);
@@ -65,6 +73,7 @@ export function App() {
   const [backendError, setBackendError] = useState<AppError | null>(null);
   const searchInput = useRef<HTMLInputElement>(null);
   const notify = useNotify();
+  const { run } = useReview();
 
   const loadStatus = useCallback(() => {
     getStatus().then(
@@ -127,16 +136,13 @@ export function App() {
       next: (after) => {
         const q = log.current.query;
         if (!q) return;
-        nextUnreviewed(q, after).then(
-          (id) => {
-            if (id === null) notify.info("No unreviewed calls left in this view.");
-            else setOpen({ id, turnIndex: null, terms: [] });
-          },
-          (e: unknown) => notify.error(e),
-        );
+        void run(() => nextUnreviewed(q, after)).then((id) => {
+          if (id === null) notify.info("No unreviewed calls left in this view.");
+          else if (id !== undefined) setOpen({ id, turnIndex: null, terms: [] });
+        });
       },
     }),
-    [progress, openCallById, notify],
+    [progress, openCallById, notify, run],
   );
   useEffect(() => {
     if (open) log.current.lastIndex = log.current.rows.findIndex((r) => r.id === open.id);
@@ -171,7 +177,6 @@ export function App() {
   const callsCovered = page !== "calls" || open !== null;
 
   return (
-    <ReviewProvider>
     <div className="app">
       <nav className="sidebar" aria-label="Main">
         <div className="brand">
@@ -271,7 +276,6 @@ export function App() {
         </div>
       </main>
     </div>
-    </ReviewProvider>
   );
 }
 

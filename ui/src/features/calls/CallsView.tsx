@@ -248,7 +248,7 @@ export function CallsView(props: Props) {
     return () => {
       stale = true;
     };
-  }, [queryKey, reviewTick, liveTick]);
+  }, [queryKey, reviewTick, liveTick, reviewerEmail]);
   const shownProgress = progress !== null && progress.key === queryKey ? progress.p : null;
 
   useEffect(() => {
@@ -296,17 +296,14 @@ export function CallsView(props: Props) {
 
   const openNextUnreviewed = useCallback(async () => {
     if (queryKey === null) return;
-    try {
-      const id = await nextUnreviewed(JSON.parse(queryKey) as CallQuery, selectedId);
-      if (id === null) notify.info("No unreviewed calls left in this view.");
-      else {
-        setSelectedId(id);
-        onOpen({ id, turnIndex: null, terms: [] });
-      }
-    } catch (e) {
-      notify.error(e);
+    const q = JSON.parse(queryKey) as CallQuery;
+    const id = await review.run(() => nextUnreviewed(q, selectedId));
+    if (id === null) notify.info("No unreviewed calls left in this view.");
+    else if (id !== undefined) {
+      setSelectedId(id);
+      onOpen({ id, turnIndex: null, terms: [] });
     }
-  }, [queryKey, selectedId, notify, onOpen]);
+  }, [queryKey, selectedId, notify, onOpen, review]);
 
   const onSort = useCallback((key: SortKey) => {
     setView((v) =>

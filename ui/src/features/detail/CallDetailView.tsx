@@ -233,7 +233,8 @@ function DetailBody({ call, turnIndex, terms, progress, onChanged, at, queue }: 
   const { review, update: updateReview } = useCallReview(call.id);
   const me = ctx.reviewer?.email ?? null;
   const patch = ctx.patches.get(call.id)?.review;
-  const myState: ReviewState = patch?.my_state ?? review?.states.find((s) => s.reviewer === me)?.state ?? "unreviewed";
+  const myState: ReviewState | null =
+    patch?.my_state ?? (review ? (review.states.find((s) => s.reviewer === me)?.state ?? "unreviewed") : null);
   const others = (review?.states ?? []).filter((s) => s.reviewer !== me && s.state !== "unreviewed");
   const tags = patch?.tags ?? review?.tags ?? [];
   const [selectedTurn, setSelectedTurn] = useState<number | null>(turnIndex);

@@ -1,4 +1,4 @@
-import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
+import { configure, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import * as client from "../../api/client";
 import type { CallReview, Note } from "../../api/types";
@@ -27,6 +27,10 @@ vi.mock("../../api/client", async (importOriginal) => {
 });
 
 const m = vi.mocked(client);
+
+// Whole panels render against mocked commands: allow for a slow, shared machine.
+configure({ asyncUtilTimeout: 5000 });
+vi.setConfig({ testTimeout: 30_000 });
 const XSS = "<img src=x onerror=alert(1)> <script>alert(2)</script> <b>bold</b>";
 
 function note(over: Partial<Note> = {}): Note {

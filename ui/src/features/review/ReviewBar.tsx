@@ -52,7 +52,8 @@ export function useReviewKeys(keys: ReviewKeys, enabled = true): void {
 
 interface Props {
   callId: number;
-  state: ReviewState;
+  /** my state; null while the call's review is loading */
+  state: ReviewState | null;
   others: ReviewStateEntry[];
   tags: string[];
   progress: ReviewProgress | null;
@@ -68,7 +69,13 @@ export function ReviewBar({ callId, state, others, tags, progress, linkTime, onS
   return (
     <div className="review-bar" data-testid="review-bar">
       <div className="review-bar-row">
-        <ReviewStateBadge state={state} />
+        {state === null ? (
+          <span className="badge badge-review-none" aria-busy="true">
+            …
+          </span>
+        ) : (
+          <ReviewStateBadge state={state} />
+        )}
         <button
           type="button"
           className={`btn btn-small${state === "reviewed" ? "" : " btn-primary"}`}

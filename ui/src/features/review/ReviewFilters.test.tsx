@@ -1,4 +1,4 @@
-import { fireEvent, render, screen, within } from "@testing-library/react";
+import { configure, fireEvent, render, screen, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import * as client from "../../api/client";
 import { defaultViewState, toCallQuery, viewStateFromJson, viewStateToJson, type ViewState } from "../calls/viewState";
@@ -10,6 +10,10 @@ vi.mock("../../api/client", async (importOriginal) => {
 });
 
 const m = vi.mocked(client);
+
+// Whole panels render against mocked commands: allow for a slow, shared machine.
+configure({ asyncUtilTimeout: 5000 });
+vi.setConfig({ testTimeout: 30_000 });
 
 beforeEach(() => {
   vi.clearAllMocks();

@@ -1,4 +1,4 @@
-import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
+import { configure, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import * as client from "../../api/client";
 import type { CallReview, Scorecard } from "../../api/types";
@@ -20,6 +20,10 @@ vi.mock("../../api/client", async (importOriginal) => {
 });
 
 const m = vi.mocked(client);
+
+// Whole panels render against mocked commands: allow for a slow, shared machine.
+configure({ asyncUtilTimeout: 5000 });
+vi.setConfig({ testTimeout: 30_000 });
 
 const card: Scorecard = {
   id: "quality",
