@@ -1,5 +1,5 @@
-import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
-import { beforeEach, describe, expect, it } from "vitest";
+import { configure, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { setTransport, type Transport } from "../../api/client";
 import { createDemoTransport } from "../../api/demo";
 import type { Scorecard, TagDef } from "../../api/types";
@@ -8,6 +8,10 @@ import { ReviewProvider } from "../review/ReviewContext";
 import { ReviewerSettings } from "./ReviewerSettings";
 import { ScorecardSettings, scorecardProblem } from "./ScorecardSettings";
 import { TagSettings } from "./TagSettings";
+
+// The demo answers after 15–45 ms: allow for a slow, shared machine.
+configure({ asyncUtilTimeout: 5000 });
+vi.setConfig({ testTimeout: 30_000 });
 
 let demo: Transport;
 
