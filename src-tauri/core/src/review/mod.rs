@@ -12,12 +12,12 @@
 //! tables in the same file. The reviewer (name and email) is a setting of the data folder.
 
 pub mod cli;
+#[cfg(test)]
+mod db_tests;
 pub mod filter;
 pub mod ops;
 pub mod projection;
 pub mod store;
-#[cfg(test)]
-mod tests;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
