@@ -1296,3 +1296,32 @@ fn review_fill_a_scorecard() {
     });
     app.finish();
 }
+
+#[test]
+fn review_filter_by_a_variable() {
+    let app = App::start();
+    let mut high = newer_call(784_001);
+    high["extracted_variables"]["budget"] = json!(2500);
+    let mut low = newer_call(784_002);
+    low["extracted_variables"]["lead_quality"] = json!("low");
+    low["extracted_variables"]["budget"] = json!(300);
+    let (high, low) = (app.post(&high), app.post(&low));
+    app.wait_rows(&[high, low]);
+
+    // budget > 1000, picked from the variables the calls have; a chip shows it and removes it.
+    app.click("[data-testid=\"var-filter-add\"]");
+    app.wait_element("[data-testid=\"var-filter-name\"] option[value=\"budget\"]");
+    app.js("const set = (id, v) => { const s = document.querySelector(`[data-testid=\"${id}\"]`);
+           s.value = v; s.dispatchEvent(new Event('change', { bubbles: true })); };
+         set('var-filter-name', 'budget'); return null;");
+    app.js("const s = document.querySelector('[data-testid=\"var-filter-op\"]');
+         s.value = 'gt'; s.dispatchEvent(new Event('change', { bubbles: true })); return null;");
+    app.keys_to("[data-testid=\"var-filter-value\"]", "1000");
+    app.click("[data-testid=\"var-filter-apply\"]");
+    app.wait_until("only the call with a budget over 1000", |a| Ok(a.ids("call-row")? == vec![high]));
+    let chip = app.wait_element("[data-testid=\"var-filter-chip\"]");
+    assert!(app.s().text(&chip).expect("chip").contains("budget > 1000"));
+    app.click("[data-testid=\"var-filter-chip\"] button");
+    app.wait_rows(&[high, low]);
+    app.finish();
+}
