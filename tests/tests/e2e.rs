@@ -1194,5 +1194,306 @@ fn a_postcall_link_is_handed_to_the_running_window() {
     app.wait_until("the second link to reach the window", |a| Ok(links_received(a).len() >= 2));
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(links_received(&app), vec![json!({"id": id, "t": 5}), json!({"id": id, "t": null})]);
+
+// ---------------------------------------------------------------------------------------------
+// Review: reviewed state, notes at a moment, tags, scorecards (issue 14)
+
+/// WebDriver's Shift key (held for the rest of the keys sent).
+const SHIFT: &str = "\u{E008}";
+
+impl App {
+    /// Answers "Who is reviewing?" (it appears at the first review action) and waits for it to close.
+    fn answer_reviewer_dialog(&self) {
+        let name = self.wait_element("[data-testid=\"reviewer-dialog\"] [data-testid=\"reviewer-name\"]");
+        self.s().send_keys(&name, "Sam Reviewer").expect("type the reviewer's name");
+        let email = self.wait_element("[data-testid=\"reviewer-dialog\"] [data-testid=\"reviewer-email\"]");
+        self.s().send_keys(&email, "sam@example.com").expect("type the reviewer's email");
+        self.click("[data-testid=\"reviewer-save\"]");
+        self.wait_until("the reviewer dialog to close", |a| {
+            Ok(a.s().find("[data-testid=\"reviewer-dialog\"]")?.is_none())
+        });
+    }
+
+    /// `data-state` of my review-state badge in the log row of `id` (the log stays mounted under the detail).
+    fn row_review_state(&self, id: i64) -> Value {
+        self.js(&format!(
+            "const b = document.querySelector('[data-testid=\"call-row\"][data-call-id=\"{id}\"] [data-testid=\"review-state\"]');
+             return b ? b.getAttribute('data-state') : null;"
+        ))
+    }
+
+    /// Sends keys to a focusable element (the shortcuts listen on the window).
+    fn keys_to(&self, css: &str, keys: &str) {
+        let el = self.wait_element(css);
+        self.s().send_keys(&el, keys).unwrap_or_else(|e| panic!("send {keys:?} to {css}: {e}"));
+    }
+
+    /// Goes to a page of the sidebar ("Calls", "Settings", …).
+    fn nav(&self, label: &str) {
+        let clicked = self.js(&format!(
+            "const b = [...document.querySelectorAll('.nav-item')].find(b => b.textContent.includes('{label}'));
+             if (b) b.click(); return !!b;"
+        ));
+        assert_eq!(clicked, json!(true), "no sidebar entry {label}");
+    }
+}
+
+/// Three calls, a minute apart, so the log's order is known: newest first.
+fn three_calls(app: &App, base: i64) -> Vec<i64> {
+    (0..3)
+        .map(|i| {
+            let mut v = newer_call(base + i);
+            v["created_at"] = json!(format!("2025-01-15T10:3{i}:00.000000Z"));
+            app.post(&v)
+        })
+        .rev()
+        .collect()
+}
+
+#[test]
+fn review_mark_reviewed_and_next() {
+    let app = App::start();
+    let ids = three_calls(&app, 780_001);
+    app.wait_rows(&ids);
+    assert_eq!(app.call_ids("call-row"), ids, "newest first");
+    app.open_row(ids[0]);
+    let detail = "[data-testid=\"call-detail\"]";
+    let badge = format!("{detail} [data-testid=\"review-bar\"] [data-testid=\"review-state\"]");
+    assert_eq!(app.s().attr(&app.wait_element(&badge), "data-state").expect("state"), Some("unreviewed".into()));
+
+    // Shift+R, the first review action: asks who reviews, then marks and opens the next unreviewed call.
+    app.keys_to(&format!("{detail} [data-testid=\"mark-reviewed\"]"), &format!("{SHIFT}r"));
+    app.wait_element("[data-testid=\"reviewer-dialog\"] [data-testid=\"reviewer-name\"]");
+    app.s().settle().expect("wait for a paint");
+    app.screenshot("review-dialog.png");
+    app.answer_reviewer_dialog();
+    app.wait_detail(ids[1]);
+    app.wait_until("the first row to show reviewed", |a| Ok(a.row_review_state(ids[0]) == json!("reviewed")));
+    assert_eq!(app.row_review_state(ids[1]), json!("unreviewed"));
+    app.wait_until("the progress line", |a| {
+        Ok(a.js("return document.querySelector('[data-testid=\"review-bar\"]').textContent;")
+            .as_str()
+            .is_some_and(|t| t.contains("1 of 3 reviewed in this view")))
+    });
+
+    // R marks the open call; the badge changes at once.
+    app.keys_to(&format!("{detail} [data-testid=\"mark-reviewed\"]"), "r");
+    app.wait_until("the open call to show reviewed", |a| {
+        Ok(a.s().find(&format!("{badge}[data-state=\"reviewed\"]"))?.is_some())
+    });
+    app.wait_until("its row to show reviewed", |a| Ok(a.row_review_state(ids[1]) == json!("reviewed")));
+
+    // "Next unreviewed" skips what I reviewed: from the first call it lands on the third.
+    app.click(".detail-bar button"); // Back
+    app.wait_until("the detail to close", |a| Ok(a.ids("call-detail")?.is_empty()));
+    app.click(&format!("[data-testid=\"call-row\"][data-call-id=\"{}\"]", ids[0]));
+    app.wait_detail(ids[0]);
+    app.click(&format!("{detail} [data-testid=\"next-unreviewed\"]"));
+    app.wait_detail(ids[2]);
+    // j / k walk the log's order.
+    app.keys_to(&format!("{detail} [data-testid=\"mark-reviewed\"]"), "k");
+    app.wait_detail(ids[1]);
+    app.click(".detail-bar button"); // Back
+    app.wait_until("the detail to close", |a| Ok(a.ids("call-detail")?.is_empty()));
+    app.wait_until("the log's progress line", |a| {
+        Ok(a.js(
+            "const e = document.querySelector('[data-testid=\"review-progress\"]'); return e ? e.textContent : null;",
+        )
+        .as_str()
+        .is_some_and(|t| t.contains("2 of 3 reviewed in this view")))
+    });
+    app.screenshot("review-log.png");
+    app.finish();
+}
+
+#[test]
+fn review_note_at_a_turn_inline_and_on_the_waveform() {
+    let media = tempfile::tempdir().expect("tempdir");
+    let mp3 = speech(media.path(), "note", "Hello, this is the assistant. I am calling about your order.", "mp3", 14.0);
+    let host = RecordingHost::start();
+    let url = host.put("note.mp3", std::fs::read(&mp3).expect("mp3"), "audio/mpeg", Behaviour::Serve);
+
+    let app = App::start();
+    let id = app.post(&call_with_recording(781_001, &url));
+    app.open_row(id);
+    app.wait_playable();
+    // Turn 2 starts 6 s in: clicking it seeks there and makes it the current turn.
+    app.click("[data-testid=\"transcript-turn\"][data-turn-index=\"2\"]");
+    app.wait_until("turn 2 to be current", |a| Ok(a.current_turn() == Some(2)));
+
+    // N opens the composer pinned to that turn and time; the first review action asks who reviews.
+    app.keys_to("[data-testid=\"note-add\"]", "n");
+    let composer = app.wait_element("[data-testid=\"note-composer\"]");
+    assert!(app.s().text(&composer).expect("composer").contains("turn 3"), "pinned to turn 2 (the third)");
+    let text = "Check the <b>order</b> number <img src=x onerror=alert(1)>";
+    app.keys_to("[data-testid=\"note-text\"]", text);
+    app.click("[data-testid=\"note-save\"]");
+    app.answer_reviewer_dialog();
+
+    let inline = ".transcript [data-testid=\"note\"][data-turn=\"2\"]";
+    let note = app.wait_element(inline);
+    assert!(app.s().text(&note).expect("note text").contains(text), "the note shows its text as typed");
+    let placed = app.js(&format!(
+        "const n = document.querySelector('{}'); const p = n.previousElementSibling;
+         return [p.getAttribute('data-turn-index'), n.querySelectorAll('b, img').length];",
+        inline.replace('\'', "\\'")
+    ));
+    assert_eq!(placed, json!(["2", 0]), "inline right after turn 2, and no element made from its text");
+    app.wait_element("[data-testid=\"note-marker\"][data-turn=\"2\"]");
+
+    // Clicking the marker seeks to the note's moment.
+    app.click("[data-testid=\"transcript-turn\"][data-turn-index=\"0\"]");
+    app.wait_until("the player to go back to the start", |a| Ok(a.audio()[2].as_f64().unwrap_or(9.0) < 1.0));
+    app.click("[data-testid=\"note-marker\"][data-turn=\"2\"]");
+    app.wait_until("the marker to seek to 6 s", |a| Ok((a.audio()[2].as_f64().unwrap_or(-1.0) - 6.0).abs() < 0.35));
+    app.s().settle().expect("wait for a paint");
+    app.screenshot("review-note.png");
+
+    // The note survives reopening the call.
+    app.click(".detail-bar button"); // Back
+    app.open_row(id);
+    app.wait_element(inline);
+    app.finish();
+}
+
+#[test]
+fn review_tag_a_multi_selection_and_filter_by_it() {
+    let app = App::start();
+    let ids = three_calls(&app, 782_001);
+    app.wait_rows(&ids);
+
+    // A team tag, from Settings.
+    app.nav("Settings");
+    app.keys_to("[data-testid=\"tag-settings-name\"]", "escalate");
+    app.click("[data-testid=\"tag-settings-add\"]");
+    app.wait_element("[data-testid=\"tag-row\"][data-tag=\"escalate\"]");
+    app.nav("Calls");
+
+    // Tick two rows, then "Tag…" → escalate.
+    for id in [ids[0], ids[2]] {
+        app.click(&format!("[data-testid=\"call-row\"][data-call-id=\"{id}\"] [data-testid=\"row-check\"]"));
+    }
+    let bar = app.wait_element("[data-testid=\"bulk-bar\"]");
+    assert!(app.s().text(&bar).expect("bar").contains("2 calls selected"));
+    app.click("[data-testid=\"bulk-tag\"]");
+    app.click("[data-testid=\"bulk-tag-option\"][data-tag=\"escalate\"]");
+    app.answer_reviewer_dialog();
+    let chip = |id: i64| {
+        format!("[data-testid=\"call-row\"][data-call-id=\"{id}\"] [data-testid=\"tag-chip\"][data-tag=\"escalate\"]")
+    };
+    app.wait_element(&chip(ids[0]));
+    app.wait_element(&chip(ids[2]));
+    assert!(app.s().find(&chip(ids[1])).expect("find").is_none(), "the unticked row is not tagged");
+    app.screenshot("review-tags.png");
+
+    // Filter by the tag: its count, then only the tagged rows.
+    app.click("[data-testid=\"tag-filter\"]");
+    let option = "[data-testid=\"tag-filter-option\"][data-tag=\"escalate\"]";
+    app.wait_until("the tag's count", |a| {
+        Ok(a.s().find(option)?.map(|o| a.s().text(&o)).transpose()?.is_some_and(|t| t.trim().ends_with('2')))
+    });
+    app.click(&format!("{option} input"));
+    app.wait_until("only the tagged rows", |a| Ok(a.ids("call-row")? == vec![ids[0], ids[2]]));
+    app.wait_count("2 calls");
+    app.finish();
+}
+
+#[test]
+fn review_fill_a_scorecard() {
+    let app = App::start();
+    let ids = three_calls(&app, 783_001);
+    app.wait_rows(&ids);
+
+    // A rubric: a yes/no question pre-filled from the extracted `status`, and a 1–5 scale.
+    app.nav("Settings");
+    app.keys_to("[data-testid=\"tag-settings-name\"]", "follow-up");
+    app.click("[data-testid=\"tag-settings-add\"]");
+    app.wait_element("[data-testid=\"tag-row\"][data-tag=\"follow-up\"]");
+    app.click("[data-testid=\"scorecard-new\"]");
+    app.keys_to("[aria-label=\"Scorecard name\"]", "Call quality");
+    app.keys_to("[data-testid=\"rubric-question\"] [aria-label=\"Question\"]", "Objective achieved");
+    app.wait_element(
+        "[data-testid=\"rubric-question\"] [aria-label=\"Pre-fill from variable\"] option[value=\"status\"]",
+    );
+    app.js(
+        "const s = document.querySelector('[data-testid=\"rubric-question\"] [aria-label=\"Pre-fill from variable\"]');
+         s.value = 'status'; s.dispatchEvent(new Event('change', { bubbles: true })); return null;",
+    );
+    app.click("[data-testid=\"rubric-add-question\"]");
+    app.keys_to("[data-testid=\"rubric-question\"]:nth-child(2) [aria-label=\"Question\"]", "Tone");
+    app.js(
+        "const s = document.querySelector('[data-testid=\"rubric-question\"]:nth-child(2) [aria-label=\"Answer type\"]');
+         s.value = 'scale'; s.dispatchEvent(new Event('change', { bubbles: true })); return null;",
+    );
+    app.s().settle().expect("wait for a paint");
+    app.js(
+        "document.querySelector('[data-testid=\"scorecard-settings\"]').scrollIntoView({ block: 'end' }); return null;",
+    );
+    app.screenshot("review-rubric.png");
+    app.click("[data-testid=\"rubric-save\"]");
+    app.wait_element("[data-testid=\"scorecard-row\"]");
+    app.js("document.querySelector('[data-testid=\"reviewer-settings\"]').scrollIntoView({ block: 'start' }); return null;");
+    app.s().settle().expect("wait for a paint");
+    app.screenshot("review-settings.png");
+    app.nav("Calls");
+
+    app.open_row(ids[0]);
+    let card = "[data-testid=\"scorecard\"]";
+    let objective = format!("{card} [data-testid=\"score-question\"]:first-child");
+    // Pre-filled from status = true, marked until confirmed; nothing stored yet.
+    app.wait_element(&format!("{objective} [data-testid=\"prefilled\"]"));
+    app.click(&format!("{objective} [data-testid=\"prefilled-confirm\"]"));
+    app.answer_reviewer_dialog();
+    app.wait_until("the pre-filled mark to go", |a| {
+        Ok(a.s().find(&format!("{objective} [data-testid=\"prefilled\"]"))?.is_none())
+    });
+    let tone = format!("{card} [data-testid=\"score-question\"]:nth-child(2)");
+    app.js(&format!(
+        "[...document.querySelectorAll('{} button')].find(b => b.textContent === '3').click(); return null;",
+        tone.replace('\'', "\\'")
+    ));
+    // (1 × 1 + 0.5 × 1) / 2 = 75 %
+    app.wait_until("the total", |a| {
+        Ok(a.js("return document.querySelector('[data-testid=\"score-total\"]').textContent;") == json!("75%"))
+    });
+    app.s().settle().expect("wait for a paint");
+    app.screenshot("review-scorecard.png");
+    // The log shows the total.
+    app.click(".detail-bar button"); // Back
+    app.wait_until("the row's score", |a| {
+        Ok(a.js(&format!(
+            "const e = document.querySelector('[data-testid=\"call-row\"][data-call-id=\"{}\"] [data-testid=\"row-score\"]'); return e ? e.textContent : null;",
+            ids[0]
+        )) == json!("75%"))
+    });
+    app.finish();
+}
+
+#[test]
+fn review_filter_by_a_variable() {
+    let app = App::start();
+    let mut high = newer_call(784_001);
+    high["extracted_variables"]["budget"] = json!(2500);
+    let mut low = newer_call(784_002);
+    low["extracted_variables"]["lead_quality"] = json!("low");
+    low["extracted_variables"]["budget"] = json!(300);
+    let (high, low) = (app.post(&high), app.post(&low));
+    app.wait_rows(&[high, low]);
+
+    // budget > 1000, picked from the variables the calls have; a chip shows it and removes it.
+    app.click("[data-testid=\"var-filter-add\"]");
+    app.wait_element("[data-testid=\"var-filter-name\"] option[value=\"budget\"]");
+    app.js("const set = (id, v) => { const s = document.querySelector(`[data-testid=\"${id}\"]`);
+           s.value = v; s.dispatchEvent(new Event('change', { bubbles: true })); };
+         set('var-filter-name', 'budget'); return null;");
+    app.js("const s = document.querySelector('[data-testid=\"var-filter-op\"]');
+         s.value = 'gt'; s.dispatchEvent(new Event('change', { bubbles: true })); return null;");
+    app.keys_to("[data-testid=\"var-filter-value\"]", "1000");
+    app.click("[data-testid=\"var-filter-apply\"]");
+    app.wait_until("only the call with a budget over 1000", |a| Ok(a.ids("call-row")? == vec![high]));
+    let chip = app.wait_element("[data-testid=\"var-filter-chip\"]");
+    assert!(app.s().text(&chip).expect("chip").contains("budget > 1000"));
+    app.click("[data-testid=\"var-filter-chip\"] button");
+    app.wait_rows(&[high, low]);
     app.finish();
 }

@@ -12,15 +12,26 @@ import type {
   CallDetail,
   CallPage,
   CallQuery,
+  CallReview,
   CallsChanged,
+  CallSummary,
   Delivery,
   Facets,
   Json,
   ListenerStatus,
+  Note,
+  OpenCallLink,
   Peaks,
   PruneReport,
   RecordingProgress,
   ReprocessResult,
+  ReviewChanged,
+  Reviewer,
+  ReviewProgress,
+  ReviewState,
+  Score,
+  ScoreAnswer,
+  Scorecard,
   SearchHit,
   Settings,
   SettingsInput,
@@ -29,9 +40,11 @@ import type {
   SyncReport,
   SyncSettings,
   SyncStatus,
+  TagDef,
   TunnelConfig,
   TunnelOverview,
   TunnelStatus,
+  VariableName,
   VaultStatus,
 } from "./types";
 
@@ -193,3 +206,36 @@ export const recordingsStatus = () => call("recordings_status") as Promise<Vault
 export const recordingsPrune = () => call("recordings_prune") as Promise<PruneReport>;
 export const onRecordingsChanged = (cb: (p: RecordingProgress) => void) =>
   on("recordings-changed", (p) => cb(p as RecordingProgress));
+
+// Review: reviewer identity, reviewed state, notes, tags, scorecards (REVIEW_CONTRACT.md).
+export const getReviewer = () => call("get_reviewer") as Promise<Reviewer | null>;
+export const setReviewer = (reviewer: Reviewer) => call("set_reviewer", { reviewer }) as Promise<Reviewer>;
+export const getCallReview = (id: number) => call("get_call_review", { id }) as Promise<CallReview>;
+export const setReviewState = (ids: number[], state: ReviewState) =>
+  call("set_review_state", { ids, state }) as Promise<void>;
+export const addNote = (id: number, text: string, turn: number | null, atSeconds: number | null) =>
+  call("add_note", { id, text, turn, atSeconds }) as Promise<Note>;
+export const editNote = (id: number, noteId: string, text: string) =>
+  call("edit_note", { id, noteId, text }) as Promise<Note>;
+export const deleteNote = (id: number, noteId: string) => call("delete_note", { id, noteId }) as Promise<void>;
+export const addTags = (ids: number[], tags: string[]) => call("add_tags", { ids, tags }) as Promise<void>;
+export const removeTags = (ids: number[], tags: string[]) => call("remove_tags", { ids, tags }) as Promise<void>;
+export const listTags = () => call("list_tags") as Promise<TagDef[]>;
+export const saveTag = (name: string, color: string) => call("save_tag", { name, color }) as Promise<TagDef[]>;
+export const deleteTag = (name: string) => call("delete_tag", { name }) as Promise<TagDef[]>;
+export const listScorecards = () => call("list_scorecards") as Promise<Scorecard[]>;
+export const saveScorecard = (scorecard: Scorecard) => call("save_scorecard", { scorecard }) as Promise<Scorecard[]>;
+export const deleteScorecard = (id: string) => call("delete_scorecard", { id }) as Promise<Scorecard[]>;
+export const setScore = (id: number, scorecard: string, answers: Record<string, ScoreAnswer>) =>
+  call("set_score", { id, scorecard, answers }) as Promise<Score>;
+/** Answers pre-filled from the call's variables (nothing is stored). */
+export const prefillScore = (id: number, scorecard: string) =>
+  call("prefill_score", { id, scorecard }) as Promise<Record<string, ScoreAnswer>>;
+export const numberHistory = (id: number) => call("number_history", { id }) as Promise<CallSummary[]>;
+export const reviewProgress = (query: CallQuery) => call("review_progress", { query }) as Promise<ReviewProgress>;
+export const nextUnreviewed = (query: CallQuery, after: number | null) =>
+  call("next_unreviewed", { query, after }) as Promise<number | null>;
+export const variableNames = () => call("variable_names") as Promise<VariableName[]>;
+export const onReviewChanged = (cb: (p: ReviewChanged) => void) =>
+  on("review-changed", (p) => cb(p as ReviewChanged));
+export const onOpenCallLink = (cb: (p: OpenCallLink) => void) => on("open-call-link", (p) => cb(p as OpenCallLink));

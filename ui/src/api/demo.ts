@@ -3,6 +3,7 @@
 // Loaded only by the dev server or with `?demo`; never part of the app's normal start-up.
 
 import { CommandError, type Transport, type Unlisten } from "./client";
+import { createDemoReview } from "./demoReview";
 import type {
   AppStatus,
   CallDetail,
@@ -462,14 +463,22 @@ export function createDemoTransport(params: URLSearchParams): Transport {
   let viewState: Json | null = null;
   let nextId = 4821;
 
-  const sorted = (q: CallQuery) =>
+  const sorted = (q: CallQuery): CallSummary[] =>
     calls
-      .filter((c) => matches(c, q))
-      .map((c) => c.summary)
+      .filter((c) => matches(c, q) && review.matches(c, q))
+      .map((c) => review.decorate(c.summary))
       .sort((a, b) => {
         const d = keyOf(a, q) - keyOf(b, q) || a.id - b.id;
         return q.order === "asc" ? d : -d;
       });
+
+  // `?reviewer` starts with a reviewer already set (screenshots); otherwise the first review action asks.
+  const review = createDemoReview({
+    calls,
+    emit,
+    sorted,
+    reviewer: params.has("reviewer") ? { name: "Sam Lee", email: "sam@example.com" } : null,
+  });
 
   const addCall = (): number => {
     const id = nextId++;
@@ -598,6 +607,7 @@ export function createDemoTransport(params: URLSearchParams): Transport {
       return null;
     },
     reveal_data_dir: () => null,
+    ...review.handlers,
   };
 
   return {

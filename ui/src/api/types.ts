@@ -23,6 +23,8 @@ export interface CallSummary {
   has_recording: boolean;
   /** seen only through the API backfill, never by webhook */
   recovered: boolean;
+  /** the review state of the call (absent from back ends without review: read as unreviewed) */
+  review?: RowReview;
 }
 
 export type SortKey = "time" | "duration";
@@ -42,6 +44,13 @@ export interface CallQuery {
   recovered?: boolean | null;
   sort?: SortKey;
   order?: SortOrder;
+  /** calls carrying every one of these tags */
+  tags?: string[];
+  /** with `reviewer`: that reviewer's state; without: by anyone ("unreviewed" = nobody reviewed or flagged it) */
+  review_state?: ReviewState | null;
+  /** email; the UI sends the current reviewer's for "mine" */
+  reviewer?: string | null;
+  vars?: VarFilter[];
   /** opaque keyset cursor from a previous page */
   cursor?: string | null;
   /** default 100, max 500 */
@@ -379,4 +388,138 @@ export interface Startup {
   state: "opening" | "ready" | "failed";
   step: StartupStep | null;
   error: string | null;
+}
+
+// Review: reviewed state, notes, tags, scorecards (REVIEW_CONTRACT.md). Annotations are events on
+// the back end; these are the projections the window reads.
+
+export type ReviewState = "unreviewed" | "in_review" | "reviewed" | "flagged";
+
+export interface Reviewer {
+  name: string;
+  email: string;
+}
+
+export interface ReviewStateEntry {
+  /** email */
+  reviewer: string;
+  reviewer_name: string;
+  state: ReviewState;
+  /** RFC 3339 */
+  at: string;
+}
+
+export interface Note {
+  /** the note.add event id (UUIDv7) */
+  id: string;
+  /** email */
+  author: string;
+  author_name: string;
+  /** plain text: always rendered as text */
+  text: string;
+  /** 0-based transcript index, as turn_index in search hits */
+  turn: number | null;
+  /** playback time */
+  at_seconds: number | null;
+  created_at: string;
+  edited_at: string | null;
+  /** reserved for team sync */
+  pending?: boolean;
+}
+
+export type ScoreValue = boolean | number | string;
+
+export interface ScoreAnswer {
+  value: ScoreValue | null;
+  /** filled from an extracted variable, not yet confirmed by a person */
+  prefilled: boolean;
+}
+
+export interface Score {
+  reviewer: string;
+  reviewer_name: string;
+  /** scorecard id */
+  scorecard: string;
+  /** 0..100 weighted percent */
+  total: number | null;
+  /** by question id */
+  answers: Record<string, ScoreAnswer>;
+}
+
+export interface CallReview {
+  states: ReviewStateEntry[];
+  notes: Note[];
+  tags: string[];
+  scores: Score[];
+  assignee: string | null;
+}
+
+/** The review columns of a log row. */
+export interface RowReview {
+  my_state: ReviewState;
+  any_flagged: boolean;
+  reviewed_by: number;
+  tags: string[];
+  /** my latest total, else anyone's */
+  score: number | null;
+}
+
+export interface TagDef {
+  name: string;
+  /** #rrggbb */
+  color: string;
+  /** calls carrying it */
+  count: number;
+}
+
+export type QuestionKind = "yes_no" | "scale" | "choice";
+
+export interface Question {
+  id: string;
+  label: string;
+  kind: QuestionKind;
+  /** for "choice" */
+  choices: string[];
+  weight: number;
+  /** extracted variable to pre-fill from */
+  variable: string | null;
+}
+
+export interface Scorecard {
+  id: string;
+  name: string;
+  questions: Question[];
+}
+
+export type VarOp = "eq" | "contains" | "gt" | "gte" | "lt" | "lte" | "is_true" | "is_false" | "missing";
+
+/** A filter on an extracted variable (else an input variable of that name). */
+export interface VarFilter {
+  name: string;
+  op: VarOp;
+  value?: string | null;
+}
+
+export type VariableKind = "text" | "number" | "boolean";
+
+export interface VariableName {
+  name: string;
+  kind: VariableKind;
+}
+
+/** In the current filter: how many calls, and how many reviewed (or flagged) by me. */
+export interface ReviewProgress {
+  total: number;
+  reviewed: number;
+}
+
+/** Payload of the "review-changed" event. */
+export interface ReviewChanged {
+  call_ids: number[];
+}
+
+/** Payload of the "open-call-link" event (from postcall://call/<id>?t=<s>). */
+export interface OpenCallLink {
+  id: number;
+  t: number | null;
 }

@@ -2,25 +2,29 @@
 // log stays mounted under every other page so its rows, scroll position and selection survive.
 
 import { ErrorBoundary } from "../components/ErrorBoundary";
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import {
   getSettings,
   getStatus,
+  nextUnreviewed,
   onCallsChanged,
   onDeliveriesChanged,
   onListenerChanged,
+  onOpenCallLink,
   toAppError,
 } from "../api/client";
-import type { AppError, AppStatus, ListenerStatus, Settings } from "../api/types";
+import type { AppError, AppStatus, CallQuery, CallSummary, ListenerStatus, ReviewProgress, Settings } from "../api/types";
 import { Icon, type IconName } from "../components/Icon";
 import { ListenerBadge } from "../components/ListenerBadge";
-import { CallsView, type OpenCall } from "../features/calls/CallsView";
+import { CallsView, type LogQueue, type OpenCall } from "../features/calls/CallsView";
 import { ConnectPanel } from "../features/connect/ConnectPanel";
 import { FailedDeliveries } from "../features/deliveries/FailedDeliveries";
-import { CallDetailView } from "../features/detail/CallDetailView";
+import { CallDetailView, type ReviewQueue } from "../features/detail/CallDetailView";
+import { ReviewProvider, useReview } from "../features/review/ReviewContext";
 import { SettingsView } from "../features/settings/SettingsView";
 import { formatCount } from "../format";
 import { isTypingTarget, useSubscription } from "./hooks";
+import { useNotify } from "./notify";
 
 export type Page = "calls" | "failed" | "connect" | "settings";
 
@@ -53,6 +57,14 @@ export function parseLocation(hash: string): { page: Page; open: OpenCall | null
 }
 
 export function App() {
+  return (
+    <ReviewProvider>
+      <Window />
+    </ReviewProvider>
+  );
+}
+
+function Window() {
   const [start] = useState(() => parseLocation(window.location.hash));
   const [page, setPage] = useState<Page>(start.page);
   const [open, setOpen] = useState<OpenCall | null>(start.open);
@@ -60,6 +72,8 @@ export function App() {
   const [settings, setSettings] = useState<Settings | null>(null);
   const [backendError, setBackendError] = useState<AppError | null>(null);
   const searchInput = useRef<HTMLInputElement>(null);
+  const notify = useNotify();
+  const { run } = useReview();
 
   const loadStatus = useCallback(() => {
     getStatus().then(
@@ -96,6 +110,49 @@ export function App() {
   const openCall = useCallback((o: OpenCall) => setOpen(o), []);
   const openCallById = useCallback((id: number) => setOpen({ id, turnIndex: null, terms: [] }), []);
   const back = useCallback(() => setOpen(null), []);
+
+  // The review queue: the log's query and rows in order, for j/k and "Next unreviewed" in the detail.
+  const log = useRef<{ query: CallQuery | null; rows: CallSummary[]; lastIndex: number }>({ query: null, rows: [], lastIndex: -1 });
+  const [progress, setProgress] = useState<ReviewProgress | null>(null);
+  const onQueue = useCallback((q: LogQueue) => {
+    log.current = { ...log.current, query: q.query, rows: q.rows };
+    setProgress(q.progress);
+  }, []);
+  const queue = useMemo<ReviewQueue>(
+    () => ({
+      progress,
+      open: openCallById,
+      step: (from, dir) => {
+        const { rows, lastIndex } = log.current;
+        let at = rows.findIndex((r) => r.id === from);
+        // The call left the filter (e.g. reviewed under "mine unreviewed"): go on from its place.
+        if (at < 0) at = dir > 0 ? lastIndex - 1 : lastIndex;
+        const row = rows[at + dir];
+        if (row) {
+          log.current.lastIndex = at + dir;
+          setOpen({ id: row.id, turnIndex: null, terms: [] });
+        }
+      },
+      next: (after) => {
+        const q = log.current.query;
+        if (!q) return;
+        void run(() => nextUnreviewed(q, after)).then((id) => {
+          if (id === null) notify.info("No unreviewed calls left in this view.");
+          else if (id !== undefined) setOpen({ id, turnIndex: null, terms: [] });
+        });
+      },
+    }),
+    [progress, openCallById, notify, run],
+  );
+  useEffect(() => {
+    if (open) log.current.lastIndex = log.current.rows.findIndex((r) => r.id === open.id);
+  }, [open]);
+
+  // postcall://call/<id>?t=<s>, passed on by the shell: that call, at that time.
+  useSubscription(onOpenCallLink, (p) => {
+    setPage("calls");
+    setOpen({ id: p.id, turnIndex: null, terms: [], at: p.t });
+  });
   const go = (p: Page) => {
     setOpen(null);
     setPage(p);
@@ -189,6 +246,8 @@ export function App() {
             initialSearch={start.search}
             onOpen={openCall}
             onListenerChanged={setListener}
+            openId={open?.id ?? null}
+            onQueue={onQueue}
           />
           {!open && page === "connect" && (
             <div className="layer">
@@ -213,7 +272,14 @@ export function App() {
           {open && (
             <div className="layer">
               <ErrorBoundary key={open.id} onReset={back}>
-                <CallDetailView id={open.id} turnIndex={open.turnIndex} terms={open.terms} onBack={back} />
+                <CallDetailView
+                  id={open.id}
+                  turnIndex={open.turnIndex}
+                  terms={open.terms}
+                  at={open.at ?? null}
+                  onBack={back}
+                  queue={queue}
+                />
               </ErrorBoundary>
             </div>
           )}

@@ -8,6 +8,9 @@ import type { CallSummary, SortKey, SortOrder } from "../../api/types";
 import { Icon } from "../../components/Icon";
 import { ObjectiveMark, StatusBadge } from "../../components/StatusBadge";
 import { formatDateTime, formatDuration, formatRelativeTime } from "../../format";
+import type { RowReview, TagDef } from "../../api/types";
+import { ReviewCell } from "../review/ReviewBadges";
+import { rowReview, useReview } from "../review/ReviewContext";
 
 export const ROW_HEIGHT = 36;
 const OVERSCAN = 12;
@@ -26,6 +29,11 @@ interface Props {
   onSort: (key: SortKey) => void;
   onOpen: (id: number) => void;
   onEndReached: () => void;
+  /** rows ticked for a bulk action (tags, review state) */
+  checked?: ReadonlySet<number>;
+  /** tick a row: toggle it, or (Shift) everything from the last ticked row to it */
+  onCheck?: (id: number, range: boolean) => void;
+  onCheckAll?: (on: boolean) => void;
 }
 
 export function CallRow({
@@ -35,6 +43,10 @@ export function CallRow({
   now,
   top,
   onOpen,
+  review,
+  tags = [],
+  checked = false,
+  onCheck,
 }: {
   call: CallSummary;
   selected: boolean;
@@ -42,8 +54,12 @@ export function CallRow({
   now: number;
   top: number;
   onOpen: (id: number) => void;
+  review?: RowReview;
+  tags?: TagDef[];
+  checked?: boolean;
+  onCheck?: (id: number, range: boolean) => void;
 }) {
-  const cls = `row${selected ? " row-selected" : ""}${fresh ? " row-fresh" : ""}`;
+  const cls = `row${selected ? " row-selected" : ""}${fresh ? " row-fresh" : ""}${checked ? " row-checked" : ""}`;
   return (
     <div
       role="row"
@@ -51,9 +67,34 @@ export function CallRow({
       className={cls}
       data-testid="call-row"
       data-call-id={call.id}
+      data-checked={checked || undefined}
       style={{ transform: `translateY(${top}px)` }}
-      onClick={() => onOpen(call.id)}
+      onClick={(e) => {
+        // Shift- or Ctrl-click builds a multi-selection instead of opening the call.
+        if (onCheck && (e.shiftKey || e.ctrlKey || e.metaKey)) {
+          e.preventDefault();
+          window.getSelection()?.removeAllRanges();
+          onCheck(call.id, e.shiftKey);
+          return;
+        }
+        onOpen(call.id);
+      }}
     >
+      <span role="cell" className="c-check" onClick={(e) => e.stopPropagation()}>
+        {onCheck && (
+          <input
+            type="checkbox"
+            data-testid="row-check"
+            aria-label={`Select call ${call.id}`}
+            checked={checked}
+            onClick={(e) => {
+              e.stopPropagation();
+              onCheck(call.id, e.shiftKey);
+            }}
+            onChange={() => undefined}
+          />
+        )}
+      </span>
       <span role="cell" className="c-time" title={formatDateTime(call.created_at_ms)}>
         {formatRelativeTime(call.created_at_ms, now)}
       </span>
@@ -71,6 +112,9 @@ export function CallRow({
       </span>
       <span role="cell" className="c-center">
         <ObjectiveMark value={call.objective_achieved} />
+      </span>
+      <span role="cell" className="c-review">
+        {review && <ReviewCell review={review} tags={tags} />}
       </span>
       <span role="cell" className="c-summary" title={call.summary ?? undefined}>
         {call.summary ?? <span className="dim">–</span>}
@@ -128,6 +172,9 @@ function SortHeader({
 
 export function CallTable(props: Props) {
   const { rows, selectedId, fresh, sort, order, now, hasMore, loading, onSort, onOpen, onEndReached } = props;
+  const { checked, onCheck, onCheckAll } = props;
+  const { patches, tags } = useReview();
+  const allChecked = checked !== undefined && rows.length > 0 && checked.size >= rows.length;
   const scroller = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [height, setHeight] = useState(800);
@@ -201,6 +248,16 @@ export function CallTable(props: Props) {
   return (
     <div className="table-scroll" ref={scroller} onScroll={onScroll} role="table" aria-label="Calls" aria-rowcount={rows.length}>
       <div className="thead" role="row">
+        <span role="columnheader" className="c-check">
+          {onCheckAll && (
+            <input
+              type="checkbox"
+              aria-label="Select all loaded calls"
+              checked={allChecked}
+              onChange={(e) => onCheckAll(e.target.checked)}
+            />
+          )}
+        </span>
         <SortHeader label="Time" sortKey="time" sort={sort} order={order} onSort={onSort} />
         <span role="columnheader">Customer</span>
         <span role="columnheader" className="c-assistant">
@@ -211,6 +268,7 @@ export function CallTable(props: Props) {
         <span role="columnheader" className="c-center" title="Objective achieved">
           Obj.
         </span>
+        <span role="columnheader">Review</span>
         <span role="columnheader">Summary</span>
         <span role="columnheader">Campaign</span>
         <span role="columnheader" className="c-center" title="Recording">
@@ -227,6 +285,10 @@ export function CallTable(props: Props) {
             fresh={fresh.has(call.id)}
             now={now}
             onOpen={onOpen}
+            review={rowReview(call, patches)}
+            tags={tags}
+            checked={checked?.has(call.id) ?? false}
+            onCheck={onCheck}
           />
         ))}
       </div>

@@ -7,11 +7,14 @@ import {
   callFacets,
   countCalls,
   loadViewState,
+  nextUnreviewed,
   onCallsChanged,
+  onReviewChanged,
+  reviewProgress,
   saveViewState,
   toAppError,
 } from "../../api/client";
-import type { Facets, ListenerStatus, SearchHit, SortKey } from "../../api/types";
+import type { CallQuery, CallSummary, Facets, ListenerStatus, ReviewProgress, SearchHit, SortKey } from "../../api/types";
 import { useDebouncedValue, useSubscription, isTypingTarget } from "../../app/hooks";
 import { useNotify } from "../../app/notify";
 import { searchTerms } from "../../components/Highlight";
@@ -20,6 +23,9 @@ import { Spinner } from "../../components/Spinner";
 import { formatCount, plural } from "../../format";
 import { SearchResults } from "../search/SearchResults";
 import { SEARCH_LIMIT, useSearch } from "../search/useSearch";
+import { BulkActions } from "../review/BulkActions";
+import { progressText } from "../review/ReviewBadges";
+import { useReview } from "../review/ReviewContext";
 import { CallTable } from "./CallTable";
 import { EmptyState } from "./EmptyState";
 import { FiltersBar } from "./FiltersBar";
@@ -41,6 +47,15 @@ export interface OpenCall {
   id: number;
   turnIndex: number | null;
   terms: string[];
+  /** seconds into the recording to start at (a postcall:// link) */
+  at?: number | null;
+}
+
+/** What the open call's review queue needs from the log: its query, rows in order, and progress. */
+export interface LogQueue {
+  query: CallQuery | null;
+  rows: CallSummary[];
+  progress: ReviewProgress | null;
 }
 
 interface Props {
@@ -54,11 +69,22 @@ interface Props {
   initialSearch?: string;
   onOpen: (open: OpenCall) => void;
   onListenerChanged: (l: ListenerStatus) => void;
+  /** the call open over the log, kept selected in it */
+  openId?: number | null;
+  /** told whenever the query, rows or progress change */
+  onQueue?: (q: LogQueue) => void;
 }
 
 export function CallsView(props: Props) {
   const { active, covered, callsTotal, listener, searchInput, initialSearch = "", onOpen, onListenerChanged } = props;
+  const { openId = null, onQueue } = props;
   const notify = useNotify();
+  const review = useReview();
+  const reviewerEmail = review.reviewer?.email ?? null;
+  const [checked, setChecked] = useState<ReadonlySet<number>>(new Set());
+  const checkAnchor = useRef<number | null>(null);
+  const [progress, setProgress] = useState<{ key: string; p: ReviewProgress } | null>(null);
+  const [reviewTick, setReviewTick] = useState(0);
   const [view, setView] = useState<ViewState>(defaultViewState);
   const [ready, setReady] = useState(false);
   const [search, setSearch] = useState(initialSearch);
@@ -127,8 +153,8 @@ export function CallsView(props: Props) {
   }, [view, ready]);
   const settledSearch = useDebouncedValue(search, 150);
   const query = useMemo(
-    () => (queryView ? toCallQuery(queryView, searchAsTable ? settledSearch : "") : null),
-    [queryView, settledSearch, searchAsTable],
+    () => (queryView ? toCallQuery(queryView, searchAsTable ? settledSearch : "", reviewerEmail) : null),
+    [queryView, settledSearch, searchAsTable, reviewerEmail],
   );
   const queryKey = query === null ? null : JSON.stringify(query);
   const log = useCallLog(query);
@@ -189,6 +215,96 @@ export function CallsView(props: Props) {
     [],
   );
 
+  // Review changes: the rows re-read (optimistic patches already show them) and the progress line.
+  const reviewTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useSubscription(onReviewChanged, () => {
+    if (reviewTimer.current) clearTimeout(reviewTimer.current);
+    reviewTimer.current = setTimeout(() => {
+      reviewTimer.current = null;
+      refresh();
+      setReviewTick((n) => n + 1);
+    }, 60);
+  });
+  useEffect(
+    () => () => {
+      if (reviewTimer.current) clearTimeout(reviewTimer.current);
+    },
+    [],
+  );
+  const { prune } = review;
+  useEffect(() => {
+    prune(log.rows);
+  }, [log.rows, prune]);
+
+  useEffect(() => {
+    if (queryKey === null) return;
+    let stale = false;
+    reviewProgress(JSON.parse(queryKey) as CallQuery).then(
+      (p) => {
+        if (!stale) setProgress({ key: queryKey, p });
+      },
+      () => undefined,
+    );
+    return () => {
+      stale = true;
+    };
+  }, [queryKey, reviewTick, liveTick, reviewerEmail]);
+  const shownProgress = progress !== null && progress.key === queryKey ? progress.p : null;
+
+  useEffect(() => {
+    onQueue?.({ query: queryKey === null ? null : (JSON.parse(queryKey) as CallQuery), rows: log.rows, progress: shownProgress });
+  }, [onQueue, queryKey, log.rows, shownProgress]);
+
+  // The call open over the log stays selected in it, so Back lands there.
+  const [seenOpenId, setSeenOpenId] = useState(openId);
+  if (openId !== seenOpenId) {
+    setSeenOpenId(openId);
+    if (openId !== null) setSelectedId(openId);
+  }
+
+  // Ticked rows belong to the rows shown: a new query clears them.
+  const [checkedKey, setCheckedKey] = useState(queryKey);
+  if (queryKey !== checkedKey) {
+    setCheckedKey(queryKey);
+    if (checked.size > 0) setChecked(new Set());
+  }
+
+  const onCheck = useCallback(
+    (id: number, range: boolean) => {
+      const anchor = checkAnchor.current;
+      checkAnchor.current = id;
+      setChecked((old) => {
+        const next = new Set(old);
+        const rows = log.rows;
+        const from = anchor === null ? -1 : rows.findIndex((r) => r.id === anchor);
+        const to = rows.findIndex((r) => r.id === id);
+        if (range && from >= 0 && to >= 0) {
+          const [a, b] = from < to ? [from, to] : [to, from];
+          for (const r of rows.slice(a, b + 1)) next.add(r.id);
+        } else if (next.has(id)) next.delete(id);
+        else next.add(id);
+        return next;
+      });
+    },
+    [log.rows],
+  );
+  const onCheckAll = useCallback(
+    (on: boolean) => setChecked(on ? new Set(log.rows.map((r) => r.id)) : new Set()),
+    [log.rows],
+  );
+  const checkedRows = useMemo(() => log.rows.filter((r) => checked.has(r.id)), [log.rows, checked]);
+
+  const openNextUnreviewed = useCallback(async () => {
+    if (queryKey === null) return;
+    const q = JSON.parse(queryKey) as CallQuery;
+    const id = await review.run(() => nextUnreviewed(q, selectedId));
+    if (id === null) notify.info("No unreviewed calls left in this view.");
+    else if (id !== undefined) {
+      setSelectedId(id);
+      onOpen({ id, turnIndex: null, terms: [] });
+    }
+  }, [queryKey, selectedId, notify, onOpen, review]);
+
   const onSort = useCallback((key: SortKey) => {
     setView((v) =>
       v.sort === key ? { ...v, order: v.order === "desc" ? "asc" : "desc" } : { ...v, sort: key, order: "desc" },
@@ -233,6 +349,15 @@ export function CallsView(props: Props) {
         }
         return;
       }
+      if ((e.key === "r" || e.key === "R") && !typing && !showHits) {
+        const ids = checked.size > 0 ? [...checked] : selectedId !== null ? [selectedId] : [];
+        if (ids.length === 0) return;
+        e.preventDefault();
+        void review.markState(ids, "reviewed").then((ok) => {
+          if (ok && e.shiftKey) void openNextUnreviewed();
+        });
+        return;
+      }
       if (e.key === "Enter") {
         if (showHits) {
           const hit = found.hits[hitIndex];
@@ -260,7 +385,7 @@ export function CallsView(props: Props) {
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [active, showHits, found.hits, hitIndex, log.rows, selectedId, search, searchInput, openHit, openCall]);
+  }, [active, showHits, found.hits, hitIndex, log.rows, selectedId, search, searchInput, openHit, openCall, checked, review, openNextUnreviewed]);
 
   const count = counted !== null && counted.key === queryKey ? counted.n : null;
   const filtered = activeFilterCount(view.filters) > 0;
@@ -312,11 +437,31 @@ export function CallsView(props: Props) {
             </button>
           </div>
         )}
+        {!showHits && (
+          <>
+            {shownProgress && shownProgress.total > 0 && (
+              <span className="review-progress small" data-testid="review-progress">
+                <progress max={shownProgress.total} value={shownProgress.reviewed} aria-hidden="true" />
+                {progressText(shownProgress)}
+              </span>
+            )}
+            <button
+              type="button"
+              className="btn btn-small"
+              data-testid="next-unreviewed"
+              title="Open the next call in this view that you have not reviewed (Shift+R marks and moves on)"
+              onClick={() => void openNextUnreviewed()}
+            >
+              Next unreviewed
+            </button>
+          </>
+        )}
         <div className="toolbar-count" data-testid="call-count">
           {(showHits ? found.loading : log.loading && !log.loaded) ? <Spinner /> : countText}
         </div>
       </div>
       {!empty && <FiltersBar filters={view.filters} facets={facets} onChange={(filters) => setView((v) => ({ ...v, filters }))} />}
+      {!showHits && checkedRows.length > 0 && <BulkActions rows={checkedRows} onClear={() => setChecked(new Set())} />}
       {showHits && filtered && (
         <div className="notice small">
           Matches are across all calls. Switch to <strong>Table</strong> to apply the filters to the search.
@@ -361,6 +506,9 @@ export function CallsView(props: Props) {
             onSort={onSort}
             onOpen={openCall}
             onEndReached={log.loadMore}
+            checked={checked}
+            onCheck={onCheck}
+            onCheckAll={onCheckAll}
           />
         )}
       </div>

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from "react";
 import type { Facets } from "../../api/types";
 import { formatCount } from "../../format";
+import { ReviewStateFilter, TagFilter, VarFilters } from "../review/ReviewFilters";
 import { activeFilterCount, emptyFilters, type Filters, type Objective } from "./viewState";
 
 interface Props {
@@ -154,6 +155,9 @@ export function FiltersBar({ filters, facets, onChange }: Props) {
         />
         Recovered only
       </label>
+      <ReviewStateFilter value={filters.review} onChange={(v) => set("review", v)} />
+      <TagFilter selected={filters.tags} onChange={(t) => set("tags", t)} />
+      <VarFilters filters={filters.vars} onChange={(v) => set("vars", v)} />
       {active > 0 && (
         <button type="button" className="link small" onClick={() => onChange(emptyFilters)}>
           Clear filters ({active})

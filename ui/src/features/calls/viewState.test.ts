@@ -28,6 +28,9 @@ describe("toCallQuery", () => {
         hasRecording: true,
         phone: " 4155550123 ",
         recoveredOnly: true,
+        review: "any",
+        tags: [],
+        vars: [],
       },
     };
     expect(toCallQuery(view, "  refund  ")).toEqual({

@@ -1,9 +1,25 @@
 // The call log's filters and sort: what the user picks, how it maps onto `CallQuery`, and how
 // it is persisted (through the back end's view state) and read back defensively.
 
-import type { CallQuery, Json, SortKey, SortOrder } from "../../api/types";
+import type { CallQuery, Json, ReviewState, SortKey, SortOrder, VarFilter, VarOp } from "../../api/types";
 
 export type Objective = "any" | "yes" | "no";
+
+/** The review filters offered; "mine" ones are the current reviewer's own state. */
+export const REVIEW_FILTERS = {
+  any: { label: "Review: any", state: null, mine: false },
+  mine_unreviewed: { label: "Mine unreviewed", state: "unreviewed", mine: true },
+  mine_in_review: { label: "In review by me", state: "in_review", mine: true },
+  mine_reviewed: { label: "Reviewed by me", state: "reviewed", mine: true },
+  mine_flagged: { label: "Flagged by me", state: "flagged", mine: true },
+  anyone_flagged: { label: "Flagged by anyone", state: "flagged", mine: false },
+  anyone_reviewed: { label: "Reviewed by anyone", state: "reviewed", mine: false },
+  nobody: { label: "Reviewed by nobody", state: "unreviewed", mine: false },
+} as const satisfies Record<string, { label: string; state: ReviewState | null; mine: boolean }>;
+
+export type ReviewFilter = keyof typeof REVIEW_FILTERS;
+
+const VAR_OPS: VarOp[] = ["eq", "contains", "gt", "gte", "lt", "lte", "is_true", "is_false", "missing"];
 
 export interface Filters {
   statuses: string[];
@@ -16,6 +32,10 @@ export interface Filters {
   hasRecording: boolean;
   phone: string;
   recoveredOnly: boolean;
+  review: ReviewFilter;
+  /** calls carrying every one of these */
+  tags: string[];
+  vars: VarFilter[];
 }
 
 export interface ViewState {
@@ -33,6 +53,9 @@ export const emptyFilters: Filters = {
   hasRecording: false,
   phone: "",
   recoveredOnly: false,
+  review: "any",
+  tags: [],
+  vars: [],
 };
 
 export const defaultViewState: ViewState = { filters: emptyFilters, sort: "time", order: "desc" };
@@ -53,12 +76,15 @@ export function activeFilterCount(f: Filters): number {
     (f.campaign ? 1 : 0) +
     (f.hasRecording ? 1 : 0) +
     (f.phone.trim() ? 1 : 0) +
-    (f.recoveredOnly ? 1 : 0)
+    (f.recoveredOnly ? 1 : 0) +
+    (f.review !== "any" ? 1 : 0) +
+    (f.tags.length > 0 ? 1 : 0) +
+    f.vars.length
   );
 }
 
 /** The query for list_calls / count_calls. The "to" date is inclusive for the user. */
-export function toCallQuery(view: ViewState, search = ""): CallQuery {
+export function toCallQuery(view: ViewState, search = "", reviewer: string | null = null): CallQuery {
   const f = view.filters;
   const q: CallQuery = { sort: view.sort, order: view.order };
   const s = search.trim();
@@ -74,6 +100,13 @@ export function toCallQuery(view: ViewState, search = ""): CallQuery {
   const phone = f.phone.trim();
   if (phone) q.phone = phone;
   if (f.recoveredOnly) q.recovered = true;
+  const review = REVIEW_FILTERS[f.review];
+  if (review.state !== null) {
+    q.review_state = review.state;
+    if (review.mine) q.reviewer = reviewer;
+  }
+  if (f.tags.length > 0) q.tags = [...f.tags];
+  if (f.vars.length > 0) q.vars = f.vars.map((v) => ({ ...v }));
   return q;
 }
 
@@ -82,7 +115,12 @@ export function viewStateToJson(v: ViewState): Json {
     version: 1,
     sort: v.sort,
     order: v.order,
-    filters: { ...v.filters, statuses: [...v.filters.statuses] },
+    filters: {
+      ...v.filters,
+      statuses: [...v.filters.statuses],
+      tags: [...v.filters.tags],
+      vars: v.filters.vars.map((x) => ({ name: x.name, op: x.op, value: x.value ?? null })),
+    },
   };
 }
 
@@ -119,6 +157,16 @@ export function viewStateFromJson(json: Json | null): ViewState {
       hasRecording: fj.hasRecording === true,
       phone: str(fj, "phone"),
       recoveredOnly: fj.recoveredOnly === true,
+      review: typeof fj.review === "string" && Object.prototype.hasOwnProperty.call(REVIEW_FILTERS, fj.review) ? (fj.review as ReviewFilter) : "any",
+      tags: Array.isArray(fj.tags) ? fj.tags.filter((t): t is string => typeof t === "string") : [],
+      vars: Array.isArray(fj.vars) ? fj.vars.flatMap(varFromJson) : [],
     },
   };
+}
+
+function varFromJson(v: Json): VarFilter[] {
+  if (!isObject(v) || typeof v.name !== "string" || typeof v.op !== "string") return [];
+  const op = VAR_OPS.find((o) => o === v.op);
+  if (!op) return [];
+  return [{ name: v.name, op, value: typeof v.value === "string" ? v.value : null }];
 }

@@ -2,9 +2,9 @@
 // The player's state lives here so the recording panel (aside) and the transcript (main column)
 // follow the same audio.
 
-import { useCallback, useEffect, useRef, useState } from "react";
-import { getCall, onCallsChanged, onRecordingsChanged, toAppError } from "../../api/client";
-import type { AppError, CallDetail, Delivery, Json, RecordingProgress } from "../../api/types";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { addNote, deleteNote, editNote, getCall, onCallsChanged, onRecordingsChanged, toAppError } from "../../api/client";
+import type { AppError, CallDetail, Delivery, Json, Note, RecordingProgress, ReviewProgress, ReviewState } from "../../api/types";
 import { useNotify } from "../../app/notify";
 import { isTypingTarget, useSubscription } from "../../app/hooks";
 import { CopyButton } from "../../components/CopyButton";
@@ -18,13 +18,33 @@ import { RecordingPanel, saveOffset } from "../player/RecordingPanel";
 import { currentTurnIndex, turnTime } from "../player/time";
 import { usePlayer } from "../player/usePlayer";
 import { usePlayerKeys } from "../player/usePlayerKeys";
+import type { WaveformMarker } from "../player/Waveform";
+import { NumberHistory } from "../review/NumberHistory";
+import { NoteComposer, NoteItem, type NoteTarget } from "../review/Notes";
+import { ReviewBar, useReviewKeys } from "../review/ReviewBar";
+import { useReview } from "../review/ReviewContext";
+import { ScorecardPanel } from "../review/ScorecardPanel";
+import { useCallReview } from "../review/useCallReview";
 import { Transcript, transcriptText } from "./Transcript";
+
+/** How the open call moves through the log (its filter and order). */
+export interface ReviewQueue {
+  progress: ReviewProgress | null;
+  /** j / k: the next or previous call in the log's order */
+  step: (from: number, dir: 1 | -1) => void;
+  /** the next call in the log's filter that I have not reviewed */
+  next: (after: number) => void;
+  open: (id: number) => void;
+}
 
 interface Props {
   id: number;
   turnIndex: number | null;
   terms: string[];
   onBack: () => void;
+  /** seconds to start the recording at (a postcall:// link) */
+  at?: number | null;
+  queue?: ReviewQueue | null;
 }
 
 function isEmptyJson(v: Json | null | undefined): boolean {
@@ -63,7 +83,7 @@ function DeliveryItem({ d }: { d: Delivery }) {
   );
 }
 
-export function CallDetailView({ id, turnIndex, terms, onBack }: Props) {
+export function CallDetailView({ id, turnIndex, terms, onBack, at = null, queue = null }: Props) {
   const [call, setCall] = useState<CallDetail | null>(null);
   const [error, setError] = useState<AppError | null>(null);
   const [reload, setReload] = useState(0);
@@ -147,6 +167,8 @@ export function CallDetailView({ id, turnIndex, terms, onBack }: Props) {
           terms={terms}
           progress={progress?.id === shown.id ? progress : null}
           onChanged={refresh}
+          at={at}
+          queue={queue}
         />
       )}
     </div>
@@ -159,9 +181,11 @@ interface BodyProps {
   terms: string[];
   progress: RecordingProgress | null;
   onChanged: () => void;
+  at: number | null;
+  queue: ReviewQueue | null;
 }
 
-function DetailBody({ call, turnIndex, terms, progress, onChanged }: BodyProps) {
+function DetailBody({ call, turnIndex, terms, progress, onChanged, at, queue }: BodyProps) {
   const notify = useNotify();
   const player = usePlayer();
   const { seek } = player;
@@ -192,10 +216,118 @@ function DetailBody({ call, turnIndex, terms, progress, onChanged }: BodyProps) 
     seek(at);
   }, [hasPlayer, turnIndex, call.id, call.transcript, rec.offset_seconds, seek]);
 
+  // A postcall:// link opened the call at a time.
+  const soughtAt = useRef<string | null>(null);
+  useEffect(() => {
+    if (!hasPlayer || at === null) return;
+    const key = `${call.id}@${at}`;
+    if (soughtAt.current === key) return;
+    soughtAt.current = key;
+    seek(at);
+  }, [hasPlayer, at, call.id, seek]);
+
   const current = hasPlayer ? currentTurnIndex(call.transcript, offset, player.currentTime) : null;
+
+  // Review: my state (optimistic), tags, notes pinned to turns and times.
+  const ctx = useReview();
+  const { review, update: updateReview } = useCallReview(call.id);
+  const me = ctx.reviewer?.email ?? null;
+  const patch = ctx.patches.get(call.id)?.review;
+  const myState: ReviewState | null =
+    patch?.my_state ?? (review ? (review.states.find((s) => s.reviewer === me)?.state ?? "unreviewed") : null);
+  const others = (review?.states ?? []).filter((s) => s.reviewer !== me && s.state !== "unreviewed");
+  const tags = patch?.tags ?? review?.tags ?? [];
+  const [selectedTurn, setSelectedTurn] = useState<number | null>(turnIndex);
+  const [composer, setComposer] = useState<NoteTarget | null>(null);
+
+  const timeOfTurn = useCallback(
+    (index: number | null) => {
+      const t = index === null ? undefined : call.transcript.find((x) => x.index === index);
+      return t ? turnTime(t, offset) : null;
+    },
+    [call.transcript, offset],
+  );
+  const noteTarget = (): NoteTarget => {
+    const turn = current ?? selectedTurn;
+    const time = hasPlayer ? player.currentTime : timeOfTurn(turn);
+    return { turn, at: time === null ? null : Math.round(time * 10) / 10 };
+  };
+  const openComposer = () => setComposer(noteTarget());
+  const saveNote = async (text: string) => {
+    const target = composer ?? noteTarget();
+    const note = await ctx.run(() => addNote(call.id, text, target.turn, target.at));
+    if (!note) return false;
+    updateReview((r) => (r.notes.some((n) => n.id === note.id) ? r : { ...r, notes: [...r.notes, note] }));
+    setComposer(null);
+    return true;
+  };
+  const changeNote = async (n: Note, text: string) => {
+    const saved = await ctx.run(() => editNote(call.id, n.id, text));
+    if (!saved) return false;
+    updateReview((r) => ({ ...r, notes: r.notes.map((x) => (x.id === n.id ? saved : x)) }));
+    return true;
+  };
+  const removeNote = async (n: Note) => {
+    const done = await ctx.run(() => deleteNote(call.id, n.id).then(() => true));
+    if (done) updateReview((r) => ({ ...r, notes: r.notes.filter((x) => x.id !== n.id) }));
+  };
+  const noteTime = (n: Note) => n.at_seconds ?? timeOfTurn(n.turn);
+  const seekNote = (n: Note) => {
+    if (n.turn !== null) setSelectedTurn(n.turn);
+    const t = noteTime(n);
+    if (hasPlayer && t !== null) seek(t);
+  };
+
+  const notes = useMemo(() => review?.notes ?? [], [review]);
+  const turnIndexes = useMemo(() => new Set(call.transcript.map((t) => t.index)), [call.transcript]);
+  const byTurn = useMemo(() => {
+    const m = new Map<number, Note[]>();
+    for (const n of notes) if (n.turn !== null && turnIndexes.has(n.turn)) m.set(n.turn, [...(m.get(n.turn) ?? []), n]);
+    return m;
+  }, [notes, turnIndexes]);
+  const loose = notes.filter((n) => n.turn === null || !turnIndexes.has(n.turn));
+  const markers: WaveformMarker[] = notes.flatMap((n) => {
+    const t = noteTime(n);
+    return t === null ? [] : [{ id: n.id, at: t, label: n.text, turn: n.turn }];
+  });
+  const noteItem = (n: Note, as: "li" | "div" = "li") => (
+    <NoteItem
+      key={n.id}
+      as={as}
+      note={n}
+      mine={me !== null && n.author === me}
+      onSeek={noteTime(n) !== null || n.turn !== null ? () => seekNote(n) : undefined}
+      onEdit={(text) => changeNote(n, text)}
+      onDelete={() => void removeNote(n)}
+    />
+  );
+
+  const mark = (state: ReviewState) => ctx.markState([call.id], state);
+  const next = queue ? () => queue.next(call.id) : null;
+  useReviewKeys({
+    mark: () => void mark("reviewed"),
+    markAndNext: () =>
+      void mark("reviewed").then((ok) => {
+        if (ok) next?.();
+      }),
+    note: openComposer,
+    step: queue ? (dir) => queue.step(call.id, dir) : undefined,
+  });
 
   return (
     <div className="detail-scroll">
+      <ReviewBar
+        callId={call.id}
+        state={myState}
+        others={others}
+        tags={tags}
+        progress={queue?.progress ?? null}
+        linkTime={() => (hasPlayer ? player.currentTime : null)}
+        onState={(s) => void mark(s)}
+        onNext={next}
+        onNote={openComposer}
+        onTags={(add, remove) => void ctx.changeTags([{ id: call.id, tags }], add, remove)}
+      />
       <header className="detail-head">
         <div className="detail-title">
           <h1 className="mono">{call.customer_phone ?? "Unknown caller"}</h1>
@@ -238,12 +370,16 @@ function DetailBody({ call, turnIndex, terms, progress, onChanged }: BodyProps) 
               <CopyButton text={transcriptText(call.transcript)} label="Copy transcript" className="btn btn-small" />
             )}
           </div>
+          {composer && <NoteComposer target={composer} onSave={saveNote} onCancel={() => setComposer(null)} />}
           {call.transcript.length > 0 ? (
             <Transcript
               turns={call.transcript}
               terms={terms}
               focusIndex={turnIndex}
               sync={hasPlayer ? { current, offset, playing: player.playing, onSeek: seek } : null}
+              annotations={(index) => byTurn.get(index)?.map((n) => noteItem(n))}
+              selectedIndex={selectedTurn}
+              onSelectTurn={setSelectedTurn}
             />
           ) : call.formatted_transcript ? (
             <pre className="raw">{call.formatted_transcript}</pre>
@@ -266,8 +402,17 @@ function DetailBody({ call, turnIndex, terms, progress, onChanged }: BodyProps) 
               currentTurn={current}
               callDuration={call.duration}
               onChanged={onChanged}
+              markers={markers}
             />
           </section>
+          {loose.length > 0 && (
+            <section className="card">
+              <h2>Notes on the call</h2>
+              <div className="notes-loose">{loose.map((n) => noteItem(n, "div"))}</div>
+            </section>
+          )}
+          <ScorecardPanel callId={call.id} review={review} onSaved={() => undefined} />
+          {queue && <NumberHistory callId={call.id} phone={call.customer_phone} onOpen={queue.open} />}
           <section className="card">
             <h2>Extracted variables</h2>
             <VariablesTable vars={call.extracted_variables} label="Extracted variables" />

@@ -3,7 +3,7 @@
 // in view inside the transcript's own scroll box (never the whole page); clicking a turn seeks.
 // Scrolling by hand while playing pauses the follow until "Back to current" is pressed.
 
-import { useEffect, useRef, useState } from "react";
+import { Fragment, useEffect, useRef, useState, type ReactNode } from "react";
 import type { Turn } from "../../api/types";
 import { Highlight } from "../../components/Highlight";
 import { formatDuration } from "../../format";
@@ -36,6 +36,11 @@ interface Props {
   /** the turn a search hit pointed at: scrolled to and highlighted */
   focusIndex: number | null;
   sync?: TranscriptSync | null;
+  /** extra items after a turn (review notes pinned to it), inside the list */
+  annotations?: (turnIndex: number) => ReactNode;
+  /** the turn picked by a click (notes are pinned to it when nothing plays) */
+  selectedIndex?: number | null;
+  onSelectTurn?: (turnIndex: number) => void;
 }
 
 /** Scroll `box` (only) so `el` is in view, centred when it was out of view. Returns the new scrollTop. */
@@ -54,7 +59,7 @@ function hasSelectionIn(el: HTMLElement): boolean {
   return !!sel && !sel.isCollapsed && sel.anchorNode !== null && el.contains(sel.anchorNode);
 }
 
-export function Transcript({ turns, terms, focusIndex, sync = null }: Props) {
+export function Transcript({ turns, terms, focusIndex, sync = null, annotations, selectedIndex = null, onSelectTurn }: Props) {
   const box = useRef<HTMLDivElement>(null);
   const list = useRef<HTMLOListElement>(null);
   const ours = useRef<number | null>(null);
@@ -102,20 +107,22 @@ export function Transcript({ turns, terms, focusIndex, sync = null }: Props) {
           const isCurrent = sync !== null && t.index === current;
           const at = sync ? turnTime(t, sync.offset) : null;
           const seekable = at !== null;
+          const selectable = seekable || onSelectTurn !== undefined;
           return (
+            <Fragment key={t.index}>
             <li
-              key={t.index}
-              className={`turn turn-${side}${t.index === focusIndex ? " turn-focus" : ""}${isCurrent ? " turn-current" : ""}${seekable ? " turn-seekable" : ""}`}
+              className={`turn turn-${side}${t.index === focusIndex ? " turn-focus" : ""}${isCurrent ? " turn-current" : ""}${seekable ? " turn-seekable" : ""}${t.index === selectedIndex && !isCurrent ? " turn-selected" : ""}`}
               data-testid="transcript-turn"
               data-sender={t.sender}
               data-turn-index={t.index}
               aria-current={isCurrent ? "true" : undefined}
               onClick={
-                seekable
+                selectable
                   ? (e) => {
                       // Selecting text to copy it is not a request to seek.
                       if (hasSelectionIn(e.currentTarget)) return;
-                      seekTo(t);
+                      onSelectTurn?.(t.index);
+                      if (seekable) seekTo(t);
                     }
                   : undefined
               }
@@ -140,6 +147,8 @@ export function Transcript({ turns, terms, focusIndex, sync = null }: Props) {
                 <Highlight text={t.text} terms={terms} />
               </div>
             </li>
+            {annotations?.(t.index)}
+            </Fragment>
           );
         })}
       </ol>

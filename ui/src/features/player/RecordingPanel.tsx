@@ -12,7 +12,7 @@ import { Icon } from "../../components/Icon";
 import { formatBytes } from "../../format";
 import { clock, hostOf, isAacRecording, offsetLabel, SPEEDS } from "./time";
 import type { Player, PlayerFailure } from "./usePlayer";
-import { Waveform } from "./Waveform";
+import { Waveform, type WaveformMarker } from "./Waveform";
 
 export const AAC_INSTALL = "sudo apt install gstreamer1.0-libav gstreamer1.0-plugins-bad";
 
@@ -32,6 +32,8 @@ interface Props {
   callDuration: number | null;
   /** something changed on the back end: reload the call */
   onChanged: () => void;
+  /** review notes to mark on the waveform */
+  markers?: WaveformMarker[];
 }
 
 function PlayIcon({ playing }: { playing: boolean }) {
@@ -159,6 +161,7 @@ export function RecordingPanel({
   currentTurn,
   callDuration,
   onChanged,
+  markers,
 }: Props) {
   const notify = useNotify();
   const [busy, setBusy] = useState(false);
@@ -252,6 +255,7 @@ export function RecordingPanel({
             currentTurn={currentTurn}
             onSeek={player.seek}
             onSeekTurn={(t) => player.seek(Math.max(0, (t.offset_seconds ?? 0) + offset))}
+            markers={markers}
           />
           <div className="player-controls">
             <button type="button" className="btn btn-small" onClick={() => player.skip(-15)} title="Back 15 s (Shift+←)" aria-label="Back 15 seconds">

@@ -20,6 +20,17 @@ interface Props {
   currentTurn: number | null;
   onSeek: (t: number) => void;
   onSeekTurn: (turn: Turn) => void;
+  /** review notes on the recording: a marker each; clicking one seeks there */
+  markers?: WaveformMarker[];
+}
+
+export interface WaveformMarker {
+  id: string;
+  /** seconds */
+  at: number;
+  /** the note's text (a tooltip: text only) */
+  label: string;
+  turn: number | null;
 }
 
 interface Inputs {
@@ -92,6 +103,7 @@ export function Waveform({
   currentTurn,
   onSeek,
   onSeekTurn,
+  markers = [],
 }: Props) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const inputs = useRef<Inputs>({ peaks, duration, time });
@@ -189,6 +201,24 @@ export function Waveform({
       >
         <canvas ref={canvas} aria-hidden="true" />
       </div>
+      {duration > 0 && markers.length > 0 && (
+        <div className="note-strip" aria-label="Notes on the recording">
+          {markers.map((m) => (
+            <button
+              key={m.id}
+              type="button"
+              className="note-marker"
+              style={{ left: `${(Math.min(m.at, duration) / duration) * 100}%` }}
+              title={`${clock(m.at)} · ${m.label}`}
+              aria-label={`Note at ${clock(m.at)}`}
+              data-testid="note-marker"
+              data-turn={m.turn ?? ""}
+              data-note-id={m.id}
+              onClick={() => onSeek(m.at)}
+            />
+          ))}
+        </div>
+      )}
       {duration > 0 && timed.length > 0 && (
         <div className="turn-strip" aria-label="Turns on the recording">
           {timed.map(({ turn, at }, i) => {

@@ -8,6 +8,9 @@ import { Spinner } from "../../components/Spinner";
 import { PortForm } from "./PortForm";
 import { RecordingsSettings } from "./RecordingsSettings";
 import { SyncPanel } from "../sync/SyncPanel";
+import { ReviewerSettings } from "./ReviewerSettings";
+import { ScorecardSettings } from "./ScorecardSettings";
+import { TagSettings } from "./TagSettings";
 
 interface Props {
   status: AppStatus | null;
@@ -131,6 +134,12 @@ export function SettingsView({ status, settings, onSettings, onListenerChanged }
       <SyncPanel />
 
       <RecordingsSettings settings={settings} update={update} />
+
+      <ReviewerSettings />
+
+      <TagSettings />
+
+      <ScorecardSettings />
 
       <section className="card">
         <h2>Behaviour</h2>
