@@ -1194,6 +1194,8 @@ fn a_postcall_link_is_handed_to_the_running_window() {
     app.wait_until("the second link to reach the window", |a| Ok(links_received(a).len() >= 2));
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(links_received(&app), vec![json!({"id": id, "t": 5}), json!({"id": id, "t": null})]);
+    app.finish();
+}
 
 // ---------------------------------------------------------------------------------------------
 // Review: reviewed state, notes at a moment, tags, scorecards (issue 14)
