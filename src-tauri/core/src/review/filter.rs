@@ -101,6 +101,14 @@ impl FromStr for VarFilter {
     }
 }
 
+/// A review condition a call must meet: the ids that meet it (looked up in the review file) and
+/// the same condition as a probe of one row.
+struct Positive {
+    ids_sql: &'static str,
+    exists: &'static str,
+    args: Vec<SqlValue>,
+}
+
 /// Adds the review and variable conditions of `q` to a WHERE clause.
 pub fn push(
     conn: &Connection,
@@ -109,25 +117,18 @@ pub fn push(
     w: &mut Vec<String>,
     p: &mut Vec<SqlValue>,
 ) -> Result<()> {
-    let mut driven = false;
+    let mut positives = Vec::new();
     for tag in q.tags.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
         if !super::store::tag_defined(conn, "review.", tag)? {
             // A deleted tag: calls keep nothing of it.
             w.push("0".into());
             return Ok(());
         }
-        let exists = "EXISTS (SELECT 1 FROM review.call_tags t WHERE t.tag = ? AND t.call_id = calls.id)";
-        driven |= condition(
-            conn,
-            q,
-            in_order,
-            !driven,
-            "SELECT call_id FROM review.call_tags WHERE tag = ?1",
-            &[SqlValue::Text(tag.to_string())],
-            exists,
-            w,
-            p,
-        )?;
+        positives.push(Positive {
+            ids_sql: "SELECT call_id FROM review.call_tags WHERE tag = ?",
+            exists: "EXISTS (SELECT 1 FROM review.call_tags t WHERE t.tag = ? AND t.call_id = calls.id)",
+            args: vec![SqlValue::Text(tag.to_string())],
+        });
     }
     if let Some(state) = q.review_state {
         let reviewer = q.reviewer.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_lowercase);
@@ -141,40 +142,40 @@ pub fn push(
                 );
                 p.push(SqlValue::Text(r));
             }
-            (Some(r), state) => {
-                let exists = "EXISTS (SELECT 1 FROM review.review_states s WHERE s.call_id = calls.id AND s.reviewer = ? AND s.state = ?)";
-                let args = [SqlValue::Text(r), SqlValue::Text(state.as_str().into())];
-                condition(
-                    conn,
-                    q,
-                    in_order,
-                    !driven,
-                    "SELECT call_id FROM review.review_states WHERE reviewer = ?1 AND state = ?2",
-                    &args,
-                    exists,
-                    w,
-                    p,
-                )?;
-            }
+            (Some(r), state) => positives.push(Positive {
+                ids_sql: "SELECT call_id FROM review.review_states WHERE reviewer = ? AND state = ?",
+                exists: "EXISTS (SELECT 1 FROM review.review_states s WHERE s.call_id = calls.id AND s.reviewer = ? AND s.state = ?)",
+                args: vec![SqlValue::Text(r), SqlValue::Text(state.as_str().into())],
+            }),
             // Nobody reviewed or flagged it.
             (None, ReviewState::Unreviewed) => w.push(
                 "NOT EXISTS (SELECT 1 FROM review.review_states s WHERE s.call_id = calls.id \
                  AND s.state IN ('reviewed', 'flagged'))"
                     .into(),
             ),
-            (None, state) => {
-                let exists = "EXISTS (SELECT 1 FROM review.review_states s WHERE s.call_id = calls.id AND s.state = ?)";
-                condition(
-                    conn,
-                    q,
-                    in_order,
-                    !driven,
-                    "SELECT DISTINCT call_id FROM review.review_states WHERE state = ?1",
-                    &[SqlValue::Text(state.as_str().into())],
-                    exists,
-                    w,
-                    p,
-                )?;
+            (None, state) => positives.push(Positive {
+                ids_sql: "SELECT call_id FROM review.review_states WHERE state = ?",
+                exists: "EXISTS (SELECT 1 FROM review.review_states s WHERE s.call_id = calls.id AND s.state = ?)",
+                args: vec![SqlValue::Text(state.as_str().into())],
+            }),
+        }
+    }
+    if !positives.is_empty() {
+        // The calls meeting every positive condition, intersected in the review file's indexes:
+        // when they are few (a tag, "flagged", or a tag and a state together), the page is
+        // fetched by id; otherwise the log is walked in order, probing each row.
+        let sql = positives.iter().map(|c| c.ids_sql).collect::<Vec<_>>().join(" INTERSECT ");
+        let args: Vec<&SqlValue> = positives.iter().flat_map(|c| c.args.iter()).collect();
+        let ids: Vec<i64> = conn
+            .prepare_cached(&format!("SELECT call_id FROM ({sql}) LIMIT {}", DRIVE_BY_IDS + 1))?
+            .query_map(rusqlite::params_from_iter(args), |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if ids.len() as i64 <= DRIVE_BY_IDS {
+            crate::query::one_of(conn, q, &ids, in_order, w, p)?;
+        } else {
+            for c in positives {
+                w.push(c.exists.into());
+                p.extend(c.args);
             }
         }
     }
@@ -195,36 +196,6 @@ pub fn push(
         var_condition(v, w, p);
     }
     Ok(())
-}
-
-/// Adds "the call is one of the ids `ids_sql` gives": by id when they are few (and no other
-/// filter drove the page yet, `may_drive`), else as the probe `exists`. Returns whether the page
-/// is now driven by ids.
-#[allow(clippy::too_many_arguments)]
-fn condition(
-    conn: &Connection,
-    q: &CallQuery,
-    in_order: bool,
-    may_drive: bool,
-    ids_sql: &str,
-    args: &[SqlValue],
-    exists: &str,
-    w: &mut Vec<String>,
-    p: &mut Vec<SqlValue>,
-) -> Result<bool> {
-    if may_drive {
-        let ids: Vec<i64> = conn
-            .prepare_cached(&format!("{ids_sql} LIMIT {}", DRIVE_BY_IDS + 1))?
-            .query_map(rusqlite::params_from_iter(args), |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        if ids.len() as i64 <= DRIVE_BY_IDS {
-            crate::query::one_of(conn, q, &ids, in_order, w, p)?;
-            return Ok(true);
-        }
-    }
-    w.push(exists.into());
-    p.extend(args.iter().cloned());
-    Ok(false)
 }
 
 /// The variable's value for the row: extracted variables first, then input variables, each from
