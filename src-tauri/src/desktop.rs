@@ -89,6 +89,8 @@ pub fn run(cli: Cli) -> ExitCode {
             commands::recordings::recording_save,
             commands::recordings::recordings_status,
             commands::recordings::recordings_prune,
+            commands::insights::get_stats,
+            commands::insights::list_drift,
         ])
         .setup(move |app| {
             // The window opens at once. Opening the data folder can take a while (a schema

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod export;
 pub mod ingest;
+pub mod insights;
 pub mod listener;
 pub mod media;
 pub mod payload;

@@ -14,6 +14,7 @@ import type {
   CallQuery,
   CallsChanged,
   Delivery,
+  Drift,
   Facets,
   Json,
   ListenerStatus,
@@ -25,6 +26,8 @@ import type {
   Settings,
   SettingsInput,
   Startup,
+  Stats,
+  StatsQuery,
   SyncProgress,
   SyncReport,
   SyncSettings,
@@ -193,3 +196,7 @@ export const recordingsStatus = () => call("recordings_status") as Promise<Vault
 export const recordingsPrune = () => call("recordings_prune") as Promise<PruneReport>;
 export const onRecordingsChanged = (cb: (p: RecordingProgress) => void) =>
   on("recordings-changed", (p) => cb(p as RecordingProgress));
+
+// Insights: the dashboard's figures and the payload's changes of shape.
+export const getStats = (query: StatsQuery) => call("get_stats", { query }) as Promise<Stats>;
+export const listDrift = () => call("list_drift") as Promise<Drift[]>;

@@ -18,6 +18,7 @@ import { CallsView, type OpenCall } from "../features/calls/CallsView";
 import { ConnectPanel } from "../features/connect/ConnectPanel";
 import { FailedDeliveries } from "../features/deliveries/FailedDeliveries";
 import { CallDetailView } from "../features/detail/CallDetailView";
+import { DriftBanner } from "../features/insights/DriftBanner";
 import { SettingsView } from "../features/settings/SettingsView";
 import { formatCount } from "../format";
 import { isTypingTarget, useSubscription } from "./hooks";
@@ -169,6 +170,7 @@ export function App() {
             </button>
           </div>
         )}
+        <DriftBanner onOpenCall={openCallById} />
         <div className="stage">
           <CallsView
             active={!callsCovered}

@@ -28,6 +28,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0004_lean_writes", include_str!("../../migrations/main/0004_lean_writes.sql")),
     ("0005_search_file", include_str!("../../migrations/main/0005_search_file.sql")),
     ("0006_no_customer_index", include_str!("../../migrations/main/0006_no_customer_index.sql")),
+    ("0007_insights", include_str!("../../migrations/main/0007_insights.sql")),
 ];
 const JOURNAL_MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../../migrations/journal/0001_init.sql"))];
 const SEARCH_MIGRATIONS: &[(&str, &str)] = &[

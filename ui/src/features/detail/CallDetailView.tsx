@@ -19,6 +19,7 @@ import { currentTurnIndex, turnTime } from "../player/time";
 import { usePlayer } from "../player/usePlayer";
 import { usePlayerKeys } from "../player/usePlayerKeys";
 import { Transcript, transcriptText } from "./Transcript";
+import { VariableEvidence } from "./VariableEvidence";
 
 interface Props {
   id: number;
@@ -193,6 +194,12 @@ function DetailBody({ call, turnIndex, terms, progress, onChanged }: BodyProps) 
   }, [hasPlayer, turnIndex, call.id, call.transcript, rec.offset_seconds, seek]);
 
   const current = hasPlayer ? currentTurnIndex(call.transcript, offset, player.currentTime) : null;
+  // A turn picked from the variables' evidence ("said at 1:23").
+  const [picked, setPicked] = useState<number | null>(null);
+  const pickTurn = (turn: number, at: number | null) => {
+    setPicked(turn);
+    if (hasPlayer && at !== null) seek(at);
+  };
 
   return (
     <div className="detail-scroll">
@@ -242,7 +249,7 @@ function DetailBody({ call, turnIndex, terms, progress, onChanged }: BodyProps) 
             <Transcript
               turns={call.transcript}
               terms={terms}
-              focusIndex={turnIndex}
+              focusIndex={picked ?? turnIndex}
               sync={hasPlayer ? { current, offset, playing: player.playing, onSeek: seek } : null}
             />
           ) : call.formatted_transcript ? (
@@ -271,6 +278,7 @@ function DetailBody({ call, turnIndex, terms, progress, onChanged }: BodyProps) 
           <section className="card">
             <h2>Extracted variables</h2>
             <VariablesTable vars={call.extracted_variables} label="Extracted variables" />
+            <VariableEvidence evidence={call.evidence ?? {}} turns={call.transcript} offset={offset} onPick={pickTurn} />
           </section>
           <section className="card">
             <h2>Input variables</h2>
