@@ -18,15 +18,17 @@ import { CallsView, type OpenCall } from "../features/calls/CallsView";
 import { ConnectPanel } from "../features/connect/ConnectPanel";
 import { FailedDeliveries } from "../features/deliveries/FailedDeliveries";
 import { CallDetailView } from "../features/detail/CallDetailView";
+import { Dashboard } from "../features/insights/Dashboard";
 import { DriftBanner } from "../features/insights/DriftBanner";
 import { SettingsView } from "../features/settings/SettingsView";
 import { formatCount } from "../format";
 import { isTypingTarget, useSubscription } from "./hooks";
 
-export type Page = "calls" | "failed" | "connect" | "settings";
+export type Page = "calls" | "dashboard" | "failed" | "connect" | "settings";
 
 const nav: { page: Page; label: string; icon: IconName }[] = [
   { page: "calls", label: "Calls", icon: "calls" },
+  { page: "dashboard", label: "Dashboard", icon: "wave" },
   { page: "failed", label: "Failed deliveries", icon: "alert" },
   { page: "connect", label: "Connect", icon: "plug" },
   { page: "settings", label: "Settings", icon: "gear" },
@@ -45,7 +47,7 @@ export function applyTheme(theme: Settings["theme"] | undefined): "light" | "dar
 /** A start location like "#/connect", "#/calls/42" or "#/search/refund" (for links and tests). */
 export function parseLocation(hash: string): { page: Page; open: OpenCall | null; search: string } {
   const [, first = "", second = ""] = hash.replace(/^#/, "").split("/");
-  if (first === "failed" || first === "connect" || first === "settings") return { page: first, open: null, search: "" };
+  if (first === "failed" || first === "connect" || first === "settings" || first === "dashboard") return { page: first, open: null, search: "" };
   const id = Number(second);
   if (first === "calls" && second !== "" && Number.isInteger(id))
     return { page: "calls", open: { id, turnIndex: null, terms: [] }, search: "" };
@@ -61,6 +63,7 @@ export function App() {
   const [settings, setSettings] = useState<Settings | null>(null);
   const [backendError, setBackendError] = useState<AppError | null>(null);
   const searchInput = useRef<HTMLInputElement>(null);
+  const [dayRequest, setDayRequest] = useState<{ seq: number; day: string } | null>(null);
 
   const loadStatus = useCallback(() => {
     getStatus().then(
@@ -181,7 +184,19 @@ export function App() {
             initialSearch={start.search}
             onOpen={openCall}
             onListenerChanged={setListener}
+            dayRequest={dayRequest}
           />
+          {!open && page === "dashboard" && (
+            <div className="layer">
+              <Dashboard
+                active
+                onOpenDay={(day) => {
+                  setDayRequest((r) => ({ seq: (r?.seq ?? 0) + 1, day }));
+                  go("calls");
+                }}
+              />
+            </div>
+          )}
           {!open && page === "connect" && (
             <div className="layer">
               <ConnectPanel listener={listener} onListenerChanged={setListener} onOpenCall={openCallById} />

@@ -54,12 +54,21 @@ interface Props {
   initialSearch?: string;
   onOpen: (open: OpenCall) => void;
   onListenerChanged: (l: ListenerStatus) => void;
+  /** a day to show (from the dashboard): sets the date filter to it; `seq` makes a repeat count */
+  dayRequest?: { seq: number; day: string } | null;
 }
 
 export function CallsView(props: Props) {
   const { active, covered, callsTotal, listener, searchInput, initialSearch = "", onOpen, onListenerChanged } = props;
   const notify = useNotify();
   const [view, setView] = useState<ViewState>(defaultViewState);
+  // A day picked on the dashboard becomes the date filter (once per request).
+  const { dayRequest = null } = props;
+  const [daySeq, setDaySeq] = useState(0);
+  if (dayRequest && dayRequest.seq !== daySeq) {
+    setDaySeq(dayRequest.seq);
+    setView((v) => ({ ...v, filters: { ...v.filters, from: dayRequest.day, to: dayRequest.day } }));
+  }
   const [ready, setReady] = useState(false);
   const [search, setSearch] = useState(initialSearch);
   const [searchAsTable, setSearchAsTable] = useState(false);
