@@ -303,7 +303,8 @@ mod tests {
         assert_eq!(texts, ["hello penguin", "then the walrus"], "turns kept, in order");
         let left: i64 = conn
             .query_row(
-                "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' OR name LIKE '%_fts%' OR name LIKE '%_terms'",
+                "SELECT count(*) FROM sqlite_schema WHERE (type = 'trigger' AND tbl_name = 'turns')
+                 OR name LIKE '%_fts%' OR name LIKE '%_terms'",
                 [],
                 |r| r.get(0),
             )
