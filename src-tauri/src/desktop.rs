@@ -117,6 +117,8 @@ pub fn run(cli: Cli, links: Vec<String>) -> ExitCode {
             commands::review::review_progress,
             commands::review::next_unreviewed,
             commands::review::variable_names,
+            commands::insights::get_stats,
+            commands::insights::list_drift,
         ])
         .setup(move |app| {
             watch_links(app.handle(), &links, default_folder);

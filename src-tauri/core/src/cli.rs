@@ -1,5 +1,6 @@
 //! The command line: `postcall serve | calls | show | search | deliveries | import | export |
-//! reprocess | reindex | sync | recordings`. Human-readable tables by default, `--json` for scripts. Every failure is one clear
+//! reprocess | reindex | sync | recordings | review | note | tag | tags | score | scorecards |
+//! stats | drift`. Human-readable tables by default, `--json` for scripts. Every failure is one clear
 //! line on stderr and a non-zero exit status, never a panic.
 
 use std::io::{IsTerminal, Write};
@@ -171,6 +172,28 @@ pub enum Command {
     Scorecards {
         #[command(subcommand)]
         action: Option<crate::review::cli::ScorecardAction>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Calls per day by status, objective rate (Wilson 95%), durations, campaigns, variables.
+    Stats {
+        /// From this day (YYYY-MM-DD, UTC), inclusive.
+        #[arg(long, value_name = "DATE")]
+        from: Option<String>,
+        /// Up to this day (YYYY-MM-DD, UTC), inclusive.
+        #[arg(long, value_name = "DATE")]
+        to: Option<String>,
+        /// Only this campaign.
+        #[arg(long)]
+        campaign: Option<String>,
+        /// Only this status (repeatable).
+        #[arg(long)]
+        status: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Changes in the shape of the payloads received: fields added, missing, or of another type.
+    Drift {
         #[arg(long)]
         json: bool,
     },
@@ -441,6 +464,27 @@ async fn dispatch(cli: Cli, command: Command) -> CliResult {
         | Command::Tags { .. }
         | Command::Score(_)
         | Command::Scorecards { .. } => Ok(()),
+        Command::Stats { from, to, campaign, status, json } => {
+            let q = crate::insights::stats::StatsQuery { from, to, campaign, statuses: status };
+            let store = store(&cli)?;
+            crate::insights::catch_up(&store).map_err(err)?;
+            let stats = store.read(|c| crate::insights::stats::stats(c, &q)).map_err(err)?;
+            if json {
+                return print_json(&stats);
+            }
+            crate::insights::report::print_stats(&stats);
+            Ok(())
+        }
+        Command::Drift { json } => {
+            let store = store(&cli)?;
+            crate::insights::catch_up(&store).map_err(err)?;
+            let drift = store.read(|c| crate::insights::drift::list(c, 10_000)).map_err(err)?;
+            if json {
+                return print_json(&drift);
+            }
+            crate::insights::report::print_drift(&drift);
+            Ok(())
+        }
         Command::Reprocess { json } => {
             let service = open_service(&cli, None)?;
             let ids = service.store.read(deliveries::failed_ids).map_err(err)?;
@@ -844,7 +888,7 @@ pub fn fmt_duration(secs: i64) -> String {
     format!("{}:{:02}", secs / 60, secs % 60)
 }
 
-fn print_table(headers: &[&str], rows: &[Vec<String>]) {
+pub(crate) fn print_table(headers: &[&str], rows: &[Vec<String>]) {
     if rows.is_empty() {
         println!("(none)");
         return;

@@ -12,6 +12,7 @@ pub mod config;
 pub mod export;
 pub mod import;
 pub mod ingest;
+pub mod insights;
 pub mod listener;
 pub mod lock;
 pub mod media;

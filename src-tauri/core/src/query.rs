@@ -354,6 +354,7 @@ pub fn detail(conn: &Connection, id: i64) -> Result<Value> {
         "objective_achieved": f.objective,
         "extracted_variables": object_or_empty("extracted_variables"),
         "input_variables": object_or_empty("input_variables"),
+        "evidence": crate::insights::evidence::for_call(&object_or_empty("extracted_variables"), &turns),
         "transcript": turns,
         "formatted_transcript": view.get("formatted_transcript").and_then(Value::as_str),
         "recording_url": f.recording_url,

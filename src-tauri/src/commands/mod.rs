@@ -2,6 +2,7 @@
 
 pub mod calls;
 pub mod deliveries;
+pub mod insights;
 pub mod listener;
 pub mod recordings;
 pub mod review;

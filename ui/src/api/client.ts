@@ -16,6 +16,7 @@ import type {
   CallsChanged,
   CallSummary,
   Delivery,
+  Drift,
   Facets,
   Json,
   ListenerStatus,
@@ -36,6 +37,8 @@ import type {
   Settings,
   SettingsInput,
   Startup,
+  Stats,
+  StatsQuery,
   SyncProgress,
   SyncReport,
   SyncSettings,
@@ -239,3 +242,6 @@ export const variableNames = () => call("variable_names") as Promise<VariableNam
 export const onReviewChanged = (cb: (p: ReviewChanged) => void) =>
   on("review-changed", (p) => cb(p as ReviewChanged));
 export const onOpenCallLink = (cb: (p: OpenCallLink) => void) => on("open-call-link", (p) => cb(p as OpenCallLink));
+// Insights: the dashboard's figures and the payload's changes of shape.
+export const getStats = (query: StatsQuery) => call("get_stats", { query }) as Promise<Stats>;
+export const listDrift = () => call("list_drift") as Promise<Drift[]>;

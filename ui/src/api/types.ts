@@ -184,6 +184,16 @@ export interface CallDetail {
   /** the latest raw payload */
   raw: Json;
   recording: Recording;
+  /** for each quotable extracted variable, the turns where its value was said (empty: never said) */
+  evidence?: Record<string, Evidence[]>;
+}
+
+export interface Evidence {
+  /** 0-based index into the transcript (Turn.index) */
+  turn: number;
+  quote: string;
+  /** 0–1 */
+  score: number;
 }
 
 export interface SnippetPart {
@@ -522,4 +532,39 @@ export interface ReviewChanged {
 export interface OpenCallLink {
   id: number;
   t: number | null;
+}
+
+// Insights (`postcall stats`, `postcall drift`).
+
+export interface StatsQuery {
+  /** YYYY-MM-DD, UTC, inclusive */
+  from?: string | null;
+  to?: string | null;
+  campaign?: string | null;
+  statuses?: string[];
+}
+
+export interface Stats {
+  calls: number;
+  by_day: { day: string; calls: number; achieved: number; by_status: Record<string, number> }[];
+  objective_rate: { rate: number | null; low: number | null; high: number | null; achieved: number; judged: number };
+  duration: {
+    median: number | null;
+    p90: number | null;
+    histogram: { from: number; to: number; calls: number }[];
+    unknown: number;
+  };
+  by_campaign: { campaign: string | null; calls: number; achieved: number; rate: number | null }[];
+  variables: { name: string; filled: number; fill_rate: number; top: { value: string; count: number }[]; free_text: boolean }[];
+}
+
+/** A change in the shape of the payloads received. */
+export interface Drift {
+  path: string;
+  change: "added" | "missing" | "type";
+  from: string | null;
+  to: string | null;
+  /** RFC 3339 */
+  first_seen: string;
+  example_call_id: number | null;
 }

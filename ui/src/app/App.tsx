@@ -21,15 +21,18 @@ import { ConnectPanel } from "../features/connect/ConnectPanel";
 import { FailedDeliveries } from "../features/deliveries/FailedDeliveries";
 import { CallDetailView, type ReviewQueue } from "../features/detail/CallDetailView";
 import { ReviewProvider, useReview } from "../features/review/ReviewContext";
+import { Dashboard } from "../features/insights/Dashboard";
+import { DriftBanner } from "../features/insights/DriftBanner";
 import { SettingsView } from "../features/settings/SettingsView";
 import { formatCount } from "../format";
 import { isTypingTarget, useSubscription } from "./hooks";
 import { useNotify } from "./notify";
 
-export type Page = "calls" | "failed" | "connect" | "settings";
+export type Page = "calls" | "dashboard" | "failed" | "connect" | "settings";
 
 const nav: { page: Page; label: string; icon: IconName }[] = [
   { page: "calls", label: "Calls", icon: "calls" },
+  { page: "dashboard", label: "Dashboard", icon: "wave" },
   { page: "failed", label: "Failed deliveries", icon: "alert" },
   { page: "connect", label: "Connect", icon: "plug" },
   { page: "settings", label: "Settings", icon: "gear" },
@@ -48,7 +51,7 @@ export function applyTheme(theme: Settings["theme"] | undefined): "light" | "dar
 /** A start location like "#/connect", "#/calls/42" or "#/search/refund" (for links and tests). */
 export function parseLocation(hash: string): { page: Page; open: OpenCall | null; search: string } {
   const [, first = "", second = ""] = hash.replace(/^#/, "").split("/");
-  if (first === "failed" || first === "connect" || first === "settings") return { page: first, open: null, search: "" };
+  if (first === "failed" || first === "connect" || first === "settings" || first === "dashboard") return { page: first, open: null, search: "" };
   const id = Number(second);
   if (first === "calls" && second !== "" && Number.isInteger(id))
     return { page: "calls", open: { id, turnIndex: null, terms: [] }, search: "" };
@@ -74,6 +77,7 @@ function Window() {
   const searchInput = useRef<HTMLInputElement>(null);
   const notify = useNotify();
   const { run } = useReview();
+  const [dayRequest, setDayRequest] = useState<{ seq: number; day: string } | null>(null);
 
   const loadStatus = useCallback(() => {
     getStatus().then(
@@ -236,6 +240,7 @@ function Window() {
             </button>
           </div>
         )}
+        <DriftBanner onOpenCall={openCallById} />
         <div className="stage">
           <CallsView
             active={!callsCovered}
@@ -248,7 +253,19 @@ function Window() {
             onListenerChanged={setListener}
             openId={open?.id ?? null}
             onQueue={onQueue}
+            dayRequest={dayRequest}
           />
+          {!open && page === "dashboard" && (
+            <div className="layer">
+              <Dashboard
+                active
+                onOpenDay={(day) => {
+                  setDayRequest((r) => ({ seq: (r?.seq ?? 0) + 1, day }));
+                  go("calls");
+                }}
+              />
+            </div>
+          )}
           {!open && page === "connect" && (
             <div className="layer">
               <ConnectPanel listener={listener} onListenerChanged={setListener} onOpenCall={openCallById} />

@@ -191,6 +191,8 @@ fn reads_only(args: &Args) -> Result<()> {
         pages.extend(review_latency(&conn, args.runs)?);
     }
     print_reads(&searches, &pages);
+    let insights = postcall_core::insights::bench::measure(&mut store::Store::open(&db)?.connect()?, args.runs)?;
+    println!("\ninsights: {}", serde_json::to_string_pretty(&insights)?);
     Ok(())
 }
 
@@ -256,6 +258,7 @@ async fn run(args: Args) -> Result<()> {
         pages.extend(review_latency(&conn, args.runs)?);
     }
     drop(conn);
+    let insights = postcall_core::insights::bench::measure(&mut store::Store::open(&db)?.connect()?, args.runs)?;
 
     let report = json!({
         "calls": n,
@@ -272,9 +275,11 @@ async fn run(args: Args) -> Result<()> {
         "http": http.as_ref().map(HttpReport::to_json),
         "search": searches.iter().map(|(k, q, l, hits)| json!({"kind": k, "example": q, "hits_avg": round3(*hits), "latency": lat_json(*l)})).collect::<Vec<_>>(),
         "list": pages.iter().map(|(k, l, rows)| json!({"kind": k, "rows": rows, "latency": lat_json(*l)})).collect::<Vec<_>>(),
+        "insights": insights,
     });
 
     print_table(n, &gen, &imp, http.as_ref(), &searches, &pages);
+    println!("\ninsights: {}", serde_json::to_string_pretty(&report["insights"])?);
     let results = args.out_dir.join(format!("results-{n}.json"));
     std::fs::write(&results, serde_json::to_vec_pretty(&report)?)
         .with_context(|| format!("cannot write {}", results.display()))?;

@@ -31,6 +31,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0005_search_file", include_str!("../../migrations/main/0005_search_file.sql")),
     ("0006_no_customer_index", include_str!("../../migrations/main/0006_no_customer_index.sql")),
     ("0007_index_errors", include_str!("../../migrations/main/0007_index_errors.sql")),
+    ("0008_insights", include_str!("../../migrations/main/0008_insights.sql")),
 ];
 const JOURNAL_MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../../migrations/journal/0001_init.sql"))];
 const REVIEW_MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../../migrations/review/0001_init.sql"))];
@@ -359,7 +360,8 @@ mod tests {
         assert_eq!(texts, ["hello penguin", "then the walrus"], "turns kept, in order");
         let left: i64 = conn
             .query_row(
-                "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' OR name LIKE '%_fts%' OR name LIKE '%_terms'",
+                "SELECT count(*) FROM sqlite_schema WHERE (type = 'trigger' AND tbl_name = 'turns')
+                 OR name LIKE '%_fts%' OR name LIKE '%_terms'",
                 [],
                 |r| r.get(0),
             )

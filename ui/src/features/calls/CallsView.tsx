@@ -73,6 +73,8 @@ interface Props {
   openId?: number | null;
   /** told whenever the query, rows or progress change */
   onQueue?: (q: LogQueue) => void;
+  /** a day to show (from the dashboard): sets the date filter to it; `seq` makes a repeat count */
+  dayRequest?: { seq: number; day: string } | null;
 }
 
 export function CallsView(props: Props) {
@@ -86,6 +88,13 @@ export function CallsView(props: Props) {
   const [progress, setProgress] = useState<{ key: string; p: ReviewProgress } | null>(null);
   const [reviewTick, setReviewTick] = useState(0);
   const [view, setView] = useState<ViewState>(defaultViewState);
+  // A day picked on the dashboard becomes the date filter (once per request).
+  const { dayRequest = null } = props;
+  const [daySeq, setDaySeq] = useState(0);
+  if (dayRequest && dayRequest.seq !== daySeq) {
+    setDaySeq(dayRequest.seq);
+    setView((v) => ({ ...v, filters: { ...v.filters, from: dayRequest.day, to: dayRequest.day } }));
+  }
   const [ready, setReady] = useState(false);
   const [search, setSearch] = useState(initialSearch);
   const [searchAsTable, setSearchAsTable] = useState(false);

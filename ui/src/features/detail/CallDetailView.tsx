@@ -26,6 +26,7 @@ import { useReview } from "../review/ReviewContext";
 import { ScorecardPanel } from "../review/ScorecardPanel";
 import { useCallReview } from "../review/useCallReview";
 import { Transcript, transcriptText } from "./Transcript";
+import { VariableEvidence } from "./VariableEvidence";
 
 /** How the open call moves through the log (its filter and order). */
 export interface ReviewQueue {
@@ -227,6 +228,12 @@ function DetailBody({ call, turnIndex, terms, progress, onChanged, at, queue }: 
   }, [hasPlayer, at, call.id, seek]);
 
   const current = hasPlayer ? currentTurnIndex(call.transcript, offset, player.currentTime) : null;
+  // A turn picked from the variables' evidence ("said at 1:23").
+  const [picked, setPicked] = useState<number | null>(null);
+  const pickTurn = (turn: number, at: number | null) => {
+    setPicked(turn);
+    if (hasPlayer && at !== null) seek(at);
+  };
 
   // Review: my state (optimistic), tags, notes pinned to turns and times.
   const ctx = useReview();
@@ -375,7 +382,7 @@ function DetailBody({ call, turnIndex, terms, progress, onChanged, at, queue }: 
             <Transcript
               turns={call.transcript}
               terms={terms}
-              focusIndex={turnIndex}
+              focusIndex={picked ?? turnIndex}
               sync={hasPlayer ? { current, offset, playing: player.playing, onSeek: seek } : null}
               annotations={(index) => byTurn.get(index)?.map((n) => noteItem(n))}
               selectedIndex={selectedTurn}
@@ -416,6 +423,7 @@ function DetailBody({ call, turnIndex, terms, progress, onChanged, at, queue }: 
           <section className="card">
             <h2>Extracted variables</h2>
             <VariablesTable vars={call.extracted_variables} label="Extracted variables" />
+            <VariableEvidence evidence={call.evidence ?? {}} turns={call.transcript} offset={offset} onPick={pickTurn} />
           </section>
           <section className="card">
             <h2>Input variables</h2>

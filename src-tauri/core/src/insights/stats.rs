@@ -1,0 +1,396 @@
+//! `postcall stats` and the dashboard's figures: calls per day by status, the objective rate with
+//! its Wilson 95% interval, duration median and p90, calls by campaign, and for each extracted
+//! variable its fill rate and most frequent values.
+//!
+//! Every figure is a `GROUP BY` over the summary tables of migration `0008_insights` (a row per
+//! day × status × campaign, not per call), so the cost follows the number of days in the range,
+//! not the number of calls. Durations are kept in buckets (exact seconds under a minute, then
+//! 5 s, 30 s, 5 min): median and p90 are interpolated within their bucket, within its width of
+//! the exact figure. Days are UTC days, as the log's date filter.
+
+use std::collections::BTreeMap;
+
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{params_from_iter, Connection};
+use serde::{Deserialize, Serialize};
+
+use crate::store::{Result, StoreError};
+
+/// The filters, as the call log's: days inclusive (`YYYY-MM-DD`, UTC).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default)]
+pub struct StatsQuery {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub campaign: Option<String>,
+    pub statuses: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Stats {
+    pub calls: i64,
+    pub by_day: Vec<Day>,
+    pub objective_rate: Rate,
+    pub duration: Durations,
+    pub by_campaign: Vec<Campaign>,
+    pub variables: Vec<Variable>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Day {
+    pub day: String,
+    pub calls: i64,
+    pub achieved: i64,
+    /// Calls per status; `unknown` for calls without one.
+    pub by_status: BTreeMap<String, i64>,
+}
+
+/// The share of calls with a known objective that achieved it, with its Wilson score interval
+/// at 95%. `None` when no call in the range has a known objective.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Rate {
+    pub rate: Option<f64>,
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+    pub achieved: i64,
+    pub judged: i64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Durations {
+    /// Seconds; `None` without any call with a duration.
+    pub median: Option<f64>,
+    pub p90: Option<f64>,
+    /// Calls per duration bucket, `[from, to)` seconds.
+    pub histogram: Vec<Bucket>,
+    /// Calls without a duration.
+    pub unknown: i64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Bucket {
+    pub from: i64,
+    pub to: i64,
+    pub calls: i64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Campaign {
+    /// `None` for calls outside any campaign.
+    pub campaign: Option<String>,
+    pub calls: i64,
+    pub achieved: i64,
+    pub rate: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Variable {
+    pub name: String,
+    pub filled: i64,
+    /// Filled calls over calls in the range.
+    pub fill_rate: f64,
+    /// The most frequent values; empty for a variable counted as free text.
+    pub top: Vec<TopValue>,
+    /// The variable takes too many distinct values for its values to be counted (names,
+    /// references, free text).
+    pub free_text: bool,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TopValue {
+    pub value: String,
+    pub count: i64,
+}
+
+/// Values listed per variable.
+const TOP: i64 = 5;
+
+/// The WHERE clause over a summary table's `day`, `status`, `campaign` columns.
+fn filters(q: &StatsQuery) -> Result<(String, Vec<SqlValue>)> {
+    let mut w = vec!["1".to_string()];
+    let mut p = Vec::new();
+    for (day, op) in [(&q.from, ">="), (&q.to, "<=")] {
+        if let Some(d) = day.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+            if crate::time::day_start_ms(d).is_none() {
+                return Err(StoreError::NotFound(format!("{d:?} is not a date; use YYYY-MM-DD")));
+            }
+            w.push(format!("day {op} ?"));
+            p.push(SqlValue::Text(d.to_string()));
+        }
+    }
+    if let Some(c) = q.campaign.as_deref().filter(|c| !c.is_empty()) {
+        w.push("campaign = ?".into());
+        p.push(SqlValue::Text(c.to_string()));
+    }
+    let statuses: Vec<&String> = q.statuses.iter().filter(|s| !s.is_empty()).collect();
+    if !statuses.is_empty() {
+        w.push(format!("status IN ({})", vec!["?"; statuses.len()].join(", ")));
+        p.extend(statuses.into_iter().map(|s| SqlValue::Text(if s == "unknown" { String::new() } else { s.clone() })));
+    }
+    Ok((w.join(" AND "), p))
+}
+
+/// The figures for `q`. Run [`super::catch_up`] first for the variables to include the latest
+/// deliveries.
+pub fn stats(conn: &Connection, q: &StatsQuery) -> Result<Stats> {
+    let (w, p) = filters(q)?;
+    let mut by_day: Vec<Day> = Vec::new();
+    let (mut achieved, mut judged) = (0, 0);
+    {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT day, status, sum(calls), sum(achieved), sum(judged) FROM call_tally WHERE {w}
+             GROUP BY day, status HAVING sum(calls) > 0 ORDER BY day, status"
+        ))?;
+        let mut rows = stmt.query(params_from_iter(p.iter()))?;
+        while let Some(r) = rows.next()? {
+            let (day, status, calls, a, j): (String, String, i64, i64, i64) =
+                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+            achieved += a;
+            judged += j;
+            if by_day.last().map(|d| d.day != day).unwrap_or(true) {
+                by_day.push(Day { day, calls: 0, achieved: 0, by_status: BTreeMap::new() });
+            }
+            if let Some(d) = by_day.last_mut() {
+                d.calls += calls;
+                d.achieved += a;
+                let status = if status.is_empty() { "unknown".to_string() } else { status };
+                *d.by_status.entry(status).or_default() += calls;
+            }
+        }
+    }
+    let calls: i64 = by_day.iter().map(|d| d.calls).sum();
+
+    let buckets: Vec<(i64, i64)> = conn
+        .prepare_cached(&format!(
+            "SELECT bucket, sum(calls) FROM duration_tally WHERE {w} GROUP BY bucket HAVING sum(calls) > 0 ORDER BY bucket"
+        ))?
+        .query_map(params_from_iter(p.iter()), |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+
+    let by_campaign: Vec<Campaign> = conn
+        .prepare_cached(&format!(
+            "SELECT campaign, sum(calls), sum(achieved), sum(judged) FROM call_tally WHERE {w}
+             GROUP BY campaign HAVING sum(calls) > 0 ORDER BY sum(calls) DESC, campaign"
+        ))?
+        .query_map(params_from_iter(p.iter()), |r| {
+            let campaign: String = r.get(0)?;
+            let judged: i64 = r.get(3)?;
+            let achieved: i64 = r.get(2)?;
+            Ok(Campaign {
+                campaign: (!campaign.is_empty()).then_some(campaign),
+                calls: r.get(1)?,
+                achieved,
+                rate: (judged > 0).then(|| achieved as f64 / judged as f64),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+
+    let mut variables: Vec<Variable> = conn
+        .prepare_cached(&format!(
+            "SELECT name, sum(calls), ifnull((SELECT free_text FROM variable_names n WHERE n.name = f.name), 0)
+             FROM variable_fill f WHERE {w} GROUP BY name HAVING sum(calls) > 0 ORDER BY sum(calls) DESC, name"
+        ))?
+        .query_map(params_from_iter(p.iter()), |r| {
+            let filled: i64 = r.get(1)?;
+            Ok(Variable {
+                name: r.get(0)?,
+                filled,
+                fill_rate: if calls > 0 { filled as f64 / calls as f64 } else { 0.0 },
+                top: Vec::new(),
+                free_text: r.get(2)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT name, value, n FROM (
+                 SELECT name, value, sum(calls) AS n,
+                        row_number() OVER (PARTITION BY name ORDER BY sum(calls) DESC, value) AS rank
+                 FROM variable_values WHERE {w} GROUP BY name, value HAVING sum(calls) > 0)
+             WHERE rank <= {TOP} ORDER BY name, rank"
+        ))?;
+        let mut rows = stmt.query(params_from_iter(p.iter()))?;
+        while let Some(r) = rows.next()? {
+            let name: String = r.get(0)?;
+            if let Some(v) = variables.iter_mut().find(|v| v.name == name) {
+                v.top.push(TopValue { value: r.get(1)?, count: r.get(2)? });
+            }
+        }
+    }
+
+    Ok(Stats {
+        calls,
+        by_day,
+        objective_rate: wilson(achieved, judged),
+        duration: durations(&buckets),
+        by_campaign,
+        variables,
+    })
+}
+
+/// The achieved share with its Wilson score interval at 95% (z = 1.96): unlike the normal
+/// approximation it stays within [0, 1] and is honest for a handful of calls.
+pub fn wilson(achieved: i64, judged: i64) -> Rate {
+    if judged <= 0 {
+        return Rate { rate: None, low: None, high: None, achieved, judged };
+    }
+    let (x, n, z) = (achieved as f64, judged as f64, 1.96_f64);
+    let p = x / n;
+    let denom = 1.0 + z * z / n;
+    let center = (p + z * z / (2.0 * n)) / denom;
+    let half = z * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt() / denom;
+    Rate { rate: Some(p), low: Some((center - half).max(0.0)), high: Some((center + half).min(1.0)), achieved, judged }
+}
+
+/// The width of the duration bucket that starts at `from` (see the migration).
+fn bucket_width(from: i64) -> i64 {
+    match from {
+        f if f < 60 => 1,
+        f if f < 600 => 5,
+        f if f < 3600 => 30,
+        _ => 300,
+    }
+}
+
+fn durations(buckets: &[(i64, i64)]) -> Durations {
+    let unknown = buckets.iter().filter(|b| b.0 < 0).map(|b| b.1).sum();
+    let known: Vec<Bucket> = buckets
+        .iter()
+        .filter(|b| b.0 >= 0)
+        .map(|&(from, calls)| Bucket { from, to: from + bucket_width(from), calls })
+        .collect();
+    let total: i64 = known.iter().map(|b| b.calls).sum();
+    let quantile = |q: f64| -> Option<f64> {
+        if total == 0 {
+            return None;
+        }
+        // The nearest rank (the ⌈q·total⌉-th shortest call), its calls taken as spread evenly
+        // from the start of their bucket.
+        let rank = ((q * total as f64).ceil() as i64).max(1);
+        let mut before = 0;
+        for b in &known {
+            if before + b.calls >= rank {
+                if b.to - b.from == 1 {
+                    return Some(b.from as f64);
+                }
+                let k = (rank - before - 1) as f64 / b.calls as f64;
+                return Some(((b.from as f64 + k * (b.to - b.from) as f64) * 10.0).round() / 10.0);
+            }
+            before += b.calls;
+        }
+        known.last().map(|b| b.to as f64)
+    };
+    Durations { median: quantile(0.5), p90: quantile(0.9), histogram: known, unknown }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{catch_up_on, test_support::deliver};
+    use super::*;
+    use crate::ingest::Source;
+    use serde_json::json;
+
+    #[test]
+    fn wilson_matches_the_textbook_figures() {
+        // 8 of 10: 0.8, Wilson 95% interval 0.490–0.943.
+        let r = wilson(8, 10);
+        assert_eq!(r.rate, Some(0.8));
+        assert!((r.low.expect("low") - 0.4902).abs() < 1e-3, "{r:?}");
+        assert!((r.high.expect("high") - 0.9433).abs() < 1e-3, "{r:?}");
+        let all = wilson(5, 5);
+        assert_eq!(all.high, Some(1.0));
+        assert!(all.low.expect("low") > 0.5 && all.low.expect("low") < 0.6, "{all:?}");
+        assert_eq!(wilson(0, 0).rate, None);
+    }
+
+    #[test]
+    fn quantiles_stay_within_a_bucket_of_the_exact_figure() {
+        // 1..=1000 s: median 500, p90 900.
+        let mut buckets: BTreeMap<i64, i64> = BTreeMap::new();
+        for d in 1..=1000_i64 {
+            let b = match d {
+                d if d < 60 => d,
+                d if d < 600 => d - d % 5,
+                d if d < 3600 => d - d % 30,
+                d => d - d % 300,
+            };
+            *buckets.entry(b).or_default() += 1;
+        }
+        let d = durations(&buckets.into_iter().collect::<Vec<_>>());
+        assert!((d.median.expect("median") - 500.0).abs() <= 5.0, "{:?}", d.median);
+        assert!((d.p90.expect("p90") - 900.0).abs() <= 30.0, "{:?}", d.p90);
+        let short = durations(&[(12, 3), (40, 1)]);
+        assert_eq!(short.median, Some(12.0), "exact seconds under a minute");
+    }
+
+    fn call(
+        id: i64,
+        day: &str,
+        status: &str,
+        campaign: Option<&str>,
+        achieved: Option<bool>,
+        duration: i64,
+    ) -> serde_json::Value {
+        let mut v = json!({"id": id, "status": status, "duration": duration,
+            "created_at": format!("{day}T10:00:00Z"),
+            "extracted_variables": {"lead_quality": if id % 2 == 0 { "high" } else { "low" }}});
+        if let Some(a) = achieved {
+            v["extracted_variables"]["status"] = json!(a);
+        }
+        if let Some(c) = campaign {
+            v["campaign"] = json!({"name": c});
+        }
+        v
+    }
+
+    #[test]
+    fn figures_follow_the_filters_and_later_deliveries() {
+        let mut conn = crate::store::open_in_memory().expect("db");
+        deliver(&conn, Source::Webhook, &call(1, "2025-03-01", "completed", Some("Spring"), Some(true), 30), 1);
+        deliver(&conn, Source::Webhook, &call(2, "2025-03-01", "busy", None, None, 0), 2);
+        deliver(&conn, Source::Webhook, &call(3, "2025-03-02", "completed", Some("Spring"), Some(false), 90), 3);
+        deliver(&conn, Source::Webhook, &call(4, "2025-03-03", "completed", Some("Autumn"), Some(true), 45), 4);
+        catch_up_on(&mut conn).expect("pass");
+
+        let all = stats(&conn, &StatsQuery::default()).expect("stats");
+        assert_eq!(all.calls, 4);
+        assert_eq!(all.by_day.len(), 3);
+        assert_eq!(all.by_day[0].by_status, BTreeMap::from([("busy".into(), 1), ("completed".into(), 1)]));
+        assert_eq!((all.objective_rate.achieved, all.objective_rate.judged), (2, 3));
+        assert_eq!(all.by_campaign[0].campaign.as_deref(), Some("Spring"));
+        assert_eq!(all.by_campaign.iter().find(|c| c.campaign.is_none()).map(|c| c.calls), Some(1));
+        assert_eq!(all.duration.median, Some(30.0));
+        let lq = all.variables.iter().find(|v| v.name == "lead_quality").expect("variable");
+        assert_eq!(lq.fill_rate, 1.0);
+        assert_eq!(lq.top, [TopValue { value: "high".into(), count: 2 }, TopValue { value: "low".into(), count: 2 }]);
+
+        let spring =
+            StatsQuery { campaign: Some("Spring".into()), from: Some("2025-03-02".into()), ..Default::default() };
+        let s = stats(&conn, &spring).expect("stats");
+        assert_eq!(s.calls, 1);
+        assert_eq!(s.by_day[0].day, "2025-03-02");
+        assert_eq!(s.objective_rate.rate, Some(0.0));
+        assert_eq!(s.duration.median, Some(90.0));
+        assert_eq!(s.variables[0].top, [TopValue { value: "low".into(), count: 1 }]);
+
+        // Call 2 is delivered again, completed and achieved: it moves in every tally.
+        deliver(
+            &conn,
+            Source::Webhook,
+            &json!({"id": 2, "status": "completed", "duration": 50,
+            "extracted_variables": {"status": true, "lead_quality": "low"}}),
+            5,
+        );
+        catch_up_on(&mut conn).expect("pass");
+        let done =
+            stats(&conn, &StatsQuery { statuses: vec!["completed".into()], ..Default::default() }).expect("stats");
+        assert_eq!(done.calls, 4);
+        assert_eq!((done.objective_rate.achieved, done.objective_rate.judged), (3, 4));
+        assert_eq!(done.duration.unknown, 0);
+        let lq = done.variables.iter().find(|v| v.name == "lead_quality").expect("variable");
+        assert_eq!(lq.top, [TopValue { value: "low".into(), count: 3 }, TopValue { value: "high".into(), count: 1 }]);
+
+        let bad = stats(&conn, &StatsQuery { from: Some("March".into()), ..Default::default() });
+        assert!(bad.expect_err("bad day").to_string().contains("YYYY-MM-DD"));
+    }
+}

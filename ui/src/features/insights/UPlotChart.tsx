@@ -1,0 +1,63 @@
+// A uPlot chart as a React component: created once per set of options, fed new data without
+// being rebuilt, resized with its box, destroyed on unmount. `onPick` receives the index of the
+// point (day, bin) under the cursor when the plot is clicked. uPlot itself is loaded with the
+// first chart (its own chunk), so the call log's start-up does not carry it.
+
+import { useEffect, useRef } from "react";
+import type uPlot from "uplot";
+import "uplot/dist/uPlot.min.css";
+
+interface Props {
+  options: Omit<uPlot.Options, "width" | "height">;
+  data: uPlot.AlignedData;
+  height?: number;
+  label: string;
+  onPick?: (index: number) => void;
+}
+
+export function UPlotChart({ options, data, height = 180, label, onPick }: Props) {
+  const box = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const pick = useRef(onPick);
+  const latest = useRef(data);
+  useEffect(() => {
+    pick.current = onPick;
+    latest.current = data;
+  });
+
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    let cleanup: (() => void) | null = null;
+    let cancelled = false;
+    void import("uplot").then(({ default: UPlot }) => {
+      if (cancelled) return;
+      // The data as of now: it may have changed while uPlot was loading.
+      const u = new UPlot({ ...options, width: Math.max(200, el.clientWidth), height }, latest.current, el);
+      plot.current = u;
+      const click = () => {
+        const i = u.cursor.idx;
+        if (i !== null && i !== undefined) pick.current?.(i);
+      };
+      u.over.addEventListener("click", click);
+      const resize = new ResizeObserver(() => u.setSize({ width: Math.max(200, el.clientWidth), height }));
+      resize.observe(el);
+      cleanup = () => {
+        resize.disconnect();
+        u.over.removeEventListener("click", click);
+        u.destroy();
+        plot.current = null;
+      };
+    });
+    return () => {
+      cancelled = true;
+      cleanup?.();
+    };
+  }, [options, height]);
+
+  useEffect(() => {
+    plot.current?.setData(data);
+  }, [data]);
+
+  return <div ref={box} className="chart" role="img" aria-label={label} />;
+}
