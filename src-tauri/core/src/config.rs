@@ -167,6 +167,8 @@ pub struct Settings {
     pub recordings_keep_days: Option<u32>,
     /// Retention: keep at most this many gigabytes of recordings, removing the oldest first.
     pub recordings_max_gb: Option<f64>,
+    /// The team server this data folder replays calls from (see `team`), if it joined one.
+    pub team: Option<crate::team::TeamSettings>,
 }
 
 impl Default for Settings {
@@ -180,6 +182,7 @@ impl Default for Settings {
             recordings_auto_download: true,
             recordings_keep_days: None,
             recordings_max_gb: None,
+            team: None,
         }
     }
 }

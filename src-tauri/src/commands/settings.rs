@@ -16,7 +16,8 @@ pub fn save_settings(state: State<'_, AppState>, settings: Settings) -> CmdResul
         return Err(AppError::new("invalid", "theme must be system, light or dark"));
     }
     let current = state.service.data.settings()?;
-    let next = Settings { port: current.port, ..settings };
+    // The team is joined and left through `postcall team`, not through this screen's toggles.
+    let next = Settings { port: current.port, team: current.team, ..settings };
     state.service.data.save_settings(&next)?;
     // Automatic download switched on, or retention tightened: act on it now.
     state.service.vault.wake();
