@@ -1,5 +1,5 @@
 //! The command line: `postcall serve | calls | show | search | deliveries | import | export |
-//! reprocess | sync | recordings`. Human-readable tables by default, `--json` for scripts. Every failure is one clear
+//! reprocess | sync | recordings | team`. Human-readable tables by default, `--json` for scripts. Every failure is one clear
 //! line on stderr and a non-zero exit status, never a panic.
 
 use std::io::{BufRead, IsTerminal, Write};

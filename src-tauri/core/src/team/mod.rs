@@ -134,7 +134,7 @@ pub async fn connect(endpoint: &Endpoint) -> Result<Connection, TeamError> {
                         *seen.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());
                     }
                     async_nats::Event::Disconnected => tracing::info!("disconnected from the team server"),
-                    async_nats::Event::Connected => tracing::info!("connected to the team server"),
+                    async_nats::Event::Connected => tracing::debug!("connected to the team server"),
                     _ => {}
                 }
             }

@@ -158,7 +158,9 @@ impl TeamState {
     }
 
     pub fn info(&self, key: &str) -> Result<Option<String>, StoreError> {
-        self.with(|c| c.query_row("SELECT value FROM info WHERE key = ?1", [key], |r| r.get(0)).optional())
+        let value: Option<Option<String>> =
+            self.with(|c| c.query_row("SELECT value FROM info WHERE key = ?1", [key], |r| r.get(0)).optional())?;
+        Ok(value.flatten())
     }
 
     pub fn set_info(&self, key: &str, value: Option<&str>) -> Result<(), StoreError> {
@@ -200,5 +202,10 @@ mod tests {
         assert_eq!(state.calls_seq().expect("seq"), 2, "kept across restarts");
         state.set_mark(PUBLISHED, 40).expect("mark");
         assert_eq!(state.mark(PUBLISHED).expect("mark"), Some(40));
+        state.set_info("last_error", Some("boom")).expect("info");
+        assert_eq!(state.info("last_error").expect("info").as_deref(), Some("boom"));
+        state.set_info("last_error", None).expect("cleared");
+        assert_eq!(state.info("last_error").expect("info"), None);
+        assert_eq!(state.info("never_set").expect("info"), None);
     }
 }
