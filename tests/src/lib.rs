@@ -12,6 +12,7 @@
 
 pub mod audio;
 pub mod keyring;
+pub mod nats;
 pub mod webdriver;
 
 use std::io::{BufRead, BufReader, Read};

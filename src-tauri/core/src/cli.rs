@@ -1,6 +1,6 @@
 //! The command line: `postcall serve | calls | show | search | deliveries | import | export |
 //! reprocess | reindex | sync | recordings | review | note | tag | tags | score | scorecards |
-//! stats | drift`. Human-readable tables by default, `--json` for scripts. Every failure is one clear
+//! stats | drift | team`. Human-readable tables by default, `--json` for scripts. Every failure is one clear
 //! line on stderr and a non-zero exit status, never a panic.
 
 use std::io::{IsTerminal, Write};
@@ -48,6 +48,8 @@ pub enum Command {
         body_limit: usize,
         #[command(flatten)]
         tunnel: crate::tunnel::TunnelArgs,
+        #[command(flatten)]
+        team: crate::team::cli::ServeTeamArgs,
     },
     /// List calls, newest first.
     Calls {
@@ -143,6 +145,11 @@ pub enum Command {
         api_base: Option<String>,
         #[arg(long)]
         json: bool,
+    },
+    /// Team mode: join a team server, replay its calls, see the state.
+    Team {
+        #[command(subcommand)]
+        action: crate::team::cli::TeamAction,
     },
     /// The recording vault: what it holds, fetching recordings now, applying retention.
     Recordings {
@@ -306,7 +313,10 @@ fn print_json(v: &impl serde::Serialize) -> CliResult {
 
 async fn dispatch(cli: Cli, command: Command) -> CliResult {
     match command {
-        Command::Serve { body_limit, tunnel } => serve(&cli, body_limit, &tunnel).await,
+        Command::Serve { body_limit, tunnel, team } => serve(&cli, body_limit, &tunnel, &team).await,
+        Command::Team { action } => {
+            crate::team::cli::run(data_dir(&cli)?, cli.secret.as_deref(), action).await.map_err(CliError)
+        }
         Command::Recordings { action } => {
             recordings(&cli, action.unwrap_or(RecordingsAction::Status { json: false })).await
         }
@@ -556,12 +566,19 @@ async fn reindex(cli: &Cli, all: bool, json: bool) -> CliResult {
     Ok(())
 }
 
-async fn serve(cli: &Cli, body_limit: usize, tunnel_args: &crate::tunnel::TunnelArgs) -> CliResult {
+async fn serve(
+    cli: &Cli,
+    body_limit: usize,
+    tunnel_args: &crate::tunnel::TunnelArgs,
+    team: &crate::team::cli::ServeTeamArgs,
+) -> CliResult {
     let tunnel_config = tunnel_args.config().map_err(err)?;
+    team.endpoint().map_err(CliError)?;
     let service = open_service(cli, Some(body_limit))?;
     let addr = bind_addr(cli.bind.as_deref(), &service.data)?;
     let status = service.listen(addr).await.map_err(err)?;
     service.start_vault();
+    let _team = crate::team::cli::start_for_serve(&service, team).map_err(CliError)?;
     let url = status.webhook_url.unwrap_or_default();
     println!("Postcall is listening. Data: {}", service.data.root().display());
     println!("Webhook URL (local): {url}");

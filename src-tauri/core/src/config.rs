@@ -197,6 +197,8 @@ pub struct Settings {
     pub recordings_key_hosts: Vec<String>,
     /// Who annotates calls from this data folder (asked once; changed through its own command).
     pub reviewer: Option<crate::review::Reviewer>,
+    /// The team server this data folder replays calls from (see `team`), if it joined one.
+    pub team: Option<crate::team::TeamSettings>,
 }
 
 impl Default for Settings {
@@ -213,6 +215,7 @@ impl Default for Settings {
             recordings_allow_private_hosts: Vec::new(),
             recordings_key_hosts: Vec::new(),
             reviewer: None,
+            team: None,
         }
     }
 }

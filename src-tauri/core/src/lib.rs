@@ -28,6 +28,7 @@ pub mod secrets;
 pub mod service;
 pub mod startup;
 pub mod store;
+pub mod team;
 pub mod time;
 pub mod tunnel;
 

@@ -16,8 +16,9 @@ pub fn save_settings(state: State<'_, AppState>, settings: Settings) -> CmdResul
         return Err(AppError::new("invalid", "theme must be system, light or dark"));
     }
     let current = state.service.data.settings()?;
-    // The reviewer changes only through `set_reviewer`.
-    let next = Settings { port: current.port, reviewer: current.reviewer, ..settings };
+    // The reviewer changes only through `set_reviewer`; the team is joined and left through
+    // `postcall team`, not through this screen's toggles.
+    let next = Settings { port: current.port, reviewer: current.reviewer, team: current.team, ..settings };
     state.service.data.save_settings(&next)?;
     // Automatic download switched on, or retention tightened: act on it now.
     state.service.vault.wake();
