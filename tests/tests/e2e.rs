@@ -844,6 +844,8 @@ fn screenshot_of_the_detail_view() {
     let id = app.post(&newer_call(750_001));
     app.open_row(id);
     app.wait_element("[data-testid=\"variable-row\"][data-name=\"customer_name\"]");
+    // The review panels sit above the variables: bring the row into the picture.
+    app.js("document.querySelector('[data-testid=\"variable-row\"][data-name=\"customer_name\"]').scrollIntoView({block: 'center'}); return null;");
     // Let the fonts load and the last render be painted before the picture.
     app.wait_until("fonts to load", |a| Ok(a.s().execute("return document.fonts.status;", vec![])? == json!("loaded")));
     app.s().settle().expect("wait for a paint");
