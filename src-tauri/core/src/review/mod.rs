@@ -172,12 +172,29 @@ impl Event {
 
 /// A UUIDv7: 48 bits of Unix milliseconds, then random bits (RFC 9562), so ids sort by time.
 pub fn uuid_v7() -> String {
-    let ms = crate::time::now_ms().max(0) as u64;
+    // Events of one millisecond are ordered by their id (the projection sorts by time, then id),
+    // so ids made here must rise even within a millisecond: the 12 bits after the time count up
+    // (RFC 9562, method 1), and a full counter borrows the next millisecond.
+    static LAST: std::sync::Mutex<(u64, u16)> = std::sync::Mutex::new((0, 0));
+    let now = crate::time::now_ms().max(0) as u64;
+    let (ms, seq) = {
+        let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
+        let next = if now > last.0 {
+            (now, 0)
+        } else if last.1 < 0x0fff {
+            (last.0, last.1 + 1)
+        } else {
+            (last.0 + 1, 0)
+        };
+        *last = next;
+        next
+    };
     let mut b = [0u8; 16];
     // getrandom fails only when the OS has no randomness source; the time part still differs.
-    let _ = getrandom::fill(&mut b[6..]);
+    let _ = getrandom::fill(&mut b[8..]);
     b[..6].copy_from_slice(&ms.to_be_bytes()[2..]);
-    b[6] = (b[6] & 0x0f) | 0x70;
+    b[6] = 0x70 | ((seq >> 8) as u8 & 0x0f);
+    b[7] = seq as u8;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
     format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
@@ -331,6 +348,12 @@ pub type Result<T, E = ReviewError> = std::result::Result<T, E>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn uuid_v7_rises_within_a_millisecond() {
+        let ids: Vec<String> = (0..5_000).map(|_| uuid_v7()).collect();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids of one burst sort in the order they were made");
+    }
 
     #[test]
     fn uuid_v7_has_the_version_and_sorts_by_time() {
