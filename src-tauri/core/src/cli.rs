@@ -475,7 +475,9 @@ async fn dispatch(cli: Cli, command: Command) -> CliResult {
         | Command::Score(_)
         | Command::Scorecards { .. } => Ok(()),
         Command::Stats { from, to, campaign, status, json } => {
-            let q = crate::insights::stats::StatsQuery { from, to, campaign, statuses: status };
+            // The heat map in the local time zone, as the window shows it.
+            let tz_offset_minutes = Some(chrono::Local::now().offset().local_minus_utc() / 60);
+            let q = crate::insights::stats::StatsQuery { from, to, campaign, statuses: status, tz_offset_minutes };
             let store = store(&cli)?;
             crate::insights::catch_up(&store).map_err(err)?;
             let stats = store.read(|c| crate::insights::stats::stats(c, &q)).map_err(err)?;

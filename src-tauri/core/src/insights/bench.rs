@@ -91,7 +91,13 @@ pub fn measure(conn: &mut Connection, runs: usize) -> Result<Value> {
         ("one campaign", StatsQuery { campaign: campaign.clone(), ..Default::default() }),
         (
             "30 days, one campaign, completed",
-            StatsQuery { from: month_from, to: last.clone(), campaign, statuses: vec!["completed".into()] },
+            StatsQuery {
+                from: month_from,
+                to: last.clone(),
+                campaign,
+                statuses: vec!["completed".into()],
+                ..Default::default()
+            },
         ),
     ];
     let mut out = Vec::new();

@@ -60,6 +60,31 @@ pub fn print_stats(s: &Stats) {
         .collect();
     print_table(&["CAMPAIGN", "CALLS", "ACHIEVED", "RATE"], &campaigns);
     println!();
+    let assistants: Vec<Vec<String>> = s
+        .by_assistant
+        .iter()
+        .map(|a| {
+            vec![
+                a.assistant.clone().unwrap_or_else(|| "(unknown)".into()),
+                a.calls.to_string(),
+                a.achieved.to_string(),
+                a.rate.map(percent).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    print_table(&["ASSISTANT", "CALLS", "ACHIEVED", "RATE"], &assistants);
+    println!();
+    if let Some(peak) = s.by_hour.iter().max_by_key(|c| c.calls) {
+        const DAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+        println!(
+            "Busiest hour: {} {:02}:00–{:02}:00 local time ({} calls)",
+            DAYS[usize::from(peak.weekday.min(6))],
+            peak.hour,
+            (peak.hour + 1) % 24,
+            peak.calls
+        );
+        println!();
+    }
     let variables: Vec<Vec<String>> = s
         .variables
         .iter()

@@ -24,6 +24,8 @@ pub struct StatsQuery {
     pub to: Option<String>,
     pub campaign: Option<String>,
     pub statuses: Vec<String>,
+    /// The viewer's offset from UTC in minutes (east positive), for the hour × weekday heat map.
+    pub tz_offset_minutes: Option<i32>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -33,7 +35,38 @@ pub struct Stats {
     pub objective_rate: Rate,
     pub duration: Durations,
     pub by_campaign: Vec<Campaign>,
+    /// Calls per assistant phone, most calls first.
+    pub by_assistant: Vec<Assistant>,
+    /// Calls per weekday × hour of the day, in the viewer's time zone (cells without calls left out).
+    pub by_hour: Vec<HourCell>,
+    /// Review progress: calls marked reviewed or flagged per day (the day of the mark).
+    pub review: Vec<ReviewDay>,
     pub variables: Vec<Variable>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Assistant {
+    /// `None` for calls without an assistant phone.
+    pub assistant: Option<String>,
+    pub calls: i64,
+    pub achieved: i64,
+    pub rate: Option<f64>,
+}
+
+/// `weekday` 0 = Monday … 6 = Sunday; `hour` 0–23.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct HourCell {
+    pub weekday: u8,
+    pub hour: u8,
+    pub calls: i64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ReviewDay {
+    pub day: String,
+    /// Calls marked reviewed on that day (by anyone; a call counts once per day).
+    pub reviewed: i64,
+    pub flagged: i64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -218,14 +251,93 @@ pub fn stats(conn: &Connection, q: &StatsQuery) -> Result<Stats> {
         }
     }
 
+    let by_assistant: Vec<Assistant> = conn
+        .prepare_cached(&format!(
+            "SELECT assistant, sum(calls), sum(achieved), sum(judged) FROM assistant_tally WHERE {w}
+             GROUP BY assistant HAVING sum(calls) > 0 ORDER BY sum(calls) DESC, assistant"
+        ))?
+        .query_map(params_from_iter(p.iter()), |r| {
+            let assistant: String = r.get(0)?;
+            let (achieved, judged): (i64, i64) = (r.get(2)?, r.get(3)?);
+            Ok(Assistant {
+                assistant: (!assistant.is_empty()).then_some(assistant),
+                calls: r.get(1)?,
+                achieved,
+                rate: (judged > 0).then(|| achieved as f64 / judged as f64),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+
     Ok(Stats {
         calls,
         by_day,
         objective_rate: wilson(achieved, judged),
         duration: durations(&buckets),
         by_campaign,
+        by_assistant,
+        by_hour: by_hour(conn, q, &w, &p)?,
+        review: review_days(conn, q)?,
         variables,
     })
+}
+
+/// The heat map: each UTC day × hour moved by the viewer's offset, then counted per local weekday
+/// and hour. The tallies keep whole UTC hours, so in a half-hour zone a UTC hour counts as the
+/// local hour it starts in.
+fn by_hour(conn: &Connection, q: &StatsQuery, w: &str, p: &[SqlValue]) -> Result<Vec<HourCell>> {
+    let offset = i64::from(q.tz_offset_minutes.unwrap_or(0).clamp(-14 * 60, 14 * 60));
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT (CAST(strftime('%w', day) AS INTEGER) + 6) % 7, hour, sum(calls) FROM hour_tally WHERE {w}
+         GROUP BY 1, 2 HAVING sum(calls) > 0"
+    ))?;
+    let mut cells = [[0_i64; 24]; 7];
+    let mut rows = stmt.query(params_from_iter(p.iter()))?;
+    while let Some(r) = rows.next()? {
+        let (weekday, hour, calls): (i64, i64, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
+        let minutes = (weekday * 24 + hour) * 60 + offset;
+        let local = minutes.div_euclid(60).rem_euclid(7 * 24);
+        cells[(local / 24) as usize][(local % 24) as usize] += calls;
+    }
+    Ok(cells
+        .iter()
+        .enumerate()
+        .flat_map(|(d, hours)| {
+            hours.iter().enumerate().filter(|(_, &c)| c > 0).map(move |(h, &calls)| HourCell {
+                weekday: d as u8,
+                hour: h as u8,
+                calls,
+            })
+        })
+        .collect())
+}
+
+/// Reviewed and flagged calls per day of the mark, among the calls the filters select. Reads the
+/// review file's state table (one row per call and reviewer, so small) joined to the calls.
+fn review_days(conn: &Connection, q: &StatsQuery) -> Result<Vec<ReviewDay>> {
+    let attached: bool = conn
+        .query_row("SELECT 1 FROM pragma_database_list WHERE name = 'review'", [], |_| Ok(()))
+        .map(|_| true)
+        .or_else(|e| if e == rusqlite::Error::QueryReturnedNoRows { Ok(false) } else { Err(e) })?;
+    if !attached {
+        return Ok(Vec::new());
+    }
+    let (w, p) = filters(q)?;
+    let w = w
+        .replace("day ", "date(c.sort_ms / 1000, 'unixepoch') ")
+        .replace("campaign = ?", "ifnull(c.campaign, '') = ?")
+        .replace("status IN", "ifnull(c.status, '') IN");
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT substr(s.at, 1, 10), count(DISTINCT s.call_id) FILTER (WHERE s.state = 'reviewed'),
+                count(DISTINCT s.call_id) FILTER (WHERE s.state = 'flagged')
+         FROM review.review_states s JOIN calls c ON c.id = s.call_id
+         WHERE s.state IN ('reviewed', 'flagged') AND {w} GROUP BY 1 ORDER BY 1"
+    ))?;
+    let days = stmt
+        .query_map(params_from_iter(p.iter()), |r| {
+            Ok(ReviewDay { day: r.get(0)?, reviewed: r.get(1)?, flagged: r.get(2)? })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(days)
 }
 
 /// The achieved share with its Wilson score interval at 95% (z = 1.96): unlike the normal
@@ -341,6 +453,62 @@ mod tests {
             v["campaign"] = json!({"name": c});
         }
         v
+    }
+
+    #[test]
+    fn hours_follow_the_viewers_zone_and_assistants_and_reviews_are_counted() {
+        let mut conn = crate::store::open_in_memory().expect("db");
+        let at = |id: i64, when: &str, assistant: Option<&str>| {
+            json!({"id": id, "status": "completed", "created_at": when, "assistant_phone": assistant,
+                   "extracted_variables": {"status": id != 3}})
+        };
+        // Saturday 10:00 and 10:20 UTC by one assistant; Sunday 23:30 UTC without one.
+        deliver(&conn, Source::Webhook, &at(1, "2025-03-01T10:00:00Z", Some("+15550001")), 1);
+        deliver(&conn, Source::Webhook, &at(2, "2025-03-01T10:20:00Z", Some("+15550001")), 2);
+        deliver(&conn, Source::Webhook, &at(3, "2025-03-02T23:30:00Z", None), 3);
+        catch_up_on(&mut conn).expect("pass");
+        let cells = |offset: i32| {
+            let q = StatsQuery { tz_offset_minutes: Some(offset), ..Default::default() };
+            let s = stats(&conn, &q).expect("stats");
+            s.by_hour.iter().map(|c| (c.weekday, c.hour, c.calls)).collect::<Vec<_>>()
+        };
+        assert_eq!(cells(0), [(5, 10, 2), (6, 23, 1)]);
+        // An hour east: Sunday 23:30 UTC is Monday 00:30 there.
+        assert_eq!(cells(60), [(0, 0, 1), (5, 11, 2)]);
+        // Ninety minutes west: the hour from 10:00 starts at 08:30 there, the one from 23:00 at
+        // 21:30 (a half-hour zone reads each UTC hour as the local hour it starts in).
+        assert_eq!(cells(-90), [(5, 8, 2), (6, 21, 1)]);
+
+        let s = stats(&conn, &StatsQuery::default()).expect("stats");
+        let by: Vec<_> = s.by_assistant.iter().map(|a| (a.assistant.as_deref(), a.calls, a.rate)).collect();
+        assert_eq!(by, [(Some("+15550001"), 2, Some(1.0)), (None, 1, Some(0.0))]);
+        // A later delivery moves call 2 to another assistant and hour.
+        deliver(&conn, Source::Webhook, &at(2, "2025-03-01T14:00:00Z", Some("+15550002")), 4);
+        catch_up_on(&mut conn).expect("pass");
+        let s = stats(&conn, &StatsQuery::default()).expect("stats");
+        assert_eq!(s.by_assistant.iter().map(|a| a.calls).collect::<Vec<_>>(), [1, 1, 1]);
+        assert_eq!(
+            s.by_hour.iter().map(|c| (c.weekday, c.hour, c.calls)).collect::<Vec<_>>(),
+            [(5, 10, 1), (5, 14, 1), (6, 23, 1)]
+        );
+
+        // Review progress: two reviewers marking the same call count it once; filters apply.
+        for (call, reviewer, state, at) in [
+            (1, "a@x", "reviewed", "2025-03-04T09:00:00Z"),
+            (1, "b@x", "reviewed", "2025-03-04T10:00:00Z"),
+            (2, "a@x", "flagged", "2025-03-04T11:00:00Z"),
+            (3, "a@x", "in_review", "2025-03-05T11:00:00Z"),
+        ] {
+            conn.execute(
+                "INSERT INTO review.review_states (call_id, reviewer, reviewer_name, state, at) VALUES (?1, ?2, '', ?3, ?4)",
+                rusqlite::params![call, reviewer, state, at],
+            )
+            .expect("state");
+        }
+        let s = stats(&conn, &StatsQuery::default()).expect("stats");
+        assert_eq!(s.review, [ReviewDay { day: "2025-03-04".into(), reviewed: 1, flagged: 1 }]);
+        let later = StatsQuery { from: Some("2025-03-02".into()), ..Default::default() };
+        assert!(stats(&conn, &later).expect("stats").review.is_empty(), "calls 1 and 2 are from March 1");
     }
 
     #[test]

@@ -32,6 +32,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0006_no_customer_index", include_str!("../../migrations/main/0006_no_customer_index.sql")),
     ("0007_index_errors", include_str!("../../migrations/main/0007_index_errors.sql")),
     ("0008_insights", include_str!("../../migrations/main/0008_insights.sql")),
+    ("0009_insights_hours", include_str!("../../migrations/main/0009_insights_hours.sql")),
 ];
 const JOURNAL_MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../../migrations/journal/0001_init.sql"))];
 const REVIEW_MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../../migrations/review/0001_init.sql"))];
