@@ -119,6 +119,7 @@ pub fn run(cli: Cli, links: Vec<String>) -> ExitCode {
             commands::review::variable_names,
             commands::insights::get_stats,
             commands::insights::list_drift,
+            commands::insights::save_export,
         ])
         .setup(move |app| {
             watch_links(app.handle(), &links, default_folder);

@@ -1501,3 +1501,83 @@ fn review_filter_by_a_variable() {
     app.wait_rows(&[high, low]);
     app.finish();
 }
+
+#[test]
+fn the_dashboard_draws_the_figures_and_exports_them() {
+    let exports = tempfile::tempdir().expect("export folder");
+    let dir = exports.path().to_str().expect("utf-8 path").to_string();
+    let app = App::launch_with(|_| {}, &desktop_bin(), &[("POSTCALL_EXPORT_DIR", dir.as_str())]);
+    app.wait_started();
+    app.wait_count("0 calls");
+    app.s().set_window_rect(1440, 900).expect("resize the window");
+    // Two calls by one assistant on a Wednesday morning, one by another in a campaign whose name
+    // a spreadsheet would run as a formula.
+    let call = |id: i64, at: &str, assistant: &str, campaign: Option<&str>| {
+        let mut v = newer_call(id);
+        v["created_at"] = json!(at);
+        v["assistant_phone"] = json!(assistant);
+        if let Some(c) = campaign {
+            v["campaign"] = json!({"name": c});
+        }
+        v
+    };
+    let ids = [
+        app.post(&call(790_001, "2025-01-15T10:30:00Z", "+15550001", None)),
+        app.post(&call(790_002, "2025-01-15T10:45:00Z", "+15550001", None)),
+        app.post(&call(790_003, "2025-01-16T15:10:00Z", "+15550002", Some("=2+3"))),
+    ];
+    app.wait_rows(&ids);
+
+    app.js(
+        "[...document.querySelectorAll('.nav-item')].find(b => b.textContent.includes('Dashboard')).click(); return null;",
+    );
+    app.wait_element("[data-testid=\"dashboard\"]");
+    app.wait_until("the dashboard's figures", |a| {
+        Ok(a.s().execute("return document.querySelector('[data-testid=\"stat-calls\"]')?.textContent ?? null;", vec![])?
+            == json!("3"))
+    });
+    let cells = app.js(
+        "const r = [...document.querySelectorAll('[data-testid=\"heatmap\"] rect[data-cell]')];
+         return [r.length, r.reduce((n, c) => n + Number(c.dataset.calls), 0), r.filter(c => c.dataset.calls !== '0').length];",
+    );
+    assert_eq!(cells, json!([168, 3, 2]), "7 × 24 cells holding the 3 calls in 2 hours");
+    let assistants = app.js("return document.querySelector('[data-testid=\"by-assistant\"]').innerText;");
+    let assistants = assistants.as_str().unwrap_or_default();
+    assert!(assistants.contains("+15550001") && assistants.contains("+15550002"), "{assistants}");
+
+    app.js("document.querySelector('[data-section=\"hours\"]').scrollIntoView({block: 'center'}); return null;");
+    app.s().settle().expect("wait for a paint");
+    let shot = app.screenshot("dashboard.png");
+    let rect = app.rect_of("[data-testid=\"heatmap\"]");
+    let (colours, inked) = shot.variety(rect);
+    assert!(colours >= 4 && inked >= 0.05, "the heat map at {rect:?} is blank in the screenshot ({colours} colours)");
+
+    // Exports: the table as CSV (formulas neutralised), a chart as PNG, both private to the user.
+    let saved = |testid: &str, file: &str| -> Vec<u8> {
+        app.click(&format!("[data-testid=\"{testid}\"]"));
+        let path = exports.path().join(file);
+        app.wait_until(&format!("{file} to be saved"), |_| Ok(path.exists()));
+        app.wait_until("the dashboard to say where", |a| {
+            Ok(a.js("return document.querySelector('[data-testid=\"export-status\"]')?.textContent ?? '';")
+                .as_str()
+                .is_some_and(|t| t.contains(file)))
+        });
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).expect("exported file").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{file} is readable by the user only");
+        std::fs::read(&path).expect("read the export")
+    };
+    let csv = String::from_utf8(saved("export-csv-assistants", "postcall-assistants.csv")).expect("utf-8");
+    assert_eq!(csv, "assistant,calls,achieved,rate\r\n+15550001,2,2,1\r\n+15550002,1,1,1\r\n", "{csv}");
+    let campaigns = String::from_utf8(saved("export-csv-campaigns", "postcall-campaigns.csv")).expect("utf-8");
+    assert!(campaigns.contains("\n'=2+3,1,"), "the campaign name is neutralised: {campaigns}");
+    let png = saved("export-image-days", "postcall-calls-per-day.png");
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 1000, "a PNG of the chart ({} bytes)", png.len());
+    let svg = String::from_utf8(saved("export-image-hours", "postcall-hours.svg")).expect("utf-8");
+    assert!(svg.contains("<svg") && svg.contains("data-calls=\"2\""), "the heat map as SVG");
+
+    // A campaign opens the log filtered to it.
+    app.js("[...document.querySelectorAll('[data-campaign] button')].find(b => b.textContent === '=2+3').click(); return null;");
+    app.wait_until("the log filtered to the campaign", |a| Ok(a.ids("call-row")? == vec![790_003]));
+    app.finish();
+}

@@ -19,6 +19,30 @@ pub fn restrict_umask() {
     }
 }
 
+/// Writes `bytes` to `path` (replacing it), readable and writable by the user only whatever the
+/// umask: for exports the user saves outside the data folder.
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        let mut f = options.open(path)?;
+        // An existing file keeps its mode on open: take group and other access away.
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        f.write_all(bytes)?;
+        f.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let mut f = options.open(path)?;
+        f.write_all(bytes)?;
+        f.sync_all()
+    }
+}
+
 /// Takes group and other permissions away from `root` and everything under it. Returns how many
 /// entries were changed.
 pub fn tighten(root: &Path) -> usize {

@@ -245,3 +245,6 @@ export const onOpenCallLink = (cb: (p: OpenCallLink) => void) => on("open-call-l
 // Insights: the dashboard's figures and the payload's changes of shape.
 export const getStats = (query: StatsQuery) => call("get_stats", { query }) as Promise<Stats>;
 export const listDrift = () => call("list_drift") as Promise<Drift[]>;
+/** Saves an exported chart or table where the user picks; the path, or null when cancelled. */
+export const saveExport = (fileName: string, content: string, encoding: "text" | "base64") =>
+  call("save_export", { fileName, content, encoding }) as Promise<string | null>;

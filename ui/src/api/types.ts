@@ -542,6 +542,8 @@ export interface StatsQuery {
   to?: string | null;
   campaign?: string | null;
   statuses?: string[];
+  /** the viewer's offset from UTC in minutes, east positive (for the hour × weekday heat map) */
+  tz_offset_minutes?: number | null;
 }
 
 export interface Stats {
@@ -555,6 +557,11 @@ export interface Stats {
     unknown: number;
   };
   by_campaign: { campaign: string | null; calls: number; achieved: number; rate: number | null }[];
+  by_assistant: { assistant: string | null; calls: number; achieved: number; rate: number | null }[];
+  /** weekday 0 = Monday … 6 = Sunday, hour 0–23, in the viewer's zone; empty cells left out */
+  by_hour: { weekday: number; hour: number; calls: number }[];
+  /** calls marked reviewed / flagged per day of the mark */
+  review: { day: string; reviewed: number; flagged: number }[];
   variables: { name: string; filled: number; fill_rate: number; top: { value: string; count: number }[]; free_text: boolean }[];
 }
 

@@ -77,7 +77,7 @@ function Window() {
   const searchInput = useRef<HTMLInputElement>(null);
   const notify = useNotify();
   const { run } = useReview();
-  const [dayRequest, setDayRequest] = useState<{ seq: number; day: string } | null>(null);
+  const [dayRequest, setDayRequest] = useState<{ seq: number; day?: string; campaign?: string } | null>(null);
 
   const loadStatus = useCallback(() => {
     getStatus().then(
@@ -261,6 +261,10 @@ function Window() {
                 active
                 onOpenDay={(day) => {
                   setDayRequest((r) => ({ seq: (r?.seq ?? 0) + 1, day }));
+                  go("calls");
+                }}
+                onOpenCampaign={(campaign) => {
+                  setDayRequest((r) => ({ seq: (r?.seq ?? 0) + 1, campaign }));
                   go("calls");
                 }}
               />

@@ -74,7 +74,8 @@ interface Props {
   /** told whenever the query, rows or progress change */
   onQueue?: (q: LogQueue) => void;
   /** a day to show (from the dashboard): sets the date filter to it; `seq` makes a repeat count */
-  dayRequest?: { seq: number; day: string } | null;
+  /** the dashboard asks for the log filtered to a day or a campaign */
+  dayRequest?: { seq: number; day?: string; campaign?: string } | null;
 }
 
 export function CallsView(props: Props) {
@@ -93,7 +94,11 @@ export function CallsView(props: Props) {
   const [daySeq, setDaySeq] = useState(0);
   if (dayRequest && dayRequest.seq !== daySeq) {
     setDaySeq(dayRequest.seq);
-    setView((v) => ({ ...v, filters: { ...v.filters, from: dayRequest.day, to: dayRequest.day } }));
+    const { day, campaign } = dayRequest;
+    setView((v) => ({
+      ...v,
+      filters: { ...v.filters, ...(day ? { from: day, to: day } : {}), ...(campaign ? { campaign } : {}) },
+    }));
   }
   const [ready, setReady] = useState(false);
   const [search, setSearch] = useState(initialSearch);

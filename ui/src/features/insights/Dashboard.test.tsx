@@ -6,10 +6,11 @@ import { Dashboard } from "./Dashboard";
 
 vi.mock("../../api/client", async (importOriginal) => {
   const actual = await importOriginal<typeof import("../../api/client")>();
-  return { ...actual, getStats: vi.fn(), loadViewState: vi.fn() };
+  return { ...actual, getStats: vi.fn(), loadViewState: vi.fn(), saveExport: vi.fn() };
 });
 // uPlot draws on a canvas, which jsdom lacks: a stand-in exposes what the chart was given.
 vi.mock("./UPlotChart", () => ({
+  barPaths: () => null,
   UPlotChart: ({ label, data, onPick }: { label: string; data: unknown[][]; onPick?: (i: number) => void }) => (
     <button type="button" data-testid={`chart-${label}`} data-points={data[0]?.length} onClick={() => onPick?.(1)}>
       {label}
@@ -27,6 +28,15 @@ const stats: Stats = {
   objective_rate: { rate: 0.75, low: 0.3, high: 0.95, achieved: 3, judged: 4 },
   duration: { median: 83, p90: 200, histogram: [{ from: 80, to: 85, calls: 4 }], unknown: 0 },
   by_campaign: [{ campaign: "Spring", calls: 4, achieved: 3, rate: 0.75 }],
+  by_assistant: [
+    { assistant: "+15550001", calls: 3, achieved: 2, rate: 2 / 3 },
+    { assistant: null, calls: 1, achieved: 1, rate: 1 },
+  ],
+  by_hour: [
+    { weekday: 5, hour: 10, calls: 3 },
+    { weekday: 6, hour: 23, calls: 1 },
+  ],
+  review: [{ day: "2025-03-04", reviewed: 2, flagged: 1 }],
   variables: [{ name: "lead_quality", filled: 4, fill_rate: 1, top: [{ value: "high", count: 3 }], free_text: false }],
 };
 
@@ -45,7 +55,13 @@ describe("Dashboard", () => {
     const onOpenDay = vi.fn();
     render(<Dashboard active onOpenDay={onOpenDay} />);
     expect(await screen.findByTestId("stat-calls")).toHaveTextContent("4");
-    expect(m.getStats).toHaveBeenCalledWith({ from: "2025-03-01", to: null, campaign: "Spring", statuses: ["completed"] });
+    expect(m.getStats).toHaveBeenCalledWith({
+      from: "2025-03-01",
+      to: null,
+      campaign: "Spring",
+      statuses: ["completed"],
+      tz_offset_minutes: -new Date().getTimezoneOffset(),
+    });
     expect(screen.getByTestId("stat-rate")).toHaveTextContent("75.0%");
     expect(screen.getByText("1:23")).toBeInTheDocument();
     expect(screen.getByText("high (3)")).toBeInTheDocument();
@@ -53,6 +69,48 @@ describe("Dashboard", () => {
     expect(days).toHaveAttribute("data-points", "2");
     fireEvent.click(days);
     expect(onOpenDay).toHaveBeenCalledWith("2025-03-02");
+  });
+
+  it("draws the hour heat map and the assistants, and opens a campaign in the log", async () => {
+    const onOpenCampaign = vi.fn();
+    render(<Dashboard active onOpenDay={() => undefined} onOpenCampaign={onOpenCampaign} />);
+    const map = await screen.findByTestId("heatmap");
+    expect(map.querySelectorAll("rect[data-cell]")).toHaveLength(7 * 24);
+    expect(map.querySelector('[data-cell="5:10"]')).toHaveAttribute("data-calls", "3");
+    expect(map.querySelector('[data-cell="0:0"]')).toHaveAttribute("data-calls", "0");
+    expect(map.querySelector('[data-cell="5:10"] title')).toHaveTextContent("Sat 10:00–11:00 · 3 calls");
+    const assistants = screen.getByTestId("by-assistant");
+    expect(assistants).toHaveTextContent("+15550001");
+    expect(assistants).toHaveTextContent("66.7%");
+    expect(assistants).toHaveTextContent("(unknown)");
+    expect(screen.getByTestId("chart-Calls reviewed and flagged per day")).toHaveAttribute("data-points", "1");
+    fireEvent.click(screen.getByRole("button", { name: "Spring" }));
+    expect(onOpenCampaign).toHaveBeenCalledWith("Spring");
+  });
+
+  it("exports a section's table as CSV and the heat map as SVG, and says where", async () => {
+    m.saveExport.mockResolvedValue("/home/me/postcall-assistants.csv");
+    render(<Dashboard active onOpenDay={() => undefined} />);
+    fireEvent.click(await screen.findByTestId("export-csv-assistants"));
+    expect(m.saveExport).toHaveBeenCalledWith(
+      "postcall-assistants-2025-03-01.csv",
+      "assistant,calls,achieved,rate\r\n+15550001,3,2,0.6666666666666666\r\n,1,1,1\r\n",
+      "text",
+    );
+    expect(await screen.findByTestId("export-status")).toHaveTextContent("Saved /home/me/postcall-assistants.csv");
+    fireEvent.click(screen.getByTestId("export-image-hours"));
+    const [name, svg, encoding] = m.saveExport.mock.calls[1] ?? [];
+    expect(name).toBe("postcall-hours-2025-03-01.svg");
+    expect(encoding).toBe("text");
+    expect(svg).toContain('xmlns="http://www.w3.org/2000/svg"');
+    expect(svg).toContain('data-calls="3"');
+  });
+
+  it("says why an export failed", async () => {
+    m.saveExport.mockRejectedValue(new client.CommandError("save", "cannot write /ro/x.csv: read-only file system; choose another folder"));
+    render(<Dashboard active onOpenDay={() => undefined} />);
+    fireEvent.click(await screen.findByTestId("export-csv-days"));
+    expect(await screen.findByTestId("export-status")).toHaveTextContent("choose another folder");
   });
 
   it("says why when the figures cannot be read", async () => {

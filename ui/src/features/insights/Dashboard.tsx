@@ -1,19 +1,23 @@
 // The dashboard: calls per day stacked by status, the objective rate with its 95% interval,
-// durations, campaigns and extracted variables, for the call log's current filters (date range,
-// status, campaign; the other log filters do not apply). Every figure is aggregated by the back
-// end from summary tables (`get_stats`); this only draws them. A click on a day opens the log
-// filtered to that day.
+// durations, calls by weekday × hour, campaigns, assistants, review progress and extracted
+// variables, for the call log's current filters (date range, status, campaign; the other log
+// filters do not apply). Every figure is aggregated by the back end from summary tables
+// (`get_stats`); this only draws them. A click on a day or a campaign opens the log filtered to
+// it. Each section exports its table as CSV and its chart as PNG (uPlot's canvas) or SVG (the
+// heat map).
 
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import type uPlot from "uplot";
-import { getStats, loadViewState, toAppError } from "../../api/client";
+import { getStats, loadViewState, saveExport, toAppError } from "../../api/client";
 import type { AppError, Stats, StatsQuery } from "../../api/types";
 import { Spinner } from "../../components/Spinner";
 import { formatCount } from "../../format";
 import { clock } from "../player/time";
 import { viewStateFromJson } from "../calls/viewState";
-import { dailyRate, durationBins, stackByStatus } from "./charts";
-import { UPlotChart } from "./UPlotChart";
+import { dailyRate, daySeconds, durationBins, stackByStatus } from "./charts";
+import { exportName, svgFile, tables } from "./exportData";
+import { Heatmap } from "./Heatmap";
+import { barPaths, UPlotChart } from "./UPlotChart";
 import "./insights.css";
 
 const PALETTE = ["#3b5bdb", "#e8590c", "#2f9e44", "#c2255c", "#7048e8", "#1098ad", "#f59f00", "#868e96"];
@@ -24,12 +28,29 @@ interface Props {
   /** shown: the filters are read again and the figures refreshed */
   active: boolean;
   onOpenDay: (day: string) => void;
+  onOpenCampaign?: (campaign: string) => void;
 }
 
-export function Dashboard({ active, onOpenDay }: Props) {
+/** A canvas drawn over white (uPlot's is transparent), as base64 PNG without the data-URL prefix. */
+function canvasPng(canvas: HTMLCanvasElement): string {
+  const out = document.createElement("canvas");
+  out.width = canvas.width;
+  out.height = canvas.height;
+  const ctx = out.getContext("2d");
+  if (ctx) {
+    ctx.fillStyle = "#ffffff";
+    ctx.fillRect(0, 0, out.width, out.height);
+    ctx.drawImage(canvas, 0, 0);
+  }
+  return out.toDataURL("image/png").replace(/^data:image\/png;base64,/, "");
+}
+
+export function Dashboard({ active, onOpenDay, onOpenCampaign }: Props) {
   const [stats, setStats] = useState<Stats | null>(null);
   const [query, setQuery] = useState<StatsQuery>({});
   const [error, setError] = useState<AppError | null>(null);
+  const [saved, setSaved] = useState<{ ok: boolean; text: string } | null>(null);
+  const heatmap = useRef<SVGSVGElement>(null);
 
   useEffect(() => {
     if (!active) return;
@@ -37,7 +58,13 @@ export function Dashboard({ active, onOpenDay }: Props) {
     const load = async () => {
       const view = viewStateFromJson(await loadViewState().catch(() => null));
       const f = view.filters;
-      const q: StatsQuery = { from: f.from || null, to: f.to || null, campaign: f.campaign || null, statuses: f.statuses };
+      const q: StatsQuery = {
+        from: f.from || null,
+        to: f.to || null,
+        campaign: f.campaign || null,
+        statuses: f.statuses,
+        tz_offset_minutes: -new Date().getTimezoneOffset(),
+      };
       const s = await getStats(q);
       if (stale) return;
       setQuery(q);
@@ -89,6 +116,36 @@ export function Dashboard({ active, onOpenDay }: Props) {
     }),
     [],
   );
+  const reviewOptions = useMemo(
+    (): Omit<uPlot.Options, "width" | "height"> => ({
+      scales: { x: { time: true } },
+      series: [
+        {},
+        { label: "reviewed", stroke: PALETTE[2], fill: "rgba(47, 158, 68, 0.12)", width: 2 },
+        { label: "flagged", stroke: PALETTE[3], width: 2 },
+      ],
+    }),
+    [],
+  );
+  const reviewData = useMemo(
+    (): uPlot.AlignedData | null =>
+      stats ? [stats.review.map((d) => daySeconds(d.day)), stats.review.map((d) => d.reviewed), stats.review.map((d) => d.flagged)] : null,
+    [stats],
+  );
+
+  const save = (what: string, ext: string, content: string, encoding: "text" | "base64") => {
+    saveExport(exportName(what, ext, query.from, query.to), content, encoding)
+      .then((path) => setSaved(path ? { ok: true, text: `Saved ${path}` } : null))
+      .catch((e: unknown) => setSaved({ ok: false, text: toAppError(e).message }));
+  };
+  const csv = (what: keyof typeof tables) => () => {
+    if (stats) save(what, "csv", tables[what](stats), "text");
+  };
+  const png = (what: string) => (section: HTMLElement | null) => {
+    const canvas = section?.querySelector("canvas");
+    if (canvas) save(what, "png", canvasPng(canvas), "base64");
+  };
+
   const histOptions = useMemo(
     (): Omit<uPlot.Options, "width" | "height"> => ({
       scales: { x: { time: false } },
@@ -107,7 +164,7 @@ export function Dashboard({ active, onOpenDay }: Props) {
       </div>
     );
   }
-  if (!stats || !stacked || !rate || !bins || !dayOptions || !dayData) {
+  if (!stats || !stacked || !rate || !bins || !dayOptions || !dayData || !reviewData) {
     return (
       <div className="dashboard placeholder">
         <Spinner />
@@ -126,6 +183,11 @@ export function Dashboard({ active, onOpenDay }: Props) {
         <h1>Dashboard</h1>
         <span className="dim small">{filters.length > 0 ? `Filters from the log: ${filters.join(" · ")}` : "All calls"}</span>
       </header>
+      {saved && (
+        <div className={`callout ${saved.ok ? "" : "callout-error"} small`} role="status" data-testid="export-status">
+          {saved.text}
+        </div>
+      )}
       <div className="tiles">
         <div className="tile">
           <span className="tile-label">Calls</span>
@@ -144,8 +206,7 @@ export function Dashboard({ active, onOpenDay }: Props) {
           <span className="dim small">median · p90 {clock(stats.duration.p90)}</span>
         </div>
       </div>
-      <section className="card">
-        <h2>Calls per day by status</h2>
+      <Section title="Calls per day by status" id="days" onCsv={csv("days")} onImage={png("calls-per-day")}>
         <UPlotChart
           options={dayOptions}
           data={dayData}
@@ -156,17 +217,34 @@ export function Dashboard({ active, onOpenDay }: Props) {
           }}
         />
         <p className="dim small">Click a day to open its calls in the log.</p>
-      </section>
-      <section className="card">
-        <h2>Objective achieved per day</h2>
+      </Section>
+      <Section title="Objective achieved per day" id="rate" onCsv={csv("days")} onImage={png("objective-rate")}>
         <UPlotChart options={rateOptions} data={[rate.x, rate.rate, rate.low, rate.high]} label="Objective rate per day" />
-      </section>
-      <section className="card">
-        <h2>Durations</h2>
+      </Section>
+      <Section title="Durations" id="durations" onCsv={csv("durations")} onImage={png("durations")}>
         <UPlotChart options={histOptions} data={[bins.x, bins.calls]} label="Duration histogram" />
-      </section>
-      <section className="card">
-        <h2>By campaign</h2>
+      </Section>
+      <Section
+        title="When calls come in"
+        id="hours"
+        onCsv={csv("hours")}
+        imageLabel="SVG"
+        onImage={() => {
+          if (heatmap.current) save("hours", "svg", svgFile(heatmap.current), "text");
+        }}
+      >
+        {stats.by_hour.length === 0 ? (
+          <p className="dim small">No calls in this range.</p>
+        ) : (
+          <>
+            <div className="heatmap-box">
+              <Heatmap ref={heatmap} cells={stats.by_hour} />
+            </div>
+            <p className="dim small">Weekday × hour of the day, in this computer's time zone. Hover a cell for its count.</p>
+          </>
+        )}
+      </Section>
+      <Section title="By campaign" id="campaigns" onCsv={csv("campaigns")}>
         <table className="table small">
           <thead>
             <tr>
@@ -177,17 +255,51 @@ export function Dashboard({ active, onOpenDay }: Props) {
           </thead>
           <tbody>
             {stats.by_campaign.map((c) => (
-              <tr key={c.campaign ?? ""}>
-                <td>{c.campaign ?? "(none)"}</td>
+              <tr key={c.campaign ?? ""} data-campaign={c.campaign ?? ""}>
+                <td>
+                  {c.campaign && onOpenCampaign ? (
+                    <button type="button" className="evidence-link" onClick={() => onOpenCampaign(c.campaign ?? "")}>
+                      {c.campaign}
+                    </button>
+                  ) : (
+                    (c.campaign ?? "(none)")
+                  )}
+                </td>
                 <td className="mono">{formatCount(c.calls)}</td>
                 <td className="mono">{percent(c.rate)}</td>
               </tr>
             ))}
           </tbody>
         </table>
-      </section>
-      <section className="card">
-        <h2>Extracted variables</h2>
+      </Section>
+      <Section title="By assistant" id="assistants" onCsv={csv("assistants")}>
+        <table className="table small" data-testid="by-assistant">
+          <thead>
+            <tr>
+              <th>Assistant phone</th>
+              <th>Calls</th>
+              <th>Achieved</th>
+            </tr>
+          </thead>
+          <tbody>
+            {stats.by_assistant.map((a) => (
+              <tr key={a.assistant ?? ""} data-assistant={a.assistant ?? ""}>
+                <td className="mono">{a.assistant ?? "(unknown)"}</td>
+                <td className="mono">{formatCount(a.calls)}</td>
+                <td className="mono">{percent(a.rate)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </Section>
+      <Section title="Review progress" id="review" onCsv={csv("review")} onImage={stats.review.length > 0 ? png("review-progress") : undefined}>
+        {stats.review.length === 0 ? (
+          <p className="dim small">No call in this range has been marked reviewed or flagged yet.</p>
+        ) : (
+          <UPlotChart options={reviewOptions} data={reviewData} label="Calls reviewed and flagged per day" />
+        )}
+      </Section>
+      <Section title="Extracted variables" id="variables" onCsv={csv("variables")}>
         <table className="table small">
           <thead>
             <tr>
@@ -206,13 +318,47 @@ export function Dashboard({ active, onOpenDay }: Props) {
             ))}
           </tbody>
         </table>
-      </section>
+      </Section>
     </div>
   );
 }
 
-/** Bars for uPlot series (lazily built: uPlot.paths needs the library loaded). */
-function barPaths(u: uPlot, seriesIdx: number, idx0: number, idx1: number): uPlot.Series.Paths | null {
-  const ctor = (u.constructor as typeof uPlot).paths.bars;
-  return ctor ? ctor({ size: [0.8, 40] })(u, seriesIdx, idx0, idx1) : null;
+interface SectionProps {
+  title: string;
+  id: string;
+  onCsv: () => void;
+  /** the chart as an image; gets the section's element to find the chart in */
+  onImage?: (section: HTMLElement | null) => void;
+  imageLabel?: string;
+  children: ReactNode;
 }
+
+/** A dashboard card with its title and export buttons. */
+function Section({ title, id, onCsv, onImage, imageLabel = "PNG", children }: SectionProps) {
+  const el = useRef<HTMLElement>(null);
+  return (
+    <section className="card" ref={el} data-section={id}>
+      <div className="card-head">
+        <h2>{title}</h2>
+        <span className="card-actions">
+          <button type="button" className="btn btn-small" data-testid={`export-csv-${id}`} onClick={onCsv} title={`Save the table behind “${title}” as CSV`}>
+            CSV
+          </button>
+          {onImage && (
+            <button
+              type="button"
+              className="btn btn-small"
+              data-testid={`export-image-${id}`}
+              onClick={() => onImage(el.current)}
+              title={`Save “${title}” as ${imageLabel}`}
+            >
+              {imageLabel}
+            </button>
+          )}
+        </span>
+      </div>
+      {children}
+    </section>
+  );
+}
+

@@ -15,6 +15,29 @@ interface Props {
   onPick?: (index: number) => void;
 }
 
+/**
+ * uPlot builds an `Intl.NumberFormat(navigator.language)` when it loads. Under a POSIX locale
+ * (LANG=C, as on minimal systems and services) WebKitGTK reports the language as "C", which is
+ * not a language tag, and the load throws: every chart would be missing. Such a system gets
+ * "en-US" for the charts' numbers instead.
+ */
+export function ensureLanguageTag(nav: Navigator = navigator): void {
+  try {
+    new Intl.NumberFormat(nav.language);
+  } catch {
+    Object.defineProperty(nav, "language", { value: "en-US", configurable: true });
+  }
+}
+
+/** The loaded library, once the first chart brought it in (for its path builders). */
+let loaded: typeof uPlot | null = null;
+
+/** Bars for a uPlot series. Resolved when drawn, since the library loads with the first chart. */
+export function barPaths(u: uPlot, seriesIdx: number, idx0: number, idx1: number): uPlot.Series.Paths | null {
+  const bars = loaded?.paths.bars;
+  return bars ? bars({ size: [0.8, 40] })(u, seriesIdx, idx0, idx1) : null;
+}
+
 export function UPlotChart({ options, data, height = 180, label, onPick }: Props) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
@@ -30,7 +53,9 @@ export function UPlotChart({ options, data, height = 180, label, onPick }: Props
     if (!el) return;
     let cleanup: (() => void) | null = null;
     let cancelled = false;
+    ensureLanguageTag();
     void import("uplot").then(({ default: UPlot }) => {
+      loaded = UPlot;
       if (cancelled) return;
       // The data as of now: it may have changed while uPlot was loading.
       const u = new UPlot({ ...options, width: Math.max(200, el.clientWidth), height }, latest.current, el);
