@@ -120,6 +120,7 @@ pub fn run(cli: Cli, links: Vec<String>) -> ExitCode {
             commands::insights::get_stats,
             commands::insights::list_drift,
             commands::insights::save_export,
+            crate::link::links_ready,
         ])
         .setup(move |app| {
             watch_links(app.handle(), &links, default_folder);

@@ -104,13 +104,24 @@ fn is_link(arg: &str) -> bool {
 
 /// Links wait here until the data folder is open and the calls can be shown (the app may have
 /// been started by the link); from then on they go to the window at once.
+/// Links that arrived before they could be shown. A link is passed on only once both the data
+/// folder is open (`ready`) and the page listens for [`EVENT`] (`ui_ready`, which the page calls
+/// after subscribing): a window started by a link gets it before its page has loaded, and an
+/// event emitted then would be lost.
 #[derive(Default)]
 pub struct Links(Mutex<LinkQueue>);
 
 #[derive(Default)]
 struct LinkQueue {
-    ready: bool,
+    service_ready: bool,
+    ui_ready: bool,
     pending: Option<CallLink>,
+}
+
+impl LinkQueue {
+    fn open(&self) -> bool {
+        self.service_ready && self.ui_ready
+    }
 }
 
 /// Acts on one link from the OS: focuses the window and tells it to open the call, or logs why
@@ -128,28 +139,46 @@ pub fn open(app: &AppHandle, link: &str) {
     let Some(links) = app.try_state::<Links>() else { return };
     let now = {
         let mut q = links.0.lock().unwrap_or_else(|e| e.into_inner());
-        if !q.ready {
+        if !q.open() {
             q.pending = Some(target);
         }
-        q.ready
+        q.open()
     };
     if now {
         emit(app, target);
     }
 }
 
-/// The calls can be shown: delivers the link that arrived before, if any, and every later one
-/// at once.
+/// The calls can be shown: delivers the link that arrived before, if the page listens already.
 pub fn ready(app: &AppHandle) {
     let Some(links) = app.try_state::<Links>() else { return };
     let pending = {
         let mut q = links.0.lock().unwrap_or_else(|e| e.into_inner());
-        q.ready = true;
-        q.pending.take()
+        q.service_ready = true;
+        if q.open() {
+            q.pending.take()
+        } else {
+            None
+        }
     };
     if let Some(target) = pending {
         emit(app, target);
     }
+}
+
+/// The page listens for links now. Returns the link that arrived before, when the calls can be
+/// shown already (otherwise [`ready`] emits it later).
+#[tauri::command]
+pub fn links_ready(app: AppHandle) -> Option<CallLink> {
+    let links = app.try_state::<Links>()?;
+    let mut q = links.0.lock().unwrap_or_else(|e| e.into_inner());
+    q.ui_ready = true;
+    let pending = if q.open() { q.pending.take() } else { None };
+    drop(q);
+    if pending.is_some() {
+        crate::desktop::show_main(&app);
+    }
+    pending
 }
 
 fn emit(app: &AppHandle, target: CallLink) {

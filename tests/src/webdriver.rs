@@ -93,11 +93,16 @@ pub struct Element(pub String);
 impl Session {
     /// `POST /session` for a Tauri application (`tauri:options.application`), classic protocol.
     pub fn start(base: &str, application: &Path) -> Result<Session> {
+        Session::start_with_args(base, application, &[])
+    }
+
+    /// Like [`Session::start`], with command-line arguments for the application.
+    pub fn start_with_args(base: &str, application: &Path, args: &[&str]) -> Result<Session> {
         let caps = json!({
             "capabilities": {
                 "alwaysMatch": {
                     "browserName": "wry",
-                    "tauri:options": { "application": application.to_string_lossy() }
+                    "tauri:options": { "application": application.to_string_lossy(), "args": args }
                 }
             }
         });

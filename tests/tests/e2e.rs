@@ -225,6 +225,11 @@ impl App {
     /// Like [`App::launch`], starting `program` (the window's binary, or the headless one that
     /// hands over to it) with extra environment variables.
     fn launch_with(prepare: impl FnOnce(&Path), program: &Path, env: &[(&str, &str)]) -> App {
+        App::launch_with_args(prepare, program, env, &[])
+    }
+
+    /// Like [`App::launch_with`], with command-line arguments for the program.
+    fn launch_with_args(prepare: impl FnOnce(&Path), program: &Path, env: &[(&str, &str)], args: &[&str]) -> App {
         let program = program.canonicalize().expect("canonical path of the program to start");
         // The process that holds the window runs the desktop binary, whichever program started it.
         let app_bin = desktop_bin().canonicalize().expect("canonical path of the postcall-desktop binary");
@@ -286,7 +291,7 @@ impl App {
             std::thread::sleep(Duration::from_millis(50));
         }
 
-        let session = Session::start(&base, &program).unwrap_or_else(|e| {
+        let session = Session::start_with_args(&base, &program, args).unwrap_or_else(|e| {
             panic!("cannot open a WebDriver session for {}: {e}\n{}", program.display(), app.log_text())
         });
         app.session = Some(session);
@@ -1199,6 +1204,24 @@ fn a_postcall_link_is_handed_to_the_running_window() {
     app.finish();
 }
 
+#[test]
+fn a_window_started_by_a_link_opens_that_call() {
+    // The OS starts the window with the link as its argument (no window was running): the link
+    // arrives before the page listens, and must still open the call.
+    let bus = postcall_tests::keyring::Bus::start();
+    let env = [("DBUS_SESSION_BUS_ADDRESS", bus.address.as_str())];
+    let prepare = |data: &Path| {
+        let file = data.with_file_name("calls.jsonl");
+        calls_jsonl(&file, 785_000, 3);
+        postcall_tests::cli(data, &["import", &file.display().to_string()]).ok();
+    };
+    let app = App::launch_with_args(prepare, &desktop_bin(), &env, &["postcall://call/785001?t=6"]);
+    app.wait_started();
+    app.wait_detail(785_001);
+    assert_eq!(app.call_ids("call-detail"), vec![785_001], "the linked call is open");
+    app.finish();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Review: reviewed state, notes at a moment, tags, scorecards (issue 14)
 
@@ -1533,7 +1556,8 @@ fn the_dashboard_draws_the_figures_and_exports_them() {
     );
     app.wait_element("[data-testid=\"dashboard\"]");
     app.wait_until("the dashboard's figures", |a| {
-        Ok(a.s().execute("return document.querySelector('[data-testid=\"stat-calls\"]')?.textContent ?? null;", vec![])?
+        Ok(a.s()
+            .execute("return document.querySelector('[data-testid=\"stat-calls\"]')?.textContent ?? null;", vec![])?
             == json!("3"))
     });
     let cells = app.js(

@@ -149,15 +149,32 @@ pub async fn list_tags(state: State<'_, AppState>) -> CmdResult<Vec<TagDef>> {
 }
 
 #[tauri::command]
-pub async fn save_tag(state: State<'_, AppState>, name: String, color: String) -> CmdResult<Vec<TagDef>> {
+pub async fn save_tag(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    color: String,
+) -> CmdResult<Vec<TagDef>> {
     let store = state.service.store.clone();
-    run(move || review::save_tag(&store, &name, &color)).await
+    let (defs, ids) = run(move || {
+        let defs = review::save_tag(&store, &name, &color)?;
+        Ok((defs, review::calls_with_tag(&store, &name)?))
+    })
+    .await?;
+    changed(&app, ids);
+    Ok(defs)
 }
 
 #[tauri::command]
-pub async fn delete_tag(state: State<'_, AppState>, name: String) -> CmdResult<Vec<TagDef>> {
+pub async fn delete_tag(app: AppHandle, state: State<'_, AppState>, name: String) -> CmdResult<Vec<TagDef>> {
     let store = state.service.store.clone();
-    run(move || review::delete_tag(&store, &name)).await
+    let (defs, ids) = run(move || {
+        let ids = review::calls_with_tag(&store, &name)?;
+        Ok((review::delete_tag(&store, &name)?, ids))
+    })
+    .await?;
+    changed(&app, ids);
+    Ok(defs)
 }
 
 #[tauri::command]

@@ -241,7 +241,16 @@ export const nextUnreviewed = (query: CallQuery, after: number | null) =>
 export const variableNames = () => call("variable_names") as Promise<VariableName[]>;
 export const onReviewChanged = (cb: (p: ReviewChanged) => void) =>
   on("review-changed", (p) => cb(p as ReviewChanged));
-export const onOpenCallLink = (cb: (p: OpenCallLink) => void) => on("open-call-link", (p) => cb(p as OpenCallLink));
+/**
+ * Links to a moment of a call. Once listening, asks the shell for a link that arrived before
+ * (the window was started by one), so none is lost while the page loads.
+ */
+export const onOpenCallLink = async (cb: (p: OpenCallLink) => void): Promise<Unlisten> => {
+  const un = await on("open-call-link", (p) => cb(p as OpenCallLink));
+  const pending = (await call("links_ready").catch(() => null)) as OpenCallLink | null;
+  if (pending) cb(pending);
+  return un;
+};
 // Insights: the dashboard's figures and the payload's changes of shape.
 export const getStats = (query: StatsQuery) => call("get_stats", { query }) as Promise<Stats>;
 export const listDrift = () => call("list_drift") as Promise<Drift[]>;

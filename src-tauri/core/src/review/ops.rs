@@ -253,6 +253,16 @@ pub fn delete_tag(store: &Store, name: &str) -> Result<Vec<TagDef>> {
     list_tags(store)
 }
 
+/// The calls that carry `tag` now: a change of its definition (colour, deletion) changes how
+/// they show.
+pub fn calls_with_tag(store: &Store, tag: &str) -> Result<Vec<i64>> {
+    Ok(store.read(|c| {
+        let mut st = c.prepare_cached("SELECT call_id FROM review.call_tags WHERE tag = ?1")?;
+        let ids = st.query_map([tag.trim()], |r| r.get(0))?.collect::<rusqlite::Result<Vec<i64>>>()?;
+        Ok(ids)
+    })?)
+}
+
 pub fn list_scorecards(store: &Store) -> Result<Vec<Scorecard>> {
     Ok(store.read(|c| rstore::scorecards(c, "review."))?)
 }
