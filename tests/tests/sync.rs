@@ -366,3 +366,29 @@ fn a_cancelled_run_keeps_the_calls_it_fetched() {
     let calls = cli_json(dir.path(), &["calls"]);
     assert_eq!(calls.as_array().map(Vec::len), Some(PAGE_SIZE), "the first page's calls are kept");
 }
+
+#[test]
+fn serve_syncs_from_the_calls_api_at_start_like_the_window() {
+    let dir = data_dir();
+    let data = dir.path();
+    let api = FakeApi::start(api_calls(), &[]);
+    std::fs::write(
+        data.join("sync-settings.json"),
+        serde_json::to_vec(&json!({"api_base": api.base, "interval_minutes": 60})).expect("settings"),
+    )
+    .expect("write the sync settings");
+
+    let _server = Server::start_env(data, &["--secret".into(), secret()], &[("POSTCALL_INTELLIXENT_API_KEY", KEY)]);
+    // No webhook and no `postcall sync`: the receiver fetches what the API has on its own.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let listed = cli_json(data, &["calls", "--limit", "100"]);
+        let n = listed.as_array().map(Vec::len).unwrap_or(0);
+        if n == api_calls().len() {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "serve fetched {n} of {} calls within 30 s", api_calls().len());
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert!(api.log().iter().all(|(_, s)| *s == 200), "{:?}", api.log());
+}

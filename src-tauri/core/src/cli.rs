@@ -581,6 +581,19 @@ async fn serve(
     let status = service.listen(addr).await.map_err(err)?;
     service.start_vault();
     let _team = crate::team::cli::start_for_serve(&service, team).map_err(CliError)?;
+    // The calls API backfill at start and every N minutes, as in the window (when a key is set).
+    let periodic = crate::schedule::spawn_periodic_sync(
+        service.clone(),
+        Arc::new(crate::backfill::SyncRunner::default()),
+        |p: &crate::backfill::Progress| {
+            if p.state != "running" {
+                eprintln!(
+                    "sync from the calls API {}: {} new, {} updated, {} failed",
+                    p.state, p.added, p.updated, p.failed
+                );
+            }
+        },
+    );
     let url = status.webhook_url.unwrap_or_default();
     println!("Postcall is listening. Data: {}", service.data.root().display());
     println!("Webhook URL (local): {url}");
@@ -598,6 +611,7 @@ async fn serve(
         e = crate::tunnel::print_changes(tunnel.subscribe()), if tunnel_config != crate::tunnel::TunnelConfig::None => Err(err(e)),
     };
     tunnel.stop().await;
+    periodic.abort();
     eprintln!("stopping: finishing requests in flight…");
     service.shutdown().await;
     outcome

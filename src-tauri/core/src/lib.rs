@@ -23,6 +23,7 @@ pub mod query;
 pub mod recordings;
 pub mod review;
 pub mod sample;
+pub mod schedule;
 pub mod search;
 pub mod secrets;
 pub mod service;

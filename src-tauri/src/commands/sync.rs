@@ -3,7 +3,6 @@
 //! `postcall_core::backfill`; progress reaches the UI as `sync-progress` events.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use postcall_core::backfill::{self, LastSync, Progress, SyncError, SyncReport, SyncRunner, SyncSettings};
 use postcall_core::secrets::Backend;
@@ -126,24 +125,13 @@ pub fn sync_in_background(app: &AppHandle) {
     });
 }
 
-/// Syncs at start and then every `interval_minutes` (re-read each time; 0 pauses), when a key
-/// is set. A failure is remembered for the UI and retried at the next tick.
+/// The periodic sync (`postcall_core::schedule`), its progress sent to the window.
 pub fn spawn_periodic(app: AppHandle, service: Arc<Service>, runner: Arc<SyncRunner>) {
+    // On Tauri's runtime: the task outlives this call and the setup hook.
     tauri::async_runtime::spawn(async move {
-        // A key file from an older version goes into the system keyring, when there is one.
-        let data = service.data.clone();
-        if let Ok(Err(e)) = tauri::async_runtime::spawn_blocking(move || backfill::migrate_api_key(&data)).await {
-            tracing::warn!(error = %e, "cannot move the API key into the system keyring");
-        }
-        loop {
-            let interval = backfill::load_settings(&service.data).map(|s| s.interval_minutes).unwrap_or(0);
-            if interval > 0 && backfill::api_key(&service.data).is_some() && !runner.is_running() {
-                if let Err(e) = sync_with_events(&app, &service, &runner).await {
-                    tracing::warn!(error = %e, "automatic sync failed");
-                }
-            }
-            let minutes = u64::from(interval.max(1));
-            tokio::time::sleep(Duration::from_secs(minutes * 60)).await;
-        }
+        let task = postcall_core::schedule::spawn_periodic_sync(service, runner, move |p: &Progress| {
+            let _ = app.emit("sync-progress", p);
+        });
+        let _ = task.await;
     });
 }
