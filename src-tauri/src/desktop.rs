@@ -58,6 +58,7 @@ pub fn run(cli: Cli, links: Vec<String>) -> ExitCode {
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
         .manage(commands::startup::StartupState::default())
         .manage(commands::recordings::MediaState::default())
         .manage(commands::sync::SyncState::default())

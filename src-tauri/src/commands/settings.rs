@@ -35,17 +35,12 @@ pub fn save_view_state(app_state: State<'_, AppState>, state: serde_json::Value)
     Ok(app_state.service.data.save_view_state(&state)?)
 }
 
+/// Opens the data folder in the file manager (through the desktop's default handler).
 #[tauri::command]
-pub fn reveal_data_dir(state: State<'_, AppState>) -> CmdResult<()> {
+pub fn reveal_data_dir(app: tauri::AppHandle, state: State<'_, AppState>) -> CmdResult<()> {
+    use tauri_plugin_opener::OpenerExt;
     let dir = state.service.data.root().to_path_buf();
-    let opener = if cfg!(target_os = "macos") {
-        "open"
-    } else if cfg!(windows) {
-        "explorer"
-    } else {
-        "xdg-open"
-    };
-    std::process::Command::new(opener).arg(&dir).spawn().map(|_| ()).map_err(|e| {
+    app.opener().open_path(dir.to_string_lossy(), None::<&str>).map_err(|e| {
         AppError::new("open", format!("cannot open {}: {e}; open it from your file manager", dir.display()))
     })
 }
