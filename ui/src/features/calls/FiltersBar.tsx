@@ -91,19 +91,24 @@ export function FiltersBar({ filters, facets, onChange }: Props) {
     <div className="filters" role="search" aria-label="Filters">
       <StatusMenu selected={filters.statuses} facets={facets} onChange={(s) => set("statuses", s)} />
       <span className="filter-group">
+        <span className="dim date-label" aria-hidden="true">
+          From
+        </span>
         <input
           type="date"
           aria-label="From date"
-          className="input input-date"
+          className={`input input-date${filters.from ? "" : " is-empty"}`}
           value={filters.from}
           max={filters.to || undefined}
           onChange={(e) => set("from", e.target.value)}
         />
-        <span className="dim">–</span>
+        <span className="dim date-label" aria-hidden="true">
+          to
+        </span>
         <input
           type="date"
           aria-label="To date"
-          className="input input-date"
+          className={`input input-date${filters.to ? "" : " is-empty"}`}
           value={filters.to}
           min={filters.from || undefined}
           onChange={(e) => set("to", e.target.value)}
