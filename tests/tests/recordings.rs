@@ -326,3 +326,34 @@ fn with_automatic_download_off_nothing_is_fetched_until_asked() {
     assert_eq!(show(data.path(), 41)["recording"]["state"], "ready");
     assert_eq!(host.requests("o.mp3").len(), 1);
 }
+
+#[test]
+fn a_silent_host_is_cut_after_the_configured_idle_time() {
+    // A host that accepts connections and never answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = silent.local_addr().expect("addr").port();
+    let held = std::thread::spawn(move || {
+        let mut open = Vec::new();
+        for conn in silent.incoming().take(4).flatten() {
+            open.push(conn);
+        }
+        std::thread::sleep(Duration::from_secs(30));
+    });
+    let data = data_dir();
+    let server = serve(data.path(), &[("POSTCALL_RECORDING_IDLE_SECS", "1")]);
+    let started = Instant::now();
+    deliver(&server, 21, &format!("http://127.0.0.1:{port}/r.mp3"));
+    let error = loop {
+        let r = show(data.path(), 21)["recording"].clone();
+        if let Some(e) = r["error"].as_str() {
+            break e.to_string();
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "no error after {:?}: {r}", started.elapsed());
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    // The default would wait 30 s before cutting the attempt.
+    assert!(started.elapsed() < Duration::from_secs(10), "cut after {:?}", started.elapsed());
+    assert!(error.contains("1 s"), "the reason names the wait: {error}");
+    drop(server);
+    drop(held);
+}

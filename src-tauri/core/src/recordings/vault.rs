@@ -25,6 +25,10 @@ use crate::time::now_ms;
 
 pub const ENV_MAX_BYTES: &str = "POSTCALL_RECORDING_MAX_BYTES";
 pub const ENV_RETRY_MS: &str = "POSTCALL_RECORDING_RETRY_MS";
+/// Seconds without a byte before an attempt is cut (default 30).
+pub const ENV_IDLE_SECS: &str = "POSTCALL_RECORDING_IDLE_SECS";
+/// Seconds one attempt may take in all (default 1800).
+pub const ENV_DEADLINE_SECS: &str = "POSTCALL_RECORDING_DEADLINE_SECS";
 
 #[derive(Debug, Clone)]
 pub struct VaultLimits {
@@ -66,6 +70,13 @@ impl VaultLimits {
         }
         if let Some(ms) = num(ENV_RETRY_MS) {
             l.retry_base = Duration::from_millis(ms);
+        }
+        // A slow link (a phone hotspot, a satellite uplink) may need longer; zero is ignored.
+        if let Some(s) = num(ENV_IDLE_SECS).filter(|s| *s > 0) {
+            l.timeouts.idle = Duration::from_secs(s);
+        }
+        if let Some(s) = num(ENV_DEADLINE_SECS).filter(|s| *s > 0) {
+            l.timeouts.deadline = Duration::from_secs(s);
         }
         if let Ok(hosts) = std::env::var(guard::ENV_ALLOW_PRIVATE_HOSTS) {
             l.allow_private_hosts = guard::split_list(&hosts);
