@@ -8,10 +8,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use postcall_core::cli::{bind_addr, Cli};
+use postcall_core::contract::shell::CallsChanged;
 use postcall_core::service::Service;
 use postcall_core::tunnel::{TunnelControl, TunnelState, TunnelStatus};
 use postcall_core::DataDir;
-use serde::Serialize;
 use tauri::menu::{Menu, MenuItem};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Emitter, Manager, RunEvent, WindowEvent};
@@ -22,12 +22,6 @@ use crate::commands::{self, AppState};
 
 /// How long a burst of webhooks is gathered into one UI update.
 const COALESCE: Duration = Duration::from_millis(200);
-
-#[derive(Clone, Serialize)]
-struct CallsChanged {
-    ids: Vec<i64>,
-    total: i64,
-}
 
 pub fn run(cli: Cli, links: Vec<String>) -> ExitCode {
     let opened = DataDir::resolve(cli.data_dir.as_deref())

@@ -11,7 +11,6 @@
 use std::ffi::OsString;
 use std::sync::Mutex;
 
-use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager};
 
 /// The URL scheme, registered with the OS.
@@ -21,11 +20,7 @@ pub const SCHEME: &str = "postcall";
 pub const EVENT: &str = "open-call-link";
 
 /// Payload of [`EVENT`]: `{"id": 42, "t": 12.5}`; `t` is `null` when the link names no time.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct CallLink {
-    pub id: i64,
-    pub t: Option<f64>,
-}
+pub use postcall_core::contract::shell::OpenCallLink as CallLink;
 
 /// Why a link was ignored (for the log line).
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]

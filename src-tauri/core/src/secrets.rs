@@ -27,6 +27,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::config::{write_private, ConfigError, DataDir};
+use ts_rs::TS;
 
 /// Chooses the store: `file` (always the private file), `keyring` (always try the keyring
 /// first), anything else or unset: the keyring when one is reachable.
@@ -40,8 +41,9 @@ pub const KEYRING_TIMEOUT: Duration = Duration::from_secs(2);
 static KEYRING_STUCK: AtomicBool = AtomicBool::new(false);
 
 /// Where a secret is kept.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "lowercase")]
+#[ts(rename = "SecretStorage")]
 pub enum Backend {
     /// The OS keyring (Secret Service, Keychain, Credential Manager).
     Keyring,

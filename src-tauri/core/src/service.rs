@@ -15,6 +15,7 @@ use crate::listener::{self, BindError, Listener, ListenerConfig};
 use crate::lock::{LockError, WriterLock};
 use crate::recordings::{Vault, VaultLimits};
 use crate::store::{Store, StoreError};
+use ts_rs::TS;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -29,9 +30,10 @@ pub enum ServiceError {
 }
 
 /// What the UI and `serve` report about the listener.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
 pub struct ListenerStatus {
     /// `starting`, `running`, `failed` or `stopped`.
+    #[ts(as = "crate::store::names::ListenerState")]
     pub state: &'static str,
     pub bind: String,
     pub port: Option<u16>,
@@ -178,7 +180,7 @@ impl Service {
 }
 
 /// What the desktop app shows at a glance.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct AppStatus {
     pub version: &'static str,
     pub data_dir: String,

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use postcall_core::service::Service;
 
-use crate::error::{AppError, CmdResult};
+use crate::error::{AppError, CmdResult, ErrorCode};
 
 /// Shared by every command.
 pub struct AppState {
@@ -28,6 +28,6 @@ pub async fn blocking<T: Send + 'static>(
 ) -> CmdResult<T> {
     tauri::async_runtime::spawn_blocking(f)
         .await
-        .map_err(|e| AppError::new("app", format!("background task failed: {e}")))?
+        .map_err(|e| AppError::new(ErrorCode::App, format!("background task failed: {e}")))?
         .map_err(AppError::from)
 }

@@ -4,16 +4,16 @@
 
 use std::collections::BTreeMap;
 
+use postcall_core::contract::shell::ReviewChanged;
 use postcall_core::query::{CallQuery, CallSummary};
 use postcall_core::review::{
     self, CallReview, Note, ReviewError, ReviewProgress, ReviewState, Reviewer, Score, ScoreAnswer, Scorecard, TagDef,
     VariableName,
 };
-use serde::Serialize;
 use tauri::{AppHandle, Emitter, State};
 
 use super::AppState;
-use crate::error::{AppError, CmdResult};
+use crate::error::{AppError, CmdResult, ErrorCode};
 
 impl From<ReviewError> for AppError {
     fn from(e: ReviewError) -> Self {
@@ -22,11 +22,6 @@ impl From<ReviewError> for AppError {
             other => AppError::new(other.code(), other),
         }
     }
-}
-
-#[derive(Clone, Serialize)]
-struct ReviewChanged {
-    call_ids: Vec<i64>,
 }
 
 fn changed(app: &AppHandle, mut call_ids: Vec<i64>) {
@@ -41,7 +36,7 @@ fn changed(app: &AppHandle, mut call_ids: Vec<i64>) {
 async fn run<T: Send + 'static>(f: impl FnOnce() -> Result<T, ReviewError> + Send + 'static) -> CmdResult<T> {
     tauri::async_runtime::spawn_blocking(f)
         .await
-        .map_err(|e| AppError::new("app", format!("background task failed: {e}")))?
+        .map_err(|e| AppError::new(ErrorCode::App, format!("background task failed: {e}")))?
         .map_err(AppError::from)
 }
 

@@ -2,7 +2,7 @@ use postcall_core::Settings;
 use tauri::State;
 
 use super::AppState;
-use crate::error::{AppError, CmdResult};
+use crate::error::{AppError, CmdResult, ErrorCode};
 
 #[tauri::command]
 pub fn get_settings(state: State<'_, AppState>) -> CmdResult<Settings> {
@@ -12,8 +12,8 @@ pub fn get_settings(state: State<'_, AppState>) -> CmdResult<Settings> {
 /// Saves the toggles; the port is changed through `set_listener_port`, which checks it binds.
 #[tauri::command]
 pub fn save_settings(state: State<'_, AppState>, settings: Settings) -> CmdResult<Settings> {
-    if !["system", "light", "dark"].contains(&settings.theme.as_str()) {
-        return Err(AppError::new("invalid", "theme must be system, light or dark"));
+    if postcall_core::contract::names::Theme::parse(&settings.theme).is_none() {
+        return Err(AppError::new(ErrorCode::Invalid, "theme must be system, light or dark"));
     }
     let current = state.service.data.settings()?;
     // The reviewer changes only through `set_reviewer`; the team is joined and left through
@@ -46,6 +46,6 @@ pub fn reveal_data_dir(state: State<'_, AppState>) -> CmdResult<()> {
         "xdg-open"
     };
     std::process::Command::new(opener).arg(&dir).spawn().map(|_| ()).map_err(|e| {
-        AppError::new("open", format!("cannot open {}: {e}; open it from your file manager", dir.display()))
+        AppError::new(ErrorCode::Open, format!("cannot open {}: {e}; open it from your file manager", dir.display()))
     })
 }

@@ -5,14 +5,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use postcall_core::backfill::{self, LastSync, Progress, SyncError, SyncReport, SyncRunner, SyncSettings};
-use postcall_core::secrets::Backend;
+use postcall_core::backfill::{self, Progress, SyncError, SyncReport, SyncRunner, SyncSettings};
+use postcall_core::contract::shell::{SyncSettings as SyncSettingsView, SyncStatus};
 use postcall_core::service::Service;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use tauri::{AppHandle, Emitter, State};
 
 use super::AppState;
-use crate::error::{AppError, CmdResult};
+use crate::error::{AppError, CmdResult, ErrorCode};
 
 /// Managed beside `AppState`: the one sync runner of the app.
 #[derive(Default)]
@@ -26,28 +26,10 @@ impl From<SyncError> for AppError {
     }
 }
 
-/// What the settings view shows; the key itself never goes back to the UI.
-#[derive(Debug, Serialize)]
-pub struct SyncSettingsView {
-    pub api_base: String,
-    pub interval_minutes: u32,
-    pub has_api_key: bool,
-    /// Where the stored key is kept: `"keyring"` (the system keyring) or `"file"` (a private
-    /// file, when no keyring is available); `None` when no key is stored (one may still come
-    /// from `POSTCALL_INTELLIXENT_API_KEY`).
-    pub api_key_storage: Option<Backend>,
-}
-
 #[derive(Debug, Deserialize)]
 pub struct SyncSettingsInput {
     pub api_base: String,
     pub interval_minutes: u32,
-}
-
-#[derive(Debug, Serialize)]
-pub struct SyncStatus {
-    pub running: bool,
-    pub last: Option<LastSync>,
 }
 
 fn view(service: &Service) -> CmdResult<SyncSettingsView> {
@@ -93,7 +75,10 @@ pub fn get_sync_settings(state: State<'_, AppState>) -> CmdResult<SyncSettingsVi
 pub fn save_sync_settings(state: State<'_, AppState>, settings: SyncSettingsInput) -> CmdResult<SyncSettingsView> {
     let api_base = settings.api_base.trim().trim_end_matches('/').to_string();
     if !(api_base.starts_with("https://") || api_base.starts_with("http://")) {
-        return Err(AppError::new("invalid", "the API base URL must start with https:// (or http:// for tests)"));
+        return Err(AppError::new(
+            ErrorCode::Invalid,
+            "the API base URL must start with https:// (or http:// for tests)",
+        ));
     }
     let next = SyncSettings { api_base, interval_minutes: settings.interval_minutes.min(24 * 60) };
     backfill::save_settings(&state.service.data, &next)?;

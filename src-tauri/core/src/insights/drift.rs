@@ -26,6 +26,7 @@ use serde_json::Value;
 
 use crate::payload::Doc;
 use crate::store::Result;
+use ts_rs::TS;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Kind {
@@ -267,10 +268,11 @@ impl Schema {
 }
 
 /// One drift event, as `postcall drift --json` prints it.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
 pub struct Drift {
     pub path: String,
     /// `added`, `missing` or `type`.
+    #[ts(as = "crate::store::names::DriftChange")]
     pub change: String,
     /// The types the field had (`missing`, `type`), `|`-separated.
     pub from: Option<String>,

@@ -15,18 +15,21 @@ use rusqlite::{params_from_iter, Connection};
 use serde::{Deserialize, Serialize};
 
 use crate::store::{Result, StoreError};
+use ts_rs::TS;
 
 /// The filters, as the call log's: days inclusive (`YYYY-MM-DD`, UTC).
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, TS)]
 #[serde(default)]
+#[ts(optional_fields = nullable)]
 pub struct StatsQuery {
     pub from: Option<String>,
     pub to: Option<String>,
     pub campaign: Option<String>,
+    #[ts(as = "Option<Vec<String>>", optional)]
     pub statuses: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
 pub struct Stats {
     pub calls: i64,
     pub by_day: Vec<Day>,
@@ -36,7 +39,7 @@ pub struct Stats {
     pub variables: Vec<Variable>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
 pub struct Day {
     pub day: String,
     pub calls: i64,
@@ -47,7 +50,7 @@ pub struct Day {
 
 /// The share of calls with a known objective that achieved it, with its Wilson score interval
 /// at 95%. `None` when no call in the range has a known objective.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
 pub struct Rate {
     pub rate: Option<f64>,
     pub low: Option<f64>,
@@ -56,7 +59,7 @@ pub struct Rate {
     pub judged: i64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
 pub struct Durations {
     /// Seconds; `None` without any call with a duration.
     pub median: Option<f64>,
@@ -67,14 +70,14 @@ pub struct Durations {
     pub unknown: i64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
 pub struct Bucket {
     pub from: i64,
     pub to: i64,
     pub calls: i64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
 pub struct Campaign {
     /// `None` for calls outside any campaign.
     pub campaign: Option<String>,
@@ -83,7 +86,7 @@ pub struct Campaign {
     pub rate: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
 pub struct Variable {
     pub name: String,
     pub filled: i64,
@@ -96,7 +99,7 @@ pub struct Variable {
     pub free_text: bool,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
 pub struct TopValue {
     pub value: String,
     pub count: i64,

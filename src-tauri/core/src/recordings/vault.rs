@@ -22,6 +22,7 @@ use crate::config::DataDir;
 use crate::ingest::StoreEvent;
 use crate::store::{Store, StoreError};
 use crate::time::now_ms;
+use ts_rs::TS;
 
 pub const ENV_MAX_BYTES: &str = "POSTCALL_RECORDING_MAX_BYTES";
 pub const ENV_RETRY_MS: &str = "POSTCALL_RECORDING_RETRY_MS";
@@ -80,9 +81,11 @@ impl VaultLimits {
 }
 
 /// A recording's state changed, or a download moved on (a few times a second at most).
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
+#[ts(rename = "RecordingProgress")]
 pub struct Progress {
     pub id: i64,
+    #[ts(as = "crate::store::names::RecordingState")]
     pub state: String,
     pub bytes: Option<i64>,
     pub total_bytes: Option<i64>,

@@ -18,6 +18,7 @@ use super::{
 use crate::config::DataDir;
 use crate::query::{self, CallQuery, CallSummary};
 use crate::Store;
+use ts_rs::TS;
 
 /// The reviewer: `flag` (`Name <email>`), else the data folder's setting.
 pub fn reviewer(data: &DataDir, flag: Option<&str>) -> Result<Reviewer> {
@@ -398,9 +399,9 @@ pub fn prefill_score(store: &Store, id: i64, scorecard_id: &str) -> Result<BTree
     let mut out = BTreeMap::new();
     for q in &card.questions {
         let Some(var) = q.variable.as_deref() else { continue };
-        let raw = ["extracted_variables", "input_variables"]
+        let raw = [&detail.extracted_variables, &detail.input_variables]
             .iter()
-            .find_map(|k| detail[*k].get(var).filter(|v| !v.is_null()).cloned());
+            .find_map(|vars| vars.get(var).filter(|v| !v.is_null()).cloned());
         let Some(raw) = raw else { continue };
         let value = match q.kind {
             QuestionKind::YesNo => match &raw {
@@ -527,7 +528,7 @@ pub fn number_history(store: &Store, id: i64, me: Option<&str>) -> Result<Vec<Ca
     Ok(page.items.into_iter().filter(|c| c.id != id && c.customer_phone.as_deref() == Some(phone.as_str())).collect())
 }
 
-#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, TS)]
 pub struct ReviewProgress {
     pub total: i64,
     pub reviewed: i64,
@@ -551,9 +552,10 @@ pub fn next_unreviewed(store: &Store, q: &CallQuery, after: Option<i64>, me: &st
     Ok(store.read(|c| query::list(c, &next))?.items.first().map(|c| c.id))
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
 pub struct VariableName {
     pub name: String,
+    #[ts(as = "crate::store::names::VariableKind")]
     pub kind: &'static str,
 }
 

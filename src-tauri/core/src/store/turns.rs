@@ -7,8 +7,10 @@ use serde::Serialize;
 
 use super::Result;
 use crate::payload::Turn;
+use ts_rs::TS;
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
+#[ts(rename = "Turn")]
 pub struct StoredTurn {
     pub index: i64,
     pub sender: String,

@@ -8,6 +8,7 @@ use tokio::sync::watch;
 use super::{load_config, save_config, Tunnel, TunnelConfig, TunnelError, TunnelOptions, TunnelStatus};
 use crate::config::DataDir;
 use crate::service::Service;
+use ts_rs::TS;
 
 #[derive(Default)]
 pub struct TunnelControl {
@@ -15,7 +16,8 @@ pub struct TunnelControl {
 }
 
 /// What the tunnel panel shows: the live status and the saved settings, secret left out.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(rename = "SavedTunnel")]
 pub struct TunnelOverview {
     pub status: TunnelStatus,
     pub saved: Option<TunnelConfig>,
