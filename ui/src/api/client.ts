@@ -17,6 +17,7 @@ import type {
   CallSummary,
   Delivery,
   Drift,
+  ErrorCode,
   Facets,
   Json,
   ListenerStatus,
@@ -62,8 +63,8 @@ export interface Transport {
 
 /** A command's failure, as an Error that also has the `AppError` shape. */
 export class CommandError extends Error implements AppError {
-  readonly code: string;
-  constructor(code: string, message: string) {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
     super(message);
     this.name = "CommandError";
     this.code = code;

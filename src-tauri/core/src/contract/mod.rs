@@ -31,7 +31,7 @@ const HEADER: &str = "\
 // Regenerate with `make bindings`; `make lint` fails when this file is stale.
 
 /** Any JSON value (payload fields kept as they came). */
-export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]?: JsonValue } | null;
+export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
 ";
 
 /// Collects every named type reachable from the roots, by TypeScript name.

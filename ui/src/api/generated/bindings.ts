@@ -2,7 +2,7 @@
 // Regenerate with `make bindings`; `make lint` fails when this file is stale.
 
 /** Any JSON value (payload fields kept as they came). */
-export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]?: JsonValue } | null;
+export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
 
 /**
  * A command's failure.
