@@ -322,3 +322,25 @@ fn the_ui_types_are_the_generated_ones() {
         assert!(generated_names.contains(&name), "types.ts re-exports {name}, which bindings.ts does not declare");
     }
 }
+
+/// Events are typed end to end: the shell emits only through `commands::emit`, which takes the
+/// event's name from its payload's type (`postcall_core::contract::Event`), and the UI listens
+/// through the generated `Events` map; an event name written as a string in the shell would
+/// bypass both.
+#[test]
+fn the_shell_names_no_event_by_hand() {
+    let mut files = Vec::new();
+    rust_files(&root().join("src-tauri").join("src"), &mut files);
+    let mut by_hand = Vec::new();
+    for f in files {
+        let text =
+            without_line_comments(&std::fs::read_to_string(&f).unwrap_or_else(|e| panic!("read {}: {e}", f.display())));
+        for (n, line) in text.lines().enumerate() {
+            let emits = line.contains(".emit(") || line.contains(".emit_to(") || line.contains(".emit_filter(");
+            if emits && !line.contains(".emit(E::NAME, payload)") {
+                by_hand.push(format!("{}:{}: {}", f.display(), n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(by_hand.is_empty(), "emit events with commands::emit(app, &payload) instead:\n{}", by_hand.join("\n"));
+}

@@ -22,6 +22,12 @@ pub struct AppState {
     pub service: Arc<Service>,
 }
 
+/// Sends `payload` to the UI under its own event's name (see `postcall_core::contract::events`).
+pub fn emit<E: postcall_core::contract::Event>(app: &tauri::AppHandle, payload: &E) -> tauri::Result<()> {
+    use tauri::Emitter;
+    app.emit(E::NAME, payload)
+}
+
 /// Runs a blocking database read off the async runtime's worker threads.
 pub async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, postcall_core::store::StoreError> + Send + 'static,

@@ -7,7 +7,7 @@ use postcall_core::contract::shell::Peaks;
 use postcall_core::contract::CallDetail;
 use postcall_core::media::MediaServer;
 use postcall_core::recordings::{self, PruneReport, Status};
-use tauri::{AppHandle, Emitter, State};
+use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt;
 
 use super::{blocking, AppState};
@@ -105,7 +105,7 @@ pub fn forward_progress(app: AppHandle, vault: Arc<recordings::Vault>) {
         loop {
             match rx.recv().await {
                 Ok(p) => {
-                    let _ = app.emit("recordings-changed", p);
+                    let _ = super::emit(&app, &p);
                 }
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => break,

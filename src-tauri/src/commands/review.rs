@@ -10,7 +10,7 @@ use postcall_core::review::{
     self, CallReview, Note, ReviewError, ReviewProgress, ReviewState, Reviewer, Score, ScoreAnswer, Scorecard, TagDef,
     VariableName,
 };
-use tauri::{AppHandle, Emitter, State};
+use tauri::{AppHandle, State};
 
 use super::AppState;
 use crate::error::{AppError, CmdResult, ErrorCode};
@@ -28,7 +28,7 @@ fn changed(app: &AppHandle, mut call_ids: Vec<i64>) {
     call_ids.sort_unstable();
     call_ids.dedup();
     if !call_ids.is_empty() {
-        let _ = app.emit("review-changed", ReviewChanged { call_ids });
+        let _ = super::emit(app, &ReviewChanged { call_ids });
     }
 }
 

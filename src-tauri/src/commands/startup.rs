@@ -4,7 +4,7 @@ use std::sync::Mutex;
 
 use postcall_core::contract::shell::{Startup, StartupState as Phase};
 use postcall_core::startup::Step;
-use tauri::{AppHandle, Emitter, State};
+use tauri::{AppHandle, State};
 
 #[derive(Debug)]
 pub struct StartupState(Mutex<Startup>);
@@ -22,7 +22,7 @@ impl StartupState {
             change(&mut s);
             s.clone()
         };
-        let _ = app.emit("startup", now);
+        let _ = super::emit(app, &now);
     }
 
     pub fn step(&self, app: &AppHandle, step: Step) {

@@ -9,7 +9,7 @@ use postcall_core::backfill::{self, Progress, SyncError, SyncReport, SyncRunner,
 use postcall_core::contract::shell::{SyncSettings as SyncSettingsView, SyncStatus};
 use postcall_core::service::Service;
 use serde::Deserialize;
-use tauri::{AppHandle, Emitter, State};
+use tauri::{AppHandle, State};
 
 use super::AppState;
 use crate::error::{AppError, CmdResult, ErrorCode};
@@ -43,7 +43,7 @@ fn view(service: &Service) -> CmdResult<SyncSettingsView> {
 async fn sync_with_events(app: &AppHandle, service: &Service, runner: &SyncRunner) -> Result<SyncReport, SyncError> {
     runner
         .run(&service.data, &service.ingest, None, |p: &Progress| {
-            let _ = app.emit("sync-progress", p);
+            let _ = super::emit(app, p);
         })
         .await
 }

@@ -3,7 +3,7 @@
 
 use postcall_core::contract::shell::TunnelOverview;
 use postcall_core::tunnel::{TunnelConfig, TunnelControl, TunnelStatus};
-use tauri::{AppHandle, Emitter, State};
+use tauri::{AppHandle, State};
 
 use super::AppState;
 use crate::error::{AppError, CmdResult, ErrorCode};
@@ -55,7 +55,7 @@ fn reachable(status: &TunnelStatus) -> bool {
 }
 
 fn publish(app: &AppHandle, status: &TunnelStatus) {
-    let _ = app.emit("tunnel-changed", status);
+    let _ = super::emit(app, status);
     crate::desktop::show_tunnel_in_tray(app, status);
 }
 

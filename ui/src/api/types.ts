@@ -23,6 +23,7 @@ export type {
   Drift,
   DriftChange,
   ErrorCode,
+  Events,
   Evidence,
   FacetValue,
   Facets,

@@ -8,10 +8,11 @@
 //!
 //! The payloads the shell alone builds (events, a few command results) live in [`shell`] so that
 //! they are generated without compiling the shell; the error shape every command rejects with is
-//! in [`error`].
+//! in [`error`]; which payload goes with which event name, in [`events`].
 
 pub mod detail;
 pub mod error;
+pub mod events;
 pub mod shell;
 
 use std::collections::BTreeMap;
@@ -22,6 +23,7 @@ use ts_rs::{Config, TypeVisitor, TS};
 pub use crate::store::names;
 pub use detail::{CallDetail, Recording};
 pub use error::{AppError, ErrorCode};
+pub use events::Event;
 
 /// Where the generated file is, from the workspace root.
 pub const BINDINGS_PATH: &str = "ui/src/api/generated/bindings.ts";
@@ -107,6 +109,7 @@ fn roots(c: &mut Collect) {
     c.visit::<insights::stats::StatsQuery>();
     c.visit::<insights::stats::Stats>();
     c.visit::<insights::drift::Drift>();
+    events::visit(c);
 }
 
 /// The whole of `ui/src/api/generated/bindings.ts`, in a stable order (by name).
@@ -121,6 +124,11 @@ pub fn bindings() -> String {
         out.push_str(decl);
         out.push('\n');
     }
+    out.push_str("\n/** Every event the shell emits, by name, with its payload. */\nexport type Events = {\n");
+    for (name, payload) in events::table(&cfg) {
+        out.push_str(&format!("  \"{name}\": {payload};\n"));
+    }
+    out.push_str("};\n");
     out
 }
 

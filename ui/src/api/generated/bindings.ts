@@ -92,6 +92,11 @@ export type Day = { day: string, calls: number, achieved: number,
  */
 by_status: { [key in string]: number }, };
 
+/**
+ * Payload of `deliveries-changed` (`null`): the delivery list changed, read it again.
+ */
+export type DeliveriesChanged = null;
+
 export type Delivery = { id: number, received_at: string, source: DeliverySource, content_type: string | null, outcome: DeliveryOutcome, error: string | null, call_id: number | null, 
 /**
  * The raw body: text when it is UTF-8, else base64 (see `body_encoding`).
@@ -618,3 +623,16 @@ export type VariableName = { name: string, kind: VariableKind, };
  * Counts per state and the bytes held, for `recordings status` and Settings.
  */
 export type VaultStatus = { dir: string, ready: number, queued: number, downloading: number, failed: number, none: number, bytes: number, };
+
+/** Every event the shell emits, by name, with its payload. */
+export type Events = {
+  "calls-changed": CallsChanged;
+  "deliveries-changed": DeliveriesChanged;
+  "listener-changed": ListenerStatus;
+  "startup": Startup;
+  "sync-progress": SyncProgress;
+  "tunnel-changed": TunnelStatus;
+  "recordings-changed": RecordingProgress;
+  "review-changed": ReviewChanged;
+  "open-call-link": OpenCallLink;
+};
