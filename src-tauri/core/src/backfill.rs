@@ -24,13 +24,13 @@ use std::time::Duration;
 use chrono::{NaiveDate, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
+use ts_rs::TS;
 
 use crate::api::{self, ApiClient, ApiError, CallsQuery};
 use crate::config::{write_private, ConfigError, DataDir};
 use crate::ingest::{IngestError, Ingestor, Source};
 use crate::secrets::{Backend, SecretStore};
 use crate::store::{calls, StoreError};
-use ts_rs::TS;
 
 use crate::contract::ErrorCode;
 

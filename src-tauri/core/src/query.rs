@@ -6,11 +6,11 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{params_from_iter, Connection, Row};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use ts_rs::TS;
 
 use crate::contract::CallDetail;
 use crate::payload;
 use crate::store::{calls, deliveries, turns, Result, StoreError};
-use ts_rs::TS;
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, TS)]
 #[serde(default)]

@@ -22,11 +22,11 @@ use std::collections::HashMap;
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
+use ts_rs::TS;
 use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
 
 use crate::store::turns::StoredTurn;
 use crate::store::Result;
-use ts_rs::TS;
 
 pub const CANDIDATES: i64 = 300;
 /// BM25's term-frequency saturation and length normalization.

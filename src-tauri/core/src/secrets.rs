@@ -25,9 +25,9 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use serde::Serialize;
+use ts_rs::TS;
 
 use crate::config::{write_private, ConfigError, DataDir};
-use ts_rs::TS;
 
 /// Chooses the store: `file` (always the private file), `keyring` (always try the keyring
 /// first), anything else or unset: the keyring when one is reachable.

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::Serialize;
+use ts_rs::TS;
 
 use crate::config::{ConfigError, DataDir};
 use crate::ingest::Ingestor;
@@ -15,7 +16,6 @@ use crate::listener::{self, BindError, Listener, ListenerConfig};
 use crate::lock::{LockError, WriterLock};
 use crate::recordings::{Vault, VaultLimits};
 use crate::store::{Store, StoreError};
-use ts_rs::TS;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {

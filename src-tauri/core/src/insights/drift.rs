@@ -23,10 +23,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use rusqlite::{params, Connection};
 use serde::Serialize;
 use serde_json::Value;
+use ts_rs::TS;
 
 use crate::payload::Doc;
 use crate::store::Result;
-use ts_rs::TS;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Kind {

@@ -25,11 +25,11 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 use serde_json::Value;
+use ts_rs::TS;
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::store::turns::StoredTurn;
-use ts_rs::TS;
 
 #[derive(Debug, Clone, Serialize, PartialEq, TS)]
 pub struct Evidence {

@@ -13,9 +13,9 @@ use std::collections::BTreeMap;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{params_from_iter, Connection};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::store::{Result, StoreError};
-use ts_rs::TS;
 
 /// The filters, as the call log's: days inclusive (`YYYY-MM-DD`, UTC).
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, TS)]

@@ -18,10 +18,10 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
+use ts_rs::TS;
 
 use crate::contract::Recording;
 use crate::store::Result;
-use ts_rs::TS;
 
 pub use fetch::Timeouts;
 pub use guard::ENV_ALLOW_PRIVATE_HOSTS;

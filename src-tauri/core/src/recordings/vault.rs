@@ -14,6 +14,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use tokio::sync::{broadcast, Notify, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
+use ts_rs::TS;
 
 use super::fetch::{self, Job, Outcome, Timeouts};
 use super::guard::{self, HostPolicy};
@@ -22,7 +23,6 @@ use crate::config::DataDir;
 use crate::ingest::StoreEvent;
 use crate::store::{Store, StoreError};
 use crate::time::now_ms;
-use ts_rs::TS;
 
 pub const ENV_MAX_BYTES: &str = "POSTCALL_RECORDING_MAX_BYTES";
 pub const ENV_RETRY_MS: &str = "POSTCALL_RECORDING_RETRY_MS";

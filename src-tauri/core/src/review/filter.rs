@@ -11,11 +11,11 @@ use std::str::FromStr;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use super::ReviewState;
 use crate::query::CallQuery;
 use crate::store::Result;
-use ts_rs::TS;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]

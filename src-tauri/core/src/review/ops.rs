@@ -8,6 +8,7 @@ use std::io::{BufRead, Write};
 use rusqlite::{Connection, OptionalExtension, Transaction};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
+use ts_rs::TS;
 
 use super::store as rstore;
 use super::Result;
@@ -18,7 +19,6 @@ use super::{
 use crate::config::DataDir;
 use crate::query::{self, CallQuery, CallSummary};
 use crate::Store;
-use ts_rs::TS;
 
 /// The reviewer: `flag` (`Name <email>`), else the data folder's setting.
 pub fn reviewer(data: &DataDir, flag: Option<&str>) -> Result<Reviewer> {

@@ -7,9 +7,9 @@
 use base64::Engine;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
+use ts_rs::TS;
 
 use super::Result;
-use ts_rs::TS;
 
 /// Where a delivery came from: the webhook listener, an import, or the calls API (backfill).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]

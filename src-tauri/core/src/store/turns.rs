@@ -4,10 +4,10 @@
 
 use rusqlite::Connection;
 use serde::Serialize;
+use ts_rs::TS;
 
 use super::Result;
 use crate::payload::Turn;
-use ts_rs::TS;
 
 #[derive(Debug, Clone, Serialize, PartialEq, TS)]
 #[ts(rename = "Turn")]

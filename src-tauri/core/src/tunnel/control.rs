@@ -4,11 +4,11 @@
 
 use serde::Serialize;
 use tokio::sync::watch;
+use ts_rs::TS;
 
 use super::{load_config, save_config, Tunnel, TunnelConfig, TunnelError, TunnelOptions, TunnelStatus};
 use crate::config::DataDir;
 use crate::service::Service;
-use ts_rs::TS;
 
 #[derive(Default)]
 pub struct TunnelControl {

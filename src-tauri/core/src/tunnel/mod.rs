@@ -25,10 +25,10 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
+use ts_rs::TS;
 
 use crate::config::{ConfigError, DataDir};
 use crate::secrets::{Backend, SecretStore};
-use ts_rs::TS;
 
 pub use cloudflared::parse_quick_tunnel_url;
 pub use control::{TunnelControl, TunnelOverview};
