@@ -19,7 +19,7 @@ APT_PACKAGES := build-essential pkg-config curl file libssl-dev libwebkit2gtk-4.
 # file runs without being listed here.
 BLACKBOX_TESTS := $(patsubst tests/tests/%.rs,--test %,$(filter-out tests/tests/e2e.rs,$(wildcard tests/tests/*.rs)))
 
-.PHONY: run test deps apt npm ui build lint unit e2e bench bench-playback deb deb-test nats
+.PHONY: run test deps apt npm ui build lint unit e2e bench bench-playback deb deb-test nats bindings
 
 run: deps ui
 	$(CARGO) run --release -p postcall-desktop
@@ -53,9 +53,15 @@ ui:
 
 lint:
 	$(CARGO) fmt --all -- --check
+	@# The UI's types are generated from the Rust ones: fails when ui/src/api/generated is stale.
+	$(CARGO) test -p postcall-core --lib contract::tests::export_bindings
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	cd ui && npm run typecheck && npm run lint
 	tests/layering/check.sh
+
+# Rewrites ui/src/api/generated/bindings.ts from the Rust contract types (postcall_core::contract).
+bindings:
+	POSTCALL_WRITE_BINDINGS=1 $(CARGO) test -p postcall-core --lib contract::tests::export_bindings
 
 unit:
 	cd ui && npm test

@@ -8,13 +8,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use postcall_core::cli::{bind_addr, Cli};
+use postcall_core::contract::events::DeliveriesChanged;
+use postcall_core::contract::shell::CallsChanged;
 use postcall_core::service::Service;
 use postcall_core::tunnel::{TunnelControl, TunnelState, TunnelStatus};
 use postcall_core::DataDir;
-use serde::Serialize;
 use tauri::menu::{Menu, MenuItem};
 use tauri::tray::TrayIconBuilder;
-use tauri::{AppHandle, Emitter, Manager, RunEvent, WindowEvent};
+use tauri::{AppHandle, Manager, RunEvent, WindowEvent};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 use tauri_plugin_notification::NotificationExt;
 
@@ -22,12 +23,6 @@ use crate::commands::{self, AppState};
 
 /// How long a burst of webhooks is gathered into one UI update.
 const COALESCE: Duration = Duration::from_millis(200);
-
-#[derive(Clone, Serialize)]
-struct CallsChanged {
-    ids: Vec<i64>,
-    total: i64,
-}
 
 pub fn run(cli: Cli, links: Vec<String>) -> ExitCode {
     let opened = DataDir::resolve(cli.data_dir.as_deref())
@@ -311,11 +306,11 @@ fn forward_events(app: AppHandle, service: Arc<Service>) {
             ids.dedup();
             if !ids.is_empty() {
                 let total = service.store.read(postcall_core::store::calls::count).unwrap_or(0);
-                let _ = app.emit("calls-changed", CallsChanged { ids: ids.clone(), total });
+                let _ = commands::emit(&app, &CallsChanged { ids: ids.clone(), total });
                 notify(&app, &service, ids.len());
             }
             if failed {
-                let _ = app.emit("deliveries-changed", ());
+                let _ = commands::emit(&app, &DeliveriesChanged);
             }
         }
     });

@@ -5,27 +5,19 @@
 //! single-instance plugin; a window started by the link reads it from its own arguments. Either
 //! way it arrives here as text from outside, so it is checked before the window acts on it: a
 //! link that is not exactly a call id and an optional, finite, non-negative time is ignored with
-//! a log line. A valid one focuses the window and emits [`EVENT`] with [`CallLink`], which the
+//! a log line. A valid one focuses the window and emits `open-call-link` with [`CallLink`], which the
 //! UI answers by opening that call at that time.
 
 use std::ffi::OsString;
 use std::sync::Mutex;
 
-use serde::Serialize;
-use tauri::{AppHandle, Emitter, Manager};
+use tauri::{AppHandle, Manager};
 
 /// The URL scheme, registered with the OS.
 pub const SCHEME: &str = "postcall";
 
-/// The event the window receives for a valid link.
-pub const EVENT: &str = "open-call-link";
-
-/// Payload of [`EVENT`]: `{"id": 42, "t": 12.5}`; `t` is `null` when the link names no time.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct CallLink {
-    pub id: i64,
-    pub t: Option<f64>,
-}
+/// Payload of `open-call-link`: `{"id": 42, "t": 12.5}`; `t` is `null` when the link names no time.
+pub use postcall_core::contract::shell::OpenCallLink as CallLink;
 
 /// Why a link was ignored (for the log line).
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -183,7 +175,7 @@ pub fn links_ready(app: AppHandle) -> Option<CallLink> {
 
 fn emit(app: &AppHandle, target: CallLink) {
     crate::desktop::show_main(app);
-    if let Err(e) = app.emit(EVENT, target) {
+    if let Err(e) = crate::commands::emit(app, &target) {
         tracing::warn!(error = %e, "could not pass a link to the window");
     }
 }

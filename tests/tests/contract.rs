@@ -271,3 +271,76 @@ fn the_parsers_see_arguments_the_way_tauri_names_them() {
     assert_eq!(rust["search_calls"], Args::from([("query".to_string(), true), ("limit".to_string(), false)]));
     assert_eq!(rust["get_status"], Args::new());
 }
+
+/// The names `export type X` declares in a TypeScript file.
+fn declared_types(ts: &str) -> BTreeSet<String> {
+    ts.lines()
+        .filter_map(|l| {
+            l.trim_start().strip_prefix("export type ").or_else(|| l.trim_start().strip_prefix("export interface "))
+        })
+        .filter_map(|l| l.split(|c: char| !(c.is_alphanumeric() || c == '_')).next())
+        .filter(|n| !n.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The generated bindings are the one source of the UI's contract types: `types.ts` re-exports
+/// them (under the names the UI uses) and declares only what exists on the UI side alone, so a
+/// type written by hand can no longer drift from the Rust one. (That the generated file matches
+/// the Rust types is `postcall-core`'s `export_bindings` test, run by `make lint`.)
+#[test]
+fn the_ui_types_are_the_generated_ones() {
+    let api = root().join("ui").join("src").join("api");
+    let read = |p: PathBuf| std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()));
+    let generated = read(api.join("generated").join("bindings.ts"));
+    assert!(
+        generated.starts_with("// Generated from the Rust types"),
+        "bindings.ts lost its header: regenerate it with `make bindings`"
+    );
+    let generated_names = declared_types(&generated);
+    for name in ["CallDetail", "SearchHit", "AppError", "ErrorCode", "RecordingState", "VaultStatus", "CallsChanged"] {
+        assert!(generated_names.contains(name), "{name} is not generated");
+    }
+
+    let types = read(api.join("types.ts"));
+    let own = declared_types(&types);
+    let shadowing: Vec<&String> = own.intersection(&generated_names).collect();
+    assert!(
+        shadowing.is_empty(),
+        "ui/src/api/types.ts declares {shadowing:?} by hand; re-export the generated type instead"
+    );
+    let allowed_own: BTreeSet<String> = ["Json", "SettingsInput"].map(String::from).into();
+    let extra: Vec<&String> = own.difference(&allowed_own).collect();
+    assert!(
+        extra.is_empty(),
+        "ui/src/api/types.ts declares {extra:?}: a type the back end sends belongs in Rust (postcall_core::contract), then `make bindings`"
+    );
+
+    let block =
+        types.find("export type {").map(|at| balanced(&types, at + "export type ".len())).expect("a re-export block");
+    for name in split_top(block) {
+        assert!(generated_names.contains(&name), "types.ts re-exports {name}, which bindings.ts does not declare");
+    }
+}
+
+/// Events are typed end to end: the shell emits only through `commands::emit`, which takes the
+/// event's name from its payload's type (`postcall_core::contract::Event`), and the UI listens
+/// through the generated `Events` map; an event name written as a string in the shell would
+/// bypass both.
+#[test]
+fn the_shell_names_no_event_by_hand() {
+    let mut files = Vec::new();
+    rust_files(&root().join("src-tauri").join("src"), &mut files);
+    let mut by_hand = Vec::new();
+    for f in files {
+        let text =
+            without_line_comments(&std::fs::read_to_string(&f).unwrap_or_else(|e| panic!("read {}: {e}", f.display())));
+        for (n, line) in text.lines().enumerate() {
+            let emits = line.contains(".emit(") || line.contains(".emit_to(") || line.contains(".emit_filter(");
+            if emits && !line.contains(".emit(E::NAME, payload)") {
+                by_hand.push(format!("{}:{}: {}", f.display(), n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(by_hand.is_empty(), "emit events with commands::emit(app, &payload) instead:\n{}", by_hand.join("\n"));
+}

@@ -24,12 +24,15 @@ use std::time::Duration;
 use chrono::{NaiveDate, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
+use ts_rs::TS;
 
 use crate::api::{self, ApiClient, ApiError, CallsQuery};
 use crate::config::{write_private, ConfigError, DataDir};
 use crate::ingest::{IngestError, Ingestor, Source};
 use crate::secrets::{Backend, SecretStore};
 use crate::store::{calls, StoreError};
+
+use crate::contract::ErrorCode;
 
 /// Overrides the stored API key (for scripts and tests).
 pub const ENV_API_KEY: &str = "POSTCALL_INTELLIXENT_API_KEY";
@@ -130,23 +133,25 @@ impl From<ApiError> for SyncError {
 
 impl SyncError {
     /// A stable code for the UI.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            SyncError::NoApiKey => "no_api_key",
-            SyncError::Unauthorized => "api_key_rejected",
-            SyncError::Api(ApiError::Network(_)) => "network",
-            SyncError::Api(_) => "api",
-            SyncError::Cancelled => "cancelled",
-            SyncError::AlreadyRunning => "sync_running",
-            SyncError::Ingest(_) | SyncError::Store(_) => "storage",
+            SyncError::NoApiKey => ErrorCode::NoApiKey,
+            SyncError::Unauthorized => ErrorCode::ApiKeyRejected,
+            SyncError::Api(ApiError::Network(_)) => ErrorCode::Network,
+            SyncError::Api(_) => ErrorCode::Api,
+            SyncError::Cancelled => ErrorCode::Cancelled,
+            SyncError::AlreadyRunning => ErrorCode::SyncRunning,
+            SyncError::Ingest(_) | SyncError::Store(_) => ErrorCode::Storage,
         }
     }
 }
 
 /// Where the run is; sent to the progress callback after every page and at the end.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, TS)]
+#[ts(rename = "SyncProgress")]
 pub struct Progress {
     /// `running`, `completed`, `failed` or `cancelled`.
+    #[ts(as = "crate::store::names::SyncState")]
     pub state: &'static str,
     pub pages: u32,
     pub last_page: u32,
@@ -161,8 +166,9 @@ pub struct Progress {
 }
 
 /// The outcome of a completed run.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
 pub struct SyncReport {
+    #[ts(type = "\"completed\"")]
     pub state: &'static str,
     pub date_from: Option<String>,
     pub date_to: String,
@@ -344,11 +350,11 @@ async fn deliver_one(ingest: &Ingestor, call: &serde_json::Value, p: &mut Progre
 }
 
 /// What the desktop app shows about the last run.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
 pub struct LastSync {
     pub finished_ms: i64,
     pub ok: bool,
-    pub code: Option<&'static str>,
+    pub code: Option<ErrorCode>,
     pub message: Option<String>,
     pub report: Option<SyncReport>,
 }

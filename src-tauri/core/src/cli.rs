@@ -387,7 +387,7 @@ async fn dispatch(cli: Cli, command: Command) -> CliResult {
             if json {
                 print_json(&d)
             } else {
-                print_call(&d);
+                print_call(&serde_json::to_value(&d).map_err(err)?);
                 Ok(())
             }
         }

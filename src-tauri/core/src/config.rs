@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine;
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 pub const DEFAULT_PORT: u16 = 8787;
 pub const ENV_DATA_DIR: &str = "POSTCALL_DATA_DIR";
@@ -172,10 +173,11 @@ fn validate_secret(s: &str) -> Result<(), ConfigError> {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 #[serde(default)]
 pub struct Settings {
     /// "system", "light" or "dark".
+    #[ts(as = "crate::store::names::Theme")]
     pub theme: String,
     pub notifications: bool,
     pub close_to_tray: bool,
@@ -196,8 +198,11 @@ pub struct Settings {
     /// when a recording download is refused with 401/403.
     pub recordings_key_hosts: Vec<String>,
     /// Who annotates calls from this data folder (asked once; changed through its own command).
+    #[ts(optional = nullable)]
     pub reviewer: Option<crate::review::Reviewer>,
     /// The team server this data folder replays calls from (see `team`), if it joined one.
+    /// Not in the UI's type: joined and left through the team commands only.
+    #[ts(skip)]
     pub team: Option<crate::team::TeamSettings>,
 }
 

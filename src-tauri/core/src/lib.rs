@@ -9,6 +9,7 @@ pub mod api;
 pub mod backfill;
 pub mod cli;
 pub mod config;
+pub mod contract;
 pub mod export;
 pub mod import;
 pub mod ingest;

@@ -5,15 +5,19 @@
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{params_from_iter, Connection, Row};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
+use ts_rs::TS;
 
+use crate::contract::CallDetail;
 use crate::payload;
 use crate::store::{calls, deliveries, turns, Result, StoreError};
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, TS)]
 #[serde(default)]
+#[ts(optional_fields = nullable)]
 pub struct CallQuery {
     pub search: Option<String>,
+    #[ts(as = "Option<Vec<String>>", optional)]
     pub statuses: Vec<String>,
     pub from_ms: Option<i64>,
     pub to_ms: Option<i64>,
@@ -22,16 +26,20 @@ pub struct CallQuery {
     pub has_recording: Option<bool>,
     pub phone: Option<String>,
     pub recovered: Option<bool>,
+    #[ts(as = "Option<SortKey>", optional)]
     pub sort: SortKey,
+    #[ts(as = "Option<SortOrder>", optional)]
     pub order: SortOrder,
     pub cursor: Option<String>,
     pub limit: Option<u32>,
     /// Calls carrying every one of these tags.
+    #[ts(as = "Option<Vec<String>>", optional)]
     pub tags: Vec<String>,
     /// With `reviewer`, that reviewer's state; without, anyone's ("unreviewed": nobody reviewed
     /// or flagged it).
     pub review_state: Option<crate::review::ReviewState>,
     pub reviewer: Option<String>,
+    #[ts(as = "Option<Vec<crate::review::filter::VarFilter>>", optional)]
     pub vars: Vec<crate::review::filter::VarFilter>,
     /// The current reviewer's email: whose state the rows' `review.my_state` shows.
     #[serde(skip)]
@@ -41,7 +49,7 @@ pub struct CallQuery {
     pub mine_done: Option<bool>,
 }
 
-#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum SortKey {
     #[default]
@@ -49,7 +57,7 @@ pub enum SortKey {
     Duration,
 }
 
-#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum SortOrder {
     #[default]
@@ -57,7 +65,7 @@ pub enum SortOrder {
     Asc,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
 pub struct CallSummary {
     pub id: i64,
     pub status: Option<String>,
@@ -75,7 +83,7 @@ pub struct CallSummary {
     pub review: crate::review::RowReview,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
 pub struct CallPage {
     pub items: Vec<CallSummary>,
     pub next_cursor: Option<String>,
@@ -301,13 +309,13 @@ pub fn count(conn: &Connection, q: &CallQuery) -> Result<i64> {
         .query_row(params_from_iter(p), |r| r.get(0))?)
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
 pub struct FacetValue {
     pub value: String,
     pub count: i64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
 pub struct Facets {
     pub statuses: Vec<FacetValue>,
     pub campaigns: Vec<FacetValue>,
@@ -331,7 +339,7 @@ pub fn latest(conn: &Connection) -> Result<Option<CallSummary>> {
 }
 
 /// The whole call, as `postcall show --json` prints it and the detail view shows it.
-pub fn detail(conn: &Connection, id: i64) -> Result<Value> {
+pub fn detail(conn: &Connection, id: i64) -> Result<CallDetail> {
     let (doc, api_doc, sources) = calls::docs(conn, id)?.ok_or_else(|| StoreError::NotFound(format!("call {id}")))?;
     let view = calls::effective(doc.as_ref(), api_doc.as_ref());
     let f = payload::derive_fields(&view);
@@ -343,42 +351,76 @@ pub fn detail(conn: &Connection, id: i64) -> Result<Value> {
         .and_then(|d| serde_json::from_str::<Value>(&d.body).ok())
         .unwrap_or_else(|| Value::Object(view.clone()));
     let turns = turns::for_call(conn, id)?;
-    let object_or_empty = |k: &str| view.get(k).filter(|v| v.is_object()).cloned().unwrap_or_else(|| json!({}));
-    let mut out = json!({
-        "id": id,
-        "customer_phone": f.customer_phone,
-        "assistant_phone": f.assistant_phone,
-        "duration": f.duration,
-        "status": f.status,
-        "summary": f.summary,
-        "objective_achieved": f.objective,
-        "extracted_variables": object_or_empty("extracted_variables"),
-        "input_variables": object_or_empty("input_variables"),
-        "evidence": crate::insights::evidence::for_call(&object_or_empty("extracted_variables"), &turns),
-        "transcript": turns,
-        "formatted_transcript": view.get("formatted_transcript").and_then(Value::as_str),
-        "recording_url": f.recording_url,
-        "created_at": f.created_at,
-        "finished_at": f.finished_at,
-        "created_at_ms": f.created_ms,
-        "finished_at_ms": f.finished_ms,
-        "lead": view.get("lead").cloned().unwrap_or(Value::Null),
-        "campaign": payload::campaign(&view).map(|c| Value::Object(c.clone())).unwrap_or(Value::Null),
-        "transfers": view.get("transfers").filter(|v| v.is_array()).cloned().unwrap_or(Value::Null),
-        "sources": calls::source_names(sources),
-        "deliveries": deliveries,
-        "raw": raw,
-        "recording": crate::recordings::detail_json(conn, &recordings_dir(conn)?, id, f.recording_url.as_deref())?,
-        "review": crate::review::store::call_review(conn, id, "review.")?,
-    });
+    let object_or_empty = |k: &str| view.get(k).and_then(Value::as_object).cloned().unwrap_or_default();
+    let extracted_variables = object_or_empty("extracted_variables");
+    let evidence = crate::insights::evidence::for_call(&Value::Object(extracted_variables.clone()), &turns);
+    let recording = crate::recordings::detail(conn, &recordings_dir(conn)?, id, f.recording_url.as_deref())?;
+    let mut out = CallDetail {
+        id,
+        customer_phone: f.customer_phone,
+        assistant_phone: f.assistant_phone,
+        duration: f.duration,
+        status: f.status,
+        summary: f.summary,
+        objective_achieved: f.objective,
+        extracted_variables,
+        input_variables: object_or_empty("input_variables"),
+        evidence,
+        transcript: turns,
+        formatted_transcript: view.get("formatted_transcript").and_then(Value::as_str).map(str::to_string),
+        recording_url: f.recording_url,
+        created_at: f.created_at,
+        finished_at: f.finished_at,
+        created_at_ms: f.created_ms,
+        finished_at_ms: f.finished_ms,
+        lead: view.get("lead").cloned().unwrap_or(Value::Null),
+        campaign: payload::campaign(&view).cloned(),
+        transfers: view.get("transfers").and_then(Value::as_array).cloned(),
+        sources: calls::source_names(sources),
+        deliveries,
+        raw,
+        recording,
+        review: crate::review::store::call_review(conn, id, "review.")?,
+        other_fields: serde_json::Map::new(),
+    };
     // Fields the API adds (costs, answered_by, names) and anything unknown stay visible.
-    if let Value::Object(map) = &mut out {
-        let extras: serde_json::Map<String, Value> =
-            view.iter().filter(|(k, _)| !map.contains_key(*k)).map(|(k, v)| (k.clone(), v.clone())).collect();
-        map.insert("other_fields".into(), Value::Object(extras));
-    }
+    out.other_fields = view
+        .iter()
+        .filter(|(k, _)| !DETAIL_FIELDS.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     Ok(out)
 }
+
+/// The top-level names of [`CallDetail`] but `other_fields`: payload fields of these names are
+/// shown in their own place, not again among the others.
+const DETAIL_FIELDS: &[&str] = &[
+    "id",
+    "customer_phone",
+    "assistant_phone",
+    "duration",
+    "status",
+    "summary",
+    "objective_achieved",
+    "extracted_variables",
+    "input_variables",
+    "evidence",
+    "transcript",
+    "formatted_transcript",
+    "recording_url",
+    "created_at",
+    "finished_at",
+    "created_at_ms",
+    "finished_at_ms",
+    "lead",
+    "campaign",
+    "transfers",
+    "sources",
+    "deliveries",
+    "raw",
+    "recording",
+    "review",
+];
 
 /// The vault folder beside the database this connection reads.
 fn recordings_dir(conn: &Connection) -> Result<std::path::PathBuf> {
@@ -393,6 +435,7 @@ mod tests {
     use super::*;
     use crate::ingest::Source;
     use crate::store::open_in_memory;
+    use serde_json::json;
 
     fn seed(conn: &Connection, n: i64) {
         for id in 1..=n {
@@ -488,30 +531,16 @@ mod tests {
     fn detail_uses_the_payload_field_names() {
         let conn = open_in_memory().expect("db");
         seed(&conn, 1);
-        let d = detail(&conn, 1).expect("detail");
-        for key in [
-            "id",
-            "customer_phone",
-            "assistant_phone",
-            "duration",
-            "status",
-            "extracted_variables",
-            "input_variables",
-            "transcript",
-            "formatted_transcript",
-            "recording_url",
-            "created_at",
-            "finished_at",
-            "lead",
-            "campaign",
-            "transfers",
-            "deliveries",
-            "raw",
-            "sources",
-            "recording",
-        ] {
-            assert!(d.get(key).is_some(), "missing {key}");
-        }
+        let d = serde_json::to_value(detail(&conn, 1).expect("detail")).expect("json");
+        // The order `postcall show --json` has always printed (scripts diff it).
+        let keys: Vec<&str> = d.as_object().expect("an object").keys().map(String::as_str).collect();
+        let mut expected = DETAIL_FIELDS.to_vec();
+        expected.push("other_fields");
+        assert_eq!(keys, expected);
+        assert_eq!(d["recording"]["state"], "none");
+        assert_eq!(d["recording"]["offset_seconds"], json!(0.0));
+        assert_eq!(d["sources"], json!(["webhook"]));
+        assert!(d["extracted_variables"].is_object() && d["campaign"].is_null() && d["transfers"].is_null());
         assert!(matches!(detail(&conn, 99), Err(StoreError::NotFound(_))));
     }
 }

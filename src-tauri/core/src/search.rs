@@ -22,6 +22,7 @@ use std::collections::HashMap;
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
+use ts_rs::TS;
 use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
 
 use crate::store::turns::StoredTurn;
@@ -189,18 +190,19 @@ pub fn matching_call_ids(conn: &Connection, input: &str, cap: i64) -> Result<Vec
     Ok(ids)
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
 pub struct SnippetPart {
     pub text: String,
     pub hit: bool,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
 pub struct SearchHit {
     pub call_id: i64,
     pub turn_index: Option<i64>,
     pub sender: Option<String>,
     /// `transcript`, `summary`, `variables`, `phone` or `id`.
+    #[ts(as = "crate::store::names::SearchField")]
     pub field: &'static str,
     /// The snippet with each match in `[` `]`.
     pub snippet: String,

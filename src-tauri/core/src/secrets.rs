@@ -25,6 +25,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use serde::Serialize;
+use ts_rs::TS;
 
 use crate::config::{write_private, ConfigError, DataDir};
 
@@ -40,8 +41,9 @@ pub const KEYRING_TIMEOUT: Duration = Duration::from_secs(2);
 static KEYRING_STUCK: AtomicBool = AtomicBool::new(false);
 
 /// Where a secret is kept.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "lowercase")]
+#[ts(rename = "SecretStorage")]
 pub enum Backend {
     /// The OS keyring (Secret Service, Keychain, Credential Manager).
     Keyring,

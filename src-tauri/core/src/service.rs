@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::Serialize;
+use ts_rs::TS;
 
 use crate::config::{ConfigError, DataDir};
 use crate::ingest::Ingestor;
@@ -29,9 +30,10 @@ pub enum ServiceError {
 }
 
 /// What the UI and `serve` report about the listener.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
 pub struct ListenerStatus {
     /// `starting`, `running`, `failed` or `stopped`.
+    #[ts(as = "crate::store::names::ListenerState")]
     pub state: &'static str,
     pub bind: String,
     pub port: Option<u16>,
@@ -178,7 +180,7 @@ impl Service {
 }
 
 /// What the desktop app shows at a glance.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct AppStatus {
     pub version: &'static str,
     pub data_dir: String,

@@ -7,9 +7,11 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
+use ts_rs::TS;
 
 /// One report: what is being done and how far along it is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(rename = "StartupStep")]
 pub struct Step {
     /// For people: "Upgrading the database", "Building the search index", …
     pub what: String,

@@ -48,7 +48,7 @@ pub async fn get_call(
     state: State<'_, AppState>,
     media: State<'_, super::recordings::MediaState>,
     id: i64,
-) -> CmdResult<serde_json::Value> {
+) -> CmdResult<postcall_core::contract::CallDetail> {
     let store = state.service.store.clone();
     let mut detail = blocking(move || store.read(|c| query::detail(c, id))).await?;
     super::recordings::localize(&mut detail, &media);

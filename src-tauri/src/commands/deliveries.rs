@@ -1,11 +1,12 @@
+use postcall_core::contract::names::DeliveryOutcome;
+use postcall_core::contract::shell::ReprocessResult;
 use postcall_core::ingest::IngestOutcome;
 use postcall_core::store::deliveries::{self, Delivery};
 use postcall_core::store::StoreError;
-use serde::Serialize;
 use tauri::State;
 
 use super::{blocking, AppState};
-use crate::error::{AppError, CmdResult};
+use crate::error::{AppError, CmdResult, ErrorCode};
 
 #[tauri::command]
 pub async fn list_deliveries(state: State<'_, AppState>, failed_only: bool) -> CmdResult<Vec<Delivery>> {
@@ -13,20 +14,12 @@ pub async fn list_deliveries(state: State<'_, AppState>, failed_only: bool) -> C
     blocking(move || store.read(|c| deliveries::list(c, failed_only, 500))).await
 }
 
-#[derive(Serialize)]
-pub struct ReprocessResult {
-    delivery_id: i64,
-    outcome: &'static str,
-    call_id: Option<i64>,
-    error: Option<String>,
-}
-
 #[tauri::command]
 pub async fn reprocess_delivery(state: State<'_, AppState>, id: i64) -> CmdResult<ReprocessResult> {
     let o: IngestOutcome = state.service.ingest.reprocess(id).await?;
     Ok(ReprocessResult {
         delivery_id: o.delivery_id,
-        outcome: if o.stored() { "stored" } else { "failed" },
+        outcome: if o.stored() { DeliveryOutcome::Stored } else { DeliveryOutcome::Failed },
         call_id: o.call_id,
         error: o.error,
     })
@@ -38,7 +31,7 @@ pub async fn curl_for_delivery(state: State<'_, AppState>, id: i64) -> CmdResult
     let url = service
         .status()
         .webhook_url
-        .ok_or_else(|| AppError::new("listener", "the listener is not running; start it in Settings first"))?;
+        .ok_or_else(|| AppError::new(ErrorCode::Listener, "the listener is not running; start it in Settings first"))?;
     let delivery = blocking(move || {
         service.store.read(|c| deliveries::get(c, id))?.ok_or_else(|| StoreError::NotFound(format!("delivery {id}")))
     })

@@ -6,7 +6,7 @@ use postcall_core::insights::{self, drift::Drift, stats::Stats, stats::StatsQuer
 use tauri::State;
 
 use super::{blocking, AppState};
-use crate::error::{AppError, CmdResult};
+use crate::error::{AppError, CmdResult, ErrorCode};
 
 #[tauri::command]
 pub async fn get_stats(state: State<'_, AppState>, query: StatsQuery) -> CmdResult<Stats> {
@@ -53,13 +53,13 @@ pub async fn save_export(
         .file_name()
         .and_then(|n| n.to_str())
         .filter(|n| !n.starts_with('.'))
-        .ok_or_else(|| AppError::new("invalid_input", format!("{file_name:?} is not a file name")))?
+        .ok_or_else(|| AppError::new(ErrorCode::Invalid, format!("{file_name:?} is not a file name")))?
         .to_string();
     let bytes = match encoding {
         ExportEncoding::Text => content.into_bytes(),
         ExportEncoding::Base64 => base64::engine::general_purpose::STANDARD
             .decode(content.trim())
-            .map_err(|_| AppError::new("invalid_input", "the exported image is not valid base64"))?,
+            .map_err(|_| AppError::new(ErrorCode::Invalid, "the exported image is not valid base64"))?,
     };
     let dest = match std::env::var_os("POSTCALL_EXPORT_DIR") {
         Some(dir) => std::path::PathBuf::from(dir).join(&name),
@@ -75,14 +75,14 @@ pub async fn save_export(
                     let _ = tx.send(path);
                 });
             let Some(dest) = rx.await.ok().flatten() else { return Ok(None) };
-            dest.into_path().map_err(|e| AppError::new("save", format!("cannot save there: {e}")))?
+            dest.into_path().map_err(|e| AppError::new(ErrorCode::Save, format!("cannot save there: {e}")))?
         }
     };
     let shown = dest.display().to_string();
     let written = dest.clone();
     tauri::async_runtime::spawn_blocking(move || postcall_core::permissions::write_private(&written, &bytes))
         .await
-        .map_err(|e| AppError::new("app", format!("background task failed: {e}")))?
-        .map_err(|e| AppError::new("save", format!("cannot write {shown}: {e}; choose another folder")))?;
+        .map_err(|e| AppError::new(ErrorCode::App, format!("background task failed: {e}")))?
+        .map_err(|e| AppError::new(ErrorCode::Save, format!("cannot write {shown}: {e}; choose another folder")))?;
     Ok(Some(dest.display().to_string()))
 }

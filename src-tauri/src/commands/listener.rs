@@ -1,7 +1,7 @@
 use std::net::SocketAddr;
 
 use postcall_core::service::ListenerStatus;
-use tauri::{AppHandle, Emitter, State};
+use tauri::{AppHandle, State};
 
 use postcall_core::tunnel::{TunnelControl, TunnelState};
 
@@ -22,7 +22,7 @@ pub async fn set_listener_port(
     port: u16,
 ) -> CmdResult<ListenerStatus> {
     let result = state.service.listen(SocketAddr::from(([127, 0, 0, 1], port))).await;
-    let _ = app.emit("listener-changed", state.service.status());
+    let _ = super::emit(&app, &state.service.status());
     let status = result?;
     follow_listener(&app, &state, &control).await;
     let mut settings = state.service.data.settings()?;
@@ -38,7 +38,7 @@ pub async fn rotate_secret(
     control: State<'_, TunnelControl>,
 ) -> CmdResult<ListenerStatus> {
     let result = state.service.rotate_secret().await;
-    let _ = app.emit("listener-changed", state.service.status());
+    let _ = super::emit(&app, &state.service.status());
     let status = result?;
     follow_listener(&app, &state, &control).await;
     Ok(status)

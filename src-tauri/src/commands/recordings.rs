@@ -3,14 +3,15 @@
 
 use std::sync::{Arc, OnceLock};
 
+use postcall_core::contract::shell::Peaks;
+use postcall_core::contract::CallDetail;
 use postcall_core::media::MediaServer;
 use postcall_core::recordings::{self, PruneReport, Status};
-use serde::Serialize;
-use tauri::{AppHandle, Emitter, State};
+use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt;
 
 use super::{blocking, AppState};
-use crate::error::{AppError, CmdResult};
+use crate::error::{AppError, CmdResult, ErrorCode};
 
 /// The loopback media listener, started with the window.
 #[derive(Default)]
@@ -20,22 +21,14 @@ pub struct MediaState {
 
 /// Points a call detail's `recording.media_url` at the media listener once the file is in the
 /// vault (the remote URL stays in `recording.url`).
-pub fn localize(detail: &mut serde_json::Value, media: &MediaState) {
-    let Some(id) = detail["id"].as_i64() else { return };
-    let r = &mut detail["recording"];
-    if r["state"] == "ready" {
+pub fn localize(detail: &mut CallDetail, media: &MediaState) {
+    let r = &mut detail.recording;
+    if r.state == "ready" {
         if let Some(server) = media.server.get() {
-            r["media_url"] = server.url(id).into();
-            r["local"] = true.into();
+            r.media_url = Some(server.url(detail.id));
+            r.local = true;
         }
     }
-}
-
-#[derive(Serialize)]
-pub struct Peaks {
-    duration_seconds: f64,
-    /// 0..1, evenly spaced over the duration.
-    peaks: Vec<f32>,
 }
 
 #[tauri::command]
@@ -55,7 +48,7 @@ pub async fn recording_fetch(state: State<'_, AppState>, id: i64) -> CmdResult<(
     if found {
         Ok(())
     } else {
-        Err(AppError::new("not_found", format!("call {id} has no recording URL to download")))
+        Err(AppError::new(ErrorCode::NotFound, format!("call {id} has no recording URL to download")))
     }
 }
 
@@ -72,7 +65,7 @@ pub async fn recording_save(app: AppHandle, state: State<'_, AppState>, id: i64)
     let dir = state.service.vault.dir().to_path_buf();
     let found = blocking(move || store.read(|c| recordings::ready_file(c, &dir, id))).await?;
     let Some((src, _)) = found else {
-        return Err(AppError::new("not_ready", "the recording is not in the vault yet; download it first"));
+        return Err(AppError::new(ErrorCode::NotReady, "the recording is not in the vault yet; download it first"));
     };
     let ext = src.extension().and_then(|e| e.to_str()).unwrap_or("audio").to_string();
     let (tx, rx) = tokio::sync::oneshot::channel();
@@ -85,10 +78,10 @@ pub async fn recording_save(app: AppHandle, state: State<'_, AppState>, id: i64)
             let _ = tx.send(path);
         });
     let Some(dest) = rx.await.ok().flatten() else { return Ok(None) };
-    let dest = dest.into_path().map_err(|e| AppError::new("save", format!("cannot save there: {e}")))?;
+    let dest = dest.into_path().map_err(|e| AppError::new(ErrorCode::Save, format!("cannot save there: {e}")))?;
     tokio::fs::copy(&src, &dest)
         .await
-        .map_err(|e| AppError::new("save", format!("cannot write {}: {e}", dest.display())))?;
+        .map_err(|e| AppError::new(ErrorCode::Save, format!("cannot write {}: {e}", dest.display())))?;
     Ok(Some(dest.display().to_string()))
 }
 
@@ -112,7 +105,7 @@ pub fn forward_progress(app: AppHandle, vault: Arc<recordings::Vault>) {
         loop {
             match rx.recv().await {
                 Ok(p) => {
-                    let _ = app.emit("recordings-changed", p);
+                    let _ = super::emit(&app, &p);
                 }
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => break,

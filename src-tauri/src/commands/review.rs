@@ -4,16 +4,16 @@
 
 use std::collections::BTreeMap;
 
+use postcall_core::contract::shell::ReviewChanged;
 use postcall_core::query::{CallQuery, CallSummary};
 use postcall_core::review::{
     self, CallReview, Note, ReviewError, ReviewProgress, ReviewState, Reviewer, Score, ScoreAnswer, Scorecard, TagDef,
     VariableName,
 };
-use serde::Serialize;
-use tauri::{AppHandle, Emitter, State};
+use tauri::{AppHandle, State};
 
 use super::AppState;
-use crate::error::{AppError, CmdResult};
+use crate::error::{AppError, CmdResult, ErrorCode};
 
 impl From<ReviewError> for AppError {
     fn from(e: ReviewError) -> Self {
@@ -24,16 +24,11 @@ impl From<ReviewError> for AppError {
     }
 }
 
-#[derive(Clone, Serialize)]
-struct ReviewChanged {
-    call_ids: Vec<i64>,
-}
-
 fn changed(app: &AppHandle, mut call_ids: Vec<i64>) {
     call_ids.sort_unstable();
     call_ids.dedup();
     if !call_ids.is_empty() {
-        let _ = app.emit("review-changed", ReviewChanged { call_ids });
+        let _ = super::emit(app, &ReviewChanged { call_ids });
     }
 }
 
@@ -41,7 +36,7 @@ fn changed(app: &AppHandle, mut call_ids: Vec<i64>) {
 async fn run<T: Send + 'static>(f: impl FnOnce() -> Result<T, ReviewError> + Send + 'static) -> CmdResult<T> {
     tauri::async_runtime::spawn_blocking(f)
         .await
-        .map_err(|e| AppError::new("app", format!("background task failed: {e}")))?
+        .map_err(|e| AppError::new(ErrorCode::App, format!("background task failed: {e}")))?
         .map_err(AppError::from)
 }
 

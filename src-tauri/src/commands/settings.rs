@@ -2,7 +2,7 @@ use postcall_core::Settings;
 use tauri::State;
 
 use super::AppState;
-use crate::error::{AppError, CmdResult};
+use crate::error::{AppError, CmdResult, ErrorCode};
 
 #[tauri::command]
 pub fn get_settings(state: State<'_, AppState>) -> CmdResult<Settings> {
@@ -12,8 +12,8 @@ pub fn get_settings(state: State<'_, AppState>) -> CmdResult<Settings> {
 /// Saves the toggles; the port is changed through `set_listener_port`, which checks it binds.
 #[tauri::command]
 pub fn save_settings(state: State<'_, AppState>, settings: Settings) -> CmdResult<Settings> {
-    if !["system", "light", "dark"].contains(&settings.theme.as_str()) {
-        return Err(AppError::new("invalid", "theme must be system, light or dark"));
+    if postcall_core::contract::names::Theme::parse(&settings.theme).is_none() {
+        return Err(AppError::new(ErrorCode::Invalid, "theme must be system, light or dark"));
     }
     let current = state.service.data.settings()?;
     // The reviewer changes only through `set_reviewer`; the team is joined and left through
@@ -41,6 +41,6 @@ pub fn reveal_data_dir(app: tauri::AppHandle, state: State<'_, AppState>) -> Cmd
     use tauri_plugin_opener::OpenerExt;
     let dir = state.service.data.root().to_path_buf();
     app.opener().open_path(dir.to_string_lossy(), None::<&str>).map_err(|e| {
-        AppError::new("open", format!("cannot open {}: {e}; open it from your file manager", dir.display()))
+        AppError::new(ErrorCode::Open, format!("cannot open {}: {e}; open it from your file manager", dir.display()))
     })
 }

@@ -2,24 +2,16 @@
 
 use std::sync::Mutex;
 
+use postcall_core::contract::shell::{Startup, StartupState as Phase};
 use postcall_core::startup::Step;
-use serde::Serialize;
-use tauri::{AppHandle, Emitter, State};
-
-/// `opening` (with the step under way, if a slow one is), `ready`, or `failed` with the reason.
-#[derive(Debug, Clone, Serialize)]
-pub struct Startup {
-    pub state: &'static str,
-    pub step: Option<Step>,
-    pub error: Option<String>,
-}
+use tauri::{AppHandle, State};
 
 #[derive(Debug)]
 pub struct StartupState(Mutex<Startup>);
 
 impl Default for StartupState {
     fn default() -> Self {
-        Self(Mutex::new(Startup { state: "opening", step: None, error: None }))
+        Self(Mutex::new(Startup { state: Phase::Opening, step: None, error: None }))
     }
 }
 
@@ -30,7 +22,7 @@ impl StartupState {
             change(&mut s);
             s.clone()
         };
-        let _ = app.emit("startup", now);
+        let _ = super::emit(app, &now);
     }
 
     pub fn step(&self, app: &AppHandle, step: Step) {
@@ -38,11 +30,11 @@ impl StartupState {
     }
 
     pub fn ready(&self, app: &AppHandle) {
-        self.set(app, |s| (s.state, s.step) = ("ready", None));
+        self.set(app, |s| (s.state, s.step) = (Phase::Ready, None));
     }
 
     pub fn failed(&self, app: &AppHandle, error: String) {
-        self.set(app, |s| (s.state, s.step, s.error) = ("failed", None, Some(error)));
+        self.set(app, |s| (s.state, s.step, s.error) = (Phase::Failed, None, Some(error)));
     }
 }
 

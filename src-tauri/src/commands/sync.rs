@@ -4,14 +4,14 @@
 
 use std::sync::Arc;
 
-use postcall_core::backfill::{self, LastSync, Progress, SyncError, SyncReport, SyncRunner, SyncSettings};
-use postcall_core::secrets::Backend;
+use postcall_core::backfill::{self, Progress, SyncError, SyncReport, SyncRunner, SyncSettings};
+use postcall_core::contract::shell::{SyncSettings as SyncSettingsView, SyncStatus};
 use postcall_core::service::Service;
-use serde::{Deserialize, Serialize};
-use tauri::{AppHandle, Emitter, State};
+use serde::Deserialize;
+use tauri::{AppHandle, State};
 
 use super::AppState;
-use crate::error::{AppError, CmdResult};
+use crate::error::{AppError, CmdResult, ErrorCode};
 
 /// Managed beside `AppState`: the one sync runner of the app.
 #[derive(Default)]
@@ -25,28 +25,10 @@ impl From<SyncError> for AppError {
     }
 }
 
-/// What the settings view shows; the key itself never goes back to the UI.
-#[derive(Debug, Serialize)]
-pub struct SyncSettingsView {
-    pub api_base: String,
-    pub interval_minutes: u32,
-    pub has_api_key: bool,
-    /// Where the stored key is kept: `"keyring"` (the system keyring) or `"file"` (a private
-    /// file, when no keyring is available); `None` when no key is stored (one may still come
-    /// from `POSTCALL_INTELLIXENT_API_KEY`).
-    pub api_key_storage: Option<Backend>,
-}
-
 #[derive(Debug, Deserialize)]
 pub struct SyncSettingsInput {
     pub api_base: String,
     pub interval_minutes: u32,
-}
-
-#[derive(Debug, Serialize)]
-pub struct SyncStatus {
-    pub running: bool,
-    pub last: Option<LastSync>,
 }
 
 fn view(service: &Service) -> CmdResult<SyncSettingsView> {
@@ -60,7 +42,7 @@ fn view(service: &Service) -> CmdResult<SyncSettingsView> {
 async fn sync_with_events(app: &AppHandle, service: &Service, runner: &SyncRunner) -> Result<SyncReport, SyncError> {
     runner
         .run(&service.data, &service.ingest, None, |p: &Progress| {
-            let _ = app.emit("sync-progress", p);
+            let _ = super::emit(app, p);
         })
         .await
 }
@@ -92,7 +74,10 @@ pub fn get_sync_settings(state: State<'_, AppState>) -> CmdResult<SyncSettingsVi
 pub fn save_sync_settings(state: State<'_, AppState>, settings: SyncSettingsInput) -> CmdResult<SyncSettingsView> {
     let api_base = settings.api_base.trim().trim_end_matches('/').to_string();
     if !(api_base.starts_with("https://") || api_base.starts_with("http://")) {
-        return Err(AppError::new("invalid", "the API base URL must start with https:// (or http:// for tests)"));
+        return Err(AppError::new(
+            ErrorCode::Invalid,
+            "the API base URL must start with https:// (or http:// for tests)",
+        ));
     }
     let next = SyncSettings { api_base, interval_minutes: settings.interval_minutes.min(24 * 60) };
     backfill::save_settings(&state.service.data, &next)?;
@@ -130,7 +115,7 @@ pub fn spawn_periodic(app: AppHandle, service: Arc<Service>, runner: Arc<SyncRun
     // On Tauri's runtime: the task outlives this call and the setup hook.
     tauri::async_runtime::spawn(async move {
         let task = postcall_core::schedule::spawn_periodic_sync(service, runner, move |p: &Progress| {
-            let _ = app.emit("sync-progress", p);
+            let _ = super::emit(&app, p);
         });
         let _ = task.await;
     });

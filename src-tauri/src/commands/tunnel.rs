@@ -1,29 +1,21 @@
 //! The tunnel panel: start, stop, status. Every change is pushed as `tunnel-changed`; the UI
 //! re-queries `get_tunnel_status` on it (the payload is the status, for convenience).
 
-use postcall_core::secrets::Backend;
-use postcall_core::tunnel::{TunnelConfig, TunnelControl, TunnelOverview, TunnelStatus};
-use serde::Serialize;
-use tauri::{AppHandle, Emitter, State};
+use postcall_core::contract::shell::TunnelOverview;
+use postcall_core::tunnel::{TunnelConfig, TunnelControl, TunnelStatus};
+use tauri::{AppHandle, State};
 
 use super::AppState;
-use crate::error::{AppError, CmdResult};
-
-/// [`TunnelOverview`] plus where the saved bore secret or ngrok authtoken is kept.
-#[derive(Debug, Serialize)]
-pub struct TunnelView {
-    #[serde(flatten)]
-    pub overview: TunnelOverview,
-    /// `"keyring"` (the system keyring) or `"file"` (a private file, when no keyring is
-    /// available); `None` when no bore secret or ngrok authtoken is saved.
-    pub secret_storage: Option<Backend>,
-}
+use crate::error::{AppError, CmdResult, ErrorCode};
 
 #[tauri::command]
-pub async fn get_tunnel_status(state: State<'_, AppState>, control: State<'_, TunnelControl>) -> CmdResult<TunnelView> {
+pub async fn get_tunnel_status(
+    state: State<'_, AppState>,
+    control: State<'_, TunnelControl>,
+) -> CmdResult<TunnelOverview> {
     let overview = control.overview(&state.service.data).await;
     let secret_storage = postcall_core::tunnel::secret_storage(&state.service.data);
-    Ok(TunnelView { overview, secret_storage })
+    Ok(TunnelOverview { overview, secret_storage })
 }
 
 #[tauri::command]
@@ -33,7 +25,7 @@ pub async fn start_tunnel(
     control: State<'_, TunnelControl>,
     config: TunnelConfig,
 ) -> CmdResult<TunnelStatus> {
-    let rx = control.start(&state.service, config).await.map_err(|e| AppError::new("tunnel", e))?;
+    let rx = control.start(&state.service, config).await.map_err(|e| AppError::new(ErrorCode::Tunnel, e))?;
     Ok(watch(app, rx))
 }
 
@@ -63,7 +55,7 @@ fn reachable(status: &TunnelStatus) -> bool {
 }
 
 fn publish(app: &AppHandle, status: &TunnelStatus) {
-    let _ = app.emit("tunnel-changed", status);
+    let _ = super::emit(app, status);
     crate::desktop::show_tunnel_in_tray(app, status);
 }
 

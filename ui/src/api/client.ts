@@ -17,6 +17,8 @@ import type {
   CallSummary,
   Delivery,
   Drift,
+  ErrorCode,
+  Events,
   Facets,
   Json,
   ListenerStatus,
@@ -62,8 +64,8 @@ export interface Transport {
 
 /** A command's failure, as an Error that also has the `AppError` shape. */
 export class CommandError extends Error implements AppError {
-  readonly code: string;
-  constructor(code: string, message: string) {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
     super(message);
     this.name = "CommandError";
     this.code = code;
@@ -148,21 +150,20 @@ export const loadViewState = () => call("load_view_state") as Promise<Json | nul
 export const saveViewState = (state: Json) => call("save_view_state", { state }) as Promise<null>;
 export const revealDataDir = () => call("reveal_data_dir") as Promise<null>;
 
-async function on(event: string, cb: (payload: unknown) => void): Promise<Unlisten> {
+/** Listens to one of the shell's events; the payload's type comes with the event's name. */
+async function on<E extends keyof Events>(event: E, cb: (payload: Events[E]) => void): Promise<Unlisten> {
   try {
-    return await transport.listen(event, cb);
+    return await transport.listen(event, (p) => cb(p as Events[E]));
   } catch {
     // Without a back end there is nothing to listen to; the failed commands already say so.
     return () => undefined;
   }
 }
 
-export const onCallsChanged = (cb: (p: CallsChanged) => void) =>
-  on("calls-changed", (p) => cb(p as CallsChanged));
-export const onListenerChanged = (cb: (p: ListenerStatus) => void) =>
-  on("listener-changed", (p) => cb(p as ListenerStatus));
-export const onStartup = (cb: (p: Startup) => void) => on("startup", (p) => cb(p as Startup));
-export const onDeliveriesChanged = (cb: (p: null) => void) => on("deliveries-changed", () => cb(null));
+export const onCallsChanged = (cb: (p: CallsChanged) => void) => on("calls-changed", cb);
+export const onListenerChanged = (cb: (p: ListenerStatus) => void) => on("listener-changed", cb);
+export const onStartup = (cb: (p: Startup) => void) => on("startup", cb);
+export const onDeliveriesChanged = (cb: (p: null) => void) => on("deliveries-changed", cb);
 
 /** Copy through the clipboard plugin, falling back to the browser's clipboard. */
 export async function copyText(text: string): Promise<void> {
@@ -189,13 +190,13 @@ export const getSyncSettings = () => call("get_sync_settings") as Promise<SyncSe
 export const saveSyncSettings = (settings: { api_base: string; interval_minutes: number }) =>
   call("save_sync_settings", { settings }) as Promise<SyncSettings>;
 export const setApiKey = (key: string) => call("set_api_key", { key }) as Promise<SyncSettings>;
-export const onSyncProgress = (cb: (p: SyncProgress) => void) => on("sync-progress", (p) => cb(p as SyncProgress));
+export const onSyncProgress = (cb: (p: SyncProgress) => void) => on("sync-progress", cb);
 
 // Tunnel: a public URL for the webhook listener.
 export const getTunnelStatus = () => call("get_tunnel_status") as Promise<TunnelOverview>;
 export const startTunnel = (config: TunnelConfig) => call("start_tunnel", { config }) as Promise<TunnelStatus>;
 export const stopTunnel = () => call("stop_tunnel") as Promise<TunnelStatus>;
-export const onTunnelChanged = (cb: (p: TunnelStatus) => void) => on("tunnel-changed", (p) => cb(p as TunnelStatus));
+export const onTunnelChanged = (cb: (p: TunnelStatus) => void) => on("tunnel-changed", cb);
 
 // Recordings: the vault of downloaded call audio.
 export const recordingPeaks = (id: number) => call("recording_peaks", { id }) as Promise<Peaks | null>;
@@ -207,8 +208,7 @@ export const recordingSetOffset = (id: number, seconds: number) =>
 export const recordingSave = (id: number) => call("recording_save", { id }) as Promise<string | null>;
 export const recordingsStatus = () => call("recordings_status") as Promise<VaultStatus>;
 export const recordingsPrune = () => call("recordings_prune") as Promise<PruneReport>;
-export const onRecordingsChanged = (cb: (p: RecordingProgress) => void) =>
-  on("recordings-changed", (p) => cb(p as RecordingProgress));
+export const onRecordingsChanged = (cb: (p: RecordingProgress) => void) => on("recordings-changed", cb);
 
 // Review: reviewer identity, reviewed state, notes, tags, scorecards (REVIEW_CONTRACT.md).
 export const getReviewer = () => call("get_reviewer") as Promise<Reviewer | null>;
@@ -239,14 +239,13 @@ export const reviewProgress = (query: CallQuery) => call("review_progress", { qu
 export const nextUnreviewed = (query: CallQuery, after: number | null) =>
   call("next_unreviewed", { query, after }) as Promise<number | null>;
 export const variableNames = () => call("variable_names") as Promise<VariableName[]>;
-export const onReviewChanged = (cb: (p: ReviewChanged) => void) =>
-  on("review-changed", (p) => cb(p as ReviewChanged));
+export const onReviewChanged = (cb: (p: ReviewChanged) => void) => on("review-changed", cb);
 /**
  * Links to a moment of a call. Once listening, asks the shell for a link that arrived before
  * (the window was started by one), so none is lost while the page loads.
  */
 export const onOpenCallLink = async (cb: (p: OpenCallLink) => void): Promise<Unlisten> => {
-  const un = await on("open-call-link", (p) => cb(p as OpenCallLink));
+  const un = await on("open-call-link", cb);
   const pending = (await call("links_ready").catch(() => null)) as OpenCallLink | null;
   if (pending) cb(pending);
   return un;

@@ -274,6 +274,7 @@ function makeCall(id: number, createdMs: number, r: () => number, xss = false): 
       campaign: campaignName,
       has_recording: hasRecording,
       recovered,
+      review: { my_state: "unreviewed", any_flagged: false, reviewed_by: 0, tags: [], score: null },
     },
     detail: {
       id,
@@ -285,6 +286,7 @@ function makeCall(id: number, createdMs: number, r: () => number, xss = false): 
       objective_achieved: objective,
       extracted_variables: extracted,
       input_variables: input,
+      evidence: {},
       transcript,
       formatted_transcript: null,
       recording_url: hasRecording ? `https://cdn.intellixent.example/rec/${id}.mp3` : null,
@@ -299,6 +301,8 @@ function makeCall(id: number, createdMs: number, r: () => number, xss = false): 
       deliveries: [delivery],
       raw: payload,
       recording: demoRecording(id, hasRecording, duration),
+      review: { states: [], notes: [], tags: [], scores: [], assignee: null },
+      other_fields: {},
     },
   };
 }
@@ -456,6 +460,7 @@ export function createDemoTransport(params: URLSearchParams): Transport {
       ready: count("ready"),
       queued: count("queued"),
       downloading: count("downloading"),
+      none: count("none"),
       failed: count("failed"),
       bytes: recs.reduce((n, x) => n + (x.state === "ready" ? (x.bytes ?? 0) : 0), 0),
     };
@@ -532,6 +537,7 @@ export function createDemoTransport(params: URLSearchParams): Transport {
           customer_phone: c.summary.customer_phone,
           status: c.summary.status,
           summary: c.summary.summary,
+          rank: 0,
         };
         for (const t of c.detail.transcript) {
           const parts = snippet(t.text, words);
@@ -560,7 +566,7 @@ export function createDemoTransport(params: URLSearchParams): Transport {
     },
     recording_fetch: (a) => {
       const c = findCall(a.id);
-      if (!c.detail.recording.url) throw new CommandError("no_recording", "This call has no recording URL.");
+      if (!c.detail.recording.url) throw new CommandError("not_found", "This call has no recording URL.");
       download(c);
       return null;
     },
@@ -616,7 +622,7 @@ export function createDemoTransport(params: URLSearchParams): Transport {
         const h = handlers[cmd];
         setTimeout(() => {
           try {
-            if (!h) throw new CommandError("unknown_command", `Unknown command ${cmd}`);
+            if (!h) throw new CommandError("unexpected", `Unknown command ${cmd}`);
             resolve(h(args));
           } catch (e) {
             reject(e instanceof Error ? e : new Error(String(e)));

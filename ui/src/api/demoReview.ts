@@ -372,6 +372,7 @@ export function createDemoReview({ calls, emit, sorted, reviewer: initialReviewe
         scorecard: sc.id,
         total: scoreTotal(sc, answers),
         answers,
+        at: new Date().toISOString(),
       };
       const m = scores.get(id) ?? new Map<string, Score>();
       m.set(`${who.email} ${sc.id}`, score);

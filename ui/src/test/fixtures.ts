@@ -15,6 +15,7 @@ export function callSummary(over: Partial<CallSummary> = {}): CallSummary {
     campaign: "Spring renewals",
     has_recording: true,
     recovered: false,
+    review: { my_state: "unreviewed", any_flagged: false, reviewed_by: 0, tags: [], score: null },
     ...over,
   };
 }
@@ -30,6 +31,7 @@ export function callDetail(over: Partial<CallDetail> = {}): CallDetail {
     objective_achieved: true,
     extracted_variables: { status: true },
     input_variables: { first_name: "Maria" },
+    evidence: {},
     transcript: [
       { index: 0, sender: "bot", text: "Hello Maria", timestamp: null, offset_seconds: 0 },
       { index: 1, sender: "human", text: "Hi there", timestamp: null, offset_seconds: 65 },
@@ -47,6 +49,8 @@ export function callDetail(over: Partial<CallDetail> = {}): CallDetail {
     deliveries: [],
     raw: {},
     recording: recording(),
+    review: { states: [], notes: [], tags: [], scores: [], assignee: null },
+    other_fields: {},
     ...over,
   };
 }

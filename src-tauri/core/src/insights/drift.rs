@@ -23,6 +23,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rusqlite::{params, Connection};
 use serde::Serialize;
 use serde_json::Value;
+use ts_rs::TS;
 
 use crate::payload::Doc;
 use crate::store::Result;
@@ -267,10 +268,11 @@ impl Schema {
 }
 
 /// One drift event, as `postcall drift --json` prints it.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
 pub struct Drift {
     pub path: String,
     /// `added`, `missing` or `type`.
+    #[ts(as = "crate::store::names::DriftChange")]
     pub change: String,
     /// The types the field had (`missing`, `type`), `|`-separated.
     pub from: Option<String>,

@@ -13,22 +13,25 @@ use std::collections::BTreeMap;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{params_from_iter, Connection};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::store::{Result, StoreError};
 
 /// The filters, as the call log's: days inclusive (`YYYY-MM-DD`, UTC).
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, TS)]
 #[serde(default)]
+#[ts(optional_fields = nullable)]
 pub struct StatsQuery {
     pub from: Option<String>,
     pub to: Option<String>,
     pub campaign: Option<String>,
+    #[ts(as = "Option<Vec<String>>", optional)]
     pub statuses: Vec<String>,
     /// The viewer's offset from UTC in minutes (east positive), for the hour × weekday heat map.
     pub tz_offset_minutes: Option<i32>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
 pub struct Stats {
     pub calls: i64,
     pub by_day: Vec<Day>,
@@ -44,7 +47,7 @@ pub struct Stats {
     pub variables: Vec<Variable>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
 pub struct Assistant {
     /// `None` for calls without an assistant phone.
     pub assistant: Option<String>,
@@ -54,14 +57,14 @@ pub struct Assistant {
 }
 
 /// `weekday` 0 = Monday … 6 = Sunday; `hour` 0–23.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
 pub struct HourCell {
     pub weekday: u8,
     pub hour: u8,
     pub calls: i64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
 pub struct ReviewDay {
     pub day: String,
     /// Calls marked reviewed on that day (by anyone; a call counts once per day).
@@ -69,7 +72,7 @@ pub struct ReviewDay {
     pub flagged: i64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
 pub struct Day {
     pub day: String,
     pub calls: i64,
@@ -80,7 +83,7 @@ pub struct Day {
 
 /// The share of calls with a known objective that achieved it, with its Wilson score interval
 /// at 95%. `None` when no call in the range has a known objective.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
 pub struct Rate {
     pub rate: Option<f64>,
     pub low: Option<f64>,
@@ -89,7 +92,7 @@ pub struct Rate {
     pub judged: i64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
 pub struct Durations {
     /// Seconds; `None` without any call with a duration.
     pub median: Option<f64>,
@@ -100,14 +103,14 @@ pub struct Durations {
     pub unknown: i64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
 pub struct Bucket {
     pub from: i64,
     pub to: i64,
     pub calls: i64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
 pub struct Campaign {
     /// `None` for calls outside any campaign.
     pub campaign: Option<String>,
@@ -116,7 +119,7 @@ pub struct Campaign {
     pub rate: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
 pub struct Variable {
     pub name: String,
     pub filled: i64,
@@ -129,7 +132,7 @@ pub struct Variable {
     pub free_text: bool,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
 pub struct TopValue {
     pub value: String,
     pub count: i64,

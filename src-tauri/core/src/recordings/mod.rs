@@ -18,8 +18,9 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
-use serde_json::{json, Value};
+use ts_rs::TS;
 
+use crate::contract::Recording;
 use crate::store::Result;
 
 pub use fetch::Timeouts;
@@ -119,7 +120,8 @@ pub fn set_offset(conn: &Connection, call_id: i64, seconds: f64) -> Result<bool>
 }
 
 /// Counts per state and the bytes held, for `recordings status` and Settings.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, TS)]
+#[ts(rename = "VaultStatus")]
 pub struct Status {
     pub dir: String,
     pub ready: i64,
@@ -154,32 +156,43 @@ pub fn status(conn: &Connection, dir: &Path) -> Result<Status> {
 /// The `recording` object of a call's detail (`postcall show --json`, the detail view).
 /// `media_url` is the remote URL when it is http(s); the desktop app swaps in its loopback media
 /// listener's URL once the file is in the vault.
-pub fn detail_json(conn: &Connection, dir: &Path, call_id: i64, remote: Option<&str>) -> Result<Value> {
+pub fn detail(conn: &Connection, dir: &Path, call_id: i64, remote: Option<&str>) -> Result<Recording> {
     let playable = remote.filter(|u| is_http(u)).map(str::to_string);
     let Some(r) = get(conn, call_id)? else {
-        return Ok(json!({
-            "state": "none", "url": remote, "bytes": null, "total_bytes": null, "content_type": null,
-            "format": null, "duration_seconds": null, "error": null, "path": null, "attempts": 0,
-            "offset_seconds": 0.0, "has_peaks": false, "media_url": playable, "local": false,
-        }));
+        return Ok(Recording {
+            state: "none".into(),
+            url: remote.map(str::to_string),
+            bytes: None,
+            total_bytes: None,
+            content_type: None,
+            format: None,
+            duration_seconds: None,
+            error: None,
+            path: None,
+            attempts: 0,
+            offset_seconds: 0.0,
+            has_peaks: false,
+            media_url: playable,
+            local: false,
+        });
     };
     let path = r.file.as_deref().filter(|_| r.state == "ready").map(|f| dir.join(f).display().to_string());
-    Ok(json!({
-        "state": r.state,
-        "url": r.url,
-        "bytes": r.bytes,
-        "total_bytes": r.total_bytes,
-        "content_type": r.content_type,
-        "format": r.format,
-        "duration_seconds": r.duration_seconds,
-        "error": r.error,
-        "path": path,
-        "attempts": r.attempts,
-        "offset_seconds": r.offset_seconds,
-        "has_peaks": r.has_peaks,
-        "media_url": playable,
-        "local": false,
-    }))
+    Ok(Recording {
+        state: r.state,
+        url: Some(r.url),
+        bytes: r.bytes,
+        total_bytes: r.total_bytes,
+        content_type: r.content_type,
+        format: r.format,
+        duration_seconds: r.duration_seconds,
+        error: r.error,
+        path,
+        attempts: r.attempts,
+        offset_seconds: r.offset_seconds,
+        has_peaks: r.has_peaks,
+        media_url: playable,
+        local: false,
+    })
 }
 
 pub fn is_http(url: &str) -> bool {
@@ -202,7 +215,7 @@ pub fn ready_file(conn: &Connection, dir: &Path, call_id: i64) -> Result<Option<
 }
 
 /// What a retention pass removed.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, TS)]
 pub struct PruneReport {
     pub removed: i64,
     pub freed_bytes: i64,

@@ -14,6 +14,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use tokio::sync::{broadcast, Notify, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
+use ts_rs::TS;
 
 use super::fetch::{self, Job, Outcome, Timeouts};
 use super::guard::{self, HostPolicy};
@@ -91,9 +92,11 @@ impl VaultLimits {
 }
 
 /// A recording's state changed, or a download moved on (a few times a second at most).
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
+#[ts(rename = "RecordingProgress")]
 pub struct Progress {
     pub id: i64,
+    #[ts(as = "crate::store::names::RecordingState")]
     pub state: String,
     pub bytes: Option<i64>,
     pub total_bytes: Option<i64>,

@@ -11,12 +11,13 @@ use std::str::FromStr;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use super::ReviewState;
 use crate::query::CallQuery;
 use crate::store::Result;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum VarOp {
     Eq,
@@ -31,11 +32,12 @@ pub enum VarOp {
 }
 
 /// One variable condition: `name` is looked up in the extracted variables, then the input ones.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct VarFilter {
     pub name: String,
     pub op: VarOp,
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub value: Option<String>,
 }
 

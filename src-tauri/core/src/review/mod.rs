@@ -21,6 +21,7 @@ pub mod store;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use ts_rs::TS;
 
 pub use ops::*;
 
@@ -40,7 +41,7 @@ pub mod kind {
 }
 
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default, clap::ValueEnum,
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default, clap::ValueEnum, TS,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum ReviewState {
@@ -77,7 +78,7 @@ impl ReviewState {
 }
 
 /// Who is reviewing: asked once per data folder, overridable with `--as "Name <email>"`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Reviewer {
     pub name: String,
     pub email: String,
@@ -200,7 +201,7 @@ pub fn uuid_v7() -> String {
     format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct ReviewStateEntry {
     pub reviewer: String,
     pub reviewer_name: String,
@@ -208,7 +209,7 @@ pub struct ReviewStateEntry {
     pub at: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Note {
     pub id: String,
     pub author: String,
@@ -220,25 +221,27 @@ pub struct Note {
     pub edited_at: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct ScoreAnswer {
+    #[ts(as = "Option<crate::store::names::ScoreValue>")]
     pub value: Option<Value>,
     #[serde(default)]
     pub prefilled: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Score {
     pub reviewer: String,
     pub reviewer_name: String,
     pub scorecard: String,
     pub total: Option<f64>,
+    #[ts(as = "std::collections::HashMap<String, ScoreAnswer>")]
     pub answers: serde_json::Map<String, Value>,
     pub at: String,
 }
 
 /// A call's review, as `postcall show --json` and the detail view show it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, TS)]
 pub struct CallReview {
     pub states: Vec<ReviewStateEntry>,
     pub notes: Vec<Note>,
@@ -248,7 +251,7 @@ pub struct CallReview {
 }
 
 /// What a log row shows of a call's review.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, TS)]
 pub struct RowReview {
     /// The current reviewer's state (unreviewed when none is set).
     pub my_state: ReviewState,
@@ -260,7 +263,7 @@ pub struct RowReview {
     pub score: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct TagDef {
     pub name: String,
     pub color: String,
@@ -268,7 +271,7 @@ pub struct TagDef {
     pub count: i64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum QuestionKind {
     YesNo,
@@ -276,7 +279,7 @@ pub enum QuestionKind {
     Choice,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Question {
     pub id: String,
     pub label: String,
@@ -293,7 +296,7 @@ fn one() -> f64 {
     1.0
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Scorecard {
     pub id: String,
     pub name: String,
@@ -326,14 +329,15 @@ impl From<rusqlite::Error> for ReviewError {
 
 impl ReviewError {
     /// The `{code}` the window receives.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> crate::contract::ErrorCode {
+        use crate::contract::ErrorCode;
         match self {
-            Self::NoReviewer => "no_reviewer",
-            Self::UnknownTag(_) => "unknown_tag",
-            Self::NotFound(_) => "not_found",
-            Self::Invalid(_) => "invalid",
-            Self::Store(_) => "storage",
-            Self::Config(_) => "config",
+            Self::NoReviewer => ErrorCode::NoReviewer,
+            Self::UnknownTag(_) => ErrorCode::UnknownTag,
+            Self::NotFound(_) => ErrorCode::NotFound,
+            Self::Invalid(_) => ErrorCode::Invalid,
+            Self::Store(_) => ErrorCode::Storage,
+            Self::Config(_) => ErrorCode::Config,
         }
     }
 

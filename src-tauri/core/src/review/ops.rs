@@ -8,6 +8,7 @@ use std::io::{BufRead, Write};
 use rusqlite::{Connection, OptionalExtension, Transaction};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
+use ts_rs::TS;
 
 use super::store as rstore;
 use super::Result;
@@ -408,9 +409,9 @@ pub fn prefill_score(store: &Store, id: i64, scorecard_id: &str) -> Result<BTree
     let mut out = BTreeMap::new();
     for q in &card.questions {
         let Some(var) = q.variable.as_deref() else { continue };
-        let raw = ["extracted_variables", "input_variables"]
+        let raw = [&detail.extracted_variables, &detail.input_variables]
             .iter()
-            .find_map(|k| detail[*k].get(var).filter(|v| !v.is_null()).cloned());
+            .find_map(|vars| vars.get(var).filter(|v| !v.is_null()).cloned());
         let Some(raw) = raw else { continue };
         let value = match q.kind {
             QuestionKind::YesNo => match &raw {
@@ -537,7 +538,7 @@ pub fn number_history(store: &Store, id: i64, me: Option<&str>) -> Result<Vec<Ca
     Ok(page.items.into_iter().filter(|c| c.id != id && c.customer_phone.as_deref() == Some(phone.as_str())).collect())
 }
 
-#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, TS)]
 pub struct ReviewProgress {
     pub total: i64,
     pub reviewed: i64,
@@ -561,9 +562,10 @@ pub fn next_unreviewed(store: &Store, q: &CallQuery, after: Option<i64>, me: &st
     Ok(store.read(|c| query::list(c, &next))?.items.first().map(|c| c.id))
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
 pub struct VariableName {
     pub name: String,
+    #[ts(as = "crate::store::names::VariableKind")]
     pub kind: &'static str,
 }
 

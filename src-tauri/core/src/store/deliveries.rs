@@ -7,12 +7,14 @@
 use base64::Engine;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
+use ts_rs::TS;
 
 use super::Result;
 
 /// Where a delivery came from: the webhook listener, an import, or the calls API (backfill).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "lowercase")]
+#[ts(rename = "DeliverySource")]
 pub enum Source {
     Webhook,
     Import,
@@ -38,17 +40,20 @@ impl Source {
     }
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
 pub struct Delivery {
     pub id: i64,
     pub received_at: String,
+    #[ts(as = "Source")]
     pub source: String,
     pub content_type: Option<String>,
+    #[ts(as = "crate::store::names::DeliveryOutcome")]
     pub outcome: String,
     pub error: Option<String>,
     pub call_id: Option<i64>,
     /// The raw body: text when it is UTF-8, else base64 (see `body_encoding`).
     pub body: String,
+    #[ts(as = "crate::store::names::BodyEncoding")]
     pub body_encoding: &'static str,
 }
 

@@ -14,6 +14,7 @@ pub mod calls;
 pub mod checkpoint;
 pub mod deliveries;
 pub mod index_errors;
+pub mod names;
 pub mod recordings;
 pub mod search_index;
 pub mod turns;

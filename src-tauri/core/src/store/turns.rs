@@ -4,11 +4,13 @@
 
 use rusqlite::Connection;
 use serde::Serialize;
+use ts_rs::TS;
 
 use super::Result;
 use crate::payload::Turn;
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
+#[ts(rename = "Turn")]
 pub struct StoredTurn {
     pub index: i64,
     pub sender: String,

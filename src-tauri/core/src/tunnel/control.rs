@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 use tokio::sync::watch;
+use ts_rs::TS;
 
 use super::{load_config, save_config, Tunnel, TunnelConfig, TunnelError, TunnelOptions, TunnelStatus};
 use crate::config::DataDir;
@@ -15,7 +16,8 @@ pub struct TunnelControl {
 }
 
 /// What the tunnel panel shows: the live status and the saved settings, secret left out.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(rename = "SavedTunnel")]
 pub struct TunnelOverview {
     pub status: TunnelStatus,
     pub saved: Option<TunnelConfig>,

@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
+use ts_rs::TS;
 
 use crate::config::{ConfigError, DataDir};
 use crate::secrets::{Backend, SecretStore};
@@ -43,7 +44,7 @@ type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Which tunnel to run, with its settings. Saved by [`save_config`] (the bore secret and the
 /// ngrok authtoken apart).
-#[derive(Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Serialize, Deserialize, PartialEq, TS)]
 #[serde(tag = "provider", rename_all = "lowercase")]
 pub enum TunnelConfig {
     None,
@@ -52,19 +53,23 @@ pub enum TunnelConfig {
         #[serde(default = "default_bore_server")]
         server: String,
         #[serde(default)]
+        #[ts(optional = nullable)]
         secret: Option<String>,
     },
     Ngrok {
         /// A domain reserved on the user's ngrok account, for a stable URL; default: ngrok picks.
         #[serde(default)]
+        #[ts(optional = nullable)]
         domain: Option<String>,
         /// The ngrok authtoken; [`NGROK_AUTHTOKEN_ENV`] wins over it.
         #[serde(default)]
+        #[ts(optional = nullable)]
         authtoken: Option<String>,
     },
     Cloudflared {
         /// The `cloudflared` executable; default: found on PATH.
         #[serde(default)]
+        #[ts(optional = nullable)]
         binary: Option<PathBuf>,
     },
     Custom {
@@ -111,7 +116,7 @@ impl TunnelConfig {
 }
 
 /// Where the tunnel is. Serialized as `{"state": "online", "public_url": …}` and so on.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
 #[serde(tag = "state", rename_all = "lowercase")]
 pub enum TunnelState {
     Off,
@@ -136,8 +141,9 @@ pub enum TunnelState {
     },
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
 pub struct TunnelStatus {
+    #[ts(as = "crate::store::names::TunnelProvider")]
     pub provider: &'static str,
     #[serde(flatten)]
     pub state: TunnelState,

@@ -136,6 +136,7 @@ describe("CallsView", () => {
         field: "transcript",
         snippet: "[refund]",
         snippet_parts: [{ text: "refund", hit: true }],
+        rank: -1,
         created_at_ms: 0,
         customer_phone: null,
         status: "completed",

@@ -423,7 +423,7 @@ function DetailBody({ call, turnIndex, terms, progress, onChanged, at, queue }: 
           <section className="card">
             <h2>Extracted variables</h2>
             <VariablesTable vars={call.extracted_variables} label="Extracted variables" />
-            <VariableEvidence evidence={call.evidence ?? {}} turns={call.transcript} offset={offset} onPick={pickTurn} />
+            <VariableEvidence evidence={call.evidence} turns={call.transcript} offset={offset} onPick={pickTurn} />
           </section>
           <section className="card">
             <h2>Input variables</h2>

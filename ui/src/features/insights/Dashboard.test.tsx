@@ -114,7 +114,7 @@ describe("Dashboard", () => {
   });
 
   it("says why when the figures cannot be read", async () => {
-    m.getStats.mockRejectedValue(new client.CommandError("database", "database error: disk I/O"));
+    m.getStats.mockRejectedValue(new client.CommandError("storage", "database error: disk I/O"));
     render(<Dashboard active onOpenDay={() => undefined} />);
     expect(await screen.findByRole("alert")).toHaveTextContent("disk I/O");
   });

@@ -86,7 +86,7 @@ export function useReview(): ReviewContextValue {
 
 /** A row's review with any optimistic patch applied. */
 export function rowReview(call: CallSummary, patches: ReadonlyMap<number, Patch>): RowReview {
-  const base = call.review ?? EMPTY_ROW_REVIEW;
+  const base = call.review;
   const p = patches.get(call.id);
   return p ? { ...base, ...p.review } : base;
 }
@@ -279,7 +279,7 @@ export function ReviewProvider({ children }: { children: ReactNode }) {
       for (const [id, p] of old) {
         if (!p.done) continue;
         const row = byId.get(id);
-        if (!row || agrees(row.review ?? EMPTY_ROW_REVIEW, p.review)) {
+        if (!row || agrees(row.review, p.review)) {
           next ??= new Map(old);
           next.delete(id);
         }

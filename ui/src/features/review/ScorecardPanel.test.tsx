@@ -43,7 +43,7 @@ beforeEach(() => {
   m.listScorecards.mockResolvedValue([card]);
   m.onReviewChanged.mockResolvedValue(() => undefined);
   m.setScore.mockImplementation((_id, sc, answers) =>
-    Promise.resolve({ reviewer: "sam@example.com", reviewer_name: "Sam Lee", scorecard: sc, total: scoreTotal(card, answers), answers }),
+    Promise.resolve({ reviewer: "sam@example.com", reviewer_name: "Sam Lee", scorecard: sc, total: scoreTotal(card, answers), answers, at: "2025-03-04T10:05:00Z" }),
   );
 });
 
@@ -102,8 +102,8 @@ describe("ScorecardPanel", () => {
     renderPanel({
       ...empty,
       scores: [
-        { reviewer: "sam@example.com", reviewer_name: "Sam Lee", scorecard: "quality", total: 75, answers: { greeting: { value: 4, prefilled: false } } },
-        { reviewer: "dana@example.com", reviewer_name: "Dana", scorecard: "quality", total: 40, answers: {} },
+        { reviewer: "sam@example.com", reviewer_name: "Sam Lee", scorecard: "quality", total: 75, answers: { greeting: { value: 4, prefilled: false } }, at: "2025-03-04T10:05:00Z" },
+        { reviewer: "dana@example.com", reviewer_name: "Dana", scorecard: "quality", total: 40, answers: {}, at: "2025-03-04T10:06:00Z" },
       ],
     });
     await waitFor(() => expect(within(question("greeting")).getByRole("button", { name: "4" })).toHaveAttribute("aria-pressed", "true"));

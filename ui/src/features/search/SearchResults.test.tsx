@@ -18,6 +18,7 @@ const hit: SearchHit = {
   customer_phone: "+14155550123",
   status: "completed",
   summary: null,
+  rank: -1,
 };
 
 describe("SearchResults", () => {

@@ -36,6 +36,7 @@ beforeEach(() => {
     queued: 1,
     downloading: 1,
     failed: 2,
+    none: 0,
     bytes: 3 * 1024 * 1024,
   });
   m.recordingsPrune.mockResolvedValue({ removed: 3, freed_bytes: 1024 * 1024 });

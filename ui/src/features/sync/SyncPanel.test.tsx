@@ -19,7 +19,7 @@ vi.mock("../../api/client", async (importOriginal) => {
 });
 
 const m = vi.mocked(client);
-const settings = { api_base: "https://portal.intellixent.ai/api", interval_minutes: 15, has_api_key: true };
+const settings = { api_base: "https://portal.intellixent.ai/api", interval_minutes: 15, has_api_key: true, api_key_storage: null };
 let emit: (p: SyncProgress) => void = () => undefined;
 
 beforeEach(() => {

@@ -62,7 +62,7 @@ export function SyncPanel() {
         const last = s.last;
         if (last?.ok && last.report) setOutcome({ ok: true, report: last.report });
         else if (last && !last.ok) {
-          setOutcome({ ok: false, error: { code: last.code ?? "sync", message: last.message ?? "The sync failed." } });
+          setOutcome({ ok: false, error: { code: last.code ?? "unexpected", message: last.message ?? "The sync failed." } });
         }
       })
       .catch(() => undefined);

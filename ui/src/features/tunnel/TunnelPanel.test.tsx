@@ -37,7 +37,7 @@ let changed: (s: TunnelStatus) => void = () => undefined;
 beforeEach(() => {
   vi.clearAllMocks();
   window.localStorage.clear();
-  overview = { status: { provider: "none", warning: null, state: "off" }, saved: null, saved_secret: false };
+  overview = { status: { provider: "none", warning: null, state: "off" }, saved: null, saved_secret: false, secret_storage: null };
   m.getTunnelStatus.mockImplementation(() => Promise.resolve(overview));
   m.copyText.mockResolvedValue();
   m.onTunnelChanged.mockImplementation((cb) => {

@@ -123,7 +123,12 @@ export function TunnelPanel() {
     setError(null);
     try {
       const s = await f();
-      setOverview((o) => ({ saved: o?.saved ?? null, saved_secret: o?.saved_secret ?? false, status: s }));
+      setOverview((o) => ({
+        saved: o?.saved ?? null,
+        saved_secret: o?.saved_secret ?? false,
+        secret_storage: o?.secret_storage ?? null,
+        status: s,
+      }));
       setSecret("");
     } catch (e) {
       setError(toAppError(e).message);
