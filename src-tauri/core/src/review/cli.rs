@@ -59,6 +59,12 @@ pub enum ReviewAction {
     },
     /// Rebuild the review state from the events.
     Rebuild,
+    /// A digest of the review state and the events held: equal on two machines when their review
+    /// work converged (team mode).
+    Hash {
+        #[arg(long)]
+        json: bool,
+    },
     /// Show or set who reviews from this data folder.
     Whoami {
         /// "Name <email>"
@@ -305,6 +311,16 @@ fn review(cli: &Cli, a: &ReviewArgs) -> Result<(), ReviewError> {
                     report.read - report.new,
                     report.calls
                 );
+                Ok(())
+            }
+        }
+        Some(ReviewAction::Hash { json }) => {
+            let (_, store) = open(cli)?;
+            let d = store.read(|c| super::store::projection_digest(c, "review."))?;
+            if *json {
+                print_json(&d)
+            } else {
+                println!("{} ({} events on {} calls)", d.hash, d.events, d.calls);
                 Ok(())
             }
         }

@@ -12,13 +12,18 @@
 //!   is retried with back-off, never lost, and the ingest path knows nothing of it.
 //! - [`consumer`]: on a laptop, replays `POSTCALL_CALLS` from the last applied stream sequence
 //!   (kept in `team.sqlite`) through the normal ingest path, with the original source.
+//! - [`reviews`]: on every node, publishes the review events made there from an outbox in
+//!   `review.sqlite` to `POSTCALL_REVIEWS` and applies everyone's from the stream through the
+//!   same projection as local edits (idempotent per event id).
 //! - [`settings`]: the team server a data folder joined and its credentials (secrets in the
 //!   secret store, never in logs).
 //! - [`status`]: what `postcall team status` and the window report.
 
 pub mod cli;
 pub mod consumer;
+pub mod live;
 pub mod publisher;
+pub mod reviews;
 pub mod settings;
 pub mod state;
 pub mod status;
