@@ -44,6 +44,8 @@ import type {
   SyncSettings,
   SyncStatus,
   TagDef,
+  TeamJoinInput,
+  TeamStatus,
   TunnelConfig,
   TunnelOverview,
   TunnelStatus,
@@ -245,3 +247,7 @@ export const onOpenCallLink = (cb: (p: OpenCallLink) => void) => on("open-call-l
 // Insights: the dashboard's figures and the payload's changes of shape.
 export const getStats = (query: StatsQuery) => call("get_stats", { query }) as Promise<Stats>;
 export const listDrift = () => call("list_drift") as Promise<Drift[]>;
+// Team: the team server this data folder follows (Settings → Team).
+export const getTeamStatus = () => call("get_team_status") as Promise<TeamStatus>;
+export const joinTeam = (input: TeamJoinInput) => call("join_team", { input }) as Promise<TeamStatus>;
+export const leaveTeam = () => call("leave_team") as Promise<TeamStatus>;

@@ -568,3 +568,29 @@ export interface Drift {
   first_seen: string;
   example_call_id: number | null;
 }
+
+/** Settings → Team: the team server this data folder follows (`get_team_status`, `join_team`, `leave_team`). */
+export interface TeamStatus {
+  /** null when this data folder has not joined a team. */
+  server: string | null;
+  connected: boolean;
+  calls_seq: number;
+  reviews_seq: number;
+  /** Review edits (and, on the receiver, calls) not yet acknowledged by the team server. */
+  pending: number;
+  pending_reviews: number;
+  pending_calls: number;
+  /** RFC 3339, while the server cannot be reached. */
+  offline_since: string | null;
+  last_connected: string | null;
+  last_error: string | null;
+  role: "receiver" | "member";
+}
+
+/** What the join form sends: a credentials file, or a user and password, or neither. */
+export interface TeamJoinInput {
+  server: string;
+  creds_file?: string | null;
+  user?: string | null;
+  password?: string | null;
+}

@@ -22,6 +22,7 @@
 pub mod cli;
 pub mod consumer;
 pub mod live;
+pub mod panel;
 pub mod publisher;
 pub mod reviews;
 pub mod settings;
@@ -77,6 +78,9 @@ pub enum TeamError {
     Permission(String),
     #[error("the team server: {0}")]
     Nats(String),
+    /// Input that cannot be used (the join form's), with what to change.
+    #[error("{0}")]
+    Invalid(String),
     #[error("this data folder has not joined a team: run `postcall team join nats://HOST:PORT` first")]
     NotJoined,
     #[error(transparent)]
@@ -85,6 +89,21 @@ pub enum TeamError {
     Config(#[from] crate::config::ConfigError),
     #[error(transparent)]
     Ingest(#[from] crate::ingest::IngestError),
+}
+
+impl TeamError {
+    /// The `{code}` the window receives.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadUrl(_) | Self::Invalid(_) | Self::Creds { .. } => "invalid",
+            Self::Unreachable { .. } => "unreachable",
+            Self::Refused { .. } | Self::Permission(_) => "refused",
+            Self::NotJoined => "not_joined",
+            Self::NoStream { .. } | Self::Nats(_) => "team",
+            Self::Store(_) | Self::Ingest(_) => "storage",
+            Self::Config(_) => "config",
+        }
+    }
 }
 
 /// How long connecting may take before the server counts as unreachable.

@@ -252,12 +252,17 @@ pub async fn follow(
     mut changed: impl FnMut(&[i64]) + Send,
 ) {
     let mut backoff = Duration::ZERO;
+    let mut kept: Option<Connection> = None;
     loop {
         if cancel.is_cancelled() {
             return;
         }
         let attempt = async {
-            let conn = super::connect(&endpoint()?).await?;
+            let conn = match kept.take() {
+                Some(c) => c,
+                None => super::connect(&endpoint()?).await?,
+            };
+            kept = Some(conn.clone());
             super::live::register(&data, &conn);
             let _ = state.set_info("last_error", None);
             mark_connected(&state, true);
@@ -272,15 +277,16 @@ pub async fn follow(
                     }
                 }
             };
-            let out = tokio::select! {
+            tokio::select! {
                 r = pulling => r.map(drop),
                 r = pushing => r,
-            };
-            super::live::unregister(&data);
-            out
+            }
         };
         match attempt.await {
-            Ok(()) => return,
+            Ok(()) => {
+                super::live::unregister(&data);
+                return;
+            }
             Err(TeamError::NotJoined) => backoff = Duration::from_secs(5),
             Err(e) => {
                 tracing::warn!(error = %e, "team review sync stopped; retrying");
@@ -289,12 +295,45 @@ pub async fn follow(
                 backoff = super::next_backoff(backoff);
             }
         }
+        // The client reconnects by itself after an outage: while it tries, wait for it and carry
+        // on at once when it is back; a connection that stays down is dropped for a new one.
+        let wait_for = match &kept {
+            Some(c) if !c.connected() => {
+                let deadline = tokio::time::Instant::now() + RECONNECT_WAIT;
+                let mut back = false;
+                while tokio::time::Instant::now() < deadline && !cancel.is_cancelled() {
+                    if c.connected() {
+                        back = true;
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                if back {
+                    backoff = Duration::ZERO;
+                    Duration::ZERO
+                } else {
+                    kept = None;
+                    backoff
+                }
+            }
+            Some(c) if c.connected() => backoff.min(Duration::from_secs(2)),
+            _ => {
+                kept = None;
+                backoff
+            }
+        };
+        if kept.is_none() {
+            super::live::unregister(&data);
+        }
         tokio::select! {
             _ = cancel.cancelled() => return,
-            _ = tokio::time::sleep(backoff) => {}
+            _ = tokio::time::sleep(wait_for) => {}
         }
     }
 }
+
+/// How long a dropped connection is given to come back by itself before a new one is made.
+const RECONNECT_WAIT: Duration = Duration::from_secs(60);
 
 /// Records when this node reached the server, or since when it has not.
 pub fn mark_connected(state: &TeamState, connected: bool) {
