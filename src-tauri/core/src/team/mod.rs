@@ -187,6 +187,21 @@ pub async fn connect(endpoint: &Endpoint) -> Result<Connection, TeamError> {
     Ok(Connection { client, jetstream, server_error })
 }
 
+/// Returns once the connection was lost and is back: a restarted server has forgotten the
+/// ephemeral consumers a pass was reading from, so the pass should start again at once rather
+/// than wait for the consumer to time out.
+pub async fn reconnected(conn: &Connection) {
+    let mut was_down = false;
+    loop {
+        if !conn.connected() {
+            was_down = true;
+        } else if was_down {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
 /// The streams' settings: file storage, kept forever, a two-minute duplicate window.
 pub fn stream_config(name: &str, subjects: &str) -> jetstream::stream::Config {
     jetstream::stream::Config {

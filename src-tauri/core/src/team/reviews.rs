@@ -268,22 +268,36 @@ pub async fn follow(
             mark_connected(&state, true);
             let pulling = pull(&conn, &store, &state, false, &cancel, &mut changed);
             let pushing = async {
+                let mut was_down = false;
                 loop {
-                    push(&conn, &store).await?;
-                    mark_connected(&state, conn.connected());
+                    let up = conn.connected();
+                    mark_connected(&state, up);
+                    if !up {
+                        was_down = true;
+                    } else if was_down {
+                        // The server may have restarted and lost the ordered consumer (it is
+                        // ephemeral): start the pass again rather than wait for it to time out.
+                        return Ok::<bool, TeamError>(true);
+                    } else {
+                        push(&conn, &store).await?;
+                    }
                     tokio::select! {
-                        _ = cancel.cancelled() => return Ok::<(), TeamError>(()),
+                        _ = cancel.cancelled() => return Ok(false),
                         _ = tokio::time::sleep(POLL) => {}
                     }
                 }
             };
             tokio::select! {
-                r = pulling => r.map(drop),
+                r = pulling => r.map(|_| false),
                 r = pushing => r,
             }
         };
         match attempt.await {
-            Ok(()) => {
+            Ok(true) => {
+                backoff = Duration::ZERO;
+                continue;
+            }
+            Ok(false) => {
                 super::live::unregister(&data);
                 return;
             }
