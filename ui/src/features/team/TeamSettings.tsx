@@ -87,7 +87,7 @@ function JoinForm({ onJoined }: { onJoined: (s: TeamStatus) => void }) {
         <span className="setting-label">Server</span>
         <input
           type="text"
-          className="input mono"
+          className="input input-wide mono"
           aria-label="Team server URL"
           placeholder="tls://team.example.org:4222"
           autoComplete="off"
@@ -117,7 +117,7 @@ function JoinForm({ onJoined }: { onJoined: (s: TeamStatus) => void }) {
           <span className="setting-label">Credentials file</span>
           <input
             type="text"
-            className="input mono"
+            className="input input-wide mono"
             aria-label="Credentials file"
             placeholder="/home/you/.config/nats/postcall.creds"
             spellCheck={false}
