@@ -333,7 +333,7 @@ fn review(cli: &Cli, a: &ReviewArgs) -> Result<(), ReviewError> {
         None => {
             let id = a.id.ok_or_else(|| {
                 ReviewError::Invalid(
-                    "give a call id (postcall review ID --state reviewed) or one of export, import, rebuild, whoami"
+                    "give a call id (postcall review ID --state reviewed) or one of export, import, rebuild, hash, whoami"
                         .into(),
                 )
             })?;
