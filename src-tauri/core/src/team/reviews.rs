@@ -271,7 +271,10 @@ pub async fn follow(
                 let mut was_down = false;
                 loop {
                     let up = conn.connected();
-                    mark_connected(&state, up);
+                    if !up && !was_down {
+                        // Written on the change only: team.sqlite syncs every write to disk.
+                        mark_connected(&state, false);
+                    }
                     if !up {
                         was_down = true;
                     } else if was_down {
