@@ -39,17 +39,21 @@ pub struct TeamStatus {
 /// reports the connection this process keeps (the window's).
 pub async fn status(data: &DataDir, store: &Store, probe: bool) -> Result<TeamStatus, TeamError> {
     let state = TeamState::open(data)?;
-    let endpoint = super::settings::endpoint(data)?;
+    // The server from the settings; the secret store is read only to dial it (the window polls).
+    let server = super::settings::load(data)?.map(|t| t.server);
     let receiver = state.mark(PUBLISHED)?.is_some();
     let pending_calls = if receiver { super::publisher::unpublished(store, &state)? } else { 0 };
     let pending_reviews = super::reviews::pending(store)?;
-    let (connected, probe_error) = match (&endpoint, probe) {
-        (Some(e), true) => match super::connect(e).await {
-            Ok(c) => {
-                let _ = c.client.flush().await;
-                (true, None)
-            }
-            Err(e) => (false, Some(e.to_string())),
+    let (connected, probe_error) = match (&server, probe) {
+        (Some(_), true) => match super::settings::endpoint(data)? {
+            Some(e) => match super::connect(&e).await {
+                Ok(c) => {
+                    let _ = c.client.flush().await;
+                    (true, None)
+                }
+                Err(e) => (false, Some(e.to_string())),
+            },
+            None => (false, None),
         },
         (Some(_), false) => (super::live::connected(data).unwrap_or(false), None),
         _ => (false, None),
@@ -57,9 +61,9 @@ pub async fn status(data: &DataDir, store: &Store, probe: bool) -> Result<TeamSt
     let time = |key: &str| -> Result<Option<String>, TeamError> {
         Ok(state.info(key)?.and_then(|v| v.parse::<i64>().ok()).map(crate::time::ms_to_rfc3339))
     };
-    let offline_since = if connected || endpoint.is_none() { None } else { time("offline_since_ms")? };
+    let offline_since = if connected || server.is_none() { None } else { time("offline_since_ms")? };
     Ok(TeamStatus {
-        server: endpoint.map(|e| e.server),
+        server,
         connected,
         calls_seq: state.calls_seq()?,
         reviews_seq: state.reviews_seq()?,
