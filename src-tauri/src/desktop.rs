@@ -117,6 +117,9 @@ pub fn run(cli: Cli, links: Vec<String>) -> ExitCode {
             commands::insights::list_drift,
             commands::insights::save_export,
             crate::link::links_ready,
+            commands::team::get_team_status,
+            commands::team::join_team,
+            commands::team::leave_team,
         ])
         .setup(move |app| {
             watch_links(app.handle(), &links, default_folder);
@@ -188,7 +191,7 @@ fn start(app: &AppHandle, service: Arc<Service>, addr: std::net::SocketAddr) {
     tauri::async_runtime::block_on(async {
         service.start_vault();
         // Team mode: replay the joined team's calls in the background.
-        if let Err(e) = postcall_core::team::start_member_sync(&service) {
+        if let Err(e) = commands::team::start(app, &service) {
             tracing::warn!(error = %e, "team sync did not start");
         }
         match postcall_core::media::MediaServer::start(service.store.clone(), service.vault.dir().to_path_buf()) {

@@ -330,3 +330,205 @@ fn children_cpu_seconds() -> f64 {
     let ticks = |i: usize| fields.get(i - 3).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
     (ticks(16) + ticks(17)) / 100.0
 }
+
+/// `team join` with a NATS user whose password comes from the environment.
+fn join_as(laptop: &Path, url: &str, user: &str, password: &str) {
+    let mut cmd = postcall_tests::command();
+    cmd.env("TEAM_PW", password).arg("--data-dir").arg(laptop).args([
+        "team",
+        "join",
+        url,
+        "--user",
+        user,
+        "--password-env",
+        "TEAM_PW",
+    ]);
+    assert!(cmd.status().expect("join").success());
+}
+
+/// `postcall review hash --json`: a digest of the review projection and the events held.
+fn review_hash(data: &Path) -> Value {
+    cli_json(data, &["review", "hash"])
+}
+
+fn review_of(data: &Path, call: i64) -> Value {
+    postcall_tests::show(data, call)["review"].clone()
+}
+
+fn tags_of(data: &Path, call: i64) -> Vec<String> {
+    serde_json::from_value(review_of(data, call)["tags"].clone()).expect("tags")
+}
+
+/// Waits until `data` (a running node that follows the team in the background) holds the same
+/// review work as `like`.
+fn wait_same_reviews(data: &Path, like: &Value, limit: Duration) {
+    let deadline = Instant::now() + limit;
+    loop {
+        let h = review_hash(data);
+        if &h == like {
+            return;
+        }
+        assert!(Instant::now() < deadline, "the node did not converge in {limit:?}: {h} vs {like}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn review_work_done_offline_on_two_laptops_converges_on_every_node() {
+    let started = Instant::now();
+    let mut nats = NatsServer::start_with_config(Some(&permissions_config()));
+    let url = nats.url();
+    let server_dir = data_dir();
+    let server = Server::start_env(
+        server_dir.path(),
+        &[
+            "--secret".into(),
+            secret(),
+            "--team".into(),
+            url.clone(),
+            "--team-user".into(),
+            "receiver".into(),
+            "--team-password-env".into(),
+            "RECEIVER_PW".into(),
+        ],
+        &[("RECEIVER_PW", "receiver-pw")],
+    );
+    for id in 1..=3 {
+        assert_eq!(post_json(&server.url, &small_call(id)).0, 200);
+    }
+    wait_published(server_dir.path(), Duration::from_secs(30));
+
+    // Two reviewers, each on a laptop of their own with their own NATS user (the shipped
+    // permissions: a reviewer publishes review events only). Tag definitions are per data folder.
+    let (a, b) = (data_dir(), data_dir());
+    let (a, b) = (a.path(), b.path());
+    join_as(a, &url, "alice", "alice-pw");
+    join_as(b, &url, "bob", "bob-pw");
+    cli(a, &["review", "whoami", "--set", "Ana Pop <ana@example.com>"]).ok();
+    cli(b, &["review", "whoami", "--set", "Bob Ionescu <bob@example.com>"]).ok();
+    for node in [a, b, server_dir.path()] {
+        for tag in ["urgent", "vip"] {
+            cli(node, &["tag", "define", tag]).ok();
+        }
+    }
+    for laptop in [a, b] {
+        assert_eq!(sync_once(laptop)["calls_seq"], 3);
+    }
+
+    // Online: Ana tags call 1; it reaches Bob.
+    cli(a, &["tag", "add", "1", "urgent"]).ok();
+    assert_eq!(cli_json(a, &["team", "status"])["pending"], 1, "the edit waits until it is shared");
+    let r = sync_once(a);
+    assert_eq!((r["reviews_published"].as_u64(), r["reviews_seq"].as_u64()), (Some(1), Some(1)), "{r}");
+    assert_eq!(cli_json(a, &["team", "status"])["pending"], 0);
+    sync_once(b);
+    assert_eq!(tags_of(b, 1), ["urgent"]);
+
+    // The team server goes away; both reviewers keep working, on the same calls.
+    nats.kill9();
+    let ana = ["--as", "Ana Pop <ana@example.com>"];
+    let on = |node: &Path, args: &[&str]| cli(node, args).ok().stdout.clone();
+    on(a, &["review", "1", "--state", "reviewed"]);
+    on(a, &["note", "add", "1", "heard a refund promise", "--turn", "0", "--at", "1.5"]);
+    on(a, &["tag", "remove", "1", "urgent"]);
+    on(a, &["tag", "add", "2", "vip"]);
+    on(a, &["tag", "remove", "2", "vip"]);
+    on(a, &[&["review", "2", "--state", "flagged"][..], &ana[..]].concat());
+    on(b, &["review", "1", "--state", "flagged"]);
+    on(b, &["note", "add", "1", "customer sounded upset"]);
+    on(b, &["tag", "add", "2", "vip"]);
+    on(b, &["tag", "add", "1", "vip"]);
+    // The same reviewer on the other laptop, later: the latest state wins.
+    std::thread::sleep(Duration::from_millis(5));
+    on(b, &[&["review", "2", "--state", "reviewed"][..], &ana[..]].concat());
+
+    // Offline edits show at once, are counted as pending, and a sync says why it cannot run.
+    assert_eq!(review_of(a, 1)["states"][0]["state"], "reviewed");
+    assert!(tags_of(a, 1).is_empty() && tags_of(a, 2).is_empty(), "A's own view before the merge");
+    let st = cli_json(a, &["team", "status"]);
+    assert_eq!((st["connected"].as_bool(), st["pending"].as_i64()), (Some(false), Some(6)), "{st}");
+    assert_eq!(st["pending_reviews"], 6);
+    let run = cli(b, &["team", "sync", "--once"]);
+    run.fails();
+    assert!(run.stderr.contains("cannot reach the team server"), "{}", run.stderr);
+    let st = cli_json(b, &["team", "status"]);
+    assert_eq!(st["pending"], 5, "nothing is lost by a failed sync: {st}");
+    assert!(st["offline_since"].is_string(), "{st}");
+
+    // Back on the same store: both laptops sync; the receiver follows the stream by itself.
+    let outage = Instant::now();
+    nats.restart();
+    let ra = sync_once(a);
+    let rb = sync_once(b);
+    let ra2 = sync_once(a);
+    assert_eq!((ra["reviews_published"].as_u64(), rb["reviews_published"].as_u64()), (Some(6), Some(5)));
+    assert_eq!(ra2["reviews_applied"], 5, "A received B's five events: {ra2}");
+    let ha = review_hash(a);
+    assert_eq!(ha["events"], 12, "{ha}");
+    assert_eq!(review_hash(b), ha, "both laptops hold the same review work");
+    wait_same_reviews(server_dir.path(), &ha, Duration::from_secs(60));
+    eprintln!("receiver converged {:.1} s after the server came back", outage.elapsed().as_secs_f64());
+    for node in [a, b] {
+        let st = cli_json(node, &["team", "status"]);
+        assert_eq!((st["pending"].as_i64(), st["reviews_seq"].as_u64()), (Some(0), Some(12)), "{st}");
+    }
+
+    // What every node shows: per-reviewer states, both notes, an add-wins tag set.
+    for node in [a, b, server_dir.path()] {
+        let r1 = review_of(node, 1);
+        let states: Vec<(String, String)> = r1["states"]
+            .as_array()
+            .expect("states")
+            .iter()
+            .map(|s| (s["reviewer"].as_str().unwrap_or("").into(), s["state"].as_str().unwrap_or("").into()))
+            .collect();
+        assert_eq!(
+            states,
+            [("ana@example.com".into(), "reviewed".into()), ("bob@example.com".into(), "flagged".into())]
+        );
+        assert_eq!(r1["notes"].as_array().map(Vec::len), Some(2), "{r1}");
+        assert_eq!(r1["notes"][0]["text"], "heard a refund promise");
+        assert_eq!(r1["notes"][0]["turn"], 0);
+        assert_eq!(tags_of(node, 1), ["vip"], "urgent removed by Ana, vip added by Bob");
+        assert_eq!(tags_of(node, 2), ["vip"], "Bob's add survives Ana's remove of her own add");
+        assert_eq!(review_of(node, 2)["states"][0]["state"], "reviewed", "Ana's later state, made on B");
+    }
+
+    // A newer Postcall publishes a kind this one does not know, and something that is not an
+    // event at all: the first is stored and ignored (kept for later), the second skipped.
+    let newer = json!({
+        "event_id": "01900000-0000-7000-8000-00000000beef",
+        "call_id": 3,
+        "author_email": "bob@example.com",
+        "author_name": "Bob Ionescu",
+        "kind": "sentiment.set",
+        "body": {"value": -0.4, "model": "v9"},
+        "created_at": "2026-12-01T10:00:00Z",
+        "schema_version": 2
+    });
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    rt.block_on(async {
+        let client = async_nats::ConnectOptions::with_user_and_password("bob".into(), "bob-pw".into())
+            .connect(url.as_str())
+            .await
+            .expect("connect as bob");
+        let js = async_nats::jetstream::new(client);
+        for (subject, body) in [("postcall.reviews.3", newer.to_string()), ("postcall.reviews.3", "not json".into())] {
+            js.publish(subject, body.into()).await.expect("publish").await.expect("stored");
+        }
+    });
+    let r = sync_once(a);
+    assert_eq!((r["reviews_applied"].as_u64(), r["reviews_ignored"].as_u64()), (Some(1), Some(1)), "{r}");
+    let exported = cli(a, &["review", "export"]).ok().stdout.clone();
+    let kept =
+        exported.lines().filter_map(|l| serde_json::from_str::<Value>(l).ok()).find(|e| e["kind"] == "sentiment.set");
+    assert_eq!(kept.as_ref().map(|e| &e["body"]), Some(&newer["body"]), "kept as it came:\n{exported}");
+    let r3 = review_of(a, 3);
+    assert!(r3["states"].as_array().is_some_and(Vec::is_empty) && r3["notes"].as_array().is_some_and(Vec::is_empty));
+    sync_once(b);
+    let ha = review_hash(a);
+    assert_eq!(ha["events"], 13);
+    assert_eq!(review_hash(b), ha);
+    wait_same_reviews(server_dir.path(), &ha, Duration::from_secs(30));
+    eprintln!("review convergence test: {:.1} s", started.elapsed().as_secs_f64());
+}

@@ -9,6 +9,7 @@ pub mod review;
 pub mod settings;
 pub mod startup;
 pub mod sync;
+pub mod team;
 pub mod tunnel;
 
 use std::sync::Arc;

@@ -46,6 +46,8 @@ import type {
   SyncSettings,
   SyncStatus,
   TagDef,
+  TeamJoinInput,
+  TeamStatus,
   TunnelConfig,
   TunnelOverview,
   TunnelStatus,
@@ -256,3 +258,7 @@ export const listDrift = () => call("list_drift") as Promise<Drift[]>;
 /** Saves an exported chart or table where the user picks; the path, or null when cancelled. */
 export const saveExport = (fileName: string, content: string, encoding: "text" | "base64") =>
   call("save_export", { fileName, content, encoding }) as Promise<string | null>;
+// Team: the team server this data folder follows (Settings → Team).
+export const getTeamStatus = () => call("get_team_status") as Promise<TeamStatus>;
+export const joinTeam = (input: TeamJoinInput) => call("join_team", { input }) as Promise<TeamStatus>;
+export const leaveTeam = () => call("leave_team") as Promise<TeamStatus>;

@@ -4,6 +4,7 @@
 
 import { CommandError, type Transport, type Unlisten } from "./client";
 import { createDemoReview } from "./demoReview";
+import { createDemoTeam } from "./demoTeam";
 import type {
   AppStatus,
   CallDetail,
@@ -614,6 +615,7 @@ export function createDemoTransport(params: URLSearchParams): Transport {
     },
     reveal_data_dir: () => null,
     ...review.handlers,
+    ...createDemoTeam(),
   };
 
   return {

@@ -68,6 +68,8 @@ export type {
   SyncState,
   SyncStatus,
   TagDef,
+  TeamJoinInput,
+  TeamStatus,
   Theme,
   TunnelConfig,
   TunnelOverview,

@@ -51,6 +51,14 @@ pub enum ErrorCode {
     NoReviewer,
     /// Review: the tag is not defined.
     UnknownTag,
+    /// Team: the team server cannot be reached.
+    Unreachable,
+    /// Team: the server refused the credentials or the permission.
+    Refused,
+    /// Team: this data folder has not joined a team.
+    NotJoined,
+    /// Team: the server answered with an error (a missing stream, a protocol failure).
+    Team,
     /// Only in the UI: no back end answers (a plain browser).
     NoBackend,
     /// Only in the UI: the clipboard refused.

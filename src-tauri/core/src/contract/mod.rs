@@ -109,6 +109,8 @@ fn roots(c: &mut Collect) {
     c.visit::<insights::stats::StatsQuery>();
     c.visit::<insights::stats::Stats>();
     c.visit::<insights::drift::Drift>();
+    c.visit::<crate::team::status::TeamStatus>();
+    c.visit::<crate::team::panel::JoinInput>();
     events::visit(c);
 }
 

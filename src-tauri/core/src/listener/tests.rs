@@ -134,8 +134,15 @@ fn bind_reports_a_port_in_use() {
 }
 
 /// Descriptors this process has open.
+/// Sockets this process holds open (only sockets: tests running beside this one open files).
 fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd").map(|d| d.count()).unwrap_or(0)
+    std::fs::read_dir("/proc/self/fd")
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .filter(|e| std::fs::read_link(e.path()).is_ok_and(|t| t.to_string_lossy().starts_with("socket:")))
+                .count()
+        })
+        .unwrap_or(0)
 }
 
 async fn start_with(f: &Fixture, limits: AcceptLimits) -> Listener {

@@ -59,6 +59,12 @@ pub enum ReviewAction {
     },
     /// Rebuild the review state from the events.
     Rebuild,
+    /// A digest of the review state and the events held: equal on two machines when their review
+    /// work converged (team mode).
+    Hash {
+        #[arg(long)]
+        json: bool,
+    },
     /// Show or set who reviews from this data folder.
     Whoami {
         /// "Name <email>"
@@ -308,6 +314,16 @@ fn review(cli: &Cli, a: &ReviewArgs) -> Result<(), ReviewError> {
                 Ok(())
             }
         }
+        Some(ReviewAction::Hash { json }) => {
+            let (_, store) = open(cli)?;
+            let d = store.read(|c| super::store::projection_digest(c, "review."))?;
+            if *json {
+                print_json(&d)
+            } else {
+                println!("{} ({} events on {} calls)", d.hash, d.events, d.calls);
+                Ok(())
+            }
+        }
         Some(ReviewAction::Rebuild) => {
             let (_, store) = open(cli)?;
             let n = ops::rebuild(&store)?;
@@ -317,7 +333,7 @@ fn review(cli: &Cli, a: &ReviewArgs) -> Result<(), ReviewError> {
         None => {
             let id = a.id.ok_or_else(|| {
                 ReviewError::Invalid(
-                    "give a call id (postcall review ID --state reviewed) or one of export, import, rebuild, whoami"
+                    "give a call id (postcall review ID --state reviewed) or one of export, import, rebuild, hash, whoami"
                         .into(),
                 )
             })?;

@@ -30,9 +30,24 @@ fn event_from_row(r: &rusqlite::Row) -> rusqlite::Result<Event> {
     })
 }
 
+/// Where events being stored come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// Made here or imported here: queued in `review_outbox` for the team's stream.
+    Local,
+    /// Read from the team's stream: never sent back; an event of ours it echoes leaves the outbox.
+    Team,
+}
+
 /// Stores `events` (those already held, by id, are skipped) and recomputes the calls they touch,
-/// inside `tx`. Returns the calls whose events changed and how many events were new.
+/// inside `tx`. Returns the calls whose events changed and how many events were new. Local
+/// events also go to the team outbox.
 pub fn insert_events(tx: &Transaction, events: &[Event]) -> Result<(Vec<i64>, u64)> {
+    insert_events_from(tx, events, Origin::Local)
+}
+
+/// [`insert_events`], saying where the events come from.
+pub fn insert_events_from(tx: &Transaction, events: &[Event], origin: Origin) -> Result<(Vec<i64>, u64)> {
     let mut new = 0;
     let mut seq: i64 = tx.query_row("SELECT ifnull(max(seq), 0) FROM review_events", [], |r| r.get(0))?;
     let mut touched = BTreeSet::new();
@@ -40,6 +55,8 @@ pub fn insert_events(tx: &Transaction, events: &[Event]) -> Result<(Vec<i64>, u6
         let mut insert = tx.prepare_cached(&format!(
             "INSERT OR IGNORE INTO review_events ({EVENT_COLUMNS}, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
         ))?;
+        let mut queue = tx.prepare_cached("INSERT OR IGNORE INTO review_outbox (seq, event_id) VALUES (?1, ?2)")?;
+        let mut echoed = tx.prepare_cached("DELETE FROM review_outbox WHERE event_id = ?1")?;
         for e in events {
             seq += 1;
             let n = insert.execute(params![
@@ -56,6 +73,11 @@ pub fn insert_events(tx: &Transaction, events: &[Event]) -> Result<(Vec<i64>, u6
             if n == 1 {
                 touched.insert(e.call_id);
                 new += 1;
+                if origin == Origin::Local {
+                    queue.execute(params![seq, e.event_id])?;
+                }
+            } else if origin == Origin::Team {
+                echoed.execute([&e.event_id])?;
             }
         }
     }
@@ -63,6 +85,92 @@ pub fn insert_events(tx: &Transaction, events: &[Event]) -> Result<(Vec<i64>, u6
         reproject(tx, call)?;
     }
     Ok((touched.into_iter().collect(), new))
+}
+
+/// Events waiting in the team outbox, oldest first (`schema`: `"review."` on a read connection).
+pub fn outbox(conn: &Connection, schema: &str, limit: i64) -> Result<Vec<Event>> {
+    let cols = EVENT_COLUMNS.split(", ").map(|c| format!("e.{c}")).collect::<Vec<_>>().join(", ");
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {cols} FROM {schema}review_outbox o JOIN {schema}review_events e ON e.event_id = o.event_id
+         ORDER BY o.seq LIMIT ?1"
+    ))?;
+    let rows = stmt.query_map([limit], event_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// How many events wait in the team outbox.
+pub fn outbox_len(conn: &Connection, schema: &str) -> Result<i64> {
+    Ok(conn.query_row(&format!("SELECT count(*) FROM {schema}review_outbox"), [], |r| r.get(0))?)
+}
+
+/// Takes events the stream acknowledged out of the outbox.
+pub fn outbox_done(conn: &mut Connection, event_ids: &[String]) -> Result<()> {
+    let tx = conn.transaction()?;
+    {
+        let mut del = tx.prepare_cached("DELETE FROM review_outbox WHERE event_id = ?1")?;
+        for id in event_ids {
+            del.execute([id])?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// A digest of the whole review projection (every table the events produce, in key order) and
+/// of the event ids held, so two nodes can tell whether they converged.
+pub fn projection_digest(conn: &Connection, schema: &str) -> Result<ProjectionDigest> {
+    use sha2::{Digest, Sha256};
+    let s = schema;
+    let mut h = Sha256::new();
+    let queries = [
+        format!("SELECT event_id FROM {s}review_events ORDER BY event_id"),
+        format!("SELECT call_id, reviewer, reviewer_name, state, at FROM {s}review_states ORDER BY call_id, reviewer"),
+        format!(
+            "SELECT note_id, call_id, author, author_name, text, turn, at_seconds, created_at, edited_at, deleted
+             FROM {s}notes ORDER BY note_id"
+        ),
+        format!("SELECT event_id, note_id, call_id, kind, text, at FROM {s}note_history ORDER BY event_id"),
+        format!("SELECT event_id, call_id, tag, removed FROM {s}tag_adds ORDER BY event_id"),
+        format!("SELECT tag, call_id FROM {s}call_tags ORDER BY tag, call_id"),
+        format!(
+            "SELECT call_id, reviewer, scorecard, reviewer_name, total, answers, at FROM {s}scores
+             ORDER BY call_id, reviewer, scorecard"
+        ),
+        format!("SELECT call_id, assignee FROM {s}assignees ORDER BY call_id"),
+    ];
+    for q in &queries {
+        h.update(q.as_bytes());
+        let mut stmt = conn.prepare(q)?;
+        let n = stmt.column_count();
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            for i in 0..n {
+                let v = match r.get_ref(i)? {
+                    rusqlite::types::ValueRef::Null => "\0".to_string(),
+                    rusqlite::types::ValueRef::Integer(x) => format!("i{x}"),
+                    rusqlite::types::ValueRef::Real(x) => format!("r{x}"),
+                    rusqlite::types::ValueRef::Text(t) => format!("t{}", String::from_utf8_lossy(t)),
+                    rusqlite::types::ValueRef::Blob(b) => format!("b{}", b.len()),
+                };
+                h.update((v.len() as u64).to_le_bytes());
+                h.update(v.as_bytes());
+            }
+        }
+    }
+    let events: i64 = conn.query_row(&format!("SELECT count(*) FROM {s}review_events"), [], |r| r.get(0))?;
+    let calls: i64 =
+        conn.query_row(&format!("SELECT count(DISTINCT call_id) FROM {s}review_events"), [], |r| r.get(0))?;
+    let hash = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    Ok(ProjectionDigest { hash, events, calls })
+}
+
+/// What [`projection_digest`] gives.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ProjectionDigest {
+    /// SHA-256 over the event ids and the projection tables, in hex.
+    pub hash: String,
+    pub events: i64,
+    pub calls: i64,
 }
 
 /// Every event of one call, in no particular order.

@@ -36,7 +36,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0009_insights_hours", include_str!("../../migrations/main/0009_insights_hours.sql")),
 ];
 const JOURNAL_MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../../migrations/journal/0001_init.sql"))];
-const REVIEW_MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../../migrations/review/0001_init.sql"))];
+const REVIEW_MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_init", include_str!("../../migrations/review/0001_init.sql")),
+    ("0002_outbox", include_str!("../../migrations/review/0002_outbox.sql")),
+];
 const SEARCH_MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("../../migrations/search/0001_init.sql")),
     ("0002_large_leaves", include_str!("../../migrations/search/0002_large_leaves.sql")),

@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 use tokio_util::sync::CancellationToken;
 
 use super::settings::{self, Auth, Endpoint, Password, TeamSettings};
-use super::{consumer, publisher, TeamError, TeamState};
+use super::{consumer, publisher, reviews, TeamError, TeamState};
 use crate::config::DataDir;
 use crate::service::Service;
 
@@ -35,7 +35,8 @@ pub enum TeamAction {
         #[arg(long)]
         json: bool,
     },
-    /// Replay the team's calls into this data folder; follows the server until stopped.
+    /// Replay the team's calls and review work into this data folder and share this folder's
+    /// review edits; follows the server until stopped.
     Sync {
         /// Exit once caught up (non-zero, with the reason, when the server cannot be reached or
         /// refuses the credentials).
@@ -99,6 +100,15 @@ pub fn start_for_serve(service: &Arc<Service>, args: &ServeTeamArgs) -> Result<O
         }
         println!("Publishing calls to the team server {}", endpoint.server);
         let wake = service.ingest.subscribe();
+        let fixed = endpoint.clone();
+        tokio::spawn(reviews::follow(
+            service.data.clone(),
+            service.store.clone(),
+            state.clone(),
+            move || Ok(fixed.clone()),
+            cancel.clone(),
+            |calls| tracing::debug!(calls = calls.len(), "team review events applied"),
+        ));
         tokio::spawn(publisher::run(service.store.clone(), state, endpoint, wake, cancel.clone(), |p| match p {
             publisher::Progress::Connected => eprintln!("team: connected; publishing the journal"),
             publisher::Progress::Published { up_to_delivery, count } => {
@@ -117,15 +127,65 @@ pub fn start_for_serve(service: &Arc<Service>, args: &ServeTeamArgs) -> Result<O
 /// Starts replaying the joined team's calls in the background (needs a Tokio runtime), when the
 /// data folder joined one. Used by `postcall serve` without `--team` and by the window.
 pub fn start_member_sync(service: &Arc<Service>) -> Result<bool, String> {
+    start_member_sync_with(service, |_| {}).map(|c| c.is_some())
+}
+
+/// [`start_member_sync`], telling `reviews_changed` which calls' review changed by the team's
+/// events (the window refreshes them). Returns what stops it, or `None` without a team.
+pub fn start_member_sync_with(
+    service: &Arc<Service>,
+    reviews_changed: impl FnMut(&[i64]) + Send + 'static,
+) -> Result<Option<CancellationToken>, String> {
     if settings::load(&service.data).map_err(|e| e.to_string())?.is_none() {
-        return Ok(false);
+        return Ok(None);
     }
     let state = TeamState::open(&service.data).map_err(|e| e.to_string())?;
     let cancel = CancellationToken::new();
-    tokio::spawn(consumer::follow(service.data.clone(), service.ingest.clone(), state, cancel, |r| {
+    tokio::spawn(consumer::follow(service.data.clone(), service.ingest.clone(), state.clone(), cancel.clone(), |r| {
         tracing::debug!(calls_seq = r.calls_seq, applied = r.applied, "team calls applied")
     }));
-    Ok(true)
+    tokio::spawn(reviews::follow(
+        service.data.clone(),
+        service.store.clone(),
+        state,
+        member_endpoint(service.data.clone()),
+        cancel.clone(),
+        reviews_changed,
+    ));
+    super::live::set_running(&service.data, cancel.clone());
+    Ok(Some(cancel))
+}
+
+/// The joined server, read from the settings at each attempt.
+fn member_endpoint(data: DataDir) -> impl Fn() -> Result<Endpoint, TeamError> + Send {
+    move || settings::endpoint(&data)?.ok_or(TeamError::NotJoined)
+}
+
+/// What `team sync --once` did over both streams.
+struct OnceReport {
+    calls: consumer::SyncReport,
+    reviews: reviews::ReviewSyncReport,
+    published: u64,
+}
+
+/// One pass until caught up: this node's review edits out, then the team's calls and review
+/// events in (ours come back as echoes and clear the outbox), then anything left out again.
+async fn sync_once(
+    endpoint: &Endpoint,
+    service: &Arc<Service>,
+    state: &TeamState,
+    cancel: &CancellationToken,
+) -> Result<OnceReport, TeamError> {
+    let conn = super::connect(endpoint).await?;
+    reviews::mark_connected(state, true);
+    let mut published = reviews::push(&conn, &service.store).await?;
+    let calls = consumer::sync_calls(&conn, &service.ingest, state, true, cancel, |r| {
+        eprintln!("team sync: calls applied up to sequence {} of {}", r.calls_seq, r.stream_last)
+    })
+    .await?;
+    let reviews = reviews::pull(&conn, &service.store, state, true, cancel, |_| {}).await?;
+    published += reviews::push(&conn, &service.store).await?;
+    Ok(OnceReport { calls, reviews, published })
 }
 
 async fn shutdown_signal() {
@@ -197,42 +257,68 @@ pub async fn run(data: DataDir, secret: Option<&str>, action: TeamAction) -> Res
             });
             let started = std::time::Instant::now();
             let result = if once {
-                let conn = super::connect(&endpoint).await.map_err(s)?;
-                consumer::sync_calls(&conn, &service.ingest, &state, true, &cancel, |r| {
-                    eprintln!("team sync: applied up to sequence {} of {}", r.calls_seq, r.stream_last)
-                })
-                .await
+                sync_once(&endpoint, &service, &state, &cancel).await
             } else {
-                consumer::follow(service.data.clone(), service.ingest.clone(), state.clone(), cancel.clone(), |r| {
-                    eprintln!("team sync: applied up to sequence {}", r.calls_seq)
-                })
-                .await;
-                Ok(consumer::SyncReport {
-                    calls_seq: state.calls_seq().map_err(|e| e.to_string())?,
-                    ..Default::default()
+                let calls = consumer::follow(
+                    service.data.clone(),
+                    service.ingest.clone(),
+                    state.clone(),
+                    cancel.clone(),
+                    |r| eprintln!("team sync: calls applied up to sequence {}", r.calls_seq),
+                );
+                let reviews = reviews::follow(
+                    service.data.clone(),
+                    service.store.clone(),
+                    state.clone(),
+                    member_endpoint(service.data.clone()),
+                    cancel.clone(),
+                    |calls| eprintln!("team sync: review work of {} calls updated", calls.len()),
+                );
+                tokio::join!(calls, reviews);
+                Ok(OnceReport {
+                    calls: consumer::SyncReport {
+                        calls_seq: state.calls_seq().map_err(|e| e.to_string())?,
+                        ..Default::default()
+                    },
+                    reviews: reviews::ReviewSyncReport {
+                        reviews_seq: state.reviews_seq().map_err(|e| e.to_string())?,
+                        ..Default::default()
+                    },
+                    published: 0,
                 })
             };
             let flushed = service.ingest.flush().await;
             service.shutdown().await;
             let report = result.map_err(|e| {
                 let _ = state.set_info("last_error", Some(&e.to_string()));
+                reviews::mark_connected(&state, false);
                 e.to_string()
             })?;
             flushed.map_err(|e| e.to_string())?;
             let _ = state.set_info("last_error", None);
+            let OnceReport { calls: report, reviews: rev, published } = report;
             if json {
                 print_json(&serde_json::json!({
                     "applied": report.applied,
                     "skipped": report.skipped,
                     "calls_seq": report.calls_seq,
+                    "reviews_applied": rev.applied,
+                    "reviews_skipped": rev.skipped,
+                    "reviews_ignored": rev.ignored,
+                    "reviews_seq": rev.reviews_seq,
+                    "reviews_published": published,
                     "seconds": started.elapsed().as_secs_f64(),
                 }))
             } else {
                 println!(
-                    "team sync: {} calls applied ({} already here), up to sequence {}, in {:.1} s",
+                    "team sync: {} calls applied ({} already here), up to sequence {}; review events: {} published, \
+                     {} applied, up to sequence {}; in {:.1} s",
                     report.applied,
                     report.skipped,
                     report.calls_seq,
+                    published,
+                    rev.applied,
+                    rev.reviews_seq,
                     started.elapsed().as_secs_f64()
                 );
                 Ok(())

@@ -251,10 +251,18 @@ pub async fn follow(
             let conn = super::connect(&endpoint).await?;
             let _ = state.set_info("last_error", None);
             let _ = state.set_info("last_connected_ms", Some(&crate::time::now_ms().to_string()));
-            sync_calls(&conn, &ingest, &state, false, &cancel, &mut progress).await
+            tokio::select! {
+                r = sync_calls(&conn, &ingest, &state, false, &cancel, &mut progress) => r.map(|_| false),
+                () = super::reconnected(&conn) => Ok(true),
+            }
         };
         match attempt.await {
-            Ok(_) => return,
+            // The server came back after an outage: replay from the mark on a fresh consumer.
+            Ok(true) => {
+                backoff = Duration::ZERO;
+                continue;
+            }
+            Ok(false) => return,
             Err(TeamError::NotJoined) => backoff = Duration::from_secs(30),
             Err(e) => {
                 tracing::warn!(error = %e, "team sync stopped; retrying");

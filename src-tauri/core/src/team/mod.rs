@@ -12,13 +12,19 @@
 //!   is retried with back-off, never lost, and the ingest path knows nothing of it.
 //! - [`consumer`]: on a laptop, replays `POSTCALL_CALLS` from the last applied stream sequence
 //!   (kept in `team.sqlite`) through the normal ingest path, with the original source.
+//! - [`reviews`]: on every node, publishes the review events made there from an outbox in
+//!   `review.sqlite` to `POSTCALL_REVIEWS` and applies everyone's from the stream through the
+//!   same projection as local edits (idempotent per event id).
 //! - [`settings`]: the team server a data folder joined and its credentials (secrets in the
 //!   secret store, never in logs).
 //! - [`status`]: what `postcall team status` and the window report.
 
 pub mod cli;
 pub mod consumer;
+pub mod live;
+pub mod panel;
 pub mod publisher;
+pub mod reviews;
 pub mod settings;
 pub mod state;
 pub mod status;
@@ -72,6 +78,9 @@ pub enum TeamError {
     Permission(String),
     #[error("the team server: {0}")]
     Nats(String),
+    /// Input that cannot be used (the join form's), with what to change.
+    #[error("{0}")]
+    Invalid(String),
     #[error("this data folder has not joined a team: run `postcall team join nats://HOST:PORT` first")]
     NotJoined,
     #[error(transparent)]
@@ -80,6 +89,22 @@ pub enum TeamError {
     Config(#[from] crate::config::ConfigError),
     #[error(transparent)]
     Ingest(#[from] crate::ingest::IngestError),
+}
+
+impl TeamError {
+    /// The `{code}` the window receives.
+    pub fn code(&self) -> crate::contract::ErrorCode {
+        use crate::contract::ErrorCode;
+        match self {
+            Self::BadUrl(_) | Self::Invalid(_) | Self::Creds { .. } => ErrorCode::Invalid,
+            Self::Unreachable { .. } => ErrorCode::Unreachable,
+            Self::Refused { .. } | Self::Permission(_) => ErrorCode::Refused,
+            Self::NotJoined => ErrorCode::NotJoined,
+            Self::NoStream { .. } | Self::Nats(_) => ErrorCode::Team,
+            Self::Store(_) | Self::Ingest(_) => ErrorCode::Storage,
+            Self::Config(_) => ErrorCode::Config,
+        }
+    }
 }
 
 /// How long connecting may take before the server counts as unreachable.
@@ -161,6 +186,21 @@ pub async fn connect(endpoint: &Endpoint) -> Result<Connection, TeamError> {
     })?;
     let jetstream = jetstream::ContextBuilder::new().timeout(Duration::from_secs(10)).build(client.clone());
     Ok(Connection { client, jetstream, server_error })
+}
+
+/// Returns once the connection was lost and is back: a restarted server has forgotten the
+/// ephemeral consumers a pass was reading from, so the pass should start again at once rather
+/// than wait for the consumer to time out.
+pub async fn reconnected(conn: &Connection) {
+    let mut was_down = false;
+    loop {
+        if !conn.connected() {
+            was_down = true;
+        } else if was_down {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
 }
 
 /// The streams' settings: file storage, kept forever, a two-minute duplicate window.

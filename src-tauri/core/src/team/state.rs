@@ -94,6 +94,18 @@ impl TeamState {
         })
     }
 
+    /// Moves a mark forward only (a replayed chunk never takes a sequence back).
+    pub fn raise_mark(&self, name: &str, value: i64) -> Result<(), StoreError> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO marks (name, value) VALUES (?1, ?2)
+                 ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)",
+                params![name, value],
+            )
+            .map(drop)
+        })
+    }
+
     pub fn calls_seq(&self) -> Result<u64, StoreError> {
         Ok(self.mark(CALLS_SEQ)?.unwrap_or(0).max(0) as u64)
     }

@@ -162,7 +162,7 @@ unknown: number, };
 /**
  * What went wrong, in words the UI can switch on.
  */
-export type ErrorCode = "app" | "config" | "folder_in_use" | "ingest" | "invalid" | "listener" | "port_in_use" | "not_found" | "not_ready" | "open" | "save" | "storage" | "test_call" | "tunnel" | "no_api_key" | "api_key_rejected" | "network" | "api" | "cancelled" | "sync_running" | "no_reviewer" | "unknown_tag" | "no_backend" | "clipboard" | "unexpected";
+export type ErrorCode = "app" | "config" | "folder_in_use" | "ingest" | "invalid" | "listener" | "port_in_use" | "not_found" | "not_ready" | "open" | "save" | "storage" | "test_call" | "tunnel" | "no_api_key" | "api_key_rejected" | "network" | "api" | "cancelled" | "sync_running" | "no_reviewer" | "unknown_tag" | "unreachable" | "refused" | "not_joined" | "team" | "no_backend" | "clipboard" | "unexpected";
 
 export type Evidence = { 
 /**
@@ -518,6 +518,59 @@ export type SyncState = "running" | "completed" | "failed" | "cancelled";
 export type SyncStatus = { running: boolean, last: LastSync | null, };
 
 export type TagDef = { name: string, color: string, count: number, };
+
+/**
+ * What the join form sends: a server and either a credentials file or a user and password.
+ * No `Debug`: it holds a password.
+ */
+export type TeamJoinInput = { server: string, creds_file?: string | null, user?: string | null, password?: string | null, };
+
+export type TeamStatus = { 
+/**
+ * The joined server's address; `null` when this data folder has not joined a team.
+ */
+server: string | null, 
+/**
+ * Whether the server answered (and took the credentials) just now.
+ */
+connected: boolean, 
+/**
+ * The last calls-stream sequence applied here.
+ */
+calls_seq: number, 
+/**
+ * The last reviews-stream sequence applied here.
+ */
+reviews_seq: number, 
+/**
+ * What this node still has to publish: its review events not acknowledged by the stream yet,
+ * plus, on the receiver, stored deliveries likewise.
+ */
+pending: number, 
+/**
+ * Review events made here (edits) that wait to be shared.
+ */
+pending_reviews: number, 
+/**
+ * On the receiver, stored deliveries not yet in the calls stream.
+ */
+pending_calls: number, 
+/**
+ * Since when the server could not be reached (RFC 3339), while it cannot.
+ */
+offline_since: string | null, 
+/**
+ * When this node last reached the server (RFC 3339).
+ */
+last_connected: string | null, 
+/**
+ * Why the last attempt failed, if it did.
+ */
+last_error: string | null, 
+/**
+ * `receiver` when this data folder publishes calls (`postcall serve --team`), else `member`.
+ */
+role: "receiver" | "member", };
 
 /**
  * The window's colour scheme.

@@ -11,6 +11,7 @@ import { SyncPanel } from "../sync/SyncPanel";
 import { ReviewerSettings } from "./ReviewerSettings";
 import { ScorecardSettings } from "./ScorecardSettings";
 import { TagSettings } from "./TagSettings";
+import { TeamSettings } from "../team/TeamSettings";
 
 interface Props {
   status: AppStatus | null;
@@ -132,6 +133,8 @@ export function SettingsView({ status, settings, onSettings, onListenerChanged }
       </section>
 
       <SyncPanel />
+
+      <TeamSettings />
 
       <RecordingsSettings settings={settings} update={update} />
 
