@@ -19,7 +19,7 @@ fn calls() -> Vec<Value> {
         call(3, "내일 오후 세 시에 예약을 변경하고 싶어요."),
         call(4, "ผมอยากเปลี่ยนเวลานัดหมายครับ"),
         call(5, "أُرِيدُ تَغْيِيرَ مَوْعِدِي إِلَى يَوْمِ الثُّلَاثَاءِ"),
-        call(6, "Aș vrea să comand ceaiul 龙井 pentru mâine, înainte de ora zece."),
+        call(6, "Aș vrea să comand ceaiul 龙井茶 pentru mâine, înainte de ora zece."),
         call(7, "Ten o'clock works, thank you."),
     ]
 }

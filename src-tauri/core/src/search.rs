@@ -823,7 +823,7 @@ mod tests {
             (3, "AI: 무엇을 도와드릴까요?\nCustomer: 내일 오후 세 시에 예약을 변경하고 싶어요."),
             (4, "AI: สวัสดีครับ มีอะไรให้ช่วยไหมครับ\nCustomer: ผมอยากเปลี่ยนเวลานัดหมายครับ"),
             (5, "AI: مرحبا، كيف يمكنني مساعدتك؟\nCustomer: أُرِيدُ تَغْيِيرَ مَوْعِدِي إِلَى يَوْمِ الثُّلَاثَاءِ"),
-            (6, "AI: Bună ziua, cu ce vă pot ajuta?\nCustomer: Aș vrea să comand ceaiul 龙井 pentru mâine, înainte de ora zece."),
+            (6, "AI: Bună ziua, cu ce vă pot ajuta?\nCustomer: Aș vrea să comand ceaiul 龙井茶 pentru mâine, înainte de ora zece."),
             (7, "AI: Ten o'clock works, thank you."),
         ];
         for (id, transcript) in calls {
@@ -855,7 +855,7 @@ mod tests {
         assert_eq!(ids(&conn, "点"), vec![1]);
         assert_eq!(ids(&conn, "好"), vec![1], "the last character of 十点比较好");
         assert_eq!(first(&conn, "好").1, ["好"]);
-        assert_eq!(ids(&conn, "井"), vec![6], "the last of 龙井, beside Latin words");
+        assert_eq!(ids(&conn, "茶"), vec![6], "the last of 龙井茶, beside Latin words");
         // Mixed with Latin, with or without the space.
         assert_eq!(ids(&conn, "订单 ZX-4471"), vec![1]);
         assert_eq!(first(&conn, "订单 ZX-4471").1, ["订单", "ZX-4471"]);
@@ -917,8 +917,8 @@ mod tests {
         assert_eq!(ids(&conn, "înainte"), vec![6]);
         assert_eq!(ids(&conn, "Aș"), vec![6]);
         assert_eq!(first(&conn, "as vrea").1, ["Aș", "vrea"]);
-        assert_eq!(ids(&conn, "\"ceaiul 龙井 pentru\""), vec![6], "a phrase across scripts");
-        assert_eq!(first(&conn, "龙井").1, ["龙井"]);
+        assert_eq!(ids(&conn, "\"ceaiul 龙井茶 pentru\""), vec![6], "a phrase across scripts");
+        assert_eq!(first(&conn, "龙井").1, ["龙井"], "Longjing in 龙井茶, Longjing tea");
         assert_eq!(ids(&conn, "ten"), vec![7], "English is as it was");
     }
 
