@@ -143,7 +143,9 @@ fn class(c: char) -> Class {
 
 /// Whether `text` needs rewriting for FTS5 at all.
 fn special(text: &str) -> bool {
-    !text.is_ascii()
+    // A character from U+0300 on is encoded from a byte 0xCC on (continuation bytes are below
+    // 0xC0): Latin text, accents included, is ruled out by a byte scan.
+    text.bytes().any(|b| b >= 0xCC)
         && text.chars().any(|c| c >= FIRST_SPECIAL && (c != narrow(c) || is_mark(c) || class(c) != Class::Other))
 }
 
