@@ -823,7 +823,7 @@ mod tests {
             (3, "AI: 무엇을 도와드릴까요?\nCustomer: 내일 오후 세 시에 예약을 변경하고 싶어요."),
             (4, "AI: สวัสดีครับ มีอะไรให้ช่วยไหมครับ\nCustomer: ผมอยากเปลี่ยนเวลานัดหมายครับ"),
             (5, "AI: مرحبا، كيف يمكنني مساعدتك؟\nCustomer: أُرِيدُ تَغْيِيرَ مَوْعِدِي إِلَى يَوْمِ الثُّلَاثَاءِ"),
-            (6, "AI: Bună ziua, cu ce vă pot ajuta?\nCustomer: Aș vrea să comand ceaiul 龙井茶 pentru mâine, înainte de ora zece."),
+            (6, "AI: Bună ziua, cu ce vă pot ajuta?\nCustomer: Aș vrea să comand ceaiul 龙井茶 pentru mâine, înainte de ora zece, mulțumesc."),
             (7, "AI: Ten o'clock works, thank you."),
         ];
         for (id, transcript) in calls {
@@ -915,6 +915,8 @@ mod tests {
         let conn = every_script();
         assert_eq!(ids(&conn, "maine"), vec![6], "mâine without its diacritic");
         assert_eq!(ids(&conn, "înainte"), vec![6]);
+        assert_eq!(ids(&conn, "multumesc"), vec![6], "ț without its comma");
+        assert_eq!(first(&conn, "mulţumesc").1, ["mulțumesc"], "ţ with a cedilla finds ț with a comma");
         assert_eq!(ids(&conn, "Aș"), vec![6]);
         assert_eq!(first(&conn, "as vrea").1, ["Aș", "vrea"]);
         assert_eq!(ids(&conn, "\"ceaiul 龙井茶 pentru\""), vec![6], "a phrase across scripts");
