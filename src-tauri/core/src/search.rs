@@ -17,6 +17,9 @@
 //!
 //! The transcript index has one row per call, so a transcript hit is a call; the turn it points at
 //! (and the marked snippet) is found the same way, for the hits shown.
+//!
+//! Scripts written without spaces (CJK, Thai…) are indexed and looked up in a rewritten form, and
+//! matched here word by word the same way: see [`scripts`].
 
 use std::collections::HashMap;
 
@@ -27,6 +30,8 @@ use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
 
 use crate::store::turns::StoredTurn;
 use crate::store::Result;
+
+pub mod scripts;
 
 pub const CANDIDATES: i64 = 300;
 /// BM25's term-frequency saturation and length normalization.
@@ -106,23 +111,35 @@ const MAX_EXPANSION: usize = 64;
 fn index_query(conn: &Connection, terms: &[Term], vocab: &str) -> Result<Option<String>> {
     let mut parts = Vec::with_capacity(terms.len());
     for t in terms {
+        let expand = |low: &str| -> Result<Option<String>> {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT term FROM {vocab} WHERE term >= ?1 AND term < ?1 || char(1114111) LIMIT ?2"
+            ))?;
+            let found: Vec<String> = stmt
+                .query_map(params![low, MAX_EXPANSION as i64 + 1], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(match found.len() {
+                0 => None,
+                n if n > MAX_EXPANSION => Some(format!("{}*", quote(low))),
+                _ => Some(format!("({})", found.iter().map(|t| quote(t)).collect::<Vec<_>>().join(" OR "))),
+            })
+        };
         parts.push(match t {
-            Term::Word(w) | Term::Phrase(w) => quote(w),
-            Term::Prefix(w) if w.is_ascii() && w.chars().all(char::is_alphanumeric) => {
-                let low = w.to_ascii_lowercase();
-                let mut stmt = conn.prepare_cached(&format!(
-                    "SELECT term FROM {vocab} WHERE term >= ?1 AND term < ?1 || char(1114111) LIMIT ?2"
-                ))?;
-                let found: Vec<String> = stmt
-                    .query_map(params![low, MAX_EXPANSION as i64 + 1], |r| r.get(0))?
-                    .collect::<rusqlite::Result<_>>()?;
-                match found.len() {
-                    0 => return Ok(None),
-                    n if n > MAX_EXPANSION => format!("{}*", quote(w)),
-                    _ => format!("({})", found.iter().map(|t| quote(t)).collect::<Vec<_>>().join(" OR ")),
+            // One CJK character: the bigrams it starts, or a run's last character (see `scripts`).
+            Term::Word(w) | Term::Prefix(w) if scripts::is_one_cjk_char(w) => {
+                match expand(scripts::query_form(w).trim())? {
+                    Some(q) => q,
+                    None => return Ok(None),
                 }
             }
-            Term::Prefix(w) => format!("{}*", quote(w)),
+            Term::Word(w) | Term::Phrase(w) => quote(&scripts::query_form(w)),
+            Term::Prefix(w) if w.is_ascii() && w.chars().all(char::is_alphanumeric) => {
+                match expand(&w.to_ascii_lowercase())? {
+                    Some(q) => q,
+                    None => return Ok(None),
+                }
+            }
+            Term::Prefix(w) => format!("{}*", quote(&scripts::query_form(w))),
         });
     }
     // FTS5 allows an implicit AND only between phrases, not next to a parenthesized group.
@@ -422,26 +439,43 @@ fn fold(token: &str) -> String {
     if token.is_ascii() {
         token.to_ascii_lowercase()
     } else {
-        token.nfd().filter(|c| !is_combining_mark(*c)).flat_map(char::to_lowercase).collect()
+        token
+            .chars()
+            .map(scripts::narrow)
+            .nfd()
+            .filter(|c| !is_combining_mark(*c))
+            .flat_map(char::to_lowercase)
+            .collect()
     }
 }
 
-/// The byte ranges of the tokens of `text`.
+/// The byte ranges of the tokens of `text`: runs of letters, digits and marks, split further
+/// where a script is written without spaces ([`scripts::split_token`]).
 fn token_spans(text: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut start = None;
+    // The current token has a character of a script without spaces (all from U+0E00 on).
+    let mut unspaced = false;
+    let push = |s: usize, e: usize, unspaced: bool, out: &mut Vec<(usize, usize)>| match unspaced {
+        true => scripts::split_token(text, s, e, out),
+        false => out.push((s, e)),
+    };
     for (i, c) in text.char_indices() {
         match (is_token_char(c), start) {
-            (true, None) => start = Some(i),
+            (true, None) => {
+                start = Some(i);
+                unspaced = c >= '\u{E00}';
+            }
+            (true, Some(_)) => unspaced |= c >= '\u{E00}',
             (false, Some(s)) => {
-                out.push((s, i));
+                push(s, i, unspaced, &mut out);
                 start = None;
             }
             _ => {}
         }
     }
     if let Some(s) = start {
-        out.push((s, text.len()));
+        push(s, text.len(), unspaced, &mut out);
     }
     out
 }
@@ -689,6 +723,13 @@ mod tests {
             "AND\0+",
             "\"a\0b\"",
             "x\0*",
+            "十*",
+            "\"点\"*",
+            "ๆ",
+            "\u{E31}",
+            "ั*",
+            "〇 \"\u{3099}\"",
+            "ｚｘ＊",
             "",
         ] {
             assert!(search(&conn, q, 10).is_ok(), "{q}");
@@ -779,6 +820,117 @@ mod tests {
         let f = &search(&conn, "4471", 10).expect("search")[0];
         assert_eq!(f.turn_index, Some(1));
         assert!(f.snippet.contains("ZX-[4471]-QQ"), "{}", f.snippet);
+    }
+
+    /// Real sentences in scripts with and without spaces, one call each (and an English one that
+    /// must not match).
+    fn every_script() -> Connection {
+        let conn = open_in_memory().expect("db");
+        let calls = [
+            (1, "AI: 您希望几点送货？\nCustomer: 十点比较好，谢谢。\nCustomer: 我的订单 ZX-4471 还没有到。"),
+            (2, "AI: ご用件をどうぞ。\nCustomer: 明日の午後三時に予約を変更したいです。キャンセル料はかかりますか？"),
+            (3, "AI: 무엇을 도와드릴까요?\nCustomer: 내일 오후 세 시에 예약을 변경하고 싶어요."),
+            (4, "AI: สวัสดีครับ มีอะไรให้ช่วยไหมครับ\nCustomer: ผมอยากเปลี่ยนเวลานัดหมายครับ"),
+            (5, "AI: مرحبا، كيف يمكنني مساعدتك؟\nCustomer: أُرِيدُ تَغْيِيرَ مَوْعِدِي إِلَى يَوْمِ الثُّلَاثَاءِ"),
+            (6, "AI: Bună ziua, cu ce vă pot ajuta?\nCustomer: Aș vrea să comand ceaiul 龙井茶 pentru mâine, înainte de ora zece, mulțumesc."),
+            (7, "AI: Ten o'clock works, thank you."),
+        ];
+        for (id, transcript) in calls {
+            let c = json!({"id": id, "transcript": transcript});
+            calls::upsert(&conn, id, Source::Webhook, c.as_object().expect("obj"), 1).expect("upsert");
+        }
+        let c = json!({"id": 8, "extracted_variables": {"summary": "客户想把预约改到明天上午", "城市": "上海"}});
+        calls::upsert(&conn, 8, Source::Webhook, c.as_object().expect("obj"), 1).expect("upsert");
+        conn
+    }
+
+    /// (call, the marked texts of the first hit).
+    fn first(conn: &Connection, q: &str) -> (i64, Vec<String>, String) {
+        let h = search(conn, q, 10).expect(q).into_iter().next().unwrap_or_else(|| panic!("{q}: no hit"));
+        let marked = h.snippet_parts.iter().filter(|p| p.hit).map(|p| p.text.clone()).collect();
+        (h.call_id, marked, h.snippet)
+    }
+
+    #[test]
+    fn chinese_words_inside_a_run_of_han_are_found_and_marked() {
+        let conn = every_script();
+        assert_eq!(ids(&conn, "十点"), vec![1]);
+        assert_eq!(first(&conn, "十点").2, "[十点]比较好，谢谢。");
+        assert_eq!(first(&conn, "比较好").2, "十点[比较好]，谢谢。");
+        assert_eq!(ids(&conn, "点比"), vec![1], "any two neighbours");
+        assert_eq!(ids(&conn, "十好"), Vec::<i64>::new(), "not two characters apart");
+        assert_eq!(ids(&conn, "好十点"), Vec::<i64>::new(), "nor out of order");
+        // One character: the start of a bigram, or the last character of a run.
+        assert_eq!(ids(&conn, "点"), vec![1]);
+        assert_eq!(ids(&conn, "好"), vec![1], "the last character of 十点比较好");
+        assert_eq!(first(&conn, "好").1, ["好"]);
+        assert_eq!(ids(&conn, "茶"), vec![6], "the last of 龙井茶, beside Latin words");
+        // Mixed with Latin, with or without the space.
+        assert_eq!(ids(&conn, "订单 ZX-4471"), vec![1]);
+        assert_eq!(first(&conn, "订单 ZX-4471").1, ["订单", "ZX-4471"]);
+        assert_eq!(ids(&conn, "\"订单ZX-4471\""), vec![1]);
+        assert_eq!(ids(&conn, "没有到"), vec![1]);
+        assert_eq!(matching_call_ids(&conn, "十点", 100).expect("ids"), vec![1], "the call log's filter");
+    }
+
+    #[test]
+    fn summaries_and_variables_in_han_are_found_and_marked_as_written() {
+        let conn = every_script();
+        let h = &search(&conn, "预约", 10).expect("search");
+        assert_eq!(h.iter().map(|h| (h.call_id, h.field)).collect::<Vec<_>>(), [(8, "summary")]);
+        assert_eq!(h[0].snippet, "客户想把[预约]改到明天上午");
+        assert_eq!(first(&conn, "上海").0, 8, "a variable's value");
+        assert_eq!(ids(&conn, "明天 上午"), vec![8]);
+    }
+
+    #[test]
+    fn japanese_kana_and_kanji_are_found_and_marked() {
+        let conn = every_script();
+        assert_eq!(ids(&conn, "予約"), vec![2]);
+        assert_eq!(first(&conn, "予約").2, "明日の午後三時に[予約]を変更したいです。キャンセル料はかかりますか？");
+        assert_eq!(ids(&conn, "変更したい"), vec![2], "kanji and hiragana together");
+        assert_eq!(ids(&conn, "キャンセル"), vec![2], "katakana");
+        assert_eq!(first(&conn, "キャンセル").1, ["キャンセル"]);
+    }
+
+    #[test]
+    fn korean_words_are_found_without_their_particles() {
+        let conn = every_script();
+        assert_eq!(ids(&conn, "예약"), vec![3], "예약 in 예약을");
+        assert_eq!(first(&conn, "예약").2, "내일 오후 세 시에 [예약]을 변경하고 싶어요.");
+        assert_eq!(ids(&conn, "변경"), vec![3]);
+    }
+
+    #[test]
+    fn thai_words_are_found_and_marked() {
+        let conn = every_script();
+        assert_eq!(ids(&conn, "นัดหมาย"), vec![4], "appointment, inside an unspaced sentence");
+        assert_eq!(first(&conn, "นัดหมาย").1, ["นัดหมาย"]);
+        assert_eq!(ids(&conn, "เปลี่ยน"), vec![4], "change");
+        assert_eq!(ids(&conn, "สวัสดี"), vec![4], "hello, with its vowel signs");
+    }
+
+    #[test]
+    fn arabic_is_found_with_or_without_its_vowel_marks() {
+        let conn = every_script();
+        assert_eq!(ids(&conn, "موعدي"), vec![5], "a query without harakat finds the word written with them");
+        assert_eq!(first(&conn, "موعدي").1, ["مَوْعِدِي"]);
+        assert_eq!(ids(&conn, "مساعدتك"), vec![5]);
+        assert_eq!(ids(&conn, "الثلاثاء"), vec![5]);
+    }
+
+    #[test]
+    fn romanian_with_and_without_diacritics_beside_han() {
+        let conn = every_script();
+        assert_eq!(ids(&conn, "maine"), vec![6], "mâine without its diacritic");
+        assert_eq!(ids(&conn, "înainte"), vec![6]);
+        assert_eq!(ids(&conn, "multumesc"), vec![6], "ț without its comma");
+        assert_eq!(first(&conn, "mulţumesc").1, ["mulțumesc"], "ţ with a cedilla finds ț with a comma");
+        assert_eq!(ids(&conn, "Aș"), vec![6]);
+        assert_eq!(first(&conn, "as vrea").1, ["Aș", "vrea"]);
+        assert_eq!(ids(&conn, "\"ceaiul 龙井茶 pentru\""), vec![6], "a phrase across scripts");
+        assert_eq!(first(&conn, "龙井").1, ["龙井"], "Longjing in 龙井茶, Longjing tea");
+        assert_eq!(ids(&conn, "ten"), vec![7], "English is as it was");
     }
 
     #[test]

@@ -1003,7 +1003,10 @@ mod tests {
             for id in [3, 9] {
                 let body = call_saying(id, &format!("penguin number {id}"));
                 let doc = payload::parse_body(&body).expect("parse").1;
-                calls::upsert(&conn, id, Source::Webhook, &doc, 1).expect("call");
+                // The calls only: search rows of today's layout do not fit schema 4's tables,
+                // which the upgrade drops anyway.
+                calls::upsert_delivered(&conn, id, Source::Webhook, calls::Delta::Parsed(&doc), None, None, 1)
+                    .expect("call");
             }
             conn.execute("INSERT INTO index_state (name, delivery_id) VALUES ('journal', 2)", []).expect("mark");
         }

@@ -44,6 +44,7 @@ const SEARCH_MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("../../migrations/search/0001_init.sql")),
     ("0002_large_leaves", include_str!("../../migrations/search/0002_large_leaves.sql")),
     ("0003_gradual_merges", include_str!("../../migrations/search/0003_gradual_merges.sql")),
+    ("0004_every_script", include_str!("../../migrations/search/0004_every_script.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]

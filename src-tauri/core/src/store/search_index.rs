@@ -6,11 +6,13 @@
 //! is (`index_state`, `search_state`); the index is never ahead of the calls, and [`recover`]
 //! rebuilds whatever it lacks from the calls after a crash, or all of it after an upgrade.
 
+use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{calls, Result};
+use crate::search::scripts::index_form;
 
 /// The search index's rows for one call.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,13 +41,26 @@ pub fn write(conn: &Connection, r: &SearchRows) -> Result<()> {
     }
     if let Some(text) = r.transcript.as_deref().filter(|t| !t.is_empty()) {
         conn.prepare_cached("INSERT INTO transcript_fts (rowid, text) VALUES (?1, ?2)")?
-            .execute(params![r.id, text])?;
+            .execute(params![r.id, index_form(text).as_ref()])?;
     }
-    conn.prepare_cached("INSERT INTO calls_fts (rowid, summary, variables, phones) VALUES (?1, ?2, ?3, ?4)")?
-        .execute(params![r.id, r.summary, r.variables, r.phones])?;
+    conn.prepare_cached(
+        "INSERT INTO calls_fts (rowid, summary, variables, phones, scripts) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![r.id, r.summary, r.variables, r.phones, scripts_column(r)])?;
     conn.prepare_cached("INSERT INTO fragments_fts (rowid, tokens) VALUES (?1, ?2)")?
         .execute(params![r.id, r.fragments])?;
     Ok(())
+}
+
+/// `calls_fts.scripts`: the summary and variables as FTS5 should see them, when that is not the
+/// text itself (CJK or Thai in them; see [`crate::search::scripts`]). The other columns keep the
+/// text as written, for the snippets.
+fn scripts_column(r: &SearchRows) -> Option<String> {
+    let summary = r.summary.as_deref().unwrap_or_default();
+    match (index_form(summary), index_form(&r.variables)) {
+        (Cow::Borrowed(_), Cow::Borrowed(_)) => None,
+        (summary, variables) => Some(format!("{summary}\n{variables}")),
+    }
 }
 
 /// Writes a batch in one transaction and, with `mark`, records that the index now reflects the
