@@ -31,7 +31,9 @@ use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
 use crate::store::turns::StoredTurn;
 use crate::store::Result;
 
-pub mod scripts;
+/// The text forms the index is given (CJK bigrams, unspaced scripts in words): kept with the
+/// store, which writes them, and used here for the queries.
+pub use crate::store::scripts;
 
 pub const CANDIDATES: i64 = 300;
 /// BM25's term-frequency saturation and length normalization.

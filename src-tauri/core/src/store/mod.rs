@@ -16,6 +16,7 @@ pub mod deliveries;
 pub mod index_errors;
 pub mod names;
 pub mod recordings;
+pub mod scripts;
 pub mod search_index;
 pub mod turns;
 

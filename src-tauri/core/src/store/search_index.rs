@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+use super::scripts::index_form;
 use super::{calls, Result};
-use crate::search::scripts::index_form;
 
 /// The search index's rows for one call.
 #[derive(Debug, Clone, PartialEq)]
