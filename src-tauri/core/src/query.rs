@@ -330,18 +330,34 @@ pub fn latest(conn: &Connection) -> Result<Option<CallSummary>> {
     Ok(list(conn, &CallQuery { limit: Some(1), ..CallQuery::default() })?.items.into_iter().next())
 }
 
-/// The whole call, as `postcall show --json` prints it and the detail view shows it.
+/// The whole call, as `postcall show --json` prints it.
 pub fn detail(conn: &Connection, id: i64) -> Result<Value> {
+    detail_with(conn, id, false)
+}
+
+/// The call as the window's detail view shows it: like [`detail`], but deliveries without their
+/// bodies (loaded when opened) and no `raw` payload, which it never shows; for a one-hour call
+/// that is most of the bytes.
+pub fn detail_lean(conn: &Connection, id: i64) -> Result<Value> {
+    detail_with(conn, id, true)
+}
+
+fn detail_with(conn: &Connection, id: i64, lean: bool) -> Result<Value> {
     let (doc, api_doc, sources) = calls::docs(conn, id)?.ok_or_else(|| StoreError::NotFound(format!("call {id}")))?;
     let view = calls::effective(doc.as_ref(), api_doc.as_ref());
     let f = payload::derive_fields(&view);
-    let deliveries = deliveries::for_call(conn, id)?;
-    let raw = deliveries
-        .iter()
-        .rev()
-        .find(|d| d.outcome == "stored" && d.body_encoding == "utf8")
-        .and_then(|d| serde_json::from_str::<Value>(&d.body).ok())
-        .unwrap_or_else(|| Value::Object(view.clone()));
+    let (deliveries, raw) = if lean {
+        (json!(deliveries::heads_for_call(conn, id)?), Value::Null)
+    } else {
+        let all = deliveries::for_call(conn, id)?;
+        let raw = all
+            .iter()
+            .rev()
+            .find(|d| d.outcome == "stored" && d.body_encoding == "utf8")
+            .and_then(|d| serde_json::from_str::<Value>(&d.body).ok())
+            .unwrap_or_else(|| Value::Object(view.clone()));
+        (json!(all), raw)
+    };
     let turns = turns::for_call(conn, id)?;
     let object_or_empty = |k: &str| view.get(k).filter(|v| v.is_object()).cloned().unwrap_or_else(|| json!({}));
     let mut out = json!({
@@ -376,6 +392,9 @@ pub fn detail(conn: &Connection, id: i64) -> Result<Value> {
         let extras: serde_json::Map<String, Value> =
             view.iter().filter(|(k, _)| !map.contains_key(*k)).map(|(k, v)| (k.clone(), v.clone())).collect();
         map.insert("other_fields".into(), Value::Object(extras));
+        if lean {
+            map.shift_remove("raw");
+        }
     }
     Ok(out)
 }

@@ -1,6 +1,7 @@
 use postcall_core::query::{self, CallPage, CallQuery, Facets};
-use postcall_core::search::{self, SearchHit};
+use postcall_core::search::{self, SearchHit, SnippetPart};
 use postcall_core::service::AppStatus;
+use serde::Serialize;
 use tauri::State;
 
 use super::{blocking, AppState};
@@ -32,15 +33,45 @@ pub async fn call_facets(state: State<'_, AppState>) -> CmdResult<Facets> {
     blocking(move || store.read(query::facets)).await
 }
 
+/// A search hit as the window paints it: the marked snippet once (as parts), without the
+/// bracketed copy, the summary and the rank that `postcall search --json` also prints.
+#[derive(Serialize)]
+pub struct PaintedHit {
+    call_id: i64,
+    turn_index: Option<i64>,
+    sender: Option<String>,
+    field: &'static str,
+    snippet_parts: Vec<SnippetPart>,
+    created_at_ms: Option<i64>,
+    customer_phone: Option<String>,
+    status: Option<String>,
+}
+
+impl From<SearchHit> for PaintedHit {
+    fn from(h: SearchHit) -> Self {
+        PaintedHit {
+            call_id: h.call_id,
+            turn_index: h.turn_index,
+            sender: h.sender,
+            field: h.field,
+            snippet_parts: h.snippet_parts,
+            created_at_ms: h.created_at_ms,
+            customer_phone: h.customer_phone,
+            status: h.status,
+        }
+    }
+}
+
 #[tauri::command]
 pub async fn search_calls(
     state: State<'_, AppState>,
     query: String,
     limit: Option<usize>,
-) -> CmdResult<Vec<SearchHit>> {
+) -> CmdResult<Vec<PaintedHit>> {
     let store = state.service.store.clone();
     let limit = limit.unwrap_or(50).clamp(1, 200);
-    blocking(move || store.read(|c| search::search(c, &query, limit))).await
+    let hits = blocking(move || store.read(|c| search::search(c, &query, limit))).await?;
+    Ok(hits.into_iter().map(PaintedHit::from).collect())
 }
 
 #[tauri::command]
@@ -50,7 +81,7 @@ pub async fn get_call(
     id: i64,
 ) -> CmdResult<serde_json::Value> {
     let store = state.service.store.clone();
-    let mut detail = blocking(move || store.read(|c| query::detail(c, id))).await?;
+    let mut detail = blocking(move || store.read(|c| query::detail_lean(c, id))).await?;
     super::recordings::localize(&mut detail, &media);
     Ok(detail)
 }

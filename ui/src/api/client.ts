@@ -137,6 +137,9 @@ export const listDeliveries = (failedOnly: boolean) =>
   call("list_deliveries", { failedOnly }) as Promise<Delivery[]>;
 export const reprocessDelivery = (id: number) =>
   call("reprocess_delivery", { id }) as Promise<ReprocessResult>;
+/** Tells a benchmark run (POSTCALL_BENCH_MARKS) that the first rows are painted; a no-op otherwise. */
+export const markFirstRows = () => call("mark_first_rows") as Promise<void>;
+export const getDelivery = (id: number) => call("get_delivery", { id }) as Promise<Delivery>;
 export const curlForDelivery = (id: number) => call("curl_for_delivery", { id }) as Promise<string>;
 export const sendTestCall = () => call("send_test_call") as Promise<number>;
 export const getSettings = () => call("get_settings") as Promise<Settings>;

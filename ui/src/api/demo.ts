@@ -582,6 +582,12 @@ export function createDemoTransport(params: URLSearchParams): Transport {
       call_id: null,
       error: failed.find((d) => d.id === a.id)?.error ?? "not found",
     }),
+    get_delivery: (a) => {
+      const all = [...failed, ...calls.flatMap((c) => c.detail.deliveries)] as Delivery[];
+      const d = all.find((x) => x.id === a.id);
+      if (!d) throw new CommandError("not_found", `delivery ${String(a.id)} not found`);
+      return d;
+    },
     curl_for_delivery: (a) =>
       `curl -X POST '${listener.webhook_url ?? "http://127.0.0.1:8787/hooks/SECRET"}' -H 'Content-Type: application/json' --data-binary @delivery-${String(a.id)}.json`,
     send_test_call: () => addCall(),

@@ -99,6 +99,9 @@ export interface Delivery {
   body_encoding: "utf8" | "base64";
 }
 
+/** A delivery as the call detail lists it: its body is loaded when opened (`getDelivery`). */
+export type DeliveryHead = Omit<Delivery, "body" | "body_encoding"> & { body_bytes?: number };
+
 export type RecordingState = "queued" | "downloading" | "ready" | "failed" | "none";
 
 export interface Recording {
@@ -180,9 +183,9 @@ export interface CallDetail {
   campaign: Json | null;
   transfers: Json[] | null;
   sources: DeliverySource[];
-  deliveries: Delivery[];
-  /** the latest raw payload */
-  raw: Json;
+  deliveries: DeliveryHead[];
+  /** the latest raw payload (`postcall show --json` only; the window does not load it) */
+  raw?: Json;
   recording: Recording;
   /** for each quotable extracted variable, the turns where its value was said (empty: never said) */
   evidence?: Record<string, Evidence[]>;
@@ -208,14 +211,14 @@ export interface SearchHit {
   sender: string | null;
   /** where it matched: "transcript" | "summary" | "variables" | "phone" | "id" */
   field: string;
-  /** the snippet with matches marked by [ and ] (for display in scripts) */
-  snippet: string;
+  /** the snippet with matches marked by [ and ] (`postcall search --json`; the window gets only the parts) */
+  snippet?: string;
   /** the same snippet, split for safe rendering */
   snippet_parts: SnippetPart[];
   created_at_ms: number | null;
   customer_phone: string | null;
   status: string | null;
-  summary: string | null;
+  summary?: string | null;
 }
 
 export type ListenerState = "starting" | "running" | "failed" | "stopped";

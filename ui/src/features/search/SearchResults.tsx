@@ -1,4 +1,4 @@
-import { useEffect, useRef } from "react";
+import { memo, useEffect, useRef } from "react";
 import type { SearchHit } from "../../api/types";
 import { Marked } from "../../components/Highlight";
 import { StatusBadge } from "../../components/StatusBadge";
@@ -25,7 +25,7 @@ interface Props {
   onOpen: (hit: SearchHit) => void;
 }
 
-export function SearchResults({ hits, selectedIndex, now, onOpen }: Props) {
+export const SearchResults = memo(function SearchResults({ hits, selectedIndex, now, onOpen }: Props) {
   const list = useRef<HTMLUListElement>(null);
 
   useEffect(() => {
@@ -66,4 +66,4 @@ export function SearchResults({ hits, selectedIndex, now, onOpen }: Props) {
       })}
     </ul>
   );
-}
+});
