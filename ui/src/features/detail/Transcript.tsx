@@ -4,7 +4,7 @@
 // Scrolling by hand while playing pauses the follow until "Back to current" is pressed.
 // Long transcripts are windowed (useTurnWindow): only the turns in view are in the DOM.
 
-import { Fragment, useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import { Fragment, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import type { Turn } from "../../api/types";
 import { Highlight } from "../../components/Highlight";
 import { formatDuration } from "../../format";
@@ -64,7 +64,8 @@ export function Transcript({ turns, terms, focusIndex, sync = null, annotations,
   const { scrollTo } = win;
   const posOf = useMemo(() => new Map(turns.map((t, i) => [t.index, i])), [turns]);
 
-  useEffect(() => {
+  // Before the first paint, so a hit far down a long call opens at its turn, not at the top.
+  useLayoutEffect(() => {
     if (focusIndex === null) return;
     const pos = posOf.get(focusIndex);
     if (pos !== undefined) scrollTo(pos, "center");
