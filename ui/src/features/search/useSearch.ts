@@ -23,6 +23,8 @@ const EMPTY: SearchState = { query: "", hits: [], loading: false, error: null };
 export function useSearch(text: string, refreshKey = 0): SearchState {
   const [state, setState] = useState<SearchState>(EMPTY);
   const q = text.trim();
+  // A cleared box forgets its hits, so the next query does not first lay out the old ones.
+  if (!q && state !== EMPTY) setState(EMPTY);
   // busy: a request is in flight; want: the text to send next; shown: the text in the box now.
   const flight = useRef({ busy: false, want: null as string | null, shown: "", alive: true });
 
