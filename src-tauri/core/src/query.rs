@@ -438,6 +438,28 @@ mod tests {
     }
 
     #[test]
+    fn the_windows_detail_leaves_out_bodies_and_raw_and_show_keeps_them() {
+        let conn = open_in_memory().expect("db");
+        seed(&conn, 1);
+        let body = br#"{"id": 1, "status": "busy", "transcript": []}"#;
+        deliveries::insert(&conn, 1_700_000_000_000, Source::Webhook, Some("application/json"), body, Ok(1))
+            .expect("delivery");
+        let full = detail(&conn, 1).expect("detail");
+        let lean = detail_lean(&conn, 1).expect("lean detail");
+        assert_eq!(full["deliveries"][0]["body"], json!(std::str::from_utf8(body).expect("utf-8")));
+        assert!(full["raw"].is_object(), "show --json keeps the raw payload: {full}");
+        assert!(lean.get("raw").is_none(), "the window's detail has no raw payload: {lean}");
+        assert!(lean["deliveries"][0].get("body").is_none(), "no body in the window's detail: {lean}");
+        assert_eq!(lean["deliveries"][0]["body_bytes"], json!(body.len()));
+        assert_eq!(lean["deliveries"][0]["id"], full["deliveries"][0]["id"]);
+        // Everything else is the same, in the same order.
+        let keys =
+            |v: &Value| v.as_object().expect("object").keys().filter(|k| *k != "raw").cloned().collect::<Vec<_>>();
+        assert_eq!(keys(&lean), keys(&full));
+        assert_eq!(lean["transcript"], full["transcript"]);
+    }
+
+    #[test]
     fn keyset_pages_cover_every_call_once_in_order() {
         let conn = open_in_memory().expect("db");
         seed(&conn, 25);
