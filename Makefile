@@ -19,7 +19,7 @@ APT_PACKAGES := build-essential pkg-config curl file libssl-dev libwebkit2gtk-4.
 # file runs without being listed here.
 BLACKBOX_TESTS := $(patsubst tests/tests/%.rs,--test %,$(filter-out tests/tests/e2e.rs,$(wildcard tests/tests/*.rs)))
 
-.PHONY: run test deps apt npm ui build lint unit e2e bench bench-playback deb deb-test nats bindings
+.PHONY: run test deps apt npm ui build lint unit e2e bench bench-playback bench-desktop deb deb-test nats bindings
 
 run: deps ui
 	$(CARGO) run --release -p postcall-desktop
@@ -87,6 +87,14 @@ bench-playback: deps ui tauri-driver
 	$(CARGO) build --release -p postcall-desktop
 	POSTCALL_DESKTOP_BIN=$(CURDIR)/target/release/postcall-desktop $(CARGO) test --release -p postcall-tests --test e2e -- \
 		--ignored --nocapture bench_one_hour_recording_playback
+
+# The window on a large data folder (BENCH_CALLS, default 100000; 1000000 for the full run):
+# launch → first rows, search and open timed inside the page, memory over 100 cycles. See
+# tests/tests/e2e/bench_desktop.rs; the report goes to target/bench-desktop-current.txt.
+bench-desktop: deps ui tauri-driver
+	$(CARGO) build --release -p postcall-desktop -p postcall-core --bin postcall-bench
+	POSTCALL_DESKTOP_BIN=$(CURDIR)/target/release/postcall-desktop $(CARGO) test --release -p postcall-tests --test e2e -- \
+		--ignored --nocapture bench_desktop_window
 
 # The .deb: the window (/usr/bin/postcall-desktop) and the headless CLI (/usr/bin/postcall), built
 # in release by the Tauri CLI from ui/node_modules (a devDependency of ui/). About 8 minutes on 2 cores.

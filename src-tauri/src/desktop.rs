@@ -60,6 +60,7 @@ pub fn run(cli: Cli, links: Vec<String>) -> ExitCode {
         .manage(TunnelControl::default())
         .invoke_handler(tauri::generate_handler![
             commands::startup::get_startup,
+            commands::bench::mark_first_rows,
             commands::calls::get_status,
             commands::calls::list_calls,
             commands::calls::count_calls,
@@ -69,6 +70,7 @@ pub fn run(cli: Cli, links: Vec<String>) -> ExitCode {
             commands::deliveries::list_deliveries,
             commands::deliveries::reprocess_delivery,
             commands::deliveries::curl_for_delivery,
+            commands::deliveries::get_delivery,
             commands::listener::send_test_call,
             commands::listener::set_listener_port,
             commands::listener::rotate_secret,

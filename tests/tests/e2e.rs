@@ -21,6 +21,10 @@ use postcall_tests::webdriver::{self, poll, wait_for, Element, Session};
 use postcall_tests::{bin, desktop_bin, fixture_json, post_json, secret};
 use serde_json::{json, Value};
 
+/// `make bench-desktop` (ignored here): a module of this file so it drives the same `App`.
+#[path = "e2e/bench_desktop.rs"]
+mod bench_desktop;
+
 /// How long any one thing may take to show up in the window.
 const WAIT: Duration = Duration::from_secs(15);
 

@@ -10,6 +10,7 @@ use ts_rs::TS;
 
 use crate::contract::CallDetail;
 use crate::payload;
+use crate::store::deliveries::DeliveryHead;
 use crate::store::{calls, deliveries, turns, Result, StoreError};
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, TS)]
@@ -338,18 +339,30 @@ pub fn latest(conn: &Connection) -> Result<Option<CallSummary>> {
     Ok(list(conn, &CallQuery { limit: Some(1), ..CallQuery::default() })?.items.into_iter().next())
 }
 
-/// The whole call, as `postcall show --json` prints it and the detail view shows it.
+/// The whole call, as `postcall show --json` prints it.
 pub fn detail(conn: &Connection, id: i64) -> Result<CallDetail> {
-    let (doc, api_doc, sources) = calls::docs(conn, id)?.ok_or_else(|| StoreError::NotFound(format!("call {id}")))?;
-    let view = calls::effective(doc.as_ref(), api_doc.as_ref());
-    let f = payload::derive_fields(&view);
-    let deliveries = deliveries::for_call(conn, id)?;
-    let raw = deliveries
+    let all = deliveries::for_call(conn, id)?;
+    let raw = all
         .iter()
         .rev()
         .find(|d| d.outcome == "stored" && d.body_encoding == "utf8")
-        .and_then(|d| serde_json::from_str::<Value>(&d.body).ok())
-        .unwrap_or_else(|| Value::Object(view.clone()));
+        .and_then(|d| serde_json::from_str::<Value>(&d.body).ok());
+    detail_with(conn, id, all, raw)
+}
+
+/// The call as the window's detail view shows it: like [`detail`], but deliveries without their
+/// bodies (loaded when opened) and no `raw` payload (`null`), which it never shows; for a one-hour
+/// call that is most of the bytes.
+pub fn detail_lean(conn: &Connection, id: i64) -> Result<CallDetail<DeliveryHead>> {
+    detail_with(conn, id, deliveries::heads_for_call(conn, id)?, Some(Value::Null))
+}
+
+/// `raw`: the latest raw payload, `None` for the call's document as stored.
+fn detail_with<D>(conn: &Connection, id: i64, deliveries: Vec<D>, raw: Option<Value>) -> Result<CallDetail<D>> {
+    let (doc, api_doc, sources) = calls::docs(conn, id)?.ok_or_else(|| StoreError::NotFound(format!("call {id}")))?;
+    let view = calls::effective(doc.as_ref(), api_doc.as_ref());
+    let f = payload::derive_fields(&view);
+    let raw = raw.unwrap_or_else(|| Value::Object(view.clone()));
     let turns = turns::for_call(conn, id)?;
     let object_or_empty = |k: &str| view.get(k).and_then(Value::as_object).cloned().unwrap_or_default();
     let extracted_variables = object_or_empty("extracted_variables");
@@ -459,6 +472,28 @@ mod tests {
                 None => return seen,
             }
         }
+    }
+
+    #[test]
+    fn the_windows_detail_leaves_out_bodies_and_raw_and_show_keeps_them() {
+        let conn = open_in_memory().expect("db");
+        seed(&conn, 1);
+        let body = br#"{"id": 1, "status": "busy", "transcript": []}"#;
+        deliveries::insert(&conn, 1_700_000_000_000, Source::Webhook, Some("application/json"), body, Ok(1))
+            .expect("delivery");
+        let full = serde_json::to_value(detail(&conn, 1).expect("detail")).expect("json");
+        let lean = serde_json::to_value(detail_lean(&conn, 1).expect("lean detail")).expect("json");
+        assert_eq!(full["deliveries"][0]["body"], json!(std::str::from_utf8(body).expect("utf-8")));
+        assert!(full["raw"].is_object(), "show --json keeps the raw payload: {full}");
+        assert!(lean["raw"].is_null(), "the window's detail has no raw payload: {lean}");
+        assert!(lean["deliveries"][0].get("body").is_none(), "no body in the window's detail: {lean}");
+        assert_eq!(lean["deliveries"][0]["body_bytes"], json!(body.len()));
+        assert_eq!(lean["deliveries"][0]["id"], full["deliveries"][0]["id"]);
+        // Everything else is the same, in the same order.
+        let keys =
+            |v: &Value| v.as_object().expect("object").keys().filter(|k| *k != "raw").cloned().collect::<Vec<_>>();
+        assert_eq!(keys(&lean), keys(&full));
+        assert_eq!(lean["transcript"], full["transcript"]);
     }
 
     #[test]

@@ -1,5 +1,6 @@
+use postcall_core::contract::shell::PaintedHit;
 use postcall_core::query::{self, CallPage, CallQuery, Facets};
-use postcall_core::search::{self, SearchHit};
+use postcall_core::search;
 use postcall_core::service::AppStatus;
 use tauri::State;
 
@@ -37,10 +38,11 @@ pub async fn search_calls(
     state: State<'_, AppState>,
     query: String,
     limit: Option<usize>,
-) -> CmdResult<Vec<SearchHit>> {
+) -> CmdResult<Vec<PaintedHit>> {
     let store = state.service.store.clone();
     let limit = limit.unwrap_or(50).clamp(1, 200);
-    blocking(move || store.read(|c| search::search(c, &query, limit))).await
+    let hits = blocking(move || store.read(|c| search::search(c, &query, limit))).await?;
+    Ok(hits.into_iter().map(PaintedHit::from).collect())
 }
 
 #[tauri::command]
@@ -48,9 +50,9 @@ pub async fn get_call(
     state: State<'_, AppState>,
     media: State<'_, super::recordings::MediaState>,
     id: i64,
-) -> CmdResult<postcall_core::contract::CallDetail> {
+) -> CmdResult<postcall_core::contract::CallDetail<postcall_core::store::deliveries::DeliveryHead>> {
     let store = state.service.store.clone();
-    let mut detail = blocking(move || store.read(|c| query::detail(c, id))).await?;
+    let mut detail = blocking(move || store.read(|c| query::detail_lean(c, id))).await?;
     super::recordings::localize(&mut detail, &media);
     Ok(detail)
 }

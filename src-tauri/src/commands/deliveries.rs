@@ -14,6 +14,16 @@ pub async fn list_deliveries(state: State<'_, AppState>, failed_only: bool) -> C
     blocking(move || store.read(|c| deliveries::list(c, failed_only, 500))).await
 }
 
+/// One delivery with its raw body: the detail view loads a body when it is opened.
+#[tauri::command]
+pub async fn get_delivery(state: State<'_, AppState>, id: i64) -> CmdResult<Delivery> {
+    let store = state.service.store.clone();
+    blocking(move || {
+        store.read(|c| deliveries::get(c, id))?.ok_or_else(|| StoreError::NotFound(format!("delivery {id}")))
+    })
+    .await
+}
+
 #[tauri::command]
 pub async fn reprocess_delivery(state: State<'_, AppState>, id: i64) -> CmdResult<ReprocessResult> {
     let o: IngestOutcome = state.service.ingest.reprocess(id).await?;

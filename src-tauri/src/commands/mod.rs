@@ -1,5 +1,6 @@
 //! Tauri commands, one module per domain. Each unpacks its arguments, calls core, maps the error.
 
+pub mod bench;
 pub mod calls;
 pub mod deliveries;
 pub mod insights;

@@ -21,7 +21,7 @@ pub struct MediaState {
 
 /// Points a call detail's `recording.media_url` at the media listener once the file is in the
 /// vault (the remote URL stays in `recording.url`).
-pub fn localize(detail: &mut CallDetail, media: &MediaState) {
+pub fn localize<D>(detail: &mut CallDetail<D>, media: &MediaState) {
     let r = &mut detail.recording;
     if r.state == "ready" {
         if let Some(server) = media.server.get() {

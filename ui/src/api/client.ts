@@ -35,7 +35,7 @@ import type {
   Score,
   ScoreAnswer,
   Scorecard,
-  SearchHit,
+  PaintedHit,
   Settings,
   SettingsInput,
   Startup,
@@ -135,12 +135,15 @@ export const listCalls = (query: CallQuery) => call("list_calls", { query }) as 
 export const countCalls = (query: CallQuery) => call("count_calls", { query }) as Promise<number>;
 export const callFacets = () => call("call_facets") as Promise<Facets>;
 export const searchCalls = (query: string, limit: number) =>
-  call("search_calls", { query, limit }) as Promise<SearchHit[]>;
+  call("search_calls", { query, limit }) as Promise<PaintedHit[]>;
 export const getCall = (id: number) => call("get_call", { id }) as Promise<CallDetail>;
 export const listDeliveries = (failedOnly: boolean) =>
   call("list_deliveries", { failedOnly }) as Promise<Delivery[]>;
 export const reprocessDelivery = (id: number) =>
   call("reprocess_delivery", { id }) as Promise<ReprocessResult>;
+/** Tells a benchmark run (POSTCALL_BENCH_MARKS) that the first rows are painted; a no-op otherwise. */
+export const markFirstRows = () => call("mark_first_rows") as Promise<void>;
+export const getDelivery = (id: number) => call("get_delivery", { id }) as Promise<Delivery>;
 export const curlForDelivery = (id: number) => call("curl_for_delivery", { id }) as Promise<string>;
 export const sendTestCall = () => call("send_test_call") as Promise<number>;
 export const getSettings = () => call("get_settings") as Promise<Settings>;

@@ -186,6 +186,14 @@ function demoPeaks(turns: Turn[], duration: number): Peaks {
 interface DemoCall {
   summary: CallSummary;
   detail: CallDetail;
+  /** with their bodies (the detail lists them without) */
+  deliveries: Delivery[];
+}
+
+/** A delivery as the detail lists it: without its body. */
+function head(d: Delivery): CallDetail["deliveries"][number] {
+  const { id, received_at, source, content_type, outcome, error, call_id } = d;
+  return { id, received_at, source, content_type, outcome, error, call_id, body_bytes: new TextEncoder().encode(d.body).length };
 }
 
 function makeCall(id: number, createdMs: number, r: () => number, xss = false): DemoCall {
@@ -299,12 +307,13 @@ function makeCall(id: number, createdMs: number, r: () => number, xss = false): 
       campaign: campaignName ? { name: campaignName, id: 12 } : null,
       transfers: null,
       sources: recovered ? ["api"] : ["webhook"],
-      deliveries: [delivery],
-      raw: payload,
+      deliveries: [head(delivery)],
+      raw: null,
       recording: demoRecording(id, hasRecording, duration),
       review: { states: [], notes: [], tags: [], scores: [], assignee: null },
       other_fields: {},
     },
+    deliveries: [delivery],
   };
 }
 
@@ -582,13 +591,19 @@ export function createDemoTransport(params: URLSearchParams): Transport {
     },
     recordings_status: () => vault(),
     recordings_prune: (): PruneReport => ({ removed: 0, freed_bytes: 0 }),
-    list_deliveries: (a) => (a.failedOnly ? failed : [...failed, ...calls.flatMap((c) => c.detail.deliveries)]),
+    list_deliveries: (a) => (a.failedOnly ? failed : [...failed, ...calls.flatMap((c) => c.deliveries)]),
     reprocess_delivery: (a) => ({
       delivery_id: a.id,
       outcome: "failed",
       call_id: null,
       error: failed.find((d) => d.id === a.id)?.error ?? "not found",
     }),
+    get_delivery: (a) => {
+      const all = [...failed, ...calls.flatMap((c) => c.deliveries)];
+      const d = all.find((x) => x.id === a.id);
+      if (!d) throw new CommandError("not_found", `delivery ${String(a.id)} not found`);
+      return d;
+    },
     curl_for_delivery: (a) =>
       `curl -X POST '${listener.webhook_url ?? "http://127.0.0.1:8787/hooks/SECRET"}' -H 'Content-Type: application/json' --data-binary @delivery-${String(a.id)}.json`,
     send_test_call: () => addCall(),

@@ -15,8 +15,12 @@ use crate::store::turns::StoredTurn;
 
 use crate::store::names::RecordingState;
 
+/// `D`: the deliveries as `show --json` prints them ([`Delivery`], with their bodies) or as the
+/// window lists them (`DeliveryHead`, bodies loaded when opened).
+/// The UI only ever receives the window's form, so its TypeScript type is that one.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
-pub struct CallDetail {
+#[ts(concrete(D = crate::store::deliveries::DeliveryHead))]
+pub struct CallDetail<D = Delivery> {
     pub id: i64,
     pub customer_phone: Option<String>,
     pub assistant_phone: Option<String>,
@@ -43,8 +47,8 @@ pub struct CallDetail {
     pub transfers: Option<Vec<Value>>,
     #[ts(as = "Vec<Source>")]
     pub sources: Vec<&'static str>,
-    pub deliveries: Vec<Delivery>,
-    /// The latest raw payload.
+    pub deliveries: Vec<D>,
+    /// The latest raw payload (`null` in the window's lean detail).
     pub raw: Value,
     pub recording: Recording,
     pub review: CallReview,

@@ -80,8 +80,12 @@ fn roots(c: &mut Collect) {
     c.visit::<query::CallPage>();
     c.visit::<query::Facets>();
     c.visit::<CallDetail>();
-    c.visit::<search::SearchHit>();
     c.visit::<crate::store::deliveries::Delivery>();
+    c.visit::<crate::store::deliveries::DeliveryHead>();
+    c.visit::<search::SearchHit>();
+    c.visit::<shell::PaintedHit>();
+    c.visit::<crate::store::deliveries::Delivery>();
+    c.visit::<crate::store::deliveries::DeliveryHead>();
     c.visit::<shell::ReprocessResult>();
     c.visit::<config::Settings>();
     c.visit::<shell::CallsChanged>();

@@ -93,3 +93,34 @@ pub struct Startup {
     pub step: Option<Step>,
     pub error: Option<String>,
 }
+
+/// A search hit as the window paints it: the marked snippet once (as parts), without the
+/// bracketed copy, the summary and the rank that `postcall search --json` also prints.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct PaintedHit {
+    pub call_id: i64,
+    /// 0-based index into the transcript, for a transcript hit.
+    pub turn_index: Option<i64>,
+    pub sender: Option<String>,
+    #[ts(as = "crate::store::names::SearchField")]
+    pub field: &'static str,
+    pub snippet_parts: Vec<crate::search::SnippetPart>,
+    pub created_at_ms: Option<i64>,
+    pub customer_phone: Option<String>,
+    pub status: Option<String>,
+}
+
+impl From<crate::search::SearchHit> for PaintedHit {
+    fn from(h: crate::search::SearchHit) -> Self {
+        PaintedHit {
+            call_id: h.call_id,
+            turn_index: h.turn_index,
+            sender: h.sender,
+            field: h.field,
+            snippet_parts: h.snippet_parts,
+            created_at_ms: h.created_at_ms,
+            customer_phone: h.customer_phone,
+            status: h.status,
+        }
+    }
+}

@@ -57,6 +57,21 @@ pub struct Delivery {
     pub body_encoding: &'static str,
 }
 
+/// A delivery without its body (the window loads a body when it is opened): `body_bytes` long.
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
+pub struct DeliveryHead {
+    pub id: i64,
+    pub received_at: String,
+    #[ts(as = "Source")]
+    pub source: String,
+    pub content_type: Option<String>,
+    #[ts(as = "crate::store::names::DeliveryOutcome")]
+    pub outcome: String,
+    pub error: Option<String>,
+    pub call_id: Option<i64>,
+    pub body_bytes: i64,
+}
+
 /// A stored raw body, as bytes, for re-processing.
 pub struct RawDelivery {
     pub id: i64,
@@ -120,6 +135,27 @@ fn from_row(row: &Row) -> rusqlite::Result<Delivery> {
         error: row.get(6)?,
         call_id: row.get(7)?,
     })
+}
+
+/// The deliveries of a call, oldest first, without their bodies.
+pub fn heads_for_call(conn: &Connection, call_id: i64) -> Result<Vec<DeliveryHead>> {
+    let columns = COLUMNS.replacen("body,", "length(body),", 1);
+    let mut stmt = conn.prepare_cached(&format!("SELECT {columns} FROM deliveries WHERE call_id = ?1 ORDER BY id"))?;
+    let rows = stmt
+        .query_map([call_id], |row| {
+            Ok(DeliveryHead {
+                id: row.get(0)?,
+                received_at: crate::time::ms_to_rfc3339(row.get(1)?),
+                source: row.get(2)?,
+                content_type: row.get(3)?,
+                body_bytes: row.get(4)?,
+                outcome: row.get(5)?,
+                error: row.get(6)?,
+                call_id: row.get(7)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
 }
 
 pub fn for_call(conn: &Connection, call_id: i64) -> Result<Vec<Delivery>> {

@@ -35,6 +35,11 @@ export type BodyEncoding = "utf8" | "base64";
 
 export type Bucket = { from: number, to: number, calls: number, };
 
+/**
+ * `D`: the deliveries as `show --json` prints them ([`Delivery`], with their bodies) or as the
+ * window lists them (`DeliveryHead`, bodies loaded when opened).
+ * The UI only ever receives the window's form, so its TypeScript type is that one.
+ */
 export type CallDetail = { id: number, customer_phone: string | null, assistant_phone: string | null, 
 /**
  * Seconds.
@@ -51,9 +56,9 @@ created_at: string | null, finished_at: string | null,
 /**
  * Parsed, Unix milliseconds UTC.
  */
-created_at_ms: number | null, finished_at_ms: number | null, lead: JsonValue, campaign: { [key in string]: JsonValue } | null, transfers: Array<JsonValue> | null, sources: Array<DeliverySource>, deliveries: Array<Delivery>, 
+created_at_ms: number | null, finished_at_ms: number | null, lead: JsonValue, campaign: { [key in string]: JsonValue } | null, transfers: Array<JsonValue> | null, sources: Array<DeliverySource>, deliveries: Array<DeliveryHead>, 
 /**
- * The latest raw payload.
+ * The latest raw payload (`null` in the window's lean detail).
  */
 raw: JsonValue, recording: Recording, review: CallReview, 
 /**
@@ -108,6 +113,11 @@ export type Delivery = { id: number, received_at: string, source: DeliverySource
  * The raw body: text when it is UTF-8, else base64 (see `body_encoding`).
  */
 body: string, body_encoding: BodyEncoding, };
+
+/**
+ * A delivery without its body (the window loads a body when it is opened): `body_bytes` long.
+ */
+export type DeliveryHead = { id: number, received_at: string, source: DeliverySource, content_type: string | null, outcome: DeliveryOutcome, error: string | null, call_id: number | null, body_bytes: number, };
 
 /**
  * Whether a delivery became a call (`deliveries.outcome`).
@@ -209,6 +219,16 @@ export type Note = { id: string, author: string, author_name: string, text: stri
  * when the link names no time.
  */
 export type OpenCallLink = { id: number, t: number | null, };
+
+/**
+ * A search hit as the window paints it: the marked snippet once (as parts), without the
+ * bracketed copy, the summary and the rank that `postcall search --json` also prints.
+ */
+export type PaintedHit = { call_id: number, 
+/**
+ * 0-based index into the transcript, for a transcript hit.
+ */
+turn_index: number | null, sender: string | null, field: SearchField, snippet_parts: Array<SnippetPart>, created_at_ms: number | null, customer_phone: string | null, status: string | null, };
 
 /**
  * The recording's loudness envelope.

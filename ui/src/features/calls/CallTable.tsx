@@ -3,7 +3,7 @@
 // When rows are inserted above the viewport (live updates), the first visible row is kept in
 // place, so the user's scroll position does not jump.
 
-import { useCallback, useEffect, useLayoutEffect, useRef, useState, type UIEvent } from "react";
+import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type UIEvent } from "react";
 import type { CallSummary, SortKey, SortOrder } from "../../api/types";
 import { Icon } from "../../components/Icon";
 import { ObjectiveMark, StatusBadge } from "../../components/StatusBadge";
@@ -170,7 +170,7 @@ function SortHeader({
   );
 }
 
-export function CallTable(props: Props) {
+export const CallTable = memo(function CallTable(props: Props) {
   const { rows, selectedId, fresh, sort, order, now, hasMore, loading, onSort, onOpen, onEndReached } = props;
   const { checked, onCheck, onCheckAll } = props;
   const { patches, tags } = useReview();
@@ -295,4 +295,4 @@ export function CallTable(props: Props) {
       {loading && rows.length > 0 && hasMore && <div className="table-more dim small">Loading more…</div>}
     </div>
   );
-}
+});

@@ -134,13 +134,10 @@ describe("CallsView", () => {
         turn_index: 0,
         sender: "bot",
         field: "transcript",
-        snippet: "[refund]",
         snippet_parts: [{ text: "refund", hit: true }],
-        rank: -1,
         created_at_ms: 0,
         customer_phone: null,
         status: "completed",
-        summary: null,
       },
     ]);
     renderView(1);

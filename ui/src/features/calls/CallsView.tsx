@@ -7,6 +7,7 @@ import {
   callFacets,
   countCalls,
   loadViewState,
+  markFirstRows,
   nextUnreviewed,
   onCallsChanged,
   onReviewChanged,
@@ -14,7 +15,7 @@ import {
   saveViewState,
   toAppError,
 } from "../../api/client";
-import type { CallQuery, CallSummary, Facets, ListenerStatus, ReviewProgress, SearchHit, SortKey } from "../../api/types";
+import type { CallQuery, CallSummary, Facets, ListenerStatus, ReviewProgress, PaintedHit, SortKey } from "../../api/types";
 import { useDebouncedValue, useSubscription, isTypingTarget } from "../../app/hooks";
 import { useNotify } from "../../app/notify";
 import { searchTerms } from "../../components/Highlight";
@@ -38,6 +39,8 @@ import {
   viewStateToJson,
   type ViewState,
 } from "./viewState";
+
+let firstRowsMarked = false;
 
 /** Trailing debounce for live updates, on top of the back end's own coalescing. */
 export const LIVE_DEBOUNCE_MS = 250;
@@ -173,6 +176,14 @@ export function CallsView(props: Props) {
   const queryKey = query === null ? null : JSON.stringify(query);
   const log = useCallLog(query);
   const found = useSearch(search, liveTick);
+
+  // Once per window: the first rows are on screen (the frame after they render).
+  const firstRows = log.rows.length > 0;
+  useEffect(() => {
+    if (!firstRows || firstRowsMarked) return;
+    firstRowsMarked = true;
+    requestAnimationFrame(() => void markFirstRows().catch(() => undefined));
+  }, [firstRows]);
 
   useEffect(() => {
     if (log.error) notify.error(log.error);
@@ -333,10 +344,14 @@ export function CallsView(props: Props) {
     },
     [onOpen, searchAsTable, terms],
   );
+  // The terms of the query the hits came from (not of each keystroke), so the hit list keeps
+  // its props while the next query is typed and is not re-rendered per key.
+  const hitTerms = useMemo(() => searchTerms(found.query), [found.query]);
   const openHit = useCallback(
-    (hit: SearchHit) => onOpen({ id: hit.call_id, turnIndex: hit.turn_index, terms }),
-    [onOpen, terms],
+    (hit: PaintedHit) => onOpen({ id: hit.call_id, turnIndex: hit.turn_index, terms: hitTerms }),
+    [onOpen, hitTerms],
   );
+  const onFilters = useCallback((filters: ViewState["filters"]) => setView((v) => ({ ...v, filters })), []);
 
   // Keyboard: ↑/↓ or j/k move, Enter opens, Esc clears.
   useEffect(() => {
@@ -474,7 +489,7 @@ export function CallsView(props: Props) {
           {(showHits ? found.loading : log.loading && !log.loaded) ? <Spinner /> : countText}
         </div>
       </div>
-      {!empty && <FiltersBar filters={view.filters} facets={facets} onChange={(filters) => setView((v) => ({ ...v, filters }))} />}
+      {!empty && <FiltersBar filters={view.filters} facets={facets} onChange={onFilters} />}
       {!showHits && checkedRows.length > 0 && <BulkActions rows={checkedRows} onClear={() => setChecked(new Set())} />}
       {showHits && filtered && (
         <div className="notice small">

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from "react";
+import { memo, useEffect, useRef, useState } from "react";
 import type { Facets } from "../../api/types";
 import { formatCount } from "../../format";
 import { ReviewStateFilter, TagFilter, VarFilters } from "../review/ReviewFilters";
@@ -82,7 +82,7 @@ function StatusMenu({
   );
 }
 
-export function FiltersBar({ filters, facets, onChange }: Props) {
+export const FiltersBar = memo(function FiltersBar({ filters, facets, onChange }: Props) {
   const set = <K extends keyof Filters>(key: K, value: Filters[K]) => onChange({ ...filters, [key]: value });
   const active = activeFilterCount(filters);
   const campaigns = facets?.campaigns ?? [];
@@ -170,4 +170,4 @@ export function FiltersBar({ filters, facets, onChange }: Props) {
       )}
     </div>
   );
-}
+});

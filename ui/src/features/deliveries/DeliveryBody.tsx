@@ -1,8 +1,10 @@
-// A delivery's raw body: pretty-printed when it is JSON, always shown as text.
+// A delivery's raw body: pretty-printed when it is JSON, always shown as text. A call's detail
+// lists its deliveries without bodies (a one-hour call's payload is hundreds of KB each time it
+// was delivered); the body is fetched when the user opens or copies it.
 
 import { useState } from "react";
-import { curlForDelivery } from "../../api/client";
-import type { Delivery } from "../../api/types";
+import { curlForDelivery, getDelivery, toAppError } from "../../api/client";
+import type { Delivery, DeliveryHead } from "../../api/types";
 import { CopyButton } from "../../components/CopyButton";
 
 export function prettyBody(d: Pick<Delivery, "body" | "body_encoding">): string {
@@ -16,28 +18,54 @@ export function prettyBody(d: Pick<Delivery, "body" | "body_encoding">): string 
 
 const PREVIEW_CHARS = 600;
 
-export function DeliveryBody({ delivery, startOpen = false }: { delivery: Delivery; startOpen?: boolean }) {
+function hasBody(d: Delivery | DeliveryHead): d is Delivery {
+  return typeof (d as Partial<Delivery>).body === "string";
+}
+
+export function DeliveryBody({ delivery, startOpen = false }: { delivery: Delivery | DeliveryHead; startOpen?: boolean }) {
   const [open, setOpen] = useState(startOpen);
   const [full, setFull] = useState(false);
-  const text = open ? prettyBody(delivery) : "";
+  const [loaded, setLoaded] = useState<Delivery | null>(hasBody(delivery) ? delivery : null);
+  const [error, setError] = useState<string | null>(null);
+  const body = hasBody(delivery) ? delivery : loaded?.id === delivery.id ? loaded : null;
+  const text = open && body ? prettyBody(body) : "";
   const long = text.length > PREVIEW_CHARS;
+
+  const load = async (): Promise<Delivery> => {
+    if (body) return body;
+    const d = await getDelivery(delivery.id);
+    setLoaded(d);
+    return d;
+  };
+  const toggle = () => {
+    if (!open && !body) {
+      setError(null);
+      load().catch((e: unknown) => setError(toAppError(e).message));
+    }
+    setOpen((o) => !o);
+  };
 
   return (
     <div className="body">
       <div className="body-actions">
-        <button type="button" className="btn btn-small" aria-expanded={open} onClick={() => setOpen((o) => !o)}>
+        <button type="button" className="btn btn-small" aria-expanded={open} onClick={toggle}>
           {open ? "Hide body" : "Show body"}
         </button>
-        <CopyButton text={delivery.body} label="Copy" className="btn btn-small" />
+        <CopyButton text={async () => (await load()).body} label="Copy" className="btn btn-small" />
         <CopyButton
           text={() => curlForDelivery(delivery.id)}
           label="Copy as curl"
           className="btn btn-small"
           testId="copy-curl"
         />
-        {delivery.body_encoding === "base64" && <span className="dim small">binary body (base64)</span>}
+        {body?.body_encoding === "base64" && <span className="dim small">binary body (base64)</span>}
+        {!body && "body_bytes" in delivery && (
+          <span className="dim small">{Math.max(1, Math.round(delivery.body_bytes / 1024))} KB</span>
+        )}
       </div>
-      {open && (
+      {open && error && <p className="field-error">{error}</p>}
+      {open && !body && !error && <p className="dim small">Loading…</p>}
+      {open && body && (
         <>
           <pre className="raw" data-testid="delivery-body">
             {long && !full ? `${text.slice(0, PREVIEW_CHARS)}…` : text}

@@ -6,7 +6,14 @@ import { CallDetailView } from "./CallDetailView";
 
 vi.mock("../../api/client", async (importOriginal) => {
   const actual = await importOriginal<typeof import("../../api/client")>();
-  return { ...actual, getCall: vi.fn(), copyText: vi.fn(), curlForDelivery: vi.fn(), onCallsChanged: vi.fn() };
+  return {
+    ...actual,
+    getCall: vi.fn(),
+    getDelivery: vi.fn(),
+    copyText: vi.fn(),
+    curlForDelivery: vi.fn(),
+    onCallsChanged: vi.fn(),
+  };
 });
 
 const m = vi.mocked(client);
@@ -42,8 +49,7 @@ describe("CallDetailView", () => {
             outcome: "stored",
             error: null,
             call_id: 7,
-            body: JSON.stringify({ text: IMG }),
-            body_encoding: "utf8",
+            body_bytes: 40,
           },
         ],
       }),
@@ -57,8 +63,21 @@ describe("CallDetailView", () => {
     );
     // Expand the nested value and the raw body: still text.
     fireEvent.click(screen.getAllByRole("button", { name: /1 key/ })[0] as HTMLElement);
+    // The body is not part of the call's detail: it is fetched when opened.
+    m.getDelivery.mockResolvedValue({
+      id: 5,
+      received_at: "2025-03-04T10:02:06Z",
+      source: "webhook",
+      content_type: "application/json",
+      outcome: "stored",
+      error: null,
+      call_id: 7,
+      body: JSON.stringify({ text: IMG }),
+      body_encoding: "utf8",
+    });
     fireEvent.click(screen.getByRole("button", { name: "Show body" }));
-    expect(screen.getByTestId("delivery-body")).toHaveTextContent(`"text": "${IMG}"`);
+    expect(await screen.findByTestId("delivery-body")).toHaveTextContent(`"text": "${IMG}"`);
+    expect(m.getDelivery).toHaveBeenCalledWith(5);
 
     expect(container.querySelector("img")).toBeNull();
     expect(container.querySelector("script")).toBeNull();

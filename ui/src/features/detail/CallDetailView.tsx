@@ -4,7 +4,7 @@
 
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { addNote, deleteNote, editNote, getCall, onCallsChanged, onRecordingsChanged, toAppError } from "../../api/client";
-import type { AppError, CallDetail, Delivery, Json, Note, RecordingProgress, ReviewProgress, ReviewState } from "../../api/types";
+import type { AppError, CallDetail, DeliveryHead, Json, Note, RecordingProgress, ReviewProgress, ReviewState } from "../../api/types";
 import { useNotify } from "../../app/notify";
 import { isTypingTarget, useSubscription } from "../../app/hooks";
 import { CopyButton } from "../../components/CopyButton";
@@ -69,7 +69,7 @@ function JsonSection({ title, value }: { title: string; value: Json | null }) {
   );
 }
 
-function DeliveryItem({ d }: { d: Delivery }) {
+function DeliveryItem({ d }: { d: DeliveryHead }) {
   return (
     <li className="delivery">
       <div className="delivery-head">
@@ -374,7 +374,7 @@ function DetailBody({ call, turnIndex, terms, progress, onChanged, at, queue }: 
             <h2>Transcript</h2>
             <span className="dim small">{call.transcript.length} turns</span>
             {call.transcript.length > 0 && (
-              <CopyButton text={transcriptText(call.transcript)} label="Copy transcript" className="btn btn-small" />
+              <CopyButton text={() => transcriptText(call.transcript)} label="Copy transcript" className="btn btn-small" />
             )}
           </div>
           {composer && <NoteComposer target={composer} onSave={saveNote} onCancel={() => setComposer(null)} />}

@@ -1,5 +1,5 @@
-import { render, screen } from "@testing-library/react";
-import { describe, expect, it } from "vitest";
+import { fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { describe, expect, it, vi } from "vitest";
 import type { Turn } from "../../api/types";
 import { Transcript, transcriptText } from "./Transcript";
 
@@ -42,5 +42,72 @@ describe("Transcript", () => {
     expect(transcriptText(turns)).toBe(
       "Assistant: Hello, can I help with your refund?\nCustomer: Yes, the REFUND for March.\nCustomer: Thanks",
     );
+  });
+});
+
+/** A one-hour call: 2,400 turns, one every 1.5 s, alternating speakers. */
+function longCall(n = 2400): Turn[] {
+  return Array.from({ length: n }, (_, i) => ({
+    index: i,
+    sender: i % 2 === 0 ? "bot" : "human",
+    text: i === 1800 ? "the refund reference is ZX-4471" : `turn number ${i}`,
+    timestamp: null,
+    offset_seconds: i * 1.5,
+  }));
+}
+
+describe("Transcript, long", () => {
+  it("renders only a window of a 2,400-turn call, with the rest as padding", () => {
+    const { container } = render(<Transcript turns={longCall()} terms={[]} focusIndex={null} />);
+    const items = screen.getAllByTestId("transcript-turn");
+    expect(items.length).toBeGreaterThan(5);
+    expect(items.length).toBeLessThan(100);
+    expect(items[0]).toHaveAttribute("data-turn-index", "0");
+    expect(container.querySelectorAll("li").length).toBeLessThan(100);
+    const list = screen.getByTestId("transcript");
+    expect(list).toHaveAttribute("data-turns", "2400");
+    // The turns not in the DOM still take their (estimated) room.
+    expect(parseFloat(list.style.paddingBottom)).toBeGreaterThan(2000 * 40);
+  });
+
+  it("brings a search hit's turn far down the call into the DOM, highlighted with its terms", async () => {
+    const { container } = render(<Transcript turns={longCall()} terms={["refund"]} focusIndex={1800} />);
+    const hit = await waitFor(() => {
+      const el = container.querySelector('[data-turn-index="1800"]');
+      if (!el) throw new Error("turn 1800 not rendered");
+      return el;
+    });
+    expect(hit).toHaveClass("turn-focus");
+    expect(hit.querySelector("mark")).toHaveTextContent("refund");
+    expect(screen.getAllByTestId("transcript-turn").length).toBeLessThan(100);
+    expect(container.querySelector('[data-turn-index="0"]')).toBeNull();
+  });
+
+  it("follows the playing turn into view and seeks on a click", async () => {
+    const onSeek = vi.fn();
+    const sync = { current: 2000, offset: 0, playing: true, onSeek };
+    const { container } = render(<Transcript turns={longCall()} terms={[]} focusIndex={null} sync={sync} />);
+    const current = await waitFor(() => {
+      const el = container.querySelector(".turn-current");
+      if (!el) throw new Error("current turn not rendered");
+      return el;
+    });
+    expect(current).toHaveAttribute("data-turn-index", "2000");
+    expect(current).toHaveAttribute("aria-current", "true");
+    fireEvent.click(current);
+    expect(onSeek).toHaveBeenCalledWith(3000);
+  });
+
+  it("keeps notes right after their turn", async () => {
+    const { container } = render(
+      <Transcript
+        turns={longCall()}
+        terms={[]}
+        focusIndex={1500}
+        annotations={(i) => (i === 1500 ? <li data-testid="note">pinned</li> : null)}
+      />,
+    );
+    const note = await screen.findByTestId("note");
+    expect(note.previousElementSibling).toBe(container.querySelector('[data-turn-index="1500"]'));
   });
 });

@@ -2,12 +2,14 @@
 // with the active search terms marked. With a recording, the turn playing now is marked and kept
 // in view inside the transcript's own scroll box (never the whole page); clicking a turn seeks.
 // Scrolling by hand while playing pauses the follow until "Back to current" is pressed.
+// Long transcripts are windowed (useTurnWindow): only the turns in view are in the DOM.
 
-import { Fragment, useEffect, useRef, useState, type ReactNode } from "react";
+import { Fragment, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import type { Turn } from "../../api/types";
 import { Highlight } from "../../components/Highlight";
 import { formatDuration } from "../../format";
 import { clock, turnTime } from "../player/time";
+import { useTurnWindow } from "./useTurnWindow";
 
 export function senderLabel(sender: string): string {
   if (sender === "bot") return "Assistant";
@@ -43,17 +45,6 @@ interface Props {
   onSelectTurn?: (turnIndex: number) => void;
 }
 
-/** Scroll `box` (only) so `el` is in view, centred when it was out of view. Returns the new scrollTop. */
-function keepInView(box: HTMLElement, el: HTMLElement): number | null {
-  const boxRect = box.getBoundingClientRect();
-  const elRect = el.getBoundingClientRect();
-  const top = elRect.top - boxRect.top + box.scrollTop;
-  const bottom = top + elRect.height;
-  if (top >= box.scrollTop && bottom <= box.scrollTop + box.clientHeight) return null;
-  box.scrollTop = Math.max(0, top - (box.clientHeight - elRect.height) / 2);
-  return box.scrollTop;
-}
-
 function hasSelectionIn(el: HTMLElement): boolean {
   const sel = window.getSelection();
   return !!sel && !sel.isCollapsed && sel.anchorNode !== null && el.contains(sel.anchorNode);
@@ -66,22 +57,28 @@ export function Transcript({ turns, terms, focusIndex, sync = null, annotations,
   const [follow, setFollow] = useState(true);
   const current = sync?.current ?? null;
   const playing = sync?.playing ?? false;
+  const onOwnScroll = useCallback((top: number) => {
+    ours.current = top;
+  }, []);
+  const win = useTurnWindow(turns.length, list, onOwnScroll);
+  const { scrollTo } = win;
+  const posOf = useMemo(() => new Map(turns.map((t, i) => [t.index, i])), [turns]);
 
-  useEffect(() => {
+  // Before the first paint, so a hit far down a long call opens at its turn, not at the top.
+  useLayoutEffect(() => {
     if (focusIndex === null) return;
-    const el = list.current?.querySelector(`[data-turn-index="${focusIndex}"]`);
-    if (el instanceof HTMLElement) el.scrollIntoView({ block: "center" });
-  }, [focusIndex, turns]);
+    const pos = posOf.get(focusIndex);
+    if (pos !== undefined) scrollTo(pos, "center");
+  }, [focusIndex, posOf, scrollTo]);
 
   // Keep the playing turn in view while following.
   useEffect(() => {
     if (!playing || !follow || current === null) return;
-    const b = box.current;
-    const el = list.current?.querySelector(`[data-turn-index="${current}"]`);
-    if (!b || !(el instanceof HTMLElement)) return;
-    const top = keepInView(b, el);
+    const pos = posOf.get(current);
+    if (pos === undefined) return;
+    const top = scrollTo(pos, "nearest");
     if (top !== null) ours.current = top;
-  }, [current, playing, follow]);
+  }, [current, playing, follow, posOf, scrollTo]);
 
   const onScroll = () => {
     const b = box.current;
@@ -101,8 +98,15 @@ export function Transcript({ turns, terms, focusIndex, sync = null, annotations,
 
   return (
     <div className={sync ? "transcript-scroll" : "transcript-box"} ref={box} onScroll={onScroll}>
-      <ol className="transcript" ref={list}>
-        {turns.map((t) => {
+      <ol
+        className="transcript"
+        ref={list}
+        data-testid="transcript"
+        data-turns={turns.length}
+        style={win.padTop || win.padBottom ? { paddingTop: win.padTop, paddingBottom: win.padBottom } : undefined}
+      >
+        {turns.slice(win.start, win.end).map((t, i) => {
+          const pos = win.start + i;
           const side = t.sender === "bot" ? "bot" : t.sender === "human" ? "human" : "other";
           const isCurrent = sync !== null && t.index === current;
           const at = sync ? turnTime(t, sync.offset) : null;
@@ -111,6 +115,7 @@ export function Transcript({ turns, terms, focusIndex, sync = null, annotations,
           return (
             <Fragment key={t.index}>
             <li
+              ref={win.rowRef(pos)}
               className={`turn turn-${side}${t.index === focusIndex ? " turn-focus" : ""}${isCurrent ? " turn-current" : ""}${seekable ? " turn-seekable" : ""}${t.index === selectedIndex && !isCurrent ? " turn-selected" : ""}`}
               data-testid="transcript-turn"
               data-sender={t.sender}
@@ -159,10 +164,9 @@ export function Transcript({ turns, terms, focusIndex, sync = null, annotations,
           data-testid="back-to-current"
           onClick={() => {
             setFollow(true);
-            const b = box.current;
-            const el = list.current?.querySelector(`[data-turn-index="${current ?? -1}"]`);
-            if (b && el instanceof HTMLElement) {
-              const top = keepInView(b, el);
+            const pos = posOf.get(current ?? -1);
+            if (pos !== undefined) {
+              const top = scrollTo(pos, "nearest");
               if (top !== null) ours.current = top;
             }
           }}

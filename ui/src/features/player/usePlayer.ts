@@ -3,7 +3,7 @@
 // metadata is known (e.g. a search hit, or a turn clicked before play on a remote URL that is
 // never fetched until play) are kept and applied once the element can seek.
 
-import { useCallback, useMemo, useRef, useState, type RefObject, type SyntheticEvent } from "react";
+import { useCallback, useMemo, useRef, useState, type RefObject, type SyntheticEvent, useLayoutEffect } from "react";
 import { stepSpeed } from "./time";
 
 export interface PlayerFailure {
@@ -66,6 +66,19 @@ export function usePlayer(): Player {
   const [rate, setRateState] = useState(1);
   const [volume, setVolumeState] = useState(1);
   const [failure, setFailure] = useState<PlayerFailure | null>(null);
+
+  // Leaving the call lets go of the media: an <audio> that is only unmounted keeps its decoder
+  // and buffers until it is collected, which grew the web process call after call.
+  useLayoutEffect(
+    () => () => {
+      const el = audioRef.current;
+      if (!el) return;
+      el.pause();
+      el.removeAttribute("src");
+      el.load();
+    },
+    [],
+  );
 
   const seek = useCallback((t: number) => {
     const el = audioRef.current;

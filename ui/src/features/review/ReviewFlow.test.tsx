@@ -193,6 +193,7 @@ describe("review in the window", () => {
     await waitFor(() =>
       expect(screen.getAllByTestId("call-row").map((r) => Number(r.getAttribute("data-call-id")))).toEqual([4818, 4817, 4816, 4812]),
     );
-    expect(screen.getByTestId("call-count")).toHaveTextContent("4 calls");
+    // The count arrives on its own, after the rows.
+    await waitFor(() => expect(screen.getByTestId("call-count")).toHaveTextContent("4 calls"));
   });
 });

@@ -1,14 +1,13 @@
 import { fireEvent, render, screen } from "@testing-library/react";
 import { describe, expect, it, vi } from "vitest";
-import type { SearchHit } from "../../api/types";
+import type { PaintedHit } from "../../api/types";
 import { SearchResults } from "./SearchResults";
 
-const hit: SearchHit = {
+const hit: PaintedHit = {
   call_id: 42,
   turn_index: 3,
   sender: "human",
   field: "transcript",
-  snippet: "…about the [refund] for <img src=x onerror=alert(1)>",
   snippet_parts: [
     { text: "…about the ", hit: false },
     { text: "refund", hit: true },
@@ -17,8 +16,6 @@ const hit: SearchHit = {
   created_at_ms: Date.now() - 5 * 60_000,
   customer_phone: "+14155550123",
   status: "completed",
-  summary: null,
-  rank: -1,
 };
 
 describe("SearchResults", () => {

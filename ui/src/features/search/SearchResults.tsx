@@ -1,5 +1,5 @@
-import { useEffect, useRef } from "react";
-import type { SearchHit } from "../../api/types";
+import { memo, useEffect, useRef } from "react";
+import type { PaintedHit } from "../../api/types";
 import { Marked } from "../../components/Highlight";
 import { StatusBadge } from "../../components/StatusBadge";
 import { formatDateTime, formatRelativeTime } from "../../format";
@@ -19,13 +19,13 @@ function senderLabel(sender: string | null): string | null {
 }
 
 interface Props {
-  hits: SearchHit[];
+  hits: PaintedHit[];
   selectedIndex: number;
   now: number;
-  onOpen: (hit: SearchHit) => void;
+  onOpen: (hit: PaintedHit) => void;
 }
 
-export function SearchResults({ hits, selectedIndex, now, onOpen }: Props) {
+export const SearchResults = memo(function SearchResults({ hits, selectedIndex, now, onOpen }: Props) {
   const list = useRef<HTMLUListElement>(null);
 
   useEffect(() => {
@@ -66,4 +66,4 @@ export function SearchResults({ hits, selectedIndex, now, onOpen }: Props) {
       })}
     </ul>
   );
-}
+});

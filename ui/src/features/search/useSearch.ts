@@ -1,45 +1,64 @@
-// Results as you type: the query settles for a moment, and a response that arrives after a
-// newer query was sent is dropped, so results never flicker back to an older query.
+// Results as you type. A query goes out at once when none is in flight (no fixed debounce: the
+// core answers in milliseconds, and a debounce is pure waiting); while one is in flight, only the
+// newest text waits, and goes out when it returns. A response whose query has been overtaken by
+// newer text is not painted, so results never flicker back to an older query and typing fast
+// never queues renders of stale hit lists.
 
 import { useEffect, useRef, useState } from "react";
 import { searchCalls, toAppError } from "../../api/client";
-import type { AppError, SearchHit } from "../../api/types";
+import type { AppError, PaintedHit } from "../../api/types";
 
-export const SEARCH_DEBOUNCE_MS = 150;
 export const SEARCH_LIMIT = 200;
 
 export interface SearchState {
   /** the query the hits belong to */
   query: string;
-  hits: SearchHit[];
+  hits: PaintedHit[];
   loading: boolean;
   error: AppError | null;
 }
 
+const EMPTY: SearchState = { query: "", hits: [], loading: false, error: null };
+
 export function useSearch(text: string, refreshKey = 0): SearchState {
-  const [state, setState] = useState<SearchState>({ query: "", hits: [], loading: false, error: null });
-  const latest = useRef(0);
+  const [state, setState] = useState<SearchState>(EMPTY);
   const q = text.trim();
+  // A cleared box forgets its hits, so the next query does not first lay out the old ones.
+  if (!q && state !== EMPTY) setState(EMPTY);
+  // busy: a request is in flight; want: the text to send next; shown: the text in the box now.
+  const flight = useRef({ busy: false, want: null as string | null, shown: "", alive: true });
 
   useEffect(() => {
-    if (!q) {
-      latest.current++;
-      return;
-    }
-    const t = setTimeout(() => {
-      const n = ++latest.current;
-      setState((s) => ({ ...s, loading: true }));
-      searchCalls(q, SEARCH_LIMIT).then(
-        (hits) => {
-          if (n === latest.current) setState({ query: q, hits, loading: false, error: null });
-        },
-        (e: unknown) => {
-          if (n === latest.current) setState({ query: q, hits: [], loading: false, error: toAppError(e) });
-        },
+    const f = flight.current;
+    f.alive = true;
+    return () => {
+      f.alive = false;
+    };
+  }, []);
+
+  useEffect(() => {
+    const f = flight.current;
+    f.shown = q;
+    f.want = q || null;
+    const send = () => {
+      const query = f.want;
+      if (query === null || !f.alive) return;
+      f.want = null;
+      f.busy = true;
+      setState((s) => (s.loading ? s : { ...s, loading: true }));
+      const done = (next: SearchState) => {
+        f.busy = false;
+        if (!f.alive) return;
+        if (f.want !== null) send();
+        else if (query === f.shown) setState(next);
+      };
+      searchCalls(query, SEARCH_LIMIT).then(
+        (hits) => done({ query, hits, loading: false, error: null }),
+        (e: unknown) => done({ query, hits: [], loading: false, error: toAppError(e) }),
       );
-    }, SEARCH_DEBOUNCE_MS);
-    return () => clearTimeout(t);
+    };
+    if (!f.busy) send();
   }, [q, refreshKey]);
 
-  return q ? state : { query: "", hits: [], loading: false, error: null };
+  return q ? state : EMPTY;
 }
