@@ -197,7 +197,7 @@ fn review_work_moves_between_data_folders() {
     let out = files.path().join("review.jsonl");
     cli(a.path(), &["review", "export", "--out", out.to_str().expect("utf-8")]).ok();
     let r = cli_json(b.path(), &["review", "import", out.to_str().expect("utf-8")]);
-    assert_eq!((r["read"].as_i64(), r["new"].as_i64()), (Some(4), Some(4)), "{r}");
+    assert_eq!((r["read"].as_i64(), r["new"].as_i64()), (Some(5), Some(5)), "four annotations and a definition: {r}");
     let again = cli_json(b.path(), &["review", "import", out.to_str().expect("utf-8")]);
     assert_eq!(again["new"], 0, "idempotent by event_id");
 
@@ -215,5 +215,5 @@ fn review_work_moves_between_data_folders() {
         assert_eq!(show(a.path(), id)["review"], show(b.path(), id)["review"], "call {id}");
     }
     let csv = cli(a.path(), &["review", "export", "--format", "csv"]).ok().stdout.clone();
-    assert_eq!(csv.lines().count(), 6, "a header and five events:\n{csv}");
+    assert_eq!(csv.lines().count(), 8, "a header, five annotations and both folders' definitions:\n{csv}");
 }

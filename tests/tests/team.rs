@@ -399,27 +399,34 @@ fn review_work_done_offline_on_two_laptops_converges_on_every_node() {
     wait_published(server_dir.path(), Duration::from_secs(30));
 
     // Two reviewers, each on a laptop of their own with their own NATS user (the shipped
-    // permissions: a reviewer publishes review events only). Tag definitions are per data folder.
+    // permissions: a reviewer publishes review events only). The team's tag list is shared too:
+    // Ana defines it on her laptop and Bob's gets it from the stream.
     let (a, b) = (data_dir(), data_dir());
     let (a, b) = (a.path(), b.path());
     join_as(a, &url, "alice", "alice-pw");
     join_as(b, &url, "bob", "bob-pw");
     cli(a, &["review", "whoami", "--set", "Ana Pop <ana@example.com>"]).ok();
     cli(b, &["review", "whoami", "--set", "Bob Ionescu <bob@example.com>"]).ok();
-    for node in [a, b, server_dir.path()] {
-        for tag in ["urgent", "vip"] {
-            cli(node, &["tag", "define", tag]).ok();
-        }
-    }
+    cli(a, &["tag", "define", "urgent", "--color", "#cc3300"]).ok();
+    cli(a, &["tag", "define", "vip"]).ok();
     for laptop in [a, b] {
         assert_eq!(sync_once(laptop)["calls_seq"], 3);
     }
+    let listed = cli_json(b, &["tags"]);
+    let names: Vec<(&str, &str)> = listed
+        .as_array()
+        .expect("tags")
+        .iter()
+        .map(|t| (t["name"].as_str().unwrap_or(""), t["color"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(names.len(), 2, "Bob has Ana's tag list: {listed}");
+    assert_eq!(names[0], ("urgent", "#cc3300"), "{listed}");
 
     // Online: Ana tags call 1; it reaches Bob.
     cli(a, &["tag", "add", "1", "urgent"]).ok();
     assert_eq!(cli_json(a, &["team", "status"])["pending"], 1, "the edit waits until it is shared");
     let r = sync_once(a);
-    assert_eq!((r["reviews_published"].as_u64(), r["reviews_seq"].as_u64()), (Some(1), Some(1)), "{r}");
+    assert_eq!((r["reviews_published"].as_u64(), r["reviews_seq"].as_u64()), (Some(1), Some(3)), "{r}");
     assert_eq!(cli_json(a, &["team", "status"])["pending"], 0);
     sync_once(b);
     assert_eq!(tags_of(b, 1), ["urgent"]);
@@ -464,13 +471,13 @@ fn review_work_done_offline_on_two_laptops_converges_on_every_node() {
     assert_eq!((ra["reviews_published"].as_u64(), rb["reviews_published"].as_u64()), (Some(6), Some(5)));
     assert_eq!(ra2["reviews_applied"], 5, "A received B's five events: {ra2}");
     let ha = review_hash(a);
-    assert_eq!(ha["events"], 12, "{ha}");
+    assert_eq!(ha["events"], 14, "twelve annotations and two definitions: {ha}");
     assert_eq!(review_hash(b), ha, "both laptops hold the same review work");
     wait_same_reviews(server_dir.path(), &ha, Duration::from_secs(60));
     eprintln!("receiver converged {:.1} s after the server came back", outage.elapsed().as_secs_f64());
     for node in [a, b] {
         let st = cli_json(node, &["team", "status"]);
-        assert_eq!((st["pending"].as_i64(), st["reviews_seq"].as_u64()), (Some(0), Some(12)), "{st}");
+        assert_eq!((st["pending"].as_i64(), st["reviews_seq"].as_u64()), (Some(0), Some(14)), "{st}");
     }
 
     // What every node shows: per-reviewer states, both notes, an add-wins tag set.
@@ -504,7 +511,7 @@ fn review_work_done_offline_on_two_laptops_converges_on_every_node() {
         "kind": "sentiment.set",
         "body": {"value": -0.4, "model": "v9"},
         "created_at": "2026-12-01T10:00:00Z",
-        "schema_version": 2
+        "schema_version": 3
     });
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     rt.block_on(async {
@@ -527,7 +534,7 @@ fn review_work_done_offline_on_two_laptops_converges_on_every_node() {
     assert!(r3["states"].as_array().is_some_and(Vec::is_empty) && r3["notes"].as_array().is_some_and(Vec::is_empty));
     sync_once(b);
     let ha = review_hash(a);
-    assert_eq!(ha["events"], 13);
+    assert_eq!(ha["events"], 15);
     assert_eq!(review_hash(b), ha);
     wait_same_reviews(server_dir.path(), &ha, Duration::from_secs(30));
     eprintln!("review convergence test: {:.1} s", started.elapsed().as_secs_f64());

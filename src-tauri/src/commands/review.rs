@@ -24,11 +24,10 @@ impl From<ReviewError> for AppError {
     }
 }
 
-fn changed(app: &AppHandle, mut call_ids: Vec<i64>) {
-    call_ids.sort_unstable();
-    call_ids.dedup();
-    if !call_ids.is_empty() {
-        let _ = super::emit(app, &ReviewChanged { call_ids });
+/// Announces what a write touched (call ids, and `review::DEFINITIONS` for the definitions).
+fn changed(app: &AppHandle, touched: Vec<i64>) {
+    if let Some(changed) = ReviewChanged::from_touched(&touched) {
+        let _ = super::emit(app, &changed);
     }
 }
 
@@ -151,24 +150,26 @@ pub async fn save_tag(
     color: String,
 ) -> CmdResult<Vec<TagDef>> {
     let store = state.service.store.clone();
+    let author = me(&state).ok();
     let (defs, ids) = run(move || {
-        let defs = review::save_tag(&store, &name, &color)?;
+        let defs = review::save_tag(&store, author.as_ref(), &name, &color)?;
         Ok((defs, review::calls_with_tag(&store, &name)?))
     })
     .await?;
-    changed(&app, ids);
+    changed(&app, [ids, vec![review::DEFINITIONS]].concat());
     Ok(defs)
 }
 
 #[tauri::command]
 pub async fn delete_tag(app: AppHandle, state: State<'_, AppState>, name: String) -> CmdResult<Vec<TagDef>> {
     let store = state.service.store.clone();
+    let author = me(&state).ok();
     let (defs, ids) = run(move || {
         let ids = review::calls_with_tag(&store, &name)?;
-        Ok((review::delete_tag(&store, &name)?, ids))
+        Ok((review::delete_tag(&store, author.as_ref(), &name)?, ids))
     })
     .await?;
-    changed(&app, ids);
+    changed(&app, [ids, vec![review::DEFINITIONS]].concat());
     Ok(defs)
 }
 
@@ -179,15 +180,25 @@ pub async fn list_scorecards(state: State<'_, AppState>) -> CmdResult<Vec<Scorec
 }
 
 #[tauri::command]
-pub async fn save_scorecard(state: State<'_, AppState>, scorecard: Scorecard) -> CmdResult<Vec<Scorecard>> {
+pub async fn save_scorecard(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    scorecard: Scorecard,
+) -> CmdResult<Vec<Scorecard>> {
     let store = state.service.store.clone();
-    run(move || review::save_scorecard(&store, &scorecard)).await
+    let author = me(&state).ok();
+    let list = run(move || review::save_scorecard(&store, author.as_ref(), &scorecard)).await?;
+    changed(&app, vec![review::DEFINITIONS]);
+    Ok(list)
 }
 
 #[tauri::command]
-pub async fn delete_scorecard(state: State<'_, AppState>, id: String) -> CmdResult<Vec<Scorecard>> {
+pub async fn delete_scorecard(app: AppHandle, state: State<'_, AppState>, id: String) -> CmdResult<Vec<Scorecard>> {
     let store = state.service.store.clone();
-    run(move || review::delete_scorecard(&store, &id)).await
+    let author = me(&state).ok();
+    let list = run(move || review::delete_scorecard(&store, author.as_ref(), &id)).await?;
+    changed(&app, vec![review::DEFINITIONS]);
+    Ok(list)
 }
 
 #[tauri::command]

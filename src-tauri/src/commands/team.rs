@@ -23,7 +23,9 @@ impl From<TeamError> for AppError {
 /// Tells the window which calls' review the team changed.
 fn announce(app: AppHandle) -> impl FnMut(&[i64]) + Send + 'static {
     move |ids| {
-        let _ = super::emit(&app, &ReviewChanged { call_ids: ids.to_vec() });
+        if let Some(changed) = ReviewChanged::from_touched(ids) {
+            let _ = super::emit(&app, &changed);
+        }
     }
 }
 

@@ -134,7 +134,7 @@ export function createDemoReview({ calls, emit, sorted, reviewer: initialReviewe
     if (!reviewer) throw new CommandError("no_reviewer", "Say who you are first: your name and email sign your reviews.");
     return reviewer;
   };
-  const changed = (ids: number[]) => setTimeout(() => emit("review-changed", { call_ids: ids }), 30);
+  const changed = (ids: number[]) => setTimeout(() => emit("review-changed", { call_ids: ids, definitions: false }), 30);
   const setState = (id: number, who: Reviewer, state: ReviewState) => {
     const m = states.get(id) ?? new Map<string, StateEntry>();
     m.set(who.email, { reviewer: who, state, at: at() });

@@ -802,7 +802,7 @@ fn annotate(st: &store::Store, n: u64, seed: u64) -> Result<()> {
         bail!("no calls to annotate");
     }
     for t in BENCH_TAGS {
-        review::save_tag(st, t, "#3366cc")?;
+        review::save_tag(st, None, t, "#3366cc")?;
     }
     let people = [
         Reviewer::new("Ana", "ana@example.com")?,

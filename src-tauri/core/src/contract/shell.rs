@@ -22,6 +22,20 @@ pub struct CallsChanged {
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct ReviewChanged {
     pub call_ids: Vec<i64>,
+    /// The team's tag list or scorecards changed (here or on another reviewer's machine).
+    pub definitions: bool,
+}
+
+impl ReviewChanged {
+    /// From what a review write touched: call ids, with [`crate::review::DEFINITIONS`] standing
+    /// for the definitions. `None` when nothing changed.
+    pub fn from_touched(touched: &[i64]) -> Option<Self> {
+        let definitions = touched.contains(&crate::review::DEFINITIONS);
+        let mut call_ids: Vec<i64> = touched.iter().copied().filter(|&c| c != crate::review::DEFINITIONS).collect();
+        call_ids.sort_unstable();
+        call_ids.dedup();
+        (definitions || !call_ids.is_empty()).then_some(Self { call_ids, definitions })
+    }
 }
 
 /// Payload of the `open-call-link` event (from `postcall://call/<id>?t=<s>`): `t` is `null`

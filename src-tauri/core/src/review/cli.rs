@@ -419,10 +419,10 @@ fn tag(cli: &Cli, action: &TagAction) -> Result<(), ReviewError> {
             ops::remove_tags(&store, &me, &[*id], tags)?;
         }
         TagAction::Define { name, color } => {
-            ops::save_tag(&store, name, color)?;
+            ops::save_tag(&store, ops::reviewer(&data, None).ok().as_ref(), name, color)?;
         }
         TagAction::Delete { name } => {
-            ops::delete_tag(&store, name)?;
+            ops::delete_tag(&store, ops::reviewer(&data, None).ok().as_ref(), name)?;
         }
     }
     Ok(())
@@ -493,16 +493,17 @@ fn score(cli: &Cli, a: &ScoreArgs) -> Result<(), ReviewError> {
 }
 
 fn scorecards(cli: &Cli, action: Option<&ScorecardAction>, json: bool) -> Result<(), ReviewError> {
-    let (_, store) = open(cli)?;
+    let (data, store) = open(cli)?;
+    let author = ops::reviewer(&data, None).ok();
     let list = match action {
         Some(ScorecardAction::Save { file }) => {
             let text = std::fs::read(file)
                 .map_err(|e| ReviewError::Invalid(format!("cannot read {}: {e}", file.display())))?;
             let card = serde_json::from_slice(&text)
                 .map_err(|e| ReviewError::Invalid(format!("{} is not a scorecard: {e}", file.display())))?;
-            ops::save_scorecard(&store, &card)?
+            ops::save_scorecard(&store, author.as_ref(), &card)?
         }
-        Some(ScorecardAction::Delete { id }) => ops::delete_scorecard(&store, id)?,
+        Some(ScorecardAction::Delete { id }) => ops::delete_scorecard(&store, author.as_ref(), id)?,
         None => ops::list_scorecards(&store)?,
     };
     if json {

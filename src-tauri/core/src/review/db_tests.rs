@@ -66,7 +66,7 @@ fn stored_state(store: &Store, calls: &[i64]) -> BTreeMap<i64, CallReview> {
 
 fn define_sample_tags(store: &Store) {
     for t in ["upsell", "angry"] {
-        save_tag(store, t, "#aa0000").expect("define");
+        save_tag(store, None, t, "#aa0000").expect("define");
     }
 }
 
@@ -94,7 +94,7 @@ proptest! {
         prop_assert_eq!(&incremental, &expected);
         rebuild(&store).expect("rebuild");
         prop_assert_eq!(stored_state(&store, &[1, 2]), expected);
-        let n: i64 = store.read(|c| Ok(c.query_row("SELECT count(*) FROM review.review_events", [], |r| r.get(0))?)).expect("count");
+        let n: i64 = store.read(|c| Ok(c.query_row("SELECT count(*) FROM review.review_events WHERE call_id <> 0", [], |r| r.get(0))?)).expect("count");
         prop_assert_eq!(n as usize, events.len(), "each event once");
     }
 }
@@ -102,15 +102,15 @@ proptest! {
 #[test]
 fn operations_validate_and_write_nothing_on_bad_input() {
     let (_dir, store) = store_with_calls(3);
-    save_tag(&store, "upsell", "#00AA00").expect("define");
-    assert!(matches!(save_tag(&store, "x", "green"), Err(ReviewError::Invalid(_))));
+    save_tag(&store, None, "upsell", "#00AA00").expect("define");
+    assert!(matches!(save_tag(&store, None, "x", "green"), Err(ReviewError::Invalid(_))));
     let err = add_tags(&store, &ana(), &[1], &["upsell".into(), "nope".into()]).expect_err("unknown tag");
     assert!(matches!(err, ReviewError::UnknownTag(ref t) if t == "nope"), "{err}");
     assert!(matches!(add_note(&store, &ana(), 99, "hi", None, None), Err(ReviewError::NotFound(_))));
     assert!(matches!(set_state(&store, &ana(), &[1, 98], ReviewState::Reviewed), Err(ReviewError::NotFound(_))));
     let events: i64 =
         store.read(|c| Ok(c.query_row("SELECT count(*) FROM review.review_events", [], |r| r.get(0))?)).expect("n");
-    assert_eq!(events, 0, "nothing half-written");
+    assert_eq!(events, 1, "nothing half-written: the tag's definition only");
 
     add_tags(&store, &ana(), &[1, 2], &["upsell".into()]).expect("tag");
     add_tags(&store, &bo(), &[1], &["upsell".into()]).expect("again: no new event");
@@ -118,7 +118,7 @@ fn operations_validate_and_write_nothing_on_bad_input() {
     remove_tags(&store, &bo(), &[1], &["upsell".into()]).expect("untag");
     assert!(call_review(&store, 1).expect("review").tags.is_empty());
     assert_eq!(call_review(&store, 2).expect("review").tags, ["upsell"]);
-    delete_tag(&store, "upsell").expect("delete");
+    delete_tag(&store, None, "upsell").expect("delete");
     assert!(call_review(&store, 2).expect("review").tags.is_empty(), "a deleted tag shows nowhere");
 
     let note = add_note(&store, &ana(), 1, "  refund asked  ", Some(2), Some(14.5)).expect("note");
@@ -143,7 +143,7 @@ fn scorecards_total_and_prefill_from_variables() {
         {"id": "lead", "label": "Lead", "kind": "choice", "choices": ["high", "medium", "low"], "weight": 1, "variable": "lead_quality"}
     ]}))
     .expect("card");
-    save_scorecard(&store, &card).expect("save");
+    save_scorecard(&store, None, &card).expect("save");
     let pre = prefill_score(&store, 2, "qa").expect("prefill");
     assert_eq!(pre["objective"], ScoreAnswer { value: Some(json!(true)), prefilled: true });
     assert_eq!(pre["lead"].value, Some(json!("low")), "matched case-insensitively");
@@ -163,8 +163,8 @@ fn scorecards_total_and_prefill_from_variables() {
 #[test]
 fn log_filters_by_tag_state_and_variables() {
     let (_dir, store) = store_with_calls(1200);
-    save_tag(&store, "few", "#111111").expect("define");
-    save_tag(&store, "many", "#222222").expect("define");
+    save_tag(&store, None, "few", "#111111").expect("define");
+    save_tag(&store, None, "many", "#222222").expect("define");
     let few: Vec<i64> = (1..=1200).filter(|i| i % 100 == 0).collect();
     let many: Vec<i64> = (1..=1200).filter(|i| i % 2 == 0).collect();
     add_tags(&store, &ana(), &few, &["few".into()]).expect("tag");
@@ -261,18 +261,113 @@ fn export_and_import_round_trip_is_idempotent() {
     let (_a, a) = store_with_calls(3);
     let (_b, b) = store_with_calls(3);
     for s in [&a, &b] {
-        save_tag(s, "upsell", "#00aa00").expect("define");
+        save_tag(s, None, "upsell", "#00aa00").expect("define");
     }
     set_state(&a, &ana(), &[1], ReviewState::Reviewed).expect("state");
     add_note(&a, &ana(), 2, "hello", Some(0), None).expect("note");
     add_tags(&a, &ana(), &[3], &["upsell".into()]).expect("tag");
     let mut out = Vec::new();
-    assert_eq!(export_events(&a, EventFormat::Jsonl, &mut out).expect("export"), 3);
+    assert_eq!(export_events(&a, EventFormat::Jsonl, &mut out).expect("export"), 4, "the tag's definition too");
     let (r, _) = import_events(&b, std::io::Cursor::new(&out)).expect("import");
-    assert_eq!((r.read, r.new, r.calls), (3, 3, 3));
+    assert_eq!((r.read, r.new, r.calls), (4, 4, 3));
     let (r, _) = import_events(&b, std::io::Cursor::new(&out)).expect("again");
-    assert_eq!((r.read, r.new), (3, 0));
+    assert_eq!((r.read, r.new), (4, 0));
     assert_eq!(stored_state(&a, &[1, 2, 3]), stored_state(&b, &[1, 2, 3]));
     let bad = b"{\"event_id\": \"x\"}\n";
     assert!(matches!(import_events(&b, std::io::Cursor::new(bad)), Err(ReviewError::Invalid(_))));
+}
+
+/// Moves every event `from` holds into `to`, as the team's stream or `review import` would.
+fn exchange(from: &Store, to: &Store) {
+    let mut out = Vec::new();
+    export_events(from, EventFormat::Jsonl, &mut out).expect("export");
+    import_events(to, std::io::Cursor::new(&out)).expect("import");
+}
+
+fn tag_list(store: &Store) -> Vec<(String, String)> {
+    list_tags(store).expect("tags").into_iter().map(|t| (t.name, t.color)).collect()
+}
+
+#[test]
+fn definitions_travel_as_events_and_the_latest_wins_everywhere() {
+    let (_a, a) = store_with_calls(2);
+    let (_b, b) = store_with_calls(2);
+    save_tag(&a, Some(&ana()), "vip", "#111111").expect("define on a");
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    save_tag(&b, Some(&bo()), "vip", "#222222").expect("a later colour on b");
+    add_tags(&a, &ana(), &[1], &["vip".into()]).expect("tag on a");
+    let card = Scorecard {
+        id: "qa".into(),
+        name: "QA".into(),
+        questions: vec![Question {
+            id: "greet".into(),
+            label: "Greeted?".into(),
+            kind: QuestionKind::YesNo,
+            choices: vec![],
+            weight: 1.0,
+            variable: None,
+        }],
+    };
+    save_scorecard(&a, Some(&ana()), &card).expect("scorecard on a");
+    exchange(&a, &b);
+    exchange(&b, &a);
+    for s in [&a, &b] {
+        assert_eq!(tag_list(s), [("vip".to_string(), "#222222".to_string())], "the later colour, on both");
+        assert_eq!(list_scorecards(s).expect("cards"), std::slice::from_ref(&card));
+        assert_eq!(call_review(s, 1).expect("review").tags, ["vip"]);
+    }
+
+    delete_tag(&b, Some(&bo()), "vip").expect("delete on b");
+    delete_scorecard(&b, Some(&bo()), "qa").expect("delete card on b");
+    exchange(&b, &a);
+    for s in [&a, &b] {
+        assert!(tag_list(s).is_empty(), "deleted everywhere");
+        assert!(list_scorecards(s).expect("cards").is_empty());
+        assert!(call_review(s, 1).expect("review").tags.is_empty(), "a deleted tag shows nowhere");
+    }
+    let digest = |s: &Store| s.read(|c| store::projection_digest(c, "review.")).expect("digest");
+    assert_eq!(digest(&a), digest(&b));
+
+    // A definition from elsewhere that this version would never write defines nothing.
+    let mut odd = Event::definition(Some(&bo()), kind::TAG_DEFINE, json!({"name": "red", "color": "red; x"}));
+    odd.created_at = crate::time::ms_to_rfc3339(crate::time::now_ms() + 1000);
+    insert(&a, &[odd]);
+    assert!(tag_list(&a).is_empty());
+}
+
+#[test]
+fn definitions_made_before_they_were_events_become_events_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("review.sqlite");
+    {
+        let c = rusqlite::Connection::open(&path).expect("open");
+        c.execute_batch(include_str!("../../migrations/review/0001_init.sql")).expect("0001");
+        c.execute_batch(include_str!("../../migrations/review/0002_outbox.sql")).expect("0002");
+        c.execute_batch(
+            "PRAGMA user_version = 2;
+             INSERT INTO tag_defs VALUES ('upsell', '#00aa00'), ('angry', '#aa0000');
+             INSERT INTO scorecards VALUES ('qa', '{\"id\":\"qa\",\"name\":\"QA\",\"questions\":[]}');",
+        )
+        .expect("old definitions");
+    }
+    for _ in 0..2 {
+        let c = crate::store::open_review(&path).expect("migrate");
+        let tags: Vec<(String, String)> = c
+            .prepare("SELECT name, color FROM tag_defs ORDER BY name")
+            .expect("tags")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("rows")
+            .collect::<rusqlite::Result<_>>()
+            .expect("collect");
+        assert_eq!(tags, [("angry".into(), "#aa0000".into()), ("upsell".into(), "#00aa00".into())]);
+        let (events, queued): (i64, i64) = c
+            .query_row(
+                "SELECT count(*), (SELECT count(*) FROM review_outbox) FROM review_events WHERE call_id = 0",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .expect("count");
+        assert_eq!((events, queued), (3, 3), "each old definition once, waiting to be shared");
+        assert_eq!(store::scorecards(&c, "").expect("cards").len(), 1);
+    }
 }

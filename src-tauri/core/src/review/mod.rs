@@ -8,8 +8,11 @@
 //! call from all of the call's events, so applying events one by one, in any order and with
 //! repeats, gives what a rebuild from scratch gives.
 //!
-//! Definitions (the team's tags and scorecards) are settings, not annotations: they are plain
-//! tables in the same file. The reviewer (name and email) is a setting of the data folder.
+//! Definitions (the team's tag list and scorecards) are events too, on no call
+//! ([`DEFINITIONS`]), so that the team's server shares them like annotations: `tag_defs` and
+//! `scorecards` are SQL views that take the latest definition or deletion of each name (by
+//! creation time, then event id), so every machine holding the same events lists the same
+//! definitions. The reviewer (name and email) is a setting of the data folder.
 
 pub mod cli;
 #[cfg(test)]
@@ -26,7 +29,10 @@ use ts_rs::TS;
 pub use ops::*;
 
 /// The version of the event bodies this Postcall writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
+
+/// The `call_id` of events about the team's definitions rather than a call.
+pub const DEFINITIONS: i64 = 0;
 
 /// Event kinds this version understands. Others (from a newer Postcall) are kept and ignored.
 pub mod kind {
@@ -38,6 +44,17 @@ pub mod kind {
     pub const TAG_REMOVE: &str = "tag.remove";
     pub const SCORE_SET: &str = "score.set";
     pub const ASSIGN: &str = "assign";
+    /// Definitions (on [`super::DEFINITIONS`], since schema 2): `{"name","color"}`, `{"name"}`,
+    /// a whole scorecard, `{"id"}`.
+    pub const TAG_DEFINE: &str = "tag.define";
+    pub const TAG_DELETE: &str = "tag.delete";
+    pub const SCORECARD_SAVE: &str = "scorecard.save";
+    pub const SCORECARD_DELETE: &str = "scorecard.delete";
+
+    /// Whether `kind` changes the team's definitions.
+    pub fn is_definition(kind: &str) -> bool {
+        [TAG_DEFINE, TAG_DELETE, SCORECARD_SAVE, SCORECARD_DELETE].contains(&kind)
+    }
 }
 
 #[derive(
@@ -130,6 +147,12 @@ pub struct Event {
 }
 
 impl Event {
+    /// A new definition event by `author`, or by nobody known when no reviewer is set yet.
+    pub fn definition(author: Option<&Reviewer>, kind: &str, body: Value) -> Self {
+        let nobody = Reviewer { name: "unknown reviewer".into(), email: "unknown@localhost".into() };
+        Self::new(DEFINITIONS, author.unwrap_or(&nobody), kind, body)
+    }
+
     /// A new event by `author`, now.
     pub fn new(call_id: i64, author: &Reviewer, kind: &str, body: Value) -> Self {
         Self {

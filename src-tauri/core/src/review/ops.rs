@@ -225,32 +225,30 @@ fn valid_tag_name(name: &str) -> Result<String> {
     Ok(n.to_string())
 }
 
-/// Defines a tag, or changes its colour (`#rrggbb`).
-pub fn save_tag(store: &Store, name: &str, color: &str) -> Result<Vec<TagDef>> {
+/// Defines a tag, or changes its colour (`#rrggbb`): a definition event, shared with the team.
+pub fn save_tag(store: &Store, author: Option<&Reviewer>, name: &str, color: &str) -> Result<Vec<TagDef>> {
     let name = valid_tag_name(name)?;
     let color = color.trim().to_lowercase();
     let hex = color.strip_prefix('#').filter(|h| h.len() == 6 && h.chars().all(|c| c.is_ascii_hexdigit()));
     if hex.is_none() {
         return Err(ReviewError::Invalid(format!("{color:?} is not a colour; write it as #rrggbb (e.g. #3366cc)")));
     }
-    store.review_write(|c| {
-        c.execute(
-            "INSERT INTO tag_defs (name, color) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET color = excluded.color",
-            [&name, &color],
-        )?;
-        Ok::<_, ReviewError>(())
+    write(store, |_| {
+        Ok((vec![Event::definition(author, kind::TAG_DEFINE, json!({"name": name, "color": color}))], ()))
     })?;
     list_tags(store)
 }
 
-/// Removes a tag from the team's list: no call shows it any more (its events are kept).
-pub fn delete_tag(store: &Store, name: &str) -> Result<Vec<TagDef>> {
+/// Removes a tag from the team's list: no call shows it any more (its events are kept, and
+/// defining it again brings it back where it was).
+pub fn delete_tag(store: &Store, author: Option<&Reviewer>, name: &str) -> Result<Vec<TagDef>> {
     let name = name.trim().to_string();
-    let n =
-        store.review_write(|c| Ok::<_, ReviewError>(c.execute("DELETE FROM tag_defs WHERE name = ?1", [&name])?))?;
-    if n == 0 {
-        return Err(ReviewError::UnknownTag(name));
-    }
+    write(store, |tx| {
+        if !rstore::tag_defined(tx, "", &name)? {
+            return Err(ReviewError::UnknownTag(name.clone()));
+        }
+        Ok((vec![Event::definition(author, kind::TAG_DELETE, json!({ "name": name }))], ()))
+    })?;
     list_tags(store)
 }
 
@@ -300,25 +298,22 @@ fn validate_scorecard(s: &Scorecard) -> Result<()> {
     Ok(())
 }
 
-pub fn save_scorecard(store: &Store, s: &Scorecard) -> Result<Vec<Scorecard>> {
+/// Saves a scorecard (a new one, or a new version of one): a definition event, shared with the
+/// team. Scores already given keep the total they were given.
+pub fn save_scorecard(store: &Store, author: Option<&Reviewer>, s: &Scorecard) -> Result<Vec<Scorecard>> {
     validate_scorecard(s)?;
-    let def = serde_json::to_string(s).map_err(|e| ReviewError::Invalid(e.to_string()))?;
-    store.review_write(|c| {
-        c.execute(
-            "INSERT INTO scorecards (id, definition) VALUES (?1, ?2)
-             ON CONFLICT (id) DO UPDATE SET definition = excluded.definition",
-            [&s.id, &def],
-        )?;
-        Ok::<_, ReviewError>(())
-    })?;
+    let def = serde_json::to_value(s).map_err(|e| ReviewError::Invalid(e.to_string()))?;
+    write(store, |_| Ok((vec![Event::definition(author, kind::SCORECARD_SAVE, def)], ())))?;
     list_scorecards(store)
 }
 
-pub fn delete_scorecard(store: &Store, id: &str) -> Result<Vec<Scorecard>> {
-    let n = store.review_write(|c| Ok::<_, ReviewError>(c.execute("DELETE FROM scorecards WHERE id = ?1", [id])?))?;
-    if n == 0 {
-        return Err(ReviewError::NotFound(format!("no scorecard {id:?}")));
-    }
+pub fn delete_scorecard(store: &Store, author: Option<&Reviewer>, id: &str) -> Result<Vec<Scorecard>> {
+    write(store, |tx| {
+        if !rstore::scorecards(tx, "")?.iter().any(|s| s.id == id) {
+            return Err(ReviewError::NotFound(format!("no scorecard {id:?}")));
+        }
+        Ok((vec![Event::definition(author, kind::SCORECARD_DELETE, json!({ "id": id }))], ()))
+    })?;
     list_scorecards(store)
 }
 
@@ -468,7 +463,8 @@ pub fn import_events(store: &Store, reader: impl BufRead) -> Result<(ImportRepor
         tx.commit()?;
         Ok::<_, ReviewError>(out)
     })?;
-    Ok((ImportReport { read, new, calls: touched.len() }, touched))
+    let calls = touched.iter().filter(|&&c| c != super::DEFINITIONS).count();
+    Ok((ImportReport { read, new, calls }, touched))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -11,7 +11,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde_json::Value;
 
 use super::projection::{self, Projection};
-use super::{CallReview, Event, Note, ReviewState, ReviewStateEntry, RowReview, Score, Scorecard, TagDef};
+use super::{CallReview, Event, Note, ReviewState, ReviewStateEntry, RowReview, Score, Scorecard, TagDef, DEFINITIONS};
 use crate::store::Result;
 
 const EVENT_COLUMNS: &str = "event_id, call_id, author_email, author_name, kind, body, created_at, schema_version";
@@ -41,7 +41,8 @@ pub enum Origin {
 
 /// Stores `events` (those already held, by id, are skipped) and recomputes the calls they touch,
 /// inside `tx`. Returns the calls whose events changed and how many events were new. Local
-/// events also go to the team outbox.
+/// events also go to the team outbox. A new definition puts [`DEFINITIONS`] among the touched
+/// calls, with the calls carrying a tag whose definition changed (they show differently now).
 pub fn insert_events(tx: &Transaction, events: &[Event]) -> Result<(Vec<i64>, u64)> {
     insert_events_from(tx, events, Origin::Local)
 }
@@ -81,9 +82,19 @@ pub fn insert_events_from(tx: &Transaction, events: &[Event], origin: Origin) ->
             }
         }
     }
-    for &call in &touched {
+    let mut shown = BTreeSet::new();
+    for e in events.iter().filter(|e| e.call_id == DEFINITIONS && touched.contains(&DEFINITIONS)) {
+        if let Some(tag) = e.body.get("name").and_then(Value::as_str).filter(|_| e.kind.starts_with("tag.")) {
+            let mut st = tx.prepare_cached("SELECT call_id FROM call_tags WHERE tag = ?1")?;
+            for id in st.query_map([tag], |r| r.get::<_, i64>(0))? {
+                shown.insert(id?);
+            }
+        }
+    }
+    for &call in touched.iter().filter(|&&c| c != DEFINITIONS) {
         reproject(tx, call)?;
     }
+    touched.extend(shown);
     Ok((touched.into_iter().collect(), new))
 }
 
@@ -275,7 +286,10 @@ pub fn rebuild(conn: &mut Connection) -> Result<usize> {
     }
     let mut events = Vec::new();
     all_events(&tx, "", |e| {
-        events.push(e);
+        // Definitions need no rebuild: their tables are views over the events.
+        if e.call_id != DEFINITIONS {
+            events.push(e);
+        }
         Ok(())
     })?;
     let all = projection::project_all(&events);

@@ -40,6 +40,7 @@ const JOURNAL_MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../../
 const REVIEW_MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("../../migrations/review/0001_init.sql")),
     ("0002_outbox", include_str!("../../migrations/review/0002_outbox.sql")),
+    ("0003_definitions", include_str!("../../migrations/review/0003_definitions.sql")),
 ];
 const SEARCH_MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("../../migrations/search/0001_init.sql")),
@@ -121,7 +122,9 @@ pub fn open_in_memory() -> Result<Connection> {
     conn.execute("ATTACH DATABASE ':memory:' AS review", [])?;
     for (_, sql) in REVIEW_MIGRATIONS {
         conn.execute_batch(
-            &sql.replace("CREATE TABLE ", "CREATE TABLE review.").replace("CREATE INDEX ", "CREATE INDEX review."),
+            &sql.replace("CREATE TABLE ", "CREATE TABLE review.")
+                .replace("CREATE INDEX ", "CREATE INDEX review.")
+                .replace("CREATE VIEW ", "CREATE VIEW review."),
         )?;
     }
     Ok(conn)

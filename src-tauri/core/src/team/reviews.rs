@@ -395,7 +395,7 @@ mod tests {
         // echo of ours.
         let theirs = event(7, kind::NOTE_ADD, serde_json::json!({"text": "hello"}));
         let mut newer = event(8, "sentiment.set", serde_json::json!({"value": 0.4}));
-        newer.schema_version = 2;
+        newer.schema_version = 3;
         let mut report = ReviewSyncReport::default();
         let chunk = vec![(1, Some(theirs.clone())), (2, None), (3, Some(newer.clone())), (4, Some(mine.clone()))];
         let touched = apply_chunk(&store, &state, chunk, &mut report).expect("apply");

@@ -318,7 +318,11 @@ export type ReprocessResult = { delivery_id: number, outcome: DeliveryOutcome, c
 /**
  * Payload of the `review-changed` event.
  */
-export type ReviewChanged = { call_ids: Array<number>, };
+export type ReviewChanged = { call_ids: Array<number>, 
+/**
+ * The team's tag list or scorecards changed (here or on another reviewer's machine).
+ */
+definitions: boolean, };
 
 export type ReviewDay = { day: string, 
 /**

@@ -14,7 +14,7 @@ const m = vi.mocked(client);
 // Whole panels render against mocked commands: allow for a slow, shared machine.
 configure({ asyncUtilTimeout: 5000 });
 vi.setConfig({ testTimeout: 30_000 });
-let emit: ((p: { call_ids: number[] }) => void) | null = null;
+let emit: ((p: { call_ids: number[]; definitions: boolean }) => void) | null = null;
 
 beforeEach(() => {
   vi.clearAllMocks();
@@ -46,7 +46,7 @@ describe("NumberHistory", () => {
 
     // A review of one of them re-reads the list.
     m.numberHistory.mockResolvedValue([callSummary({ id: 30 })]);
-    emit?.({ call_ids: [30] });
+    emit?.({ call_ids: [30], definitions: false });
     await waitFor(() => expect(screen.getAllByTestId("history-call")).toHaveLength(1));
   });
 

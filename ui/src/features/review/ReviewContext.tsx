@@ -131,17 +131,22 @@ export function ReviewProvider({ children }: { children: ReactNode }) {
     listTags().then(setTags, () => undefined);
   }, []);
 
+  const reloadScorecards = useCallback(() => {
+    listScorecards().then(setScorecards, () => undefined);
+  }, []);
+
   useEffect(() => {
     void loadReviewer();
     reloadTags();
-    listScorecards().then(setScorecards, () => undefined);
-  }, [loadReviewer, reloadTags]);
+    reloadScorecards();
+  }, [loadReviewer, reloadTags, reloadScorecards]);
 
-  // Tag counts follow every change.
+  // Tag counts follow every change; the scorecards follow the team's definitions.
   const tagTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  useSubscription(onReviewChanged, () => {
+  useSubscription(onReviewChanged, (p) => {
     if (tagTimer.current) clearTimeout(tagTimer.current);
     tagTimer.current = setTimeout(reloadTags, 150);
+    if (p.definitions) reloadScorecards();
   });
   useEffect(
     () => () => {
