@@ -1543,6 +1543,11 @@ fn the_dashboard_draws_the_figures_and_exports_them() {
         let mut v = newer_call(id);
         v["created_at"] = json!(at);
         v["assistant_phone"] = json!(assistant);
+        v["extracted_variables"]["budget"] = json!(match id % 3 {
+            1 => 1200,
+            2 => 1500,
+            _ => 4000,
+        });
         if let Some(c) = campaign {
             v["campaign"] = json!({"name": c});
         }
@@ -1579,6 +1584,16 @@ fn the_dashboard_draws_the_figures_and_exports_them() {
     let rect = app.rect_of("[data-testid=\"heatmap\"]");
     let (colours, inked) = shot.variety(rect);
     assert!(colours >= 4 && inked >= 0.05, "the heat map at {rect:?} is blank in the screenshot ({colours} colours)");
+
+    // A numeric variable: its histogram (three values, three buckets) with median, p90, mean.
+    app.js("document.querySelector('[data-section=\"variables\"]').scrollIntoView({block: 'center'}); return null;");
+    let budget = app
+        .js("const s = document.querySelector('tr[data-variable=\"budget\"] [data-testid=\"variable-numbers\"]');
+         return s ? [s.querySelectorAll('rect').length, s.textContent] : null;");
+    assert_eq!(budget[0], 3, "{budget}");
+    assert!(budget[1].as_str().is_some_and(|t| t.contains("mean 2,233")), "{budget}");
+    app.s().settle().expect("wait for a paint");
+    app.screenshot("dashboard-variables.png");
 
     // Exports: the table as CSV (formulas neutralised), a chart as PNG, both private to the user.
     let saved = |testid: &str, file: &str| -> Vec<u8> {

@@ -19,6 +19,7 @@
 pub mod bench;
 pub mod drift;
 pub mod evidence;
+pub mod numbers;
 pub mod report;
 pub mod stats;
 mod variables;
@@ -51,6 +52,7 @@ struct Delivery {
 
 /// [`catch_up`] on a connection that reaches the calls and the journal.
 pub fn catch_up_on(conn: &mut Connection) -> Result<usize> {
+    numbers::backfill(conn)?;
     let mut total = 0;
     loop {
         let mark = mark(conn)?;

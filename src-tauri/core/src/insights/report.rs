@@ -89,7 +89,21 @@ pub fn print_stats(s: &Stats) {
         .variables
         .iter()
         .map(|v| {
-            let top = if v.free_text {
+            let top = if let Some(n) = &v.numbers {
+                // Three significant digits, whole numbers from 100 up.
+                let fig = |x: Option<f64>| {
+                    x.map(|x| {
+                        let places = if x == 0.0 { 0 } else { (2 - x.abs().log10().floor() as i32).max(0) };
+                        format!("{}", (x * 10f64.powi(places)).round() / 10f64.powi(places))
+                    })
+                };
+                format!(
+                    "numbers: median ~{}, p90 ~{}, mean {}",
+                    fig(n.median).unwrap_or_default(),
+                    fig(n.p90).unwrap_or_default(),
+                    fig(Some(n.mean)).unwrap_or_default()
+                )
+            } else if v.free_text {
                 "(free text)".to_string()
             } else {
                 v.top.iter().map(|t| format!("{} {}", t.value, t.count)).collect::<Vec<_>>().join(", ")
@@ -97,7 +111,7 @@ pub fn print_stats(s: &Stats) {
             vec![v.name.clone(), percent(v.fill_rate), top]
         })
         .collect();
-    print_table(&["VARIABLE", "FILLED", "TOP VALUES"], &variables);
+    print_table(&["VARIABLE", "FILLED", "TOP VALUES / NUMBERS"], &variables);
 }
 
 pub fn print_drift(list: &[Drift]) {

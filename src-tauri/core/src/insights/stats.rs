@@ -1,6 +1,6 @@
 //! `postcall stats` and the dashboard's figures: calls per day by status, the objective rate with
 //! its Wilson 95% interval, duration median and p90, calls by campaign, and for each extracted
-//! variable its fill rate and most frequent values.
+//! variable its fill rate, most frequent values, numeric distribution and day-by-day course.
 //!
 //! Every figure is a `GROUP BY` over the summary tables of migration `0008_insights` (a row per
 //! day × status × campaign, not per call), so the cost follows the number of days in the range,
@@ -15,6 +15,7 @@ use rusqlite::{params_from_iter, Connection};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use super::numbers::{Numbers, VariableDay};
 use crate::store::{Result, StoreError};
 
 /// The filters, as the call log's: days inclusive (`YYYY-MM-DD`, UTC).
@@ -130,6 +131,10 @@ pub struct Variable {
     /// The variable takes too many distinct values for its values to be counted (names,
     /// references, free text).
     pub free_text: bool,
+    /// For a variable whose values are (at least 80%) numbers: their distribution.
+    pub numbers: Option<Numbers>,
+    /// Filled calls (and the numeric mean) per day, oldest first: how it moved over the range.
+    pub by_day: Vec<VariableDay>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, TS)]
@@ -234,6 +239,8 @@ pub fn stats(conn: &Connection, q: &StatsQuery) -> Result<Stats> {
                 fill_rate: if calls > 0 { filled as f64 / calls as f64 } else { 0.0 },
                 top: Vec::new(),
                 free_text: r.get(2)?,
+                numbers: None,
+                by_day: Vec::new(),
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
@@ -252,6 +259,14 @@ pub fn stats(conn: &Connection, q: &StatsQuery) -> Result<Stats> {
                 v.top.push(TopValue { value: r.get(1)?, count: r.get(2)? });
             }
         }
+    }
+
+    let filled: BTreeMap<String, i64> = variables.iter().map(|v| (v.name.clone(), v.filled)).collect();
+    let mut numbers = super::numbers::distributions(conn, &w, &p, &filled)?;
+    let mut days = super::numbers::by_day(conn, &w, &p)?;
+    for v in &mut variables {
+        v.numbers = numbers.remove(&v.name);
+        v.by_day = days.remove(&v.name).unwrap_or_default();
     }
 
     let by_assistant: Vec<Assistant> = conn
@@ -563,5 +578,57 @@ mod tests {
 
         let bad = stats(&conn, &StatsQuery { from: Some("March".into()), ..Default::default() });
         assert!(bad.expect_err("bad day").to_string().contains("YYYY-MM-DD"));
+    }
+
+    fn budget_call(id: i64, day: &str, budget: serde_json::Value) -> serde_json::Value {
+        json!({"id": id, "status": "completed", "created_at": format!("{day}T10:00:00Z"),
+            "extracted_variables": {"budget": budget, "lead_quality": "high"}})
+    }
+
+    #[test]
+    fn numeric_variables_get_a_distribution_and_a_course_by_day() {
+        let mut conn = crate::store::open_in_memory().expect("db");
+        // 100 calls over two days: budgets 10, 20, … 1000, some sent as strings.
+        for id in 1..=100 {
+            let day = if id <= 50 { "2025-03-01" } else { "2025-03-02" };
+            let budget = if id % 3 == 0 { json!((id * 10).to_string()) } else { json!(id * 10) };
+            deliver(&conn, Source::Webhook, &budget_call(id, day, budget), id);
+        }
+        catch_up_on(&mut conn).expect("pass");
+        let s = stats(&conn, &StatsQuery::default()).expect("stats");
+        let b = s.variables.iter().find(|v| v.name == "budget").expect("budget");
+        assert!(b.free_text, "100 distinct values: too many to list, still a distribution");
+        let n = b.numbers.as_ref().expect("numeric");
+        assert_eq!(n.count, 100);
+        assert!((n.mean - 505.0).abs() < 1e-9, "{}", n.mean);
+        let (median, p90) = (n.median.expect("median"), n.p90.expect("p90"));
+        assert!((median / 500.0 - 1.0).abs() < 0.26, "{median}");
+        assert!((p90 / 900.0 - 1.0).abs() < 0.26, "{p90}");
+        assert_eq!(n.histogram.iter().map(|h| h.calls).sum::<i64>(), 100);
+        assert_eq!(b.by_day.len(), 2);
+        assert_eq!((b.by_day[0].filled, b.by_day[1].filled), (50, 50));
+        assert!((b.by_day[0].mean.expect("mean") - 255.0).abs() < 1e-9);
+        assert!((b.by_day[1].mean.expect("mean") - 755.0).abs() < 1e-9);
+        let lq = s.variables.iter().find(|v| v.name == "lead_quality").expect("lead_quality");
+        assert!(lq.numbers.is_none(), "text is not numeric");
+        assert_eq!(lq.by_day.len(), 2);
+
+        // A later delivery changes a value: the old one leaves the tallies.
+        deliver(&conn, Source::Webhook, &budget_call(100, "2025-03-02", json!("unknown")), 101);
+        catch_up_on(&mut conn).expect("pass");
+        let day2 = StatsQuery { from: Some("2025-03-02".into()), ..Default::default() };
+        let s = stats(&conn, &day2).expect("stats");
+        let b = s.variables.iter().find(|v| v.name == "budget").expect("budget");
+        let n = b.numbers.as_ref().expect("49 of 50 are numbers");
+        assert_eq!(n.count, 49);
+        assert!((n.mean - (755.0 * 50.0 - 1000.0) / 49.0).abs() < 1e-9, "{}", n.mean);
+
+        // A folder tallied before the numbers existed fills them once from its variables.
+        conn.execute_batch("DELETE FROM variable_numbers; DELETE FROM insights_state WHERE name = 'numbers';")
+            .expect("as before the upgrade");
+        assert!(stats(&conn, &day2).expect("stats").variables.iter().all(|v| v.numbers.is_none()));
+        catch_up_on(&mut conn).expect("pass");
+        let again = stats(&conn, &day2).expect("stats");
+        assert_eq!(again.variables, s.variables);
     }
 }

@@ -88,6 +88,7 @@ fn count(tx: &Connection, name: &str, value: Option<&str>, key: &Key, by: i64) -
          ON CONFLICT DO UPDATE SET calls = calls + excluded.calls",
     )?
     .execute(params![key.day, key.status, key.campaign, name, by])?;
+    super::numbers::count(tx, [&key.day, &key.status, &key.campaign], name, value, by)?;
     let free_text: bool = tx
         .prepare_cached("SELECT free_text FROM variable_names WHERE name = ?1")?
         .query_row([name], |r| r.get(0))

@@ -35,6 +35,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0007_index_errors", include_str!("../../migrations/main/0007_index_errors.sql")),
     ("0008_insights", include_str!("../../migrations/main/0008_insights.sql")),
     ("0009_insights_hours", include_str!("../../migrations/main/0009_insights_hours.sql")),
+    ("0010_variable_numbers", include_str!("../../migrations/main/0010_variable_numbers.sql")),
 ];
 const JOURNAL_MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../../migrations/journal/0001_init.sql"))];
 const REVIEW_MIGRATIONS: &[(&str, &str)] = &[

@@ -214,6 +214,25 @@ state: ListenerState, bind: string, port: number | null, webhook_url: string | n
 
 export type Note = { id: string, author: string, author_name: string, text: string, turn: number | null, at_seconds: number | null, created_at: string, edited_at: string | null, };
 
+export type NumberBin = { from: number, to: number, calls: number, };
+
+/**
+ * How a numeric variable's values spread over the range.
+ */
+export type Numbers = { 
+/**
+ * Calls whose value is a number.
+ */
+count: number, mean: number, 
+/**
+ * Interpolated within a bucket (within about 26% of the exact figure).
+ */
+median: number | null, p90: number | null, 
+/**
+ * Calls per range of values, in value order.
+ */
+histogram: Array<NumberBin>, };
+
 /**
  * Payload of the `open-call-link` event (from `postcall://call/<id>?t=<s>`): `t` is `null`
  * when the link names no time.
@@ -720,7 +739,20 @@ top: Array<TopValue>,
  * The variable takes too many distinct values for its values to be counted (names,
  * references, free text).
  */
-free_text: boolean, };
+free_text: boolean, 
+/**
+ * For a variable whose values are (at least 80%) numbers: their distribution.
+ */
+numbers: Numbers | null, 
+/**
+ * Filled calls (and the numeric mean) per day, oldest first: how it moved over the range.
+ */
+by_day: Array<VariableDay>, };
+
+/**
+ * One day of a variable: how many calls had it filled, and the mean of its numeric values.
+ */
+export type VariableDay = { day: string, filled: number, mean: number | null, };
 
 /**
  * What an extracted variable's values look like, for the filter's operators.

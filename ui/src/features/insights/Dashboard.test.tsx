@@ -37,7 +37,27 @@ const stats: Stats = {
     { weekday: 6, hour: 23, calls: 1 },
   ],
   review: [{ day: "2025-03-04", reviewed: 2, flagged: 1 }],
-  variables: [{ name: "lead_quality", filled: 4, fill_rate: 1, top: [{ value: "high", count: 3 }], free_text: false }],
+  variables: [
+    { name: "lead_quality", filled: 4, fill_rate: 1, top: [{ value: "high", count: 3 }], free_text: false, numbers: null, by_day: [] },
+    {
+      name: "budget",
+      filled: 4,
+      fill_rate: 1,
+      top: [],
+      free_text: true,
+      numbers: {
+        count: 4,
+        mean: 1250,
+        median: 1000,
+        p90: 2500,
+        histogram: [
+          { from: 1000, to: 1258.9, calls: 3 },
+          { from: 2511.9, to: 3162.3, calls: 1 },
+        ],
+      },
+      by_day: [{ day: "2025-03-01", filled: 4, mean: 1250 }],
+    },
+  ],
 };
 
 beforeEach(() => {
@@ -86,6 +106,17 @@ describe("Dashboard", () => {
     expect(screen.getByTestId("chart-Calls reviewed and flagged per day")).toHaveAttribute("data-points", "1");
     fireEvent.click(screen.getByRole("button", { name: "Spring" }));
     expect(onOpenCampaign).toHaveBeenCalledWith("Spring");
+  });
+
+  it("shows a numeric variable's distribution and every variable's course over the range", async () => {
+    render(<Dashboard active onOpenDay={() => undefined} />);
+    const budget = await screen.findByTestId("variable-numbers");
+    expect(budget.querySelectorAll("rect")).toHaveLength(2);
+    expect(budget).toHaveTextContent("median ≈ 1,000 · p90 ≈ 2,500 · mean 1,250");
+    expect(budget.closest("tr")).toHaveAttribute("data-variable", "budget");
+    const quality = document.querySelector('tr[data-variable="lead_quality"]');
+    expect(quality).toHaveTextContent("high (3)");
+    expect(quality?.querySelector('[data-testid="variable-numbers"]')).toBeNull();
   });
 
   it("exports a section's table as CSV and the heat map as SVG, and says where", async () => {

@@ -16,6 +16,7 @@ import { clock } from "../player/time";
 import { viewStateFromJson } from "../calls/viewState";
 import { dailyRate, daySeconds, durationBins, stackByStatus } from "./charts";
 import { exportName, svgFile, tables } from "./exportData";
+import { FillTrend, NumberSpark } from "./VariableSparks";
 import { Heatmap } from "./Heatmap";
 import { barPaths, UPlotChart } from "./UPlotChart";
 import "./insights.css";
@@ -305,7 +306,8 @@ export function Dashboard({ active, onOpenDay, onOpenCampaign }: Props) {
             <tr>
               <th>Variable</th>
               <th>Filled</th>
-              <th>Top values</th>
+              <th>Top values / distribution</th>
+              <th>Fill rate over the range</th>
             </tr>
           </thead>
           <tbody>
@@ -313,7 +315,18 @@ export function Dashboard({ active, onOpenDay, onOpenCampaign }: Props) {
               <tr key={v.name} data-variable={v.name}>
                 <td className="mono">{v.name}</td>
                 <td className="mono">{percent(v.fill_rate)}</td>
-                <td>{v.free_text ? <span className="dim">free text</span> : v.top.map((t) => `${t.value} (${t.count})`).join(", ")}</td>
+                <td>
+                  {v.numbers ? (
+                    <NumberSpark numbers={v.numbers} />
+                  ) : v.free_text ? (
+                    <span className="dim">free text</span>
+                  ) : (
+                    v.top.map((t) => `${t.value} (${t.count})`).join(", ")
+                  )}
+                </td>
+                <td>
+                  <FillTrend days={v.by_day} calls={stats.by_day} />
+                </td>
               </tr>
             ))}
           </tbody>

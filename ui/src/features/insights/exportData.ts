@@ -61,8 +61,17 @@ export const tables = {
   },
   variables(s: Stats): string {
     return toCsv(
-      ["variable", "filled", "fill_rate", "top_values"],
-      s.variables.map((v) => [v.name, v.filled, v.fill_rate, v.free_text ? "" : v.top.map((t) => `${t.value} (${t.count})`).join("; ")]),
+      ["variable", "filled", "fill_rate", "top_values", "numeric_values", "median", "p90", "mean"],
+      s.variables.map((v) => [
+        v.name,
+        v.filled,
+        v.fill_rate,
+        v.free_text ? "" : v.top.map((t) => `${t.value} (${t.count})`).join("; "),
+        v.numbers?.count ?? "",
+        v.numbers?.median ?? "",
+        v.numbers?.p90 ?? "",
+        v.numbers?.mean ?? "",
+      ]),
     );
   },
 };
