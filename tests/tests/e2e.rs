@@ -1624,3 +1624,66 @@ fn the_dashboard_draws_the_figures_and_exports_them() {
     app.wait_until("the log filtered to the campaign", |a| Ok(a.ids("call-row")? == vec![790_003]));
     app.finish();
 }
+
+/// Settings → Team against a real nats-server on loopback: a receiver (`postcall serve --team`)
+/// holds two calls; the window joins through the form, shows itself connected with the stream's
+/// sequences, lists the team's calls, and a review mark made in the window reaches the receiver.
+#[test]
+fn the_team_screen_joins_a_server_and_shares_the_work() {
+    use postcall_tests::nats::NatsServer;
+    use postcall_tests::{cli_json, data_dir, small_call, Server};
+
+    let nats = NatsServer::start();
+    let url = nats.url();
+    let receiver_dir = data_dir();
+    let receiver = Server::start(receiver_dir.path(), &secret(), &["--team", &url]);
+    let ids = [790_101, 790_102];
+    for id in ids {
+        assert_eq!(post_json(&receiver.url, &small_call(id)).0, 200);
+    }
+    wait_for(WAIT, "the receiver to publish both calls", || {
+        Ok((cli_json(receiver_dir.path(), &["team", "status"])["pending"] == 0).then_some(()))
+    });
+
+    let app = App::start();
+    app.nav("Settings");
+    let server = app.wait_element("[data-testid=\"team-join\"] input[aria-label=\"Team server URL\"]");
+    app.js("document.querySelector('[data-testid=\"team-settings\"]').scrollIntoView({block: 'start'}); return null;");
+    app.s().send_keys(&server, &url).expect("type the server's address");
+    app.js("[...document.querySelectorAll('[data-testid=\"team-join\"] .segmented button')]
+           .find(b => b.textContent === 'Nothing').click(); return null;");
+    app.click("[data-testid=\"team-join\"] button[type=\"submit\"]");
+    app.wait_until("the window to be connected to the team", |a| {
+        Ok(a.s().find("[data-testid=\"team-state\"][data-state=\"connected\"]")?.is_some())
+    });
+    app.wait_until("both calls applied from the stream", |a| {
+        Ok(a.js("return document.querySelector('[data-testid=\"team-seqs\"]')?.textContent ?? '';")
+            .as_str()
+            .is_some_and(|t| t.contains("calls up to #2")))
+    });
+    assert_eq!(
+        app.js("return document.querySelector('[data-testid=\"team-server\"]').textContent;"),
+        json!(url),
+        "the joined server is shown"
+    );
+    app.s().settle().expect("wait for a paint");
+    app.screenshot("team.png");
+
+    // The team's calls are in the log; a mark made here is published and reaches the receiver.
+    app.nav("Calls");
+    app.wait_rows(&ids);
+    app.open_row(ids[0]);
+    app.click("[data-testid=\"call-detail\"] [data-testid=\"mark-reviewed\"]");
+    app.answer_reviewer_dialog();
+    wait_for(Duration::from_secs(30), "the receiver to hold the window's mark", || {
+        let review = cli_json(receiver_dir.path(), &["show", &ids[0].to_string()])["review"].clone();
+        Ok((review["states"][0]["state"] == "reviewed" && review["states"][0]["reviewer"] == "sam@example.com")
+            .then_some(()))
+    });
+    app.nav("Settings");
+    app.wait_until("nothing left to share", |a| {
+        Ok(a.s().find("[data-testid=\"team-pending\"][data-pending=\"0\"]")?.is_some())
+    });
+    app.finish();
+    drop(receiver);
+}
