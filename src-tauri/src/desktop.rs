@@ -5,9 +5,9 @@
 
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
 use postcall_core::cli::{bind_addr, Cli};
+use postcall_core::coalesce;
 use postcall_core::contract::events::DeliveriesChanged;
 use postcall_core::contract::shell::CallsChanged;
 use postcall_core::service::Service;
@@ -20,9 +20,6 @@ use tauri_plugin_clipboard_manager::ClipboardExt;
 use tauri_plugin_notification::NotificationExt;
 
 use crate::commands::{self, AppState};
-
-/// How long a burst of webhooks is gathered into one UI update.
-const COALESCE: Duration = Duration::from_millis(200);
 
 pub fn run(cli: Cli, links: Vec<String>) -> ExitCode {
     let opened = DataDir::resolve(cli.data_dir.as_deref())
@@ -288,33 +285,15 @@ pub fn show_main(app: &AppHandle) {
 fn forward_events(app: AppHandle, service: Arc<Service>) {
     let mut rx = service.ingest.subscribe();
     tauri::async_runtime::spawn(async move {
-        loop {
-            let first = match rx.recv().await {
-                Ok(e) => e,
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => Default::default(),
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
-            };
-            let (mut ids, mut failed) = (first.calls, first.failed_deliveries);
-            let deadline = tokio::time::sleep(COALESCE);
-            tokio::pin!(deadline);
-            loop {
-                tokio::select! {
-                    _ = &mut deadline => break,
-                    next = rx.recv() => match next {
-                        Ok(e) => { ids.extend(e.calls); failed |= e.failed_deliveries; }
-                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                        Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
-                    },
+        while let Some(burst) = coalesce::next_burst(&mut rx, coalesce::WINDOW).await {
+            if !burst.calls.is_empty() || burst.lagged {
+                let total = service.store.read(postcall_core::store::calls::count).unwrap_or(0);
+                let _ = commands::emit(&app, &CallsChanged { ids: burst.calls.clone(), total });
+                if !burst.calls.is_empty() {
+                    notify(&app, &service, burst.calls.len());
                 }
             }
-            ids.sort_unstable();
-            ids.dedup();
-            if !ids.is_empty() {
-                let total = service.store.read(postcall_core::store::calls::count).unwrap_or(0);
-                let _ = commands::emit(&app, &CallsChanged { ids: ids.clone(), total });
-                notify(&app, &service, ids.len());
-            }
-            if failed {
+            if burst.failed_deliveries || burst.lagged {
                 let _ = commands::emit(&app, &DeliveriesChanged);
             }
         }
