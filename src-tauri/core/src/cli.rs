@@ -582,18 +582,16 @@ async fn serve(
     service.start_vault();
     let _team = crate::team::cli::start_for_serve(&service, team).map_err(CliError)?;
     // The calls API backfill at start and every N minutes, as in the window (when a key is set).
-    let periodic = crate::schedule::spawn_periodic_sync(
-        service.clone(),
-        Arc::new(crate::backfill::SyncRunner::default()),
-        |p: &crate::backfill::Progress| {
-            if p.state != "running" {
-                eprintln!(
-                    "sync from the calls API {}: {} new, {} updated, {} failed",
-                    p.state, p.added, p.updated, p.failed
-                );
-            }
-        },
-    );
+    let runner = Arc::new(crate::backfill::SyncRunner::default());
+    let report = |p: &crate::backfill::Progress| {
+        if p.state != "running" {
+            eprintln!(
+                "sync from the calls API {}: {} new, {} updated, {} failed",
+                p.state, p.added, p.updated, p.failed
+            );
+        }
+    };
+    let periodic = crate::schedule::spawn_periodic_sync(service.clone(), runner.clone(), report);
     let url = status.webhook_url.unwrap_or_default();
     println!("Postcall is listening. Data: {}", service.data.root().display());
     println!("Webhook URL (local): {url}");
@@ -606,11 +604,23 @@ async fn serve(
     let port = status.port.unwrap_or(addr.port());
     let tunnel =
         crate::tunnel::Tunnel::start(&tunnel_config, port, service.secret(), Default::default()).map_err(err)?;
+    // Back online after an outage: fetch what Intellixent sent meanwhile, as the window does.
+    let catch_up = {
+        let service = service.clone();
+        tokio::spawn(crate::tunnel::follow::follow(
+            tunnel.subscribe(),
+            |_| {},
+            move || {
+                crate::schedule::sync_soon(service.clone(), runner.clone(), report);
+            },
+        ))
+    };
     let outcome = tokio::select! {
         _ = shutdown_signal() => Ok(()),
         e = crate::tunnel::print_changes(tunnel.subscribe()), if tunnel_config != crate::tunnel::TunnelConfig::None => Err(err(e)),
     };
     tunnel.stop().await;
+    catch_up.abort();
     periodic.abort();
     eprintln!("stopping: finishing requests in flight…");
     service.shutdown().await;

@@ -41,3 +41,20 @@ pub fn spawn_periodic_sync(
         }
     })
 }
+
+/// One sync now, in the background, when an API key is set and no other sync runs: what a
+/// receiver does when its tunnel is reachable again after an outage.
+pub fn sync_soon(
+    service: Arc<Service>,
+    runner: Arc<SyncRunner>,
+    progress: impl Fn(&Progress) + Send + Sync + 'static,
+) -> Option<tokio::task::JoinHandle<()>> {
+    if backfill::api_key(&service.data).is_none() || runner.is_running() {
+        return None;
+    }
+    Some(tokio::spawn(async move {
+        if let Err(e) = runner.run(&service.data, &service.ingest, None, &progress).await {
+            tracing::warn!(error = %e, "sync after the tunnel came back failed");
+        }
+    }))
+}

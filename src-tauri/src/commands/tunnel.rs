@@ -2,7 +2,7 @@
 //! re-queries `get_tunnel_status` on it (the payload is the status, for convenience).
 
 use postcall_core::contract::shell::TunnelOverview;
-use postcall_core::tunnel::{TunnelConfig, TunnelControl, TunnelStatus};
+use postcall_core::tunnel::{follow, TunnelConfig, TunnelControl, TunnelStatus};
 use tauri::{AppHandle, State};
 
 use super::AppState;
@@ -29,29 +29,16 @@ pub async fn start_tunnel(
     Ok(watch(app, rx))
 }
 
-/// Forwards a tunnel's changes to the UI and the tray; ends by itself when that tunnel stops (its
-/// sender is dropped). Returns the status at the start.
-pub fn watch(app: AppHandle, mut rx: tokio::sync::watch::Receiver<TunnelStatus>) -> TunnelStatus {
-    let status = rx.borrow_and_update().clone();
-    publish(&app, &status);
-    let mut was_reachable = reachable(&status);
+/// Forwards a tunnel's changes to the UI and the tray, and syncs from the calls API when it is
+/// reachable again after an outage (`postcall_core::tunnel::follow`); ends by itself when that
+/// tunnel stops (its sender is dropped). Returns the status at the start.
+pub fn watch(app: AppHandle, rx: tokio::sync::watch::Receiver<TunnelStatus>) -> TunnelStatus {
+    let status = rx.borrow().clone();
     tauri::async_runtime::spawn(async move {
-        while rx.changed().await.is_ok() {
-            let s = rx.borrow_and_update().clone();
-            publish(&app, &s);
-            // Back online: fetch what Intellixent sent while the public URL was unreachable.
-            let now = reachable(&s);
-            if now && !was_reachable {
-                super::sync::sync_in_background(&app);
-            }
-            was_reachable = now;
-        }
+        let back = app.clone();
+        follow::follow(rx, |s| publish(&app, s), || super::sync::sync_in_background(&back)).await;
     });
     status
-}
-
-fn reachable(status: &TunnelStatus) -> bool {
-    matches!(status.state, postcall_core::tunnel::TunnelState::Online { reachable: true, .. })
 }
 
 fn publish(app: &AppHandle, status: &TunnelStatus) {

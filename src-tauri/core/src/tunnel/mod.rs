@@ -15,6 +15,7 @@
 mod bore;
 mod cloudflared;
 mod control;
+pub mod follow;
 mod ngrok;
 
 use std::future::Future;
