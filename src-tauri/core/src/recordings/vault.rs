@@ -112,6 +112,8 @@ pub struct Vault {
     wake: Notify,
     events: broadcast::Sender<Progress>,
     cancel: CancellationToken,
+    /// The joined team server, asked first (see [`crate::team::recordings`]).
+    team: crate::team::recordings::TeamSource,
 }
 
 type VResult<T> = Result<T, StoreError>;
@@ -131,13 +133,14 @@ impl Vault {
         let (events, _) = broadcast::channel(256);
         Ok(Arc::new(Self {
             store,
-            data,
+            data: data.clone(),
             dir,
             limits,
             writer: Mutex::new(writer),
             wake: Notify::new(),
             events,
             cancel: CancellationToken::new(),
+            team: crate::team::recordings::TeamSource::new(data.clone()),
         }))
     }
 
@@ -341,32 +344,37 @@ impl Vault {
             }
         };
         let mut last_db = std::time::Instant::now();
-        let outcome = fetch::download(
-            &fetch_job,
-            &self.cancel,
-            |bytes, total| {
-                let (bytes, total) = (bytes as i64, total.map(|t| t as i64));
-                let _ = self.events.send(Progress {
-                    id,
-                    state: "downloading".into(),
-                    bytes: Some(bytes),
-                    total_bytes: total,
-                    error: None,
-                });
-                if last_db.elapsed() >= Duration::from_secs(1) {
-                    last_db = std::time::Instant::now();
-                    let _ = self.write(|c| {
-                        Ok(c.execute(
-                            "UPDATE recordings SET bytes = ?2, total_bytes = ?3, updated_ms = ?4
-                         WHERE call_id = ?1 AND state = 'downloading'",
-                            params![id, bytes, total, now_ms()],
-                        )?)
+        let from_team = self.team.fetch(id, &job.url, &self.dir, self.limits.max_bytes, &self.cancel).await;
+        let outcome = if let Some(outcome) = from_team {
+            outcome
+        } else {
+            fetch::download(
+                &fetch_job,
+                &self.cancel,
+                |bytes, total| {
+                    let (bytes, total) = (bytes as i64, total.map(|t| t as i64));
+                    let _ = self.events.send(Progress {
+                        id,
+                        state: "downloading".into(),
+                        bytes: Some(bytes),
+                        total_bytes: total,
+                        error: None,
                     });
-                }
-            },
-            release,
-        )
-        .await;
+                    if last_db.elapsed() >= Duration::from_secs(1) {
+                        last_db = std::time::Instant::now();
+                        let _ = self.write(|c| {
+                            Ok(c.execute(
+                                "UPDATE recordings SET bytes = ?2, total_bytes = ?3, updated_ms = ?4
+                         WHERE call_id = ?1 AND state = 'downloading'",
+                                params![id, bytes, total, now_ms()],
+                            )?)
+                        });
+                    }
+                },
+                release,
+            )
+            .await
+        };
         let result = match outcome {
             Outcome::Done { path, bytes, format } => self.finish(&job, &path, bytes, format).await.map(|()| 1),
             Outcome::Retry(why) if self.cancel.is_cancelled() => {
