@@ -1,19 +1,22 @@
 //! Recordings in team mode, black-box: the receiver (`postcall serve --team`) downloads a
 //! call's recording from a loopback recording host into its vault and puts it into the object
-//! store `POSTCALL_RECORDINGS` of a real `nats-server` (an upload that fails while the server is
-//! down waits in the outbox and goes up when it is back). With the recording host gone, a
-//! laptop that joined the team gets the same bytes from the object store, digest checked,
-//! analysed for playback; a copy whose digest does not match is refused with the reason.
+//! store `POSTCALL_RECORDINGS` of a real `nats-server` running the shipped permission model (an
+//! upload that fails while the server is down waits in the outbox and goes up when it is back).
+//! With the recording host gone, a reviewer's laptop gets the same bytes from the object store,
+//! digest checked, analysed for playback; a copy whose digest does not match is refused with the
+//! reason.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use postcall_tests::audio::{speech, Behaviour, RecordingHost};
-use postcall_tests::nats::NatsServer;
-use postcall_tests::{cli, cli_json, data_dir, post_json, secret, show, small_call, Server};
+use postcall_tests::nats::{shipped_config, NatsServer};
+use postcall_tests::{cli_json, data_dir, post_json, secret, show, small_call, Server};
 use serde_json::Value;
 
 const CALL: i64 = 31;
+/// The passwords of the shipped configuration's users, as the tests set them.
+const ENV: &[(&str, &str)] = &[("RECEIVER_PW", "receiver-pw"), ("ALICE_PW", "alice-pw")];
 
 /// Polls `what` until `done` holds for it, or panics with the last value after `limit`.
 fn wait_for(limit: Duration, mut what: impl FnMut() -> Value, done: impl Fn(&Value) -> bool) -> Value {
@@ -31,31 +34,36 @@ fn wait_for(limit: Duration, mut what: impl FnMut() -> Value, done: impl Fn(&Val
 /// `postcall --data-dir DATA ARGS…` on a laptop, whose downloads retry at once and give up
 /// fast: a recording that only the (gone) recording host has fails within a second.
 fn on_laptop(data: &Path, args: &[&str]) -> postcall_tests::Run {
-    postcall_tests::cli_env(data, args, &[("POSTCALL_RECORDING_RETRY_MS", "1")])
+    let mut env = ENV.to_vec();
+    env.push(("POSTCALL_RECORDING_RETRY_MS", "1"));
+    postcall_tests::cli_env(data, args, &env)
 }
 
 fn team_status(data: &Path) -> Value {
     cli_json(data, &["team", "status"])
 }
 
-/// A laptop that joined the team and replayed its calls.
+/// Alice's laptop, joined to the team and with its calls replayed.
 fn laptop(nats: &NatsServer) -> tempfile::TempDir {
     let dir = data_dir();
-    cli(dir.path(), &["team", "join", &nats.url()]).ok();
+    on_laptop(dir.path(), &["team", "join", &nats.url(), "--user", "alice", "--password-env", "ALICE_PW"]).ok();
     let report = cli_json(dir.path(), &["team", "sync", "--once"]);
     assert_eq!(report["calls_seq"], 1, "{report}");
     dir
 }
 
-/// Rewrites the object's metadata in the store with another digest, as a damaged or tampered
-/// copy would look to a reader.
+/// Rewrites the object's metadata in the store with another digest (as the receiver, the one
+/// user that may write there), as a damaged copy would look to a reader.
 fn corrupt_digest(nats: &NatsServer, call: i64) {
     use base64::Engine as _;
     let name = base64::engine::general_purpose::URL_SAFE.encode(call.to_string());
     let subject = format!("$O.POSTCALL_RECORDINGS.M.{name}");
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     rt.block_on(async {
-        let client = async_nats::connect(nats.url()).await.expect("connect");
+        let client = async_nats::ConnectOptions::with_user_and_password("receiver".into(), "receiver-pw".into())
+            .connect(nats.url())
+            .await
+            .expect("connect as the receiver");
         let js = async_nats::jetstream::new(client);
         let stream = js.get_stream("OBJ_POSTCALL_RECORDINGS").await.expect("the object store's stream");
         let meta = stream.get_last_raw_message_by_subject(&subject).await.expect("the object's metadata");
@@ -80,13 +88,22 @@ fn a_recording_reaches_a_laptop_from_the_object_store_with_its_digest_checked() 
     let url = host.put("team.mp3", audio.clone(), "audio/mpeg", Behaviour::Serve);
 
     // JetStream is down when the receiver has the recording: the upload waits, counted.
-    let mut nats = NatsServer::start();
+    let mut nats = NatsServer::start_with_config(Some(&shipped_config()));
     nats.kill9();
     let server_dir = data_dir();
     let server = Server::start_env(
         server_dir.path(),
-        &["--secret".into(), secret(), "--team".into(), nats.url()],
-        &[("POSTCALL_RECORDING_RETRY_MS", "200")],
+        &[
+            "--secret".into(),
+            secret(),
+            "--team".into(),
+            nats.url(),
+            "--team-user".into(),
+            "receiver".into(),
+            "--team-password-env".into(),
+            "RECEIVER_PW".into(),
+        ],
+        &[ENV, &[("POSTCALL_RECORDING_RETRY_MS", "200")]].concat(),
     );
     let mut call = small_call(CALL);
     call["recording_url"] = url.as_str().into();

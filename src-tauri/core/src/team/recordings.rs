@@ -47,8 +47,9 @@ pub const RECORDINGS_BUCKET: &str = "POSTCALL_RECORDINGS";
 const URL_HASH: &str = "postcall-url-sha256";
 /// Uploads made before waiting on the vault again.
 const BATCH: usize = 64;
-/// How often the vault is looked at when no vault event woke the task.
-const POLL: Duration = Duration::from_secs(2);
+/// How often the vault is looked at when no recording became ready in this process (one fetched
+/// by another, say).
+const POLL: Duration = Duration::from_secs(10);
 /// After the team server could not be reached, downloads go straight to the URL for this long.
 const UNREACHABLE_PAUSE: Duration = Duration::from_secs(30);
 
@@ -242,17 +243,23 @@ pub async fn upload(
         };
         match step.await {
             Ok(more) => {
+                if !backoff.is_zero() {
+                    // This task's own failure is over (the publisher clears its own on connect).
+                    let _ = state.set_info("last_error", None);
+                }
                 backoff = Duration::ZERO;
                 if more {
                     continue;
                 }
                 tokio::select! {
                     _ = cancel.cancelled() => return,
-                    _ = wake.recv() => {}
+                    () = became_ready(&mut wake) => {}
                     _ = tokio::time::sleep(POLL) => {}
                 }
             }
             Err(e) => {
+                let message = format!("uploading recordings: {e}");
+                let _ = state.set_info("last_error", Some(&message));
                 progress(UploadProgress::Failed(e.to_string()));
                 if matches!(e, TeamError::Unreachable { .. } | TeamError::Refused { .. }) {
                     link = None;
@@ -263,6 +270,19 @@ pub async fn upload(
                     _ = tokio::time::sleep(backoff) => {}
                 }
             }
+        }
+    }
+}
+
+/// Returns when the vault reports a recording ready (or lost track of its events); download
+/// progress does not wake the uploader.
+async fn became_ready(rx: &mut broadcast::Receiver<crate::recordings::vault::Progress>) {
+    loop {
+        match rx.recv().await {
+            Ok(p) if p.state == "ready" => return,
+            Ok(_) => {}
+            Err(broadcast::error::RecvError::Lagged(_)) => return,
+            Err(broadcast::error::RecvError::Closed) => std::future::pending().await,
         }
     }
 }
