@@ -345,36 +345,33 @@ impl Vault {
         };
         let mut last_db = std::time::Instant::now();
         let from_team = self.team.fetch(id, &job.url, &self.dir, self.limits.max_bytes, &self.cancel).await;
-        let outcome = if let Some(outcome) = from_team {
-            outcome
-        } else {
-            fetch::download(
-                &fetch_job,
-                &self.cancel,
-                |bytes, total| {
-                    let (bytes, total) = (bytes as i64, total.map(|t| t as i64));
-                    let _ = self.events.send(Progress {
-                        id,
-                        state: "downloading".into(),
-                        bytes: Some(bytes),
-                        total_bytes: total,
-                        error: None,
-                    });
-                    if last_db.elapsed() >= Duration::from_secs(1) {
-                        last_db = std::time::Instant::now();
-                        let _ = self.write(|c| {
-                            Ok(c.execute(
-                                "UPDATE recordings SET bytes = ?2, total_bytes = ?3, updated_ms = ?4
+        // Not polled (so nothing is downloaded) when the team server had the recording.
+        let download = fetch::download(
+            &fetch_job,
+            &self.cancel,
+            |bytes, total| {
+                let (bytes, total) = (bytes as i64, total.map(|t| t as i64));
+                let _ = self.events.send(Progress {
+                    id,
+                    state: "downloading".into(),
+                    bytes: Some(bytes),
+                    total_bytes: total,
+                    error: None,
+                });
+                if last_db.elapsed() >= Duration::from_secs(1) {
+                    last_db = std::time::Instant::now();
+                    let _ = self.write(|c| {
+                        Ok(c.execute(
+                            "UPDATE recordings SET bytes = ?2, total_bytes = ?3, updated_ms = ?4
                          WHERE call_id = ?1 AND state = 'downloading'",
-                                params![id, bytes, total, now_ms()],
-                            )?)
-                        });
-                    }
-                },
-                release,
-            )
-            .await
-        };
+                            params![id, bytes, total, now_ms()],
+                        )?)
+                    });
+                }
+            },
+            release,
+        );
+        let outcome = from_team.or_url(download).await;
         let result = match outcome {
             Outcome::Done { path, bytes, format } => self.finish(&job, &path, bytes, format).await.map(|()| 1),
             Outcome::Retry(why) if self.cancel.is_cancelled() => {

@@ -350,6 +350,32 @@ pub async fn write_checked(
     result
 }
 
+/// What the team server had for a recording.
+pub(crate) enum TeamFetch {
+    /// This data folder has not joined a team.
+    NoTeam,
+    /// No copy for this URL on the server (yet), or the server is out of reach.
+    NotThere,
+    /// The server's copy, in the vault, or why not.
+    Got(Outcome),
+}
+
+impl TeamFetch {
+    /// The server's copy, else what `download` (from the recording URL) gives. While the team
+    /// server may still get a copy (the receiver downloads it too), a failure of the URL is
+    /// retried later rather than final.
+    pub(crate) async fn or_url(self, download: impl std::future::Future<Output = Outcome>) -> Outcome {
+        match self {
+            Self::Got(outcome) => outcome,
+            Self::NoTeam => download.await,
+            Self::NotThere => match download.await {
+                Outcome::Fail(why) => Outcome::Retry(format!("{why}; the team server has no copy of it yet either")),
+                outcome => outcome,
+            },
+        }
+    }
+}
+
 /// The team server as a source of recordings for a laptop's vault: connects when first needed
 /// and keeps the connection.
 pub struct TeamSource {
@@ -390,12 +416,34 @@ impl TeamSource {
             }
         }
         let conn = link.conn.clone()?;
+        drop(link);
+        if !conn.connected() {
+            return None; // reconnecting by itself; the URL meanwhile
+        }
         conn.jetstream.get_object_store(RECORDINGS_BUCKET).await.ok()
     }
 
-    /// Fetches call `call_id`'s recording from the team server into `dir`. `None` when the
-    /// server has no copy for this URL (or there is no team in reach): download from the URL.
+    /// Fetches call `call_id`'s recording from the team server into `dir`, when the data folder
+    /// joined a team and the server holds a copy for this URL.
     pub(crate) async fn fetch(
+        &self,
+        call_id: i64,
+        url: &str,
+        dir: &Path,
+        max_bytes: u64,
+        cancel: &CancellationToken,
+    ) -> TeamFetch {
+        if settings::load(&self.data).ok().flatten().is_none() {
+            return TeamFetch::NoTeam;
+        }
+        match self.fetch_copy(call_id, url, dir, max_bytes, cancel).await {
+            Some(outcome) => TeamFetch::Got(outcome),
+            None => TeamFetch::NotThere,
+        }
+    }
+
+    /// `None` when the server has no copy for this URL, or cannot be reached.
+    async fn fetch_copy(
         &self,
         call_id: i64,
         url: &str,
@@ -490,6 +538,18 @@ mod tests {
             let mode = std::fs::metadata(&part).expect("meta").permissions().mode() & 0o777;
             assert_eq!(mode, 0o600, "private whatever the umask");
         }
+    }
+
+    #[tokio::test]
+    async fn the_url_is_the_fallback_and_its_failures_wait_for_the_team_copy() {
+        let fail = || async { Outcome::Fail("the recording host answered 403".into()) };
+        let r = TeamFetch::NotThere.or_url(fail()).await;
+        assert!(matches!(&r, Outcome::Retry(w) if w.contains("403") && w.contains("no copy")), "{r:?}");
+        assert!(matches!(TeamFetch::NoTeam.or_url(fail()).await, Outcome::Fail(_)), "no team: final as before");
+        let got = TeamFetch::Got(Outcome::Fail("digest".into()));
+        assert!(
+            matches!(got.or_url(async { unreachable!("the URL is not tried") }).await, Outcome::Fail(w) if w == "digest")
+        );
     }
 
     #[test]
