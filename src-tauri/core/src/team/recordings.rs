@@ -166,9 +166,16 @@ async fn upload_one(
     let Some((path, _)) = store.read(|c| crate::recordings::ready_file(c, dir, r.call_id))? else {
         return Ok(false); // pruned or replaced meanwhile; the next look sees its new state
     };
-    let (digest, bytes) = file_digest(&path)
-        .await
-        .map_err(|e| TeamError::Invalid(format!("cannot read the recording {}: {e}", path.display())))?;
+    // A file that cannot be read is this node's problem, not the server's: it is skipped (and
+    // tried again at the next look) so it never holds up the recordings after it.
+    let unreadable = |e: std::io::Error| {
+        tracing::warn!(call_id = r.call_id, file = %path.display(), error = %e, "cannot read a recording to upload");
+        Ok(false)
+    };
+    let (digest, bytes) = match file_digest(&path).await {
+        Ok(d) => d,
+        Err(e) => return unreadable(e),
+    };
     let name = object_name(r.call_id);
     let hashed_url = url_hash(&r.url);
     if let Ok(info) = bucket.info(&name).await {
@@ -184,9 +191,10 @@ async fn upload_one(
         metadata: HashMap::from([(URL_HASH.to_string(), hashed_url)]),
         headers: None,
     };
-    let mut file = tokio::fs::File::open(&path)
-        .await
-        .map_err(|e| TeamError::Invalid(format!("cannot read the recording {}: {e}", path.display())))?;
+    let mut file = match tokio::fs::File::open(&path).await {
+        Ok(f) => f,
+        Err(e) => return unreadable(e),
+    };
     let info = bucket.put(meta, &mut file).await.map_err(|e| conn.explain(e))?;
     if info.digest.as_deref() != Some(digest.as_str()) || info.size as u64 != bytes {
         return Err(TeamError::Nats(format!(
