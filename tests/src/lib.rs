@@ -309,7 +309,13 @@ impl Run {
 
 /// Runs `postcall --data-dir DATA ARGS…` to completion.
 pub fn cli(data: &Path, args: &[&str]) -> Run {
-    let out: Output = command().arg("--data-dir").arg(data).args(args).output().expect("run postcall");
+    cli_env(data, args, &[])
+}
+
+/// [`cli`] with extra environment variables.
+pub fn cli_env(data: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let out: Output =
+        command().envs(env.iter().copied()).arg("--data-dir").arg(data).args(args).output().expect("run postcall");
     Run {
         status: out.status,
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),

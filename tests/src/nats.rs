@@ -29,6 +29,21 @@ pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
 }
 
+/// The shipped permission model (`src-tauri/deploy/nats-server.conf`) for a test server: the
+/// receiver publishes calls and recordings, a reviewer only review events. Users `receiver`,
+/// `alice` and `bob` with the passwords `receiver-pw`, `alice-pw` and `bob-pw`.
+pub fn shipped_config() -> String {
+    let shipped =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../src-tauri/deploy/nats-server.conf"))
+            .expect("the shipped nats-server.conf");
+    // The listen address, port and store come from the command line; passwords are plain here.
+    let start = shipped.find("RECEIVER = {").expect("RECEIVER block");
+    shipped[start..]
+        .replace("\"$PASSWORD_RECEIVER\"", "\"receiver-pw\"")
+        .replace("\"$PASSWORD_ALICE\"", "\"alice-pw\"")
+        .replace("\"$PASSWORD_BOB\"", "\"bob-pw\"")
+}
+
 pub struct NatsServer {
     child: Option<Child>,
     pub port: u16,

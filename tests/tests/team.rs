@@ -175,23 +175,9 @@ fn join_saves_the_team_and_leave_keeps_the_calls() {
     cli(laptop.path(), &["team", "join", "http://example"]).fails();
 }
 
-/// The shipped permission model, on the test server: the receiver publishes calls, a reviewer
-/// only review events.
-fn permissions_config() -> String {
-    let shipped =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../src-tauri/deploy/nats-server.conf"))
-            .expect("the shipped nats-server.conf");
-    // The listen address, port and store come from the command line; passwords are plain here.
-    let start = shipped.find("RECEIVER = {").expect("RECEIVER block");
-    shipped[start..]
-        .replace("\"$PASSWORD_RECEIVER\"", "\"receiver-pw\"")
-        .replace("\"$PASSWORD_ALICE\"", "\"alice-pw\"")
-        .replace("\"$PASSWORD_BOB\"", "\"bob-pw\"")
-}
-
 #[test]
 fn a_reviewer_cannot_publish_calls_and_wrong_credentials_are_refused() {
-    let nats = NatsServer::start_with_config(Some(&permissions_config()));
+    let nats = NatsServer::start_with_config(Some(&postcall_tests::nats::shipped_config()));
     let env = [("RECEIVER_PW", "receiver-pw"), ("ALICE_PW", "alice-pw")];
     let receiver_dir = data_dir();
     let receiver = Server::start_env(
@@ -376,7 +362,7 @@ fn wait_same_reviews(data: &Path, like: &Value, limit: Duration) {
 #[test]
 fn review_work_done_offline_on_two_laptops_converges_on_every_node() {
     let started = Instant::now();
-    let mut nats = NatsServer::start_with_config(Some(&permissions_config()));
+    let mut nats = NatsServer::start_with_config(Some(&postcall_tests::nats::shipped_config()));
     let url = nats.url();
     let server_dir = data_dir();
     let server = Server::start_env(

@@ -14,6 +14,7 @@ export function createDemoTeam(): Record<string, (args: Record<string, unknown>)
     pending: 3,
     pending_reviews: 3,
     pending_calls: 0,
+    pending_recordings: 0,
     offline_since: offlineSince,
     last_connected: offlineSince,
     last_error: "cannot reach the team server at tls://team.example.org:4222: connection refused",

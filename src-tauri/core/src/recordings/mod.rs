@@ -8,7 +8,7 @@
 //! ([`note_url`]), so webhook, import and backfill all feed the vault the same way.
 
 pub mod analyze;
-mod fetch;
+pub(crate) mod fetch;
 #[cfg(test)]
 mod fetch_tests;
 pub mod guard;

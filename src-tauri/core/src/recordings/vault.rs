@@ -112,6 +112,8 @@ pub struct Vault {
     wake: Notify,
     events: broadcast::Sender<Progress>,
     cancel: CancellationToken,
+    /// The joined team server, asked first (see [`crate::team::recordings`]).
+    team: crate::team::recordings::TeamSource,
 }
 
 type VResult<T> = Result<T, StoreError>;
@@ -131,13 +133,14 @@ impl Vault {
         let (events, _) = broadcast::channel(256);
         Ok(Arc::new(Self {
             store,
-            data,
+            data: data.clone(),
             dir,
             limits,
             writer: Mutex::new(writer),
             wake: Notify::new(),
             events,
             cancel: CancellationToken::new(),
+            team: crate::team::recordings::TeamSource::new(data.clone()),
         }))
     }
 
@@ -341,7 +344,9 @@ impl Vault {
             }
         };
         let mut last_db = std::time::Instant::now();
-        let outcome = fetch::download(
+        let from_team = self.team.fetch(id, &job.url, &self.dir, self.limits.max_bytes, &self.cancel).await;
+        // Not polled (so nothing is downloaded) when the team server had the recording.
+        let download = fetch::download(
             &fetch_job,
             &self.cancel,
             |bytes, total| {
@@ -365,8 +370,8 @@ impl Vault {
                 }
             },
             release,
-        )
-        .await;
+        );
+        let outcome = from_team.or_url(download).await;
         let result = match outcome {
             Outcome::Done { path, bytes, format } => self.finish(&job, &path, bytes, format).await.map(|()| 1),
             Outcome::Retry(why) if self.cancel.is_cancelled() => {

@@ -109,6 +109,22 @@ pub fn start_for_serve(service: &Arc<Service>, args: &ServeTeamArgs) -> Result<O
             cancel.clone(),
             |calls| tracing::debug!(calls = calls.len(), "team review events applied"),
         ));
+        tokio::spawn(super::recordings::upload(
+            service.store.clone(),
+            state.clone(),
+            service.vault.dir().to_path_buf(),
+            endpoint.clone(),
+            service.vault.subscribe(),
+            cancel.clone(),
+            |p| match p {
+                super::recordings::UploadProgress::Uploaded { call_id } => {
+                    tracing::debug!(call_id, "recording put into the team's object store")
+                }
+                super::recordings::UploadProgress::Failed(e) => {
+                    eprintln!("team: uploading a recording failed (will retry): {e}")
+                }
+            },
+        ));
         tokio::spawn(publisher::run(service.store.clone(), state, endpoint, wake, cancel.clone(), |p| match p {
             publisher::Progress::Connected => eprintln!("team: connected; publishing the journal"),
             publisher::Progress::Published { up_to_delivery, count } => {

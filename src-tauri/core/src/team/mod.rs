@@ -15,6 +15,9 @@
 //! - [`reviews`]: on every node, publishes the review events made there from an outbox in
 //!   `review.sqlite` to `POSTCALL_REVIEWS` and applies everyone's from the stream through the
 //!   same projection as local edits (idempotent per event id).
+//! - [`recordings`]: the receiver puts its vault's recordings into the object store
+//!   `POSTCALL_RECORDINGS` (key = call id, digest checked); a laptop's vault fetches them from
+//!   there before trying the recording URL.
 //! - [`settings`]: the team server a data folder joined and its credentials (secrets in the
 //!   secret store, never in logs).
 //! - [`status`]: what `postcall team status` and the window report.
@@ -24,6 +27,7 @@ pub mod consumer;
 pub mod live;
 pub mod panel;
 pub mod publisher;
+pub mod recordings;
 pub mod reviews;
 pub mod settings;
 pub mod state;

@@ -75,7 +75,7 @@ impl TeamState {
         Ok(Self { conn: Arc::new(Mutex::new(conn)) })
     }
 
-    fn with<T>(&self, f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>) -> Result<T, StoreError> {
+    pub(super) fn with<T>(&self, f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>) -> Result<T, StoreError> {
         let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
         Ok(f(&mut conn)?)
     }

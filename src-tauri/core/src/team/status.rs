@@ -27,6 +27,8 @@ pub struct TeamStatus {
     pub pending_reviews: i64,
     /// On the receiver, stored deliveries not yet in the calls stream.
     pub pending_calls: i64,
+    /// On the receiver, recordings in its vault not yet in the object store.
+    pub pending_recordings: i64,
     /// Since when the server could not be reached (RFC 3339), while it cannot.
     pub offline_since: Option<String>,
     /// When this node last reached the server (RFC 3339).
@@ -47,6 +49,7 @@ pub async fn status(data: &DataDir, store: &Store, probe: bool) -> Result<TeamSt
     let receiver = state.mark(PUBLISHED)?.is_some();
     let pending_calls = if receiver { super::publisher::unpublished(store, &state)? } else { 0 };
     let pending_reviews = super::reviews::pending(store)?;
+    let pending_recordings = if receiver { super::recordings::pending_count(store, &state)? } else { 0 };
     let (connected, probe_error) = match (&server, probe) {
         (Some(_), true) => match super::settings::endpoint(data)? {
             Some(e) => match super::connect(&e).await {
@@ -73,6 +76,7 @@ pub async fn status(data: &DataDir, store: &Store, probe: bool) -> Result<TeamSt
         pending: pending_calls + pending_reviews,
         pending_reviews,
         pending_calls,
+        pending_recordings,
         offline_since,
         last_connected: time("last_connected_ms")?,
         last_error: probe_error.or(state.info("last_error")?),

@@ -599,6 +599,10 @@ pending_reviews: number,
  */
 pending_calls: number, 
 /**
+ * On the receiver, recordings in its vault not yet in the object store.
+ */
+pending_recordings: number, 
+/**
  * Since when the server could not be reached (RFC 3339), while it cannot.
  */
 offline_since: string | null, 

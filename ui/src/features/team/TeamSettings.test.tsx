@@ -26,6 +26,7 @@ function status(patch: Partial<TeamStatus> = {}): TeamStatus {
     pending: 0,
     pending_reviews: 0,
     pending_calls: 0,
+    pending_recordings: 0,
     offline_since: null,
     last_connected: null,
     last_error: null,
