@@ -16,12 +16,11 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use async_nats::jetstream::consumer::{pull, DeliverPolicy};
-use futures_util::StreamExt;
 use serde::Serialize;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use super::replay::Replay;
 use super::state::{Applied, TeamState};
 use super::{headers, Connection, TeamError, CALLS_STREAM, CALLS_SUBJECTS};
 use crate::ingest::{Ingestor, Source};
@@ -31,8 +30,6 @@ use crate::store::Store;
 const CHUNK: usize = 1024;
 /// The most deliveries handed to the ingest writer at once.
 const IN_FLIGHT: usize = 512;
-/// How long a chunk waits for more messages before it is applied.
-const GATHER: Duration = Duration::from_millis(25);
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct SyncReport {
@@ -160,74 +157,36 @@ pub async fn sync_calls(
     cancel: &CancellationToken,
     mut progress: impl FnMut(&SyncReport) + Send,
 ) -> Result<SyncReport, TeamError> {
-    let mut stream = conn.jetstream.get_stream(CALLS_STREAM).await.map_err(|e| {
-        let missing = matches!(e.kind(), async_nats::jetstream::context::GetStreamErrorKind::JetStream(j)
-            if j.error_code() == async_nats::jetstream::ErrorCode::STREAM_NOT_FOUND);
-        if missing {
-            TeamError::NoStream { stream: CALLS_STREAM }
-        } else {
-            conn.explain(e)
-        }
-    })?;
-    let last = stream.info().await.map_err(|e| conn.explain(e))?.state.last_sequence;
     let from = state.calls_seq()? + 1;
+    let (replay, last) = Replay::start(conn, CALLS_STREAM, CALLS_SUBJECTS, from, once).await?;
     let mut report = SyncReport { calls_seq: from - 1, stream_last: last, ..SyncReport::default() };
-    if once && last < from {
-        return Ok(report);
-    }
-    let consumer = stream
-        .create_consumer(pull::OrderedConfig {
-            filter_subject: CALLS_SUBJECTS.to_string(),
-            deliver_policy: DeliverPolicy::ByStartSequence { start_sequence: from },
-            ..Default::default()
-        })
-        .await
-        .map_err(|e| conn.explain(e))?;
-    let mut messages = consumer.messages().await.map_err(|e| conn.explain(e))?;
-    let mut chunk = Vec::new();
-    loop {
-        let next = if chunk.is_empty() {
-            tokio::select! {
-                _ = cancel.cancelled() => return Ok(report),
-                m = messages.next() => Some(m),
-            }
-        } else {
-            tokio::time::timeout(GATHER, messages.next()).await.ok()
-        };
-        let mut caught_up = false;
-        match next {
-            Some(Some(Ok(m))) => {
-                let (seq, pending) = match m.info() {
-                    Ok(i) => (i.stream_sequence, i.pending),
-                    Err(e) => return Err(TeamError::Nats(format!("a message without stream metadata: {e}"))),
-                };
-                match CallMessage::from_jetstream(&m, seq) {
-                    Some(cm) => chunk.push(cm),
-                    None => tracing::warn!(seq, subject = %m.subject, "skipped a message that is not a call"),
+    let Some(mut replay) = replay else { return Ok(report) };
+    while let Some(chunk) = replay.next_chunk(conn, CHUNK, cancel).await? {
+        let Some(end) = chunk.messages.last().map(|(seq, _)| *seq) else { continue };
+        let calls: Vec<CallMessage> = chunk
+            .messages
+            .iter()
+            .filter_map(|(seq, m)| {
+                let cm = CallMessage::from_jetstream(m, *seq);
+                if cm.is_none() {
+                    tracing::warn!(seq, subject = %m.subject, "skipped a message that is not a call");
                 }
-                caught_up = pending == 0 || seq >= last;
-                if chunk.len() < CHUNK && !caught_up {
-                    continue;
-                }
-                if chunk.is_empty() && caught_up && once {
-                    state.set_mark(super::state::CALLS_SEQ, seq as i64)?;
-                    report.calls_seq = seq;
-                }
-            }
-            Some(Some(Err(e))) => return Err(conn.explain(e)),
-            Some(None) => return Err(TeamError::Nats("the team server closed the stream".into())),
-            // Nothing more within the gathering time: apply what is there.
-            None => {}
-        }
-        if !chunk.is_empty() {
-            apply_chunk(ingest, state, std::mem::take(&mut chunk), &mut report).await?;
+                cm
+            })
+            .collect();
+        if !calls.is_empty() {
+            apply_chunk(ingest, state, calls, &mut report).await?;
             progress(&report);
         }
-        if once && (caught_up || report.calls_seq >= last) {
+        // Messages that are not calls are passed over for good.
+        state.raise_mark(super::state::CALLS_SEQ, end as i64)?;
+        report.calls_seq = report.calls_seq.max(end);
+        if once && (chunk.caught_up || report.calls_seq >= last) {
             ingest.flush().await?;
             return Ok(report);
         }
     }
+    Ok(report)
 }
 
 /// Follows the joined team server until `cancel`: connects (with back-off while it cannot be

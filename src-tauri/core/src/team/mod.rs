@@ -18,6 +18,7 @@
 //! - [`recordings`]: the receiver puts its vault's recordings into the object store
 //!   `POSTCALL_RECORDINGS` (key = call id, digest checked); a laptop's vault fetches them from
 //!   there before trying the recording URL.
+//! - `replay`: a stream replayed from a sequence in chunks, for the two above.
 //! - [`settings`]: the team server a data folder joined and its credentials (secrets in the
 //!   secret store, never in logs).
 //! - [`status`]: what `postcall team status` and the window report.
@@ -28,6 +29,7 @@ pub mod live;
 pub mod panel;
 pub mod publisher;
 pub mod recordings;
+mod replay;
 pub mod reviews;
 pub mod settings;
 pub mod state;

@@ -24,11 +24,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_nats::jetstream::consumer::{pull, DeliverPolicy};
-use futures_util::StreamExt;
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
+use super::replay::Replay;
 use super::state::{TeamState, REVIEWS_SEQ};
 use super::{headers, Connection, Endpoint, TeamError, REVIEWS_STREAM, REVIEWS_SUBJECTS};
 use crate::review::store::{self as rstore, Origin};
@@ -39,8 +38,6 @@ use crate::store::Store;
 const BATCH: i64 = 256;
 /// The most stream messages applied per `review.sqlite` transaction.
 const CHUNK: usize = 512;
-/// How long a chunk waits for more messages before it is applied.
-const GATHER: Duration = Duration::from_millis(25);
 /// How often the outbox and the connection are looked at.
 const POLL: Duration = Duration::from_millis(500);
 
@@ -176,67 +173,21 @@ pub async fn pull(
     cancel: &CancellationToken,
     mut changed: impl FnMut(&[i64]) + Send,
 ) -> Result<ReviewSyncReport, TeamError> {
-    let mut stream = conn.jetstream.get_stream(REVIEWS_STREAM).await.map_err(|e| {
-        let missing = matches!(e.kind(), async_nats::jetstream::context::GetStreamErrorKind::JetStream(j)
-            if j.error_code() == async_nats::jetstream::ErrorCode::STREAM_NOT_FOUND);
-        if missing {
-            TeamError::NoStream { stream: REVIEWS_STREAM }
-        } else {
-            conn.explain(e)
-        }
-    })?;
-    let last = stream.info().await.map_err(|e| conn.explain(e))?.state.last_sequence;
     let from = state.reviews_seq()? + 1;
+    let (replay, last) = Replay::start(conn, REVIEWS_STREAM, REVIEWS_SUBJECTS, from, once).await?;
     let mut report = ReviewSyncReport { reviews_seq: from - 1, stream_last: last, ..Default::default() };
-    if once && last < from {
-        return Ok(report);
-    }
-    let consumer = stream
-        .create_consumer(pull::OrderedConfig {
-            filter_subject: REVIEWS_SUBJECTS.to_string(),
-            deliver_policy: DeliverPolicy::ByStartSequence { start_sequence: from },
-            ..Default::default()
-        })
-        .await
-        .map_err(|e| conn.explain(e))?;
-    let mut messages = consumer.messages().await.map_err(|e| conn.explain(e))?;
-    let mut chunk: Vec<(u64, Option<Event>)> = Vec::new();
-    loop {
-        let next = if chunk.is_empty() {
-            tokio::select! {
-                _ = cancel.cancelled() => return Ok(report),
-                m = messages.next() => Some(m),
-            }
-        } else {
-            tokio::time::timeout(GATHER, messages.next()).await.ok()
-        };
-        let mut caught_up = false;
-        match next {
-            Some(Some(Ok(m))) => {
-                let (seq, pending) = match m.info() {
-                    Ok(i) => (i.stream_sequence, i.pending),
-                    Err(e) => return Err(TeamError::Nats(format!("a message without stream metadata: {e}"))),
-                };
-                chunk.push((seq, event_of(&m, seq)));
-                caught_up = pending == 0 || seq >= last;
-                if chunk.len() < CHUNK && !caught_up {
-                    continue;
-                }
-            }
-            Some(Some(Err(e))) => return Err(conn.explain(e)),
-            Some(None) => return Err(TeamError::Nats("the team server closed the reviews stream".into())),
-            None => {}
+    let Some(mut replay) = replay else { return Ok(report) };
+    while let Some(chunk) = replay.next_chunk(conn, CHUNK, cancel).await? {
+        let events = chunk.messages.iter().map(|(seq, m)| (*seq, event_of(m, *seq))).collect();
+        let touched = apply_chunk(store, state, events, &mut report)?;
+        if !touched.is_empty() {
+            changed(&touched);
         }
-        if !chunk.is_empty() {
-            let touched = apply_chunk(store, state, std::mem::take(&mut chunk), &mut report)?;
-            if !touched.is_empty() {
-                changed(&touched);
-            }
-        }
-        if once && (caught_up || report.reviews_seq >= last) {
+        if once && (chunk.caught_up || report.reviews_seq >= last) {
             return Ok(report);
         }
     }
+    Ok(report)
 }
 
 /// Keeps this node's review work in step with the team until `cancel`: connects (with back-off
