@@ -6,10 +6,11 @@ use std::sync::Arc;
 
 use serde_json::json;
 
+use super::db_tests::ids as pages;
 use super::filter::{self, Driver};
 use super::*;
 use crate::ingest::{Ingestor, Source};
-use crate::query::{self, CallQuery, SortKey, SortOrder};
+use crate::query::{CallQuery, SortKey, SortOrder};
 use crate::Store;
 
 const BASE_MS: i64 = 1_700_000_000_000;
@@ -76,20 +77,6 @@ fn sample_review(ids: impl Iterator<Item = i64>) -> Vec<Event> {
     events
 }
 
-/// Every page of `q`, following the cursors.
-fn pages(store: &Store, q: &CallQuery) -> Vec<i64> {
-    let mut q = q.clone();
-    let mut out = Vec::new();
-    loop {
-        let page = store.read(|c| query::list(c, &q)).expect("list");
-        out.extend(page.items.iter().map(|c| c.id));
-        match page.next_cursor {
-            Some(c) => q.cursor = Some(c),
-            None => return out,
-        }
-    }
-}
-
 /// The ids of `q`'s calls as the definition says: matching ids sorted by (sort_ms, id).
 fn expected(store: &Store, q: &CallQuery, matches: impl Fn(i64) -> bool) -> Vec<i64> {
     let mut rows: Vec<(i64, i64)> = store
@@ -112,7 +99,10 @@ fn driver(store: &Store, q: &CallQuery) -> Option<Driver> {
     store.read(|c| filter::push(c, q, true, &mut Vec::new(), &mut Vec::new())).expect("push")
 }
 
-fn queries() -> Vec<(&'static str, CallQuery, fn(i64) -> bool)> {
+/// A filter's name, its query, and which call ids it matches.
+type Case = (&'static str, CallQuery, fn(i64) -> bool);
+
+fn queries() -> Vec<Case> {
     let base = CallQuery { limit: Some(37), ..CallQuery::default() };
     vec![
         ("tag upsell", CallQuery { tags: vec!["upsell".into()], ..base.clone() }, |id| id % 5 < 3),
