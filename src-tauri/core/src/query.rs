@@ -121,7 +121,10 @@ const WALK_THRESHOLD: usize = 500;
 /// The WHERE terms of `q`. `in_order`: for a page in list order, where a search matching many
 /// calls is better checked row by row while walking the list than looked up match by match and
 /// sorted (a count wants the opposite).
-fn filters(conn: &Connection, q: &CallQuery, in_order: bool) -> Result<(Vec<String>, Vec<SqlValue>)> {
+/// With `in_order`, also the review index that drives the page, if one does.
+type Filters = (Vec<String>, Vec<SqlValue>, Option<crate::review::filter::Driver>);
+
+fn filters(conn: &Connection, q: &CallQuery, in_order: bool) -> Result<Filters> {
     let mut w = Vec::new();
     let mut p: Vec<SqlValue> = Vec::new();
     let statuses: Vec<&String> = q.statuses.iter().filter(|s| !s.is_empty()).collect();
@@ -177,8 +180,8 @@ fn filters(conn: &Connection, q: &CallQuery, in_order: bool) -> Result<(Vec<Stri
         let ids = crate::search::matching_call_ids(conn, search, SEARCH_FILTER_CAP)?;
         one_of(conn, q, &ids, in_order, &mut w, &mut p)?;
     }
-    crate::review::filter::push(conn, q, in_order, &mut w, &mut p)?;
-    Ok((w, p))
+    let driver = crate::review::filter::push(conn, q, in_order, &mut w, &mut p)?;
+    Ok((w, p, driver))
 }
 
 /// Adds the condition "the call is one of `ids`". A few ids drive the query (each row fetched by
@@ -246,20 +249,26 @@ fn sort_letter(k: SortKey) -> char {
 
 pub fn list(conn: &Connection, q: &CallQuery) -> Result<CallPage> {
     let limit = q.limit.unwrap_or(100).clamp(1, 500) as usize;
-    let (mut w, mut p) = filters(conn, q, true)?;
-    let key = sort_expr(q.sort);
+    let (mut w, mut p, driver) = filters(conn, q, true)?;
+    // Driven by a review index, the page continues by that index's copy of the same key.
+    let (from, key, id_col) = match &driver {
+        Some(d) => (d.from.as_str(), d.key, d.id),
+        None => ("calls", sort_expr(q.sort), "id"),
+    };
     let (cmp, dir) = match q.order {
         SortOrder::Desc => ("<", "DESC"),
         SortOrder::Asc => (">", "ASC"),
     };
     if let Some((k, id)) = parse_cursor(q) {
-        w.push(format!("({key}, id) {cmp} (?, ?)"));
+        w.push(format!("({key}, {id_col}) {cmp} (?, ?)"));
         p.push(SqlValue::Integer(k));
         p.push(SqlValue::Integer(id));
     }
     let where_sql = if w.is_empty() { String::new() } else { format!("WHERE {}", w.join(" AND ")) };
-    let sql =
-        format!("SELECT {SUMMARY_COLUMNS} FROM calls {where_sql} ORDER BY {key} {dir}, id {dir} LIMIT {}", limit + 1);
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS} FROM {from} {where_sql} ORDER BY {key} {dir}, {id_col} {dir} LIMIT {}",
+        limit + 1
+    );
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut keys = Vec::new();
     let mut items = stmt
@@ -303,7 +312,7 @@ pub fn cursor_of(conn: &Connection, sort: SortKey, id: i64) -> Result<Option<Str
 }
 
 pub fn count(conn: &Connection, q: &CallQuery) -> Result<i64> {
-    let (w, p) = filters(conn, q, false)?;
+    let (w, p, _) = filters(conn, q, false)?;
     let where_sql = if w.is_empty() { String::new() } else { format!("WHERE {}", w.join(" AND ")) };
     Ok(conn
         .prepare_cached(&format!("SELECT count(*) FROM calls {where_sql}"))?

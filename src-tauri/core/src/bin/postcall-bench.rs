@@ -14,7 +14,14 @@
 //!
 //! 5. With `--annotations N`: N review events (states by three reviewers, tags, notes, scores) on
 //!    random calls, written through the review store, then call-list pages filtered by tag and
-//!    review state (p50/p95).
+//!    review state (p50/p95, CPU per page), side by side with the same pages read the way they
+//!    were before the review rows kept the log's order (the copied keys cleared, so the filter
+//!    walks the log probing each call), whether both give the same pages, and the time to fill
+//!    the keys back (what the upgrade costs).
+//! 6. Insights: `stats` for the whole range, 30 days, a campaign, a status, a combination, and
+//!    a search-filtered case (p50/p95, CPU per query), against the same figures from `calls`.
+//!    With `--tally-baseline`, the import is run a second time into another folder with the
+//!    summary tables' triggers dropped: calls/s and CPU per call with and without them.
 //!
 //! Prints a table and writes the same figures as JSON to `--out-dir`. It reports; it asserts
 //! nothing: machines are noisy, so the baseline ratio is the figure to compare across machines.
@@ -74,8 +81,13 @@ struct Args {
     #[arg(long)]
     reads_only: bool,
     /// Review events to write on random calls before measuring the review filters (0: none).
+    /// With `--reads-only`, a kept review file holding as many already is reused.
     #[arg(long, default_value_t = 0)]
     annotations: u64,
+    /// Also import the same calls into a second folder without the insights summary tables'
+    /// triggers, to measure what keeping them costs the import (ratio printed side by side).
+    #[arg(long)]
+    tally_baseline: bool,
 }
 
 /// The same allocator as the `postcall` binary, so the figures are the app's.
@@ -164,7 +176,12 @@ fn reads_only(args: &Args) -> Result<()> {
     // With the journal attached: a call's document may be a journaled delivery's body.
     let st = store::Store::open(&db)?;
     if args.annotations > 0 {
-        annotate(&st, args.annotations, args.seed)?;
+        let held: i64 = st.read(|c| Ok(c.query_row("SELECT count(*) FROM review.review_events", [], |r| r.get(0))?))?;
+        if (held as u64) < args.annotations {
+            annotate(&st, args.annotations - held as u64, args.seed ^ held as u64)?;
+        } else {
+            eprintln!("reusing the {held} review events held");
+        }
     }
     let conn = st.connect()?;
     let total: i64 = conn.query_row("SELECT count(*) FROM calls", [], |r| r.get(0))?;
@@ -187,10 +204,12 @@ fn reads_only(args: &Args) -> Result<()> {
     eprintln!("postcall-bench: reads on {} ({total} calls)", db.display());
     let searches = search_latency(&conn, &picks, args.runs)?;
     let mut pages = list_latency(&conn, args.runs)?;
-    if args.annotations > 0 {
-        pages.extend(review_latency(&conn, args.runs)?);
-    }
+    let review = if args.annotations > 0 { Some(review_compare(&st, &conn, args.runs)?) } else { None };
     print_reads(&searches, &pages);
+    if let Some((rows, _)) = &review {
+        print_review(rows);
+        pages.extend(rows.iter().map(|r| (r.name.clone(), r.indexed, r.rows)));
+    }
     let insights = postcall_core::insights::bench::measure(&mut store::Store::open(&db)?.connect()?, args.runs)?;
     println!("\ninsights: {}", serde_json::to_string_pretty(&insights)?);
     Ok(())
@@ -235,6 +254,22 @@ async fn run(args: Args) -> Result<()> {
         imp.peak_rss.map(|b| format!("; peak memory {:.0} MB", b as f64 / 1e6)).unwrap_or_default()
     );
 
+    // 1c. The same import without the summary tables' triggers.
+    let tally = if args.tally_baseline {
+        let dir = out.join("import-no-tally");
+        std::fs::create_dir_all(&dir)?;
+        let db = DataDir::resolve(Some(&dir))?.db_path();
+        store::open(&db)?.execute_batch(
+            "DROP TRIGGER calls_tally_insert; DROP TRIGGER calls_tally_update; DROP TRIGGER calls_tally_delete;
+             DROP TRIGGER calls_hours_insert; DROP TRIGGER calls_hours_update; DROP TRIGGER calls_hours_delete;",
+        )?;
+        let without = import(&jsonl, &dir, n).await?;
+        std::fs::remove_dir_all(&dir).ok();
+        Some(TallyCost { with: imp.clone(), without })
+    } else {
+        None
+    };
+
     // 2. HTTP. First put everything written so far (the generated file, the import) on disk, so
     // the kernel flushing it does not land in the timed comparison.
     if !args.skip_http {
@@ -253,10 +288,8 @@ async fn run(args: Args) -> Result<()> {
     }
     let conn = st.connect()?;
     let searches = search_latency(&conn, &gen.picks, args.runs)?;
-    let mut pages = list_latency(&conn, args.runs)?;
-    if args.annotations > 0 {
-        pages.extend(review_latency(&conn, args.runs)?);
-    }
+    let pages = list_latency(&conn, args.runs)?;
+    let review = if args.annotations > 0 { Some(review_compare(&st, &conn, args.runs)?) } else { None };
     drop(conn);
     let insights = postcall_core::insights::bench::measure(&mut store::Store::open(&db)?.connect()?, args.runs)?;
 
@@ -276,9 +309,17 @@ async fn run(args: Args) -> Result<()> {
         "search": searches.iter().map(|(k, q, l, hits)| json!({"kind": k, "example": q, "hits_avg": round3(*hits), "latency": lat_json(*l)})).collect::<Vec<_>>(),
         "list": pages.iter().map(|(k, l, rows)| json!({"kind": k, "rows": rows, "latency": lat_json(*l)})).collect::<Vec<_>>(),
         "insights": insights,
+        "review": review.as_ref().map(|(_, v)| v.clone()),
+        "tally": tally.as_ref().map(|t| t.to_json()),
     });
 
     print_table(n, &gen, &imp, http.as_ref(), &searches, &pages);
+    if let Some((rows, _)) = &review {
+        print_review(rows);
+    }
+    if let Some(t) = &tally {
+        t.print();
+    }
     println!("\ninsights: {}", serde_json::to_string_pretty(&report["insights"])?);
     let results = args.out_dir.join(format!("results-{n}.json"));
     std::fs::write(&results, serde_json::to_vec_pretty(&report)?)
@@ -344,6 +385,7 @@ fn generate(path: &Path, n: u64, seed: u64) -> Result<Generated> {
     Ok(Generated { seconds: started.elapsed().as_secs_f64(), bytes, turns, max_turns, picks })
 }
 
+#[derive(Clone)]
 struct Imported {
     stored: u64,
     failed: u64,
@@ -354,6 +396,52 @@ struct Imported {
     peak_rss: Option<u64>,
     db_bytes: u64,
     turns: i64,
+    /// CPU seconds per thread name during the import.
+    threads: Vec<(String, f64)>,
+}
+
+/// The import with the insights summary tables' triggers and without (`--tally-baseline`).
+struct TallyCost {
+    with: Imported,
+    without: Imported,
+}
+
+impl TallyCost {
+    fn per_call_us(i: &Imported) -> Option<f64> {
+        i.cpu_seconds.map(|c| c * 1e6 / i.stored.max(1) as f64)
+    }
+    fn to_json(&self) -> Value {
+        let side = |i: &Imported| {
+            json!({"calls_per_s": (i.stored as f64 / i.seconds).round(), "seconds": round3(i.seconds),
+                "cpu_us_per_call": Self::per_call_us(i).map(|x| x.round()),
+                "threads_cpu_us_per_call": i.threads.iter().map(|(n, c)| (n.clone(), json!((c * 1e6 / i.stored.max(1) as f64).round()))).collect::<serde_json::Map<_, _>>()})
+        };
+        json!({"with_triggers": side(&self.with), "without_triggers": side(&self.without),
+            "rate_ratio": round3((self.with.stored as f64 / self.with.seconds) / (self.without.stored as f64 / self.without.seconds)),
+            "cpu_ratio": Self::per_call_us(&self.with).zip(Self::per_call_us(&self.without)).map(|(a, b)| round3(a / b))})
+    }
+    fn print(&self) {
+        println!(
+            "
+Import with and without the insights summary tables' triggers (same calls, same process)"
+        );
+        println!("  {:<34} {:>10} {:>14}", "", "calls/s", "CPU µs/call");
+        for (name, i) in [("with triggers", &self.with), ("without triggers (baseline)", &self.without)] {
+            println!(
+                "  {:<34} {:>10.0} {:>14}",
+                name,
+                i.stored as f64 / i.seconds,
+                Self::per_call_us(i).map(|x| format!("{x:.0}")).unwrap_or_default()
+            );
+        }
+        let j = self.to_json();
+        println!(
+            "  {:<34} {:>10} {:>14}",
+            "ratio with/without",
+            format!("{}x", j["rate_ratio"]),
+            format!("{}x", j["cpu_ratio"])
+        );
+    }
 }
 
 /// The name and the user plus system CPU seconds in a /proc `stat` file (Linux).
@@ -449,10 +537,12 @@ async fn import(jsonl: &Path, dir: &Path, n: u64) -> Result<Imported> {
     let cpu_seconds = cpu_before.zip(cpu_seconds()).map(|(before, after)| after - before);
     let peak_rss = peak_rss();
     let mut per_thread = Vec::new();
+    let mut threads = Vec::new();
     for (name, (cpu, written)) in thread_cpu() {
         let (cpu_0, written_0) = threads_before.get(&name).copied().unwrap_or((0.0, 0.0));
         let (cpu, written) = (cpu - cpu_0, written - written_0);
         if cpu >= 0.05 {
+            threads.push((name.clone(), cpu));
             per_thread.push(format!("{name} {:.0} µs, {:.1} KB", cpu * 1e6 / n as f64, written / 1e3 / n as f64));
         }
     }
@@ -488,7 +578,7 @@ async fn import(jsonl: &Path, dir: &Path, n: u64) -> Result<Imported> {
     let logs: u64 =
         [&db_path, &journal, &search].iter().map(|p| size(Path::new(&format!("{}-wal", p.display())))).sum();
     let db_bytes = size(&db_path) + size(&journal) + size(&search) + logs;
-    Ok(Imported { stored, failed, seconds, cpu_seconds, peak_rss, db_bytes, turns })
+    Ok(Imported { stored, failed, seconds, cpu_seconds, peak_rss, db_bytes, turns, threads })
 }
 
 // ---------------------------------------------------------------- HTTP
@@ -857,8 +947,99 @@ fn annotate(st: &store::Store, n: u64, seed: u64) -> Result<()> {
     Ok(())
 }
 
+/// One review filter's page, read from the review indexes and by walking the log.
+struct ReviewRow {
+    name: String,
+    indexed: Lat,
+    indexed_cpu_us: f64,
+    walk: Lat,
+    walk_cpu_us: f64,
+    rows: usize,
+    same: bool,
+}
+
+/// CPU time this thread has run, in microseconds (Linux).
+fn thread_cpu_us() -> f64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
+        .map(|ns| ns / 1000.0)
+        .unwrap_or(f64::NAN)
+}
+
+/// The review filters' pages read from the review indexes in log order, then the same pages
+/// with the copied keys cleared, when the filter walks the log probing each call (as every page
+/// was read before the keys were kept). The keys are filled back after, timed.
+fn review_compare(st: &store::Store, conn: &Connection, runs: usize) -> Result<(Vec<ReviewRow>, Value)> {
+    use postcall_core::review::keys;
+    let started = Instant::now();
+    let filled = keys::fill_missing(conn, "review", "main")?;
+    let first_fill = started.elapsed().as_secs_f64();
+    let indexed = review_latency(conn, runs)?;
+    st.review_write(|c| {
+        c.execute_batch(
+            "UPDATE review_states SET log_ms = NULL; UPDATE call_tags SET log_ms = NULL;
+             UPDATE review_any SET log_ms = NULL;",
+        )?;
+        Ok::<_, anyhow::Error>(())
+    })?;
+    let walk = review_latency(conn, runs)?;
+    let started = Instant::now();
+    let refilled = keys::fill_missing(conn, "review", "main")?;
+    let fill_s = started.elapsed().as_secs_f64();
+    let rows: Vec<ReviewRow> = indexed
+        .into_iter()
+        .zip(walk)
+        .map(|(a, b)| ReviewRow {
+            same: a.4 == b.4,
+            name: a.0,
+            indexed: a.1,
+            indexed_cpu_us: a.3,
+            walk: b.1,
+            walk_cpu_us: b.3,
+            rows: a.2,
+        })
+        .collect();
+    let json = json!({
+        "keys_filled_at_open": filled, "keys_fill_seconds_at_open": round3(first_fill),
+        "keys_refilled": refilled, "keys_refill_seconds": round3(fill_s),
+        "pages": rows.iter().map(|r| json!({"kind": r.name, "rows": r.rows, "same_pages": r.same,
+            "indexed": lat_json(r.indexed), "indexed_cpu_us": r.indexed_cpu_us.round(),
+            "walk_before": lat_json(r.walk), "walk_cpu_us": r.walk_cpu_us.round(),
+            "p95_ratio_walk_over_indexed": round3(r.walk.p95 / r.indexed.p95)})).collect::<Vec<_>>(),
+    });
+    eprintln!("review keys: {refilled} rows filled in {fill_s:.2} s");
+    Ok((rows, json))
+}
+
+fn print_review(rows: &[ReviewRow]) {
+    println!(
+        "
+Call list filtered by review (query::list, limit 100): review index in log order vs walking the log"
+    );
+    println!(
+        "  {:<44} {:>15} {:>15} {:>8} {:>15} {:>5} {:>5}",
+        "page", "index p50/p95", "walk p50/p95", "p95 x", "CPU µs idx/walk", "rows", "same"
+    );
+    for r in rows {
+        println!(
+            "  {:<44} {:>15} {:>15} {:>8} {:>15} {:>5} {:>5}",
+            r.name,
+            format!("{:.2}/{:.2}", r.indexed.p50, r.indexed.p95),
+            format!("{:.2}/{:.2}", r.walk.p50, r.walk.p95),
+            format!("{:.1}x", r.walk.p95 / r.indexed.p95),
+            format!("{:.0}/{:.0}", r.indexed_cpu_us, r.walk_cpu_us),
+            r.rows,
+            if r.same { "yes" } else { "NO" }
+        );
+    }
+}
+
+/// One page kind: name, latency, rows, CPU µs per page, and the ids of the page.
+type ReviewPage = (String, Lat, usize, f64, Vec<i64>);
+
 /// Call-list pages filtered by review state and tag (first and deep pages).
-fn review_latency(conn: &Connection, runs: usize) -> Result<Vec<PageRow>> {
+fn review_latency(conn: &Connection, runs: usize) -> Result<Vec<ReviewPage>> {
     use postcall_core::review::ReviewState;
     let base = CallQuery { limit: Some(100), me: Some("ana@example.com".into()), ..CallQuery::default() };
     let tag = |t: &str| CallQuery { tags: vec![t.into()], ..base.clone() };
@@ -882,18 +1063,23 @@ fn review_latency(conn: &Connection, runs: usize) -> Result<Vec<PageRow>> {
         ),
     ];
     let mut rows = Vec::new();
+    let mut measure = |name: String, q: &CallQuery| -> Result<()> {
+        let ids: Vec<i64> = query::list(conn, q)?.items.iter().map(|c| c.id).collect();
+        let cpu = thread_cpu_us();
+        let (lat, n) = timed(runs, |_| Ok(query::list(conn, q)?.items.len()))?;
+        let cpu = (thread_cpu_us() - cpu) / runs.max(1) as f64;
+        rows.push((name, lat, n[0], cpu, ids));
+        Ok(())
+    };
     for (name, q) in filters {
-        let (lat, n) = timed(runs, |_| Ok(query::list(conn, &q)?.items.len()))?;
-        rows.push((format!("{name}, first page"), lat, n[0]));
+        measure(format!("{name}, first page"), &q)?;
         // The fifth page, following the cursors as the UI does when scrolling.
         let mut cursor = None;
         for _ in 0..4 {
             cursor = query::list(conn, &CallQuery { cursor: cursor.clone(), ..q.clone() })?.next_cursor;
         }
         if let Some(c) = cursor {
-            let deep = CallQuery { cursor: Some(c), ..q.clone() };
-            let (lat, n) = timed(runs, |_| Ok(query::list(conn, &deep)?.items.len()))?;
-            rows.push((format!("{name}, 5th page"), lat, n[0]));
+            measure(format!("{name}, 5th page"), &CallQuery { cursor: Some(c), ..q.clone() })?;
         }
     }
     Ok(rows)

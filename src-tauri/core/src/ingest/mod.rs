@@ -753,6 +753,7 @@ fn index_batch(
     // also lock the attached journal and stall the webhook writer.
     tx.prepare_cached("UPDATE main.index_state SET delivery_id = delivery_id WHERE name = ?1")?.execute([WATERMARK])?;
     let mut rows = Vec::with_capacity(jobs.len());
+    let mut updated = Vec::new();
     for job in jobs {
         fault::check(job.call_id).map_err(store::StoreError::NotFound)?;
         // The journal keeps the body; a call whose document is that body as it came refers to it.
@@ -766,12 +767,16 @@ fn index_batch(
             Some(&job.derived),
             now,
         )?;
+        if upserted.duplicate {
+            updated.push(job.call_id);
+        }
         rows.push(upserted.search);
     }
     if let Some(mark) = mark {
         set_mark(&tx, mark)?;
     }
     tx.commit()?;
+    crate::review::keys::refresh_logged(conn, &updated);
     Ok(rows)
 }
 

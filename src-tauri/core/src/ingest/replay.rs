@@ -139,6 +139,7 @@ fn rebuild_call(conn: &mut Connection, id: i64, now: i64) -> Result<Vec<search_i
     index_errors::clear_call(&tx, id)?;
     let rows = search_index::rows_for_call(&tx, id)?.into_iter().collect();
     tx.commit()?;
+    crate::review::keys::refresh_logged(conn, &[id]);
     Ok(rows)
 }
 

@@ -36,7 +36,8 @@ fn bo() -> Reviewer {
     Reviewer::new("Bo", "bo@example.com").expect("reviewer")
 }
 
-fn ids(store: &Store, q: &CallQuery) -> Vec<i64> {
+/// Every page of `q`, following the cursors.
+pub(super) fn ids(store: &Store, q: &CallQuery) -> Vec<i64> {
     let mut q = q.clone();
     let mut out = Vec::new();
     loop {

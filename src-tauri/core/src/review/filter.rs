@@ -1,10 +1,14 @@
 //! The call log's review filters (tags, review state) and typed variable filters.
 //!
 //! Tag and review-state filters are driven from the small review tables' indexes: when few calls
-//! match (the usual case for a tag or "flagged"), their ids are looked up there and the page is
-//! fetched by id; when many match, the log is walked in its own order and each row is probed by
-//! primary key, which finds a page's rows within a few hundred rows. Variable filters read the
-//! call's document (`json_extract`), so they scan; they are meant to narrow other filters.
+//! match (a rare tag, or a tag and a state together), their ids are looked up there and the page
+//! is fetched by id. When many match and the log is in time order, the page is a range of one
+//! review index that keeps the log's order beside each row (`log_ms`, see [`super::keys`]),
+//! from the cursor on, joined to `calls` by primary key: a page reads about as many index
+//! entries as it shows, however common the tag. Otherwise (duration order, or a key not filled
+//! in yet) the log is walked in its own order and each row is probed by primary key. Variable
+//! filters read the call's document (`json_extract`), so they scan; they are meant to narrow
+//! other filters.
 
 use std::str::FromStr;
 
@@ -103,32 +107,47 @@ impl FromStr for VarFilter {
     }
 }
 
-/// A review condition a call must meet: the ids that meet it (looked up in the review file) and
-/// the same condition as a probe of one row.
+/// A review condition a call must meet: the ids that meet it (looked up in the review file), the
+/// same condition as a probe of one row, and as a condition on a row of the review table whose
+/// index (condition columns, then `log_ms`, `call_id`) lists the matching calls in log order.
 struct Positive {
     ids_sql: &'static str,
     exists: &'static str,
+    /// The table and the condition on its row `{t}`.
+    in_order: (&'static str, &'static str),
     args: Vec<SqlValue>,
 }
 
-/// Adds the review and variable conditions of `q` to a WHERE clause.
+/// A page read from a review index in log order: the FROM clause (`d`, the review row, joined to
+/// its call) and the columns to order and continue by instead of the call's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Driver {
+    pub from: String,
+    pub key: &'static str,
+    pub id: &'static str,
+}
+
+/// Adds the review and variable conditions of `q` to a WHERE clause. With `in_order` (a page),
+/// a common review condition may drive the page instead: then the page is read from the
+/// returned [`Driver`], whose conditions are in `w`.
 pub fn push(
     conn: &Connection,
     q: &CallQuery,
     in_order: bool,
     w: &mut Vec<String>,
     p: &mut Vec<SqlValue>,
-) -> Result<()> {
+) -> Result<Option<Driver>> {
     let mut positives = Vec::new();
     for tag in q.tags.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
         if !super::store::tag_defined(conn, "review.", tag)? {
             // A deleted tag: calls keep nothing of it.
             w.push("0".into());
-            return Ok(());
+            return Ok(None);
         }
         positives.push(Positive {
             ids_sql: "SELECT call_id FROM review.call_tags WHERE tag = ?",
             exists: "EXISTS (SELECT 1 FROM review.call_tags t WHERE t.tag = ? AND t.call_id = calls.id)",
+            in_order: ("call_tags", "{t}.tag = ?"),
             args: vec![SqlValue::Text(tag.to_string())],
         });
     }
@@ -147,6 +166,7 @@ pub fn push(
             (Some(r), state) => positives.push(Positive {
                 ids_sql: "SELECT call_id FROM review.review_states WHERE reviewer = ? AND state = ?",
                 exists: "EXISTS (SELECT 1 FROM review.review_states s WHERE s.call_id = calls.id AND s.reviewer = ? AND s.state = ?)",
+                in_order: ("review_states", "{t}.reviewer = ? AND {t}.state = ?"),
                 args: vec![SqlValue::Text(r), SqlValue::Text(state.as_str().into())],
             }),
             // Nobody reviewed or flagged it.
@@ -158,10 +178,12 @@ pub fn push(
             (None, state) => positives.push(Positive {
                 ids_sql: "SELECT call_id FROM review.review_states WHERE state = ?",
                 exists: "EXISTS (SELECT 1 FROM review.review_states s WHERE s.call_id = calls.id AND s.state = ?)",
+                in_order: ("review_any", "{t}.state = ?"),
                 args: vec![SqlValue::Text(state.as_str().into())],
             }),
         }
     }
+    let mut driver = None;
     if !positives.is_empty() {
         // The calls meeting every positive condition, intersected in the review file's indexes:
         // when they are few (a tag, "flagged", or a tag and a state together), the page is
@@ -175,7 +197,24 @@ pub fn push(
         if ids.len() as i64 <= DRIVE_BY_IDS {
             crate::query::one_of(conn, q, &ids, in_order, w, p)?;
         } else {
-            for c in positives {
+            let mut rest = positives.into_iter();
+            if in_order && q.sort == crate::query::SortKey::Time {
+                if let Some(first) = rest.next() {
+                    let (table, cond) = first.in_order;
+                    if super::keys::unkeyed(conn, table, &cond.replace("{t}", "t"), &first.args)? {
+                        w.push(first.exists.into());
+                    } else {
+                        w.push(cond.replace("{t}", "d"));
+                        driver = Some(Driver {
+                            from: format!("review.{table} d CROSS JOIN calls ON calls.id = d.call_id"),
+                            key: "d.log_ms",
+                            id: "d.call_id",
+                        });
+                    }
+                    p.extend(first.args);
+                }
+            }
+            for c in rest {
                 w.push(c.exists.into());
                 p.extend(c.args);
             }
@@ -197,7 +236,7 @@ pub fn push(
         }
         var_condition(v, w, p);
     }
-    Ok(())
+    Ok(driver)
 }
 
 /// The variable's value for the row: extracted variables first, then input variables, each from

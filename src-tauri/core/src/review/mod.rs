@@ -18,6 +18,9 @@ pub mod cli;
 #[cfg(test)]
 mod db_tests;
 pub mod filter;
+pub mod keys;
+#[cfg(test)]
+mod keys_tests;
 pub mod ops;
 pub mod projection;
 pub mod store;

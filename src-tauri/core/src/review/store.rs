@@ -91,8 +91,13 @@ pub fn insert_events_from(tx: &Transaction, events: &[Event], origin: Origin) ->
             }
         }
     }
+    let calls = super::keys::calls_schema(tx)?;
     for &call in touched.iter().filter(|&&c| c != DEFINITIONS) {
-        reproject(tx, call)?;
+        reproject(tx, call, calls)?;
+    }
+    if let Some(calls) = calls {
+        // Rows an earlier write left without their call's key, if the call was indexed since.
+        super::keys::fill_missing(tx, review_schema(tx)?, calls)?;
     }
     touched.extend(shown);
     Ok((touched.into_iter().collect(), new))
@@ -205,24 +210,40 @@ pub fn all_events(conn: &Connection, schema: &str, mut each: impl FnMut(Event) -
 }
 
 const PROJECTION_TABLES: &[&str] =
-    &["review_states", "notes", "note_history", "tag_adds", "call_tags", "scores", "assignees"];
+    &["review_states", "review_any", "notes", "note_history", "tag_adds", "call_tags", "scores", "assignees"];
 
-/// Replaces one call's projection rows with what its events give.
-fn reproject(tx: &Transaction, call_id: i64) -> Result<()> {
+/// The schema the review tables are in on `conn`: `main` on the review file's own connection,
+/// `review` where it is attached to a call database.
+fn review_schema(conn: &Connection) -> Result<&'static str> {
+    let attached = conn
+        .prepare_cached("SELECT 1 FROM pragma_database_list WHERE name = 'review'")?
+        .query_row([], |_| Ok(()))
+        .optional()?
+        .is_some();
+    Ok(if attached { "review" } else { "main" })
+}
+
+/// Replaces one call's projection rows with what its events give. `calls`: where the call
+/// database is seen from `tx` ([`super::keys::calls_schema`]), for the call's log key.
+fn reproject(tx: &Transaction, call_id: i64, calls: Option<&str>) -> Result<()> {
     let p = projection::project(&call_events(tx, call_id, "")?);
     for table in PROJECTION_TABLES {
         tx.prepare_cached(&format!("DELETE FROM {table} WHERE call_id = ?1"))?.execute([call_id])?;
     }
-    write_projection(tx, call_id, &p)
+    write_projection(tx, call_id, &p, super::keys::key_of(tx, calls, call_id)?)
 }
 
-fn write_projection(tx: &Transaction, call_id: i64, p: &Projection) -> Result<()> {
+fn write_projection(tx: &Transaction, call_id: i64, p: &Projection, log_ms: Option<i64>) -> Result<()> {
     let r = &p.review;
     let mut st = tx.prepare_cached(
-        "INSERT INTO review_states (call_id, reviewer, reviewer_name, state, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO review_states (call_id, reviewer, reviewer_name, state, at, log_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
     for s in &r.states {
-        st.execute(params![call_id, s.reviewer, s.reviewer_name, s.state.as_str(), s.at])?;
+        st.execute(params![call_id, s.reviewer, s.reviewer_name, s.state.as_str(), s.at, log_ms])?;
+    }
+    let mut st = tx.prepare_cached("INSERT OR IGNORE INTO review_any (state, call_id, log_ms) VALUES (?1, ?2, ?3)")?;
+    for s in &r.states {
+        st.execute(params![s.state.as_str(), call_id, log_ms])?;
     }
     let mut st = tx.prepare_cached(
         "INSERT INTO notes (note_id, call_id, author, author_name, text, turn, at_seconds, created_at, edited_at, deleted)
@@ -252,9 +273,9 @@ fn write_projection(tx: &Transaction, call_id: i64, p: &Projection) -> Result<()
     for a in &p.tag_adds {
         st.execute(params![a.event_id, call_id, a.tag, a.removed])?;
     }
-    let mut st = tx.prepare_cached("INSERT INTO call_tags (tag, call_id) VALUES (?1, ?2)")?;
+    let mut st = tx.prepare_cached("INSERT INTO call_tags (tag, call_id, log_ms) VALUES (?1, ?2, ?3)")?;
     for t in &r.tags {
-        st.execute(params![t, call_id])?;
+        st.execute(params![t, call_id, log_ms])?;
     }
     let mut st = tx.prepare_cached(
         "INSERT INTO scores (call_id, reviewer, scorecard, reviewer_name, total, answers, at)
@@ -293,8 +314,9 @@ pub fn rebuild(conn: &mut Connection) -> Result<usize> {
         Ok(())
     })?;
     let all = projection::project_all(&events);
+    let calls = super::keys::calls_schema(&tx)?;
     for (call, p) in &all {
-        write_projection(&tx, *call, p)?;
+        write_projection(&tx, *call, p, super::keys::key_of(&tx, calls, *call)?)?;
     }
     tx.commit()?;
     Ok(all.len())

@@ -42,6 +42,7 @@ const REVIEW_MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("../../migrations/review/0001_init.sql")),
     ("0002_outbox", include_str!("../../migrations/review/0002_outbox.sql")),
     ("0003_definitions", include_str!("../../migrations/review/0003_definitions.sql")),
+    ("0004_log_order", include_str!("../../migrations/review/0004_log_order.sql")),
 ];
 const SEARCH_MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("../../migrations/search/0001_init.sql")),
@@ -236,6 +237,9 @@ impl Store {
         // A first start after the upgrade that moved the search indexes to their own file builds
         // them, whether a writer starts next or only a command reading them.
         search_index::build_if_missing(&mut conn)?;
+        // Review rows written before their call was indexed (or before the upgrade that keeps
+        // the log's order beside them) get their call's key.
+        crate::review::keys::fill_missing(&conn, "review", "main")?;
         Ok(Self {
             path: path.to_path_buf(),
             journal,
@@ -302,7 +306,11 @@ impl Store {
     ) -> Result<T, E> {
         let mut slot = self.review_writer.lock().unwrap_or_else(|e| e.into_inner());
         if slot.is_none() {
-            *slot = Some(open_review(&self.review)?);
+            let conn = open_review(&self.review)?;
+            // Read only, for the log order of the calls being annotated (`review::keys`).
+            conn.execute("ATTACH DATABASE ?1 AS calls_db", [self.path.display().to_string()])
+                .map_err(StoreError::from)?;
+            *slot = Some(conn);
         }
         match slot.as_mut() {
             Some(conn) => f(conn),
