@@ -16,7 +16,7 @@ import {
   toAppError,
 } from "../../api/client";
 import type { CallQuery, CallSummary, Facets, ListenerStatus, ReviewProgress, PaintedHit, SortKey } from "../../api/types";
-import { useDebouncedValue, useSubscription, isTypingTarget } from "../../app/hooks";
+import { useDebouncedValue, useSubscription, useWindowKeys, isTypingTarget } from "../../app/hooks";
 import { useNotify } from "../../app/notify";
 import { searchTerms } from "../../components/Highlight";
 import { Icon } from "../../components/Icon";
@@ -354,67 +354,62 @@ export function CallsView(props: Props) {
   const onFilters = useCallback((filters: ViewState["filters"]) => setView((v) => ({ ...v, filters })), []);
 
   // Keyboard: ↑/↓ or j/k move, Enter opens, Esc clears.
-  useEffect(() => {
-    if (!active) return;
-    const onKey = (e: KeyboardEvent) => {
-      if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey) return;
-      const inSearch = e.target === searchInput.current;
-      const typing = isTypingTarget(e.target);
-      if (typing && !inSearch) return;
-      let step = 0;
-      if (e.key === "ArrowDown" || (!typing && e.key === "j")) step = 1;
-      else if (e.key === "ArrowUp" || (!typing && e.key === "k")) step = -1;
-      if (step !== 0) {
-        e.preventDefault();
-        if (showHits) {
-          setHitIndex((i) => Math.max(0, Math.min(found.hits.length - 1, i + step)));
-        } else {
-          const rows = log.rows;
-          if (rows.length === 0) return;
-          const at = rows.findIndex((r) => r.id === selectedId);
-          const next = at < 0 ? 0 : Math.max(0, Math.min(rows.length - 1, at + step));
-          const row = rows[next];
-          if (row) setSelectedId(row.id);
-        }
-        return;
+  useWindowKeys((e) => {
+    if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey) return;
+    const inSearch = e.target === searchInput.current;
+    const typing = isTypingTarget(e.target);
+    if (typing && !inSearch) return;
+    let step = 0;
+    if (e.key === "ArrowDown" || (!typing && e.key === "j")) step = 1;
+    else if (e.key === "ArrowUp" || (!typing && e.key === "k")) step = -1;
+    if (step !== 0) {
+      e.preventDefault();
+      if (showHits) {
+        setHitIndex((i) => Math.max(0, Math.min(found.hits.length - 1, i + step)));
+      } else {
+        const rows = log.rows;
+        if (rows.length === 0) return;
+        const at = rows.findIndex((r) => r.id === selectedId);
+        const next = at < 0 ? 0 : Math.max(0, Math.min(rows.length - 1, at + step));
+        const row = rows[next];
+        if (row) setSelectedId(row.id);
       }
-      if ((e.key === "r" || e.key === "R") && !typing && !showHits) {
-        const ids = checked.size > 0 ? [...checked] : selectedId !== null ? [selectedId] : [];
-        if (ids.length === 0) return;
-        e.preventDefault();
-        void review.markState(ids, "reviewed").then((ok) => {
-          if (ok && e.shiftKey) void openNextUnreviewed();
-        });
-        return;
-      }
-      if (e.key === "Enter") {
-        if (showHits) {
-          const hit = found.hits[hitIndex];
-          if (hit) {
-            e.preventDefault();
-            openHit(hit);
-          }
-        } else if (selectedId !== null) {
+      return;
+    }
+    if ((e.key === "r" || e.key === "R") && !typing && !showHits) {
+      const ids = checked.size > 0 ? [...checked] : selectedId !== null ? [selectedId] : [];
+      if (ids.length === 0) return;
+      e.preventDefault();
+      void review.markState(ids, "reviewed").then((ok) => {
+        if (ok && e.shiftKey) void openNextUnreviewed();
+      });
+      return;
+    }
+    if (e.key === "Enter") {
+      if (showHits) {
+        const hit = found.hits[hitIndex];
+        if (hit) {
           e.preventDefault();
-          openCall(selectedId);
+          openHit(hit);
         }
-        return;
+      } else if (selectedId !== null) {
+        e.preventDefault();
+        openCall(selectedId);
       }
-      if (e.key === "Escape") {
-        if (search) {
-          e.preventDefault();
-          setSearch("");
-          searchInput.current?.blur();
-        } else if (inSearch) {
-          searchInput.current?.blur();
-        } else {
-          setSelectedId(null);
-        }
+      return;
+    }
+    if (e.key === "Escape") {
+      if (search) {
+        e.preventDefault();
+        setSearch("");
+        searchInput.current?.blur();
+      } else if (inSearch) {
+        searchInput.current?.blur();
+      } else {
+        setSelectedId(null);
       }
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [active, showHits, found.hits, hitIndex, log.rows, selectedId, search, searchInput, openHit, openCall, checked, review, openNextUnreviewed]);
+    }
+  }, active);
 
   const count = counted !== null && counted.key === queryKey ? counted.n : null;
   const filtered = activeFilterCount(view.filters) > 0;

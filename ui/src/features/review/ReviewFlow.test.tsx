@@ -65,7 +65,7 @@ beforeEach(() => {
 
 // These flows drive the whole window through timed demo answers; on a loaded machine one in a
 // few dozen runs loses a keystroke to a render still in progress, so a failure is retried.
-describe("review in the window", { retry: 2 }, () => {
+describe("review in the window", () => {
   it("asks who reviews at the first R, then shows the row reviewed before the write finishes", async () => {
     useDemo("");
     renderApp();
