@@ -66,7 +66,8 @@ export const keys = {
   log: ["log"] as const,
   count: (q: CallQuery) => ["log", "count", q] as const,
   facets: ["log", "facets"] as const,
-  progress: (q: CallQuery) => ["log", "progress", q] as const,
+  /** `reviewer`: whose "reviewed" is counted (the back end's current reviewer) */
+  progress: (q: CallQuery, reviewer: string | null) => ["log", "progress", q, reviewer] as const,
   search: (text: string, limit: number) => ["search", text, limit] as const,
   call: (id: number) => ["call", id] as const,
   callReview: (id: number) => ["call-review", id] as const,
@@ -93,7 +94,8 @@ export const queries = {
   settings: () => queryOptions({ queryKey: keys.settings, queryFn: getSettings }),
   count: (q: CallQuery) => queryOptions({ queryKey: keys.count(q), queryFn: () => countCalls(q) }),
   facets: () => queryOptions({ queryKey: keys.facets, queryFn: callFacets }),
-  progress: (q: CallQuery) => queryOptions({ queryKey: keys.progress(q), queryFn: () => reviewProgress(q) }),
+  progress: (q: CallQuery, reviewer: string | null) =>
+    queryOptions({ queryKey: keys.progress(q, reviewer), queryFn: () => reviewProgress(q) }),
   search: (text: string, limit: number) =>
     queryOptions({ queryKey: keys.search(text, limit), queryFn: () => searchCalls(text, limit) }),
   call: (id: number) => queryOptions({ queryKey: keys.call(id), queryFn: () => getCall(id) }),
@@ -147,7 +149,9 @@ const bridge: (() => Promise<Unlisten>)[] = [
     onCallsChanged((p) => {
       queryClient.setQueryData<AppStatus>(keys.status, (s) => (s ? { ...s, calls_total: p.total } : s));
       for (const id of p.ids) invalidate(keys.call(id));
-      for (const key of [keys.log, keys.drift, ["search"], ["stats"], ["number-history"]]) invalidateSoon(key, LIVE_DEBOUNCE_MS);
+      // Only marked stale (nothing observes it): the search box re-asks after LIVE_DEBOUNCE_MS.
+      invalidate(["search"]);
+      for (const key of [keys.log, keys.drift, ["stats"], ["number-history"]]) invalidateSoon(key, LIVE_DEBOUNCE_MS);
     }),
   () =>
     onReviewChanged((p) => {

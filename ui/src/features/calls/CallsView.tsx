@@ -4,18 +4,16 @@
 
 import { useCallback, useEffect, useMemo, useRef, useState, type RefObject } from "react";
 import {
-  callFacets,
-  countCalls,
   loadViewState,
   markFirstRows,
   nextUnreviewed,
   onCallsChanged,
   onReviewChanged,
-  reviewProgress,
   saveViewState,
   toAppError,
 } from "../../api/client";
-import type { CallQuery, CallSummary, Facets, ListenerStatus, ReviewProgress, PaintedHit, SortKey } from "../../api/types";
+import { LIVE_DEBOUNCE_MS, queries, useApiQuery } from "../../api/queries";
+import type { CallQuery, CallSummary, ListenerStatus, ReviewProgress, PaintedHit, SortKey } from "../../api/types";
 import { useDebouncedValue, useSubscription, useWindowKeys, isTypingTarget } from "../../app/hooks";
 import { useNotify } from "../../app/notify";
 import { searchTerms } from "../../components/Highlight";
@@ -42,8 +40,6 @@ import {
 
 let firstRowsMarked = false;
 
-/** Trailing debounce for live updates, on top of the back end's own coalescing. */
-export const LIVE_DEBOUNCE_MS = 250;
 const SAVE_DEBOUNCE_MS = 500;
 
 export interface OpenCall {
@@ -89,8 +85,6 @@ export function CallsView(props: Props) {
   const reviewerEmail = review.reviewer?.email ?? null;
   const [checked, setChecked] = useState<ReadonlySet<number>>(new Set());
   const checkAnchor = useRef<number | null>(null);
-  const [progress, setProgress] = useState<{ key: string; p: ReviewProgress } | null>(null);
-  const [reviewTick, setReviewTick] = useState(0);
   const [view, setView] = useState<ViewState>(defaultViewState);
   // A day picked on the dashboard becomes the date filter (once per request).
   const { dayRequest = null } = props;
@@ -108,8 +102,6 @@ export function CallsView(props: Props) {
   const [searchAsTable, setSearchAsTable] = useState(false);
   const [selectedId, setSelectedId] = useState<number | null>(null);
   const [hitIndex, setHitIndex] = useState(0);
-  const [facets, setFacets] = useState<Facets | null>(null);
-  const [counted, setCounted] = useState<{ key: string; n: number } | null>(null);
   const [liveTick, setLiveTick] = useState(0);
   const [now, setNow] = useState(() => Date.now());
 
@@ -192,35 +184,13 @@ export function CallsView(props: Props) {
     if (found.error) notify.error(found.error);
   }, [found.error, notify]);
 
-  // The count may be slower than the page; it arrives on its own.
+  // The count may be slower than the page; it arrives on its own. New calls and reviews
+  // re-read it, the facets and the progress line (api/queries.ts).
+  const counted = useApiQuery({ ...queries.count(query ?? {}), enabled: query !== null });
   useEffect(() => {
-    if (queryKey === null) return;
-    let stale = false;
-    countCalls(JSON.parse(queryKey) as ReturnType<typeof toCallQuery>).then(
-      (n) => {
-        if (!stale) setCounted({ key: queryKey, n });
-      },
-      (e: unknown) => {
-        if (!stale && toAppError(e).code !== "no_backend") notify.error(e);
-      },
-    );
-    return () => {
-      stale = true;
-    };
-  }, [queryKey, liveTick, notify]);
-
-  useEffect(() => {
-    let stale = false;
-    callFacets().then(
-      (f) => {
-        if (!stale) setFacets(f);
-      },
-      () => undefined,
-    );
-    return () => {
-      stale = true;
-    };
-  }, [liveTick]);
+    if (counted.error && toAppError(counted.error).code !== "no_backend") notify.error(counted.error);
+  }, [counted.error, notify]);
+  const facets = useApiQuery(queries.facets()).data ?? null;
 
   // Live updates: one refresh per burst.
   const liveTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
@@ -247,7 +217,6 @@ export function CallsView(props: Props) {
     reviewTimer.current = setTimeout(() => {
       reviewTimer.current = null;
       refresh();
-      setReviewTick((n) => n + 1);
     }, 60);
   });
   useEffect(
@@ -261,20 +230,8 @@ export function CallsView(props: Props) {
     prune(log.rows);
   }, [log.rows, prune]);
 
-  useEffect(() => {
-    if (queryKey === null) return;
-    let stale = false;
-    reviewProgress(JSON.parse(queryKey) as CallQuery).then(
-      (p) => {
-        if (!stale) setProgress({ key: queryKey, p });
-      },
-      () => undefined,
-    );
-    return () => {
-      stale = true;
-    };
-  }, [queryKey, reviewTick, liveTick, reviewerEmail]);
-  const shownProgress = progress !== null && progress.key === queryKey ? progress.p : null;
+  const progress = useApiQuery({ ...queries.progress(query ?? {}, reviewerEmail), enabled: query !== null });
+  const shownProgress: ReviewProgress | null = (query !== null && progress.data) || null;
 
   useEffect(() => {
     onQueue?.({ query: queryKey === null ? null : (JSON.parse(queryKey) as CallQuery), rows: log.rows, progress: shownProgress });
@@ -411,7 +368,7 @@ export function CallsView(props: Props) {
     }
   }, active);
 
-  const count = counted !== null && counted.key === queryKey ? counted.n : null;
+  const count = query !== null ? (counted.data ?? null) : null;
   const filtered = activeFilterCount(view.filters) > 0;
   const empty = callsTotal === 0 && !filtered && !searching && log.loaded && log.rows.length === 0;
 
