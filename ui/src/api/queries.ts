@@ -44,7 +44,7 @@ import {
   variableNames,
   type Unlisten,
 } from "./client";
-import type { AppStatus, CallDetail, CallQuery, StatsQuery } from "./types";
+import type { AppStatus, CallDetail, CallQuery, RecordingProgress, StatsQuery } from "./types";
 
 export const queryClient = new QueryClient({
   defaultOptions: {
@@ -73,6 +73,8 @@ export const keys = {
   callReview: (id: number) => ["call-review", id] as const,
   numberHistory: (id: number) => ["number-history", id] as const,
   peaks: (id: number) => ["peaks", id] as const,
+  /** the last download progress of a call's recording, as the event said (never fetched) */
+  recordingProgress: (id: number) => ["recording-progress", id] as const,
   reviewer: ["reviewer"] as const,
   tags: ["tags"] as const,
   scorecards: ["scorecards"] as const,
@@ -98,7 +100,10 @@ export const queries = {
     queryOptions({ queryKey: keys.progress(q, reviewer), queryFn: () => reviewProgress(q) }),
   search: (text: string, limit: number) =>
     queryOptions({ queryKey: keys.search(text, limit), queryFn: () => searchCalls(text, limit) }),
-  call: (id: number) => queryOptions({ queryKey: keys.call(id), queryFn: () => getCall(id) }),
+  // Read afresh each time a call is opened (the view shows nothing older than its own read).
+  call: (id: number) => queryOptions({ queryKey: keys.call(id), queryFn: () => getCall(id), refetchOnMount: "always" }),
+  recordingProgress: (id: number) =>
+    queryOptions<RecordingProgress | null>({ queryKey: keys.recordingProgress(id), queryFn: () => null, enabled: false }),
   callReview: (id: number) => queryOptions({ queryKey: keys.callReview(id), queryFn: () => getCallReview(id) }),
   numberHistory: (id: number) => queryOptions({ queryKey: keys.numberHistory(id), queryFn: () => numberHistory(id) }),
   peaks: (id: number) => queryOptions({ queryKey: keys.peaks(id), queryFn: () => recordingPeaks(id) }),
@@ -151,7 +156,7 @@ const bridge: (() => Promise<Unlisten>)[] = [
       for (const id of p.ids) invalidate(keys.call(id));
       // Only marked stale (nothing observes it): the search box re-asks after LIVE_DEBOUNCE_MS.
       invalidate(["search"]);
-      for (const key of [keys.log, keys.drift, ["stats"], ["number-history"]]) invalidateSoon(key, LIVE_DEBOUNCE_MS);
+      for (const key of [keys.log, keys.drift, keys.variableNames, ["stats"], ["number-history"]]) invalidateSoon(key, LIVE_DEBOUNCE_MS);
     }),
   () =>
     onReviewChanged((p) => {
@@ -170,6 +175,7 @@ const bridge: (() => Promise<Unlisten>)[] = [
   () => onListenerChanged((listener) => queryClient.setQueryData<AppStatus>(keys.status, (s) => (s ? { ...s, listener } : s))),
   () =>
     onRecordingsChanged((p) => {
+      queryClient.setQueryData(keys.recordingProgress(p.id), p);
       invalidateSoon(keys.vault, 300);
       // A new state of a call's recording re-reads the call (progress alone does not).
       const call = queryClient.getQueryData<CallDetail>(keys.call(p.id));

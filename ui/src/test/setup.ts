@@ -1,6 +1,10 @@
 import "@testing-library/jest-dom/vitest";
 import { cleanup } from "@testing-library/react";
+import { notifyManager } from "@tanstack/react-query";
 import { afterEach } from "vitest";
+
+// Cache updates reach components at once, inside the `act` of the event that caused them.
+notifyManager.setScheduler((cb) => cb());
 
 afterEach(async () => {
   cleanup();
