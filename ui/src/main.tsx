@@ -1,10 +1,12 @@
+// The shared tokens and controls first: each feature's own rules (imported by it) come after.
+import "./styles/tokens.css";
+import "./components/components.css";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { hasTauri, setTransport } from "./api/client";
 import { App } from "./app/App";
 import { NotifyProvider } from "./app/notify";
 import { StartupGate } from "./app/Startup";
-import "./styles.css";
 
 async function start() {
   // In a plain browser there is no back end. The dev server (or `?demo`) swaps in an in-memory

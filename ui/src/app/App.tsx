@@ -19,6 +19,7 @@ import { SettingsView } from "../features/settings/SettingsView";
 import { formatCount } from "../format";
 import { isTypingTarget, useSubscription } from "./hooks";
 import { useNotify } from "./notify";
+import "./app.css";
 
 export type Page = "calls" | "dashboard" | "failed" | "connect" | "settings";
 

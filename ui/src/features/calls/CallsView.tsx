@@ -37,6 +37,7 @@ import {
   viewStateToJson,
   type ViewState,
 } from "./viewState";
+import "./calls.css";
 
 let firstRowsMarked = false;
 

@@ -28,6 +28,7 @@ import { ScorecardPanel } from "../review/ScorecardPanel";
 import { useCallReview } from "../review/useCallReview";
 import { Transcript, transcriptText } from "./Transcript";
 import { VariableEvidence } from "./VariableEvidence";
+import "./detail.css";
 
 /** How the open call moves through the log (its filter and order). */
 export interface ReviewQueue {

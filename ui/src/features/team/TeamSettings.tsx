@@ -4,6 +4,7 @@ import { keys, queries, queryClient, useApiQuery } from "../../api/queries";
 import type { TeamJoinInput, TeamStatus } from "../../api/types";
 import { formatDateTime } from "../../format";
 import { Spinner } from "../../components/Spinner";
+import "./team.css";
 
 /** How often the screen re-reads the status (it is read from local files, never dialled). */
 const POLL_MS = 5000;
