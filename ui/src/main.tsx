@@ -1,4 +1,8 @@
-// The shared tokens and controls first: each feature's own rules (imported by it) come after.
+// The cascade's order: review's and insights' sheets have always come before the shared ones
+// (whose equal-specificity rules win over theirs, e.g. `.select` over `.select-small`); every
+// other feature's sheet, imported by the feature, comes after the shared ones.
+import "./features/review/review.css";
+import "./features/insights/insights.css";
 import "./styles/tokens.css";
 import "./components/components.css";
 import { StrictMode } from "react";
