@@ -1,10 +1,16 @@
+// The cascade's order: review's and insights' sheets have always come before the shared ones
+// (whose equal-specificity rules win over theirs, e.g. `.select` over `.select-small`); every
+// other feature's sheet, imported by the feature, comes after the shared ones.
+import "./features/review/review.css";
+import "./features/insights/insights.css";
+import "./styles/tokens.css";
+import "./components/components.css";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { hasTauri, setTransport } from "./api/client";
 import { App } from "./app/App";
 import { NotifyProvider } from "./app/notify";
 import { StartupGate } from "./app/Startup";
-import "./styles.css";
 
 async function start() {
   // In a plain browser there is no back end. The dev server (or `?demo`) swaps in an in-memory

@@ -3,17 +3,9 @@
 
 import { ErrorBoundary } from "../components/ErrorBoundary";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import {
-  getSettings,
-  getStatus,
-  nextUnreviewed,
-  onCallsChanged,
-  onDeliveriesChanged,
-  onListenerChanged,
-  onOpenCallLink,
-  toAppError,
-} from "../api/client";
-import type { AppError, AppStatus, CallQuery, CallSummary, ListenerStatus, ReviewProgress, Settings } from "../api/types";
+import { nextUnreviewed, onOpenCallLink, toAppError } from "../api/client";
+import { keys, queries, queryClient, useApiQuery } from "../api/queries";
+import type { AppStatus, CallQuery, CallSummary, ListenerStatus, ReviewProgress, Settings } from "../api/types";
 import { Icon, type IconName } from "../components/Icon";
 import { ListenerBadge } from "../components/ListenerBadge";
 import { CallsView, type LogQueue, type OpenCall } from "../features/calls/CallsView";
@@ -27,6 +19,7 @@ import { SettingsView } from "../features/settings/SettingsView";
 import { formatCount } from "../format";
 import { isTypingTarget, useSubscription } from "./hooks";
 import { useNotify } from "./notify";
+import "./app.css";
 
 export type Page = "calls" | "dashboard" | "failed" | "connect" | "settings";
 
@@ -71,28 +64,18 @@ function Window() {
   const [start] = useState(() => parseLocation(window.location.hash));
   const [page, setPage] = useState<Page>(start.page);
   const [open, setOpen] = useState<OpenCall | null>(start.open);
-  const [status, setStatus] = useState<AppStatus | null>(null);
-  const [settings, setSettings] = useState<Settings | null>(null);
-  const [backendError, setBackendError] = useState<AppError | null>(null);
+  // The listener, call total and failed count follow their events (api/queries.ts).
+  const statusQuery = useApiQuery(queries.status());
+  const status = statusQuery.data ?? null;
+  const backendError = statusQuery.error ? toAppError(statusQuery.error) : null;
+  const settings = useApiQuery(queries.settings()).data ?? null;
+  const setSettings = useCallback((s: Settings) => queryClient.setQueryData(keys.settings, s), []);
   const searchInput = useRef<HTMLInputElement>(null);
   const notify = useNotify();
   const { run } = useReview();
   const [dayRequest, setDayRequest] = useState<{ seq: number; day?: string; campaign?: string } | null>(null);
 
-  const loadStatus = useCallback(() => {
-    getStatus().then(
-      (s) => {
-        setStatus(s);
-        setBackendError(null);
-      },
-      (e: unknown) => setBackendError(toAppError(e)),
-    );
-  }, []);
-
-  useEffect(() => {
-    loadStatus();
-    getSettings().then(setSettings, () => undefined);
-  }, [loadStatus]);
+  const loadStatus = useCallback(() => void queryClient.invalidateQueries({ queryKey: keys.status }), []);
 
   useEffect(() => {
     const theme = settings?.theme;
@@ -105,11 +88,8 @@ function Window() {
   }, [settings?.theme]);
 
   const setListener = useCallback((listener: ListenerStatus) => {
-    setStatus((s) => (s ? { ...s, listener } : s));
+    queryClient.setQueryData<AppStatus>(keys.status, (s) => (s ? { ...s, listener } : s));
   }, []);
-  useSubscription(onListenerChanged, setListener);
-  useSubscription(onCallsChanged, (p) => setStatus((s) => (s ? { ...s, calls_total: p.total } : s)));
-  useSubscription(onDeliveriesChanged, loadStatus);
 
   const openCall = useCallback((o: OpenCall) => setOpen(o), []);
   const openCallById = useCallback((id: number) => setOpen({ id, turnIndex: null, terms: [] }), []);

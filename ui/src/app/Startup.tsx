@@ -2,6 +2,7 @@ import { useEffect, useState, type ReactNode } from "react";
 import { getStartup, onStartup } from "../api/client";
 import type { Startup } from "../api/types";
 import { Spinner } from "../components/Spinner";
+import "./startup.css";
 
 /** Below this, opening the data folder is not worth a screen of its own (it would only flash). */
 const SHOW_AFTER_MS = 300;

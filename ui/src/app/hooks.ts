@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useLayoutEffect, useRef, useState } from "react";
 import type { Unlisten } from "../api/client";
 
 /** Subscribe to a back-end event for the component's lifetime; the latest handler is used. */
@@ -39,4 +39,22 @@ export function isTypingTarget(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
   const tag = target.tagName;
   return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable;
+}
+
+/**
+ * A window `keydown` handler for as long as `enabled`. The handler is swapped in during the
+ * commit (a layout effect), not after paint: a key pressed right after rows appear on screen
+ * must see those rows, not the handler of the render before (which dropped the key).
+ */
+export function useWindowKeys(handler: (e: KeyboardEvent) => void, enabled = true): void {
+  const latest = useRef(handler);
+  useLayoutEffect(() => {
+    latest.current = handler;
+  });
+  useLayoutEffect(() => {
+    if (!enabled) return;
+    const onKey = (e: KeyboardEvent) => latest.current(e);
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [enabled]);
 }

@@ -4,19 +4,17 @@
 
 import { useCallback, useEffect, useMemo, useRef, useState, type RefObject } from "react";
 import {
-  callFacets,
-  countCalls,
   loadViewState,
   markFirstRows,
   nextUnreviewed,
   onCallsChanged,
   onReviewChanged,
-  reviewProgress,
   saveViewState,
   toAppError,
 } from "../../api/client";
-import type { CallQuery, CallSummary, Facets, ListenerStatus, ReviewProgress, PaintedHit, SortKey } from "../../api/types";
-import { useDebouncedValue, useSubscription, isTypingTarget } from "../../app/hooks";
+import { LIVE_DEBOUNCE_MS, queries, useApiQuery } from "../../api/queries";
+import type { CallQuery, CallSummary, ListenerStatus, ReviewProgress, PaintedHit, SortKey } from "../../api/types";
+import { useDebouncedValue, useSubscription, useWindowKeys, isTypingTarget } from "../../app/hooks";
 import { useNotify } from "../../app/notify";
 import { searchTerms } from "../../components/Highlight";
 import { Icon } from "../../components/Icon";
@@ -39,11 +37,10 @@ import {
   viewStateToJson,
   type ViewState,
 } from "./viewState";
+import "./calls.css";
 
 let firstRowsMarked = false;
 
-/** Trailing debounce for live updates, on top of the back end's own coalescing. */
-export const LIVE_DEBOUNCE_MS = 250;
 const SAVE_DEBOUNCE_MS = 500;
 
 export interface OpenCall {
@@ -89,8 +86,6 @@ export function CallsView(props: Props) {
   const reviewerEmail = review.reviewer?.email ?? null;
   const [checked, setChecked] = useState<ReadonlySet<number>>(new Set());
   const checkAnchor = useRef<number | null>(null);
-  const [progress, setProgress] = useState<{ key: string; p: ReviewProgress } | null>(null);
-  const [reviewTick, setReviewTick] = useState(0);
   const [view, setView] = useState<ViewState>(defaultViewState);
   // A day picked on the dashboard becomes the date filter (once per request).
   const { dayRequest = null } = props;
@@ -108,8 +103,6 @@ export function CallsView(props: Props) {
   const [searchAsTable, setSearchAsTable] = useState(false);
   const [selectedId, setSelectedId] = useState<number | null>(null);
   const [hitIndex, setHitIndex] = useState(0);
-  const [facets, setFacets] = useState<Facets | null>(null);
-  const [counted, setCounted] = useState<{ key: string; n: number } | null>(null);
   const [liveTick, setLiveTick] = useState(0);
   const [now, setNow] = useState(() => Date.now());
 
@@ -192,35 +185,13 @@ export function CallsView(props: Props) {
     if (found.error) notify.error(found.error);
   }, [found.error, notify]);
 
-  // The count may be slower than the page; it arrives on its own.
+  // The count may be slower than the page; it arrives on its own. New calls and reviews
+  // re-read it, the facets and the progress line (api/queries.ts).
+  const counted = useApiQuery({ ...queries.count(query ?? {}), enabled: query !== null });
   useEffect(() => {
-    if (queryKey === null) return;
-    let stale = false;
-    countCalls(JSON.parse(queryKey) as ReturnType<typeof toCallQuery>).then(
-      (n) => {
-        if (!stale) setCounted({ key: queryKey, n });
-      },
-      (e: unknown) => {
-        if (!stale && toAppError(e).code !== "no_backend") notify.error(e);
-      },
-    );
-    return () => {
-      stale = true;
-    };
-  }, [queryKey, liveTick, notify]);
-
-  useEffect(() => {
-    let stale = false;
-    callFacets().then(
-      (f) => {
-        if (!stale) setFacets(f);
-      },
-      () => undefined,
-    );
-    return () => {
-      stale = true;
-    };
-  }, [liveTick]);
+    if (counted.error && toAppError(counted.error).code !== "no_backend") notify.error(counted.error);
+  }, [counted.error, notify]);
+  const facets = useApiQuery(queries.facets()).data ?? null;
 
   // Live updates: one refresh per burst.
   const liveTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
@@ -247,7 +218,6 @@ export function CallsView(props: Props) {
     reviewTimer.current = setTimeout(() => {
       reviewTimer.current = null;
       refresh();
-      setReviewTick((n) => n + 1);
     }, 60);
   });
   useEffect(
@@ -261,20 +231,8 @@ export function CallsView(props: Props) {
     prune(log.rows);
   }, [log.rows, prune]);
 
-  useEffect(() => {
-    if (queryKey === null) return;
-    let stale = false;
-    reviewProgress(JSON.parse(queryKey) as CallQuery).then(
-      (p) => {
-        if (!stale) setProgress({ key: queryKey, p });
-      },
-      () => undefined,
-    );
-    return () => {
-      stale = true;
-    };
-  }, [queryKey, reviewTick, liveTick, reviewerEmail]);
-  const shownProgress = progress !== null && progress.key === queryKey ? progress.p : null;
+  const progress = useApiQuery({ ...queries.progress(query ?? {}, reviewerEmail), enabled: query !== null });
+  const shownProgress: ReviewProgress | null = (query !== null && progress.data) || null;
 
   useEffect(() => {
     onQueue?.({ query: queryKey === null ? null : (JSON.parse(queryKey) as CallQuery), rows: log.rows, progress: shownProgress });
@@ -354,69 +312,64 @@ export function CallsView(props: Props) {
   const onFilters = useCallback((filters: ViewState["filters"]) => setView((v) => ({ ...v, filters })), []);
 
   // Keyboard: ↑/↓ or j/k move, Enter opens, Esc clears.
-  useEffect(() => {
-    if (!active) return;
-    const onKey = (e: KeyboardEvent) => {
-      if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey) return;
-      const inSearch = e.target === searchInput.current;
-      const typing = isTypingTarget(e.target);
-      if (typing && !inSearch) return;
-      let step = 0;
-      if (e.key === "ArrowDown" || (!typing && e.key === "j")) step = 1;
-      else if (e.key === "ArrowUp" || (!typing && e.key === "k")) step = -1;
-      if (step !== 0) {
-        e.preventDefault();
-        if (showHits) {
-          setHitIndex((i) => Math.max(0, Math.min(found.hits.length - 1, i + step)));
-        } else {
-          const rows = log.rows;
-          if (rows.length === 0) return;
-          const at = rows.findIndex((r) => r.id === selectedId);
-          const next = at < 0 ? 0 : Math.max(0, Math.min(rows.length - 1, at + step));
-          const row = rows[next];
-          if (row) setSelectedId(row.id);
-        }
-        return;
+  useWindowKeys((e) => {
+    if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey) return;
+    const inSearch = e.target === searchInput.current;
+    const typing = isTypingTarget(e.target);
+    if (typing && !inSearch) return;
+    let step = 0;
+    if (e.key === "ArrowDown" || (!typing && e.key === "j")) step = 1;
+    else if (e.key === "ArrowUp" || (!typing && e.key === "k")) step = -1;
+    if (step !== 0) {
+      e.preventDefault();
+      if (showHits) {
+        setHitIndex((i) => Math.max(0, Math.min(found.hits.length - 1, i + step)));
+      } else {
+        const rows = log.rows;
+        if (rows.length === 0) return;
+        const at = rows.findIndex((r) => r.id === selectedId);
+        const next = at < 0 ? 0 : Math.max(0, Math.min(rows.length - 1, at + step));
+        const row = rows[next];
+        if (row) setSelectedId(row.id);
       }
-      if ((e.key === "r" || e.key === "R") && !typing && !showHits) {
-        const ids = checked.size > 0 ? [...checked] : selectedId !== null ? [selectedId] : [];
-        if (ids.length === 0) return;
-        e.preventDefault();
-        void review.markState(ids, "reviewed").then((ok) => {
-          if (ok && e.shiftKey) void openNextUnreviewed();
-        });
-        return;
-      }
-      if (e.key === "Enter") {
-        if (showHits) {
-          const hit = found.hits[hitIndex];
-          if (hit) {
-            e.preventDefault();
-            openHit(hit);
-          }
-        } else if (selectedId !== null) {
+      return;
+    }
+    if ((e.key === "r" || e.key === "R") && !typing && !showHits) {
+      const ids = checked.size > 0 ? [...checked] : selectedId !== null ? [selectedId] : [];
+      if (ids.length === 0) return;
+      e.preventDefault();
+      void review.markState(ids, "reviewed").then((ok) => {
+        if (ok && e.shiftKey) void openNextUnreviewed();
+      });
+      return;
+    }
+    if (e.key === "Enter") {
+      if (showHits) {
+        const hit = found.hits[hitIndex];
+        if (hit) {
           e.preventDefault();
-          openCall(selectedId);
+          openHit(hit);
         }
-        return;
+      } else if (selectedId !== null) {
+        e.preventDefault();
+        openCall(selectedId);
       }
-      if (e.key === "Escape") {
-        if (search) {
-          e.preventDefault();
-          setSearch("");
-          searchInput.current?.blur();
-        } else if (inSearch) {
-          searchInput.current?.blur();
-        } else {
-          setSelectedId(null);
-        }
+      return;
+    }
+    if (e.key === "Escape") {
+      if (search) {
+        e.preventDefault();
+        setSearch("");
+        searchInput.current?.blur();
+      } else if (inSearch) {
+        searchInput.current?.blur();
+      } else {
+        setSelectedId(null);
       }
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [active, showHits, found.hits, hitIndex, log.rows, selectedId, search, searchInput, openHit, openCall, checked, review, openNextUnreviewed]);
+    }
+  }, active);
 
-  const count = counted !== null && counted.key === queryKey ? counted.n : null;
+  const count = query !== null ? (counted.data ?? null) : null;
   const filtered = activeFilterCount(view.filters) > 0;
   const empty = callsTotal === 0 && !filtered && !searching && log.loaded && log.rows.length === 0;
 

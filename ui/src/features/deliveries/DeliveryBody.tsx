@@ -3,7 +3,8 @@
 // was delivered); the body is fetched when the user opens or copies it.
 
 import { useState } from "react";
-import { curlForDelivery, getDelivery, toAppError } from "../../api/client";
+import { toAppError } from "../../api/client";
+import { queries, queryClient } from "../../api/queries";
 import type { Delivery, DeliveryHead } from "../../api/types";
 import { CopyButton } from "../../components/CopyButton";
 
@@ -33,7 +34,7 @@ export function DeliveryBody({ delivery, startOpen = false }: { delivery: Delive
 
   const load = async (): Promise<Delivery> => {
     if (body) return body;
-    const d = await getDelivery(delivery.id);
+    const d = await queryClient.query(queries.delivery(delivery.id));
     setLoaded(d);
     return d;
   };
@@ -53,7 +54,7 @@ export function DeliveryBody({ delivery, startOpen = false }: { delivery: Delive
         </button>
         <CopyButton text={async () => (await load()).body} label="Copy" className="btn btn-small" />
         <CopyButton
-          text={() => curlForDelivery(delivery.id)}
+          text={() => queryClient.query(queries.curl(delivery.id))}
           label="Copy as curl"
           className="btn btn-small"
           testId="copy-curl"

@@ -1,10 +1,10 @@
 // Deliveries that were stored but could not be turned into a call, with a way to try again
 // (after an upgrade that understands them, for example).
 
-import { useCallback, useEffect, useState } from "react";
-import { listDeliveries, onDeliveriesChanged, reprocessDelivery } from "../../api/client";
+import { useEffect, useState } from "react";
+import { reprocessDelivery } from "../../api/client";
+import { queries, useApiQuery } from "../../api/queries";
 import type { Delivery, ReprocessResult } from "../../api/types";
-import { useSubscription } from "../../app/hooks";
 import { useNotify } from "../../app/notify";
 import { Icon } from "../../components/Icon";
 import { Spinner } from "../../components/Spinner";
@@ -64,17 +64,11 @@ function FailedItem({ d, onOpenCall }: { d: Delivery; onOpenCall: (id: number) =
 
 export function FailedDeliveries({ onOpenCall }: { onOpenCall: (id: number) => void }) {
   const notify = useNotify();
-  const [items, setItems] = useState<Delivery[] | null>(null);
-
-  const load = useCallback(() => {
-    listDeliveries(true).then(setItems, (e: unknown) => {
-      setItems((prev) => prev ?? []);
-      notify.error(e);
-    });
-  }, [notify]);
-
-  useEffect(load, [load]);
-  useSubscription(onDeliveriesChanged, load);
+  const list = useApiQuery(queries.deliveries(true));
+  const items: Delivery[] | null = list.data ?? (list.isError ? [] : null);
+  useEffect(() => {
+    if (list.error) notify.error(list.error);
+  }, [list.error, notify]);
 
   return (
     <div className="page page-wide">

@@ -3,10 +3,11 @@
 // follow the same audio.
 
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { addNote, deleteNote, editNote, getCall, onCallsChanged, onRecordingsChanged, toAppError } from "../../api/client";
-import type { AppError, CallDetail, DeliveryHead, Json, Note, RecordingProgress, ReviewProgress, ReviewState } from "../../api/types";
+import { addNote, deleteNote, editNote, toAppError } from "../../api/client";
+import { keys, queries, queryClient, useApiQuery } from "../../api/queries";
+import type { CallDetail, DeliveryHead, Json, Note, RecordingProgress, ReviewProgress, ReviewState } from "../../api/types";
 import { useNotify } from "../../app/notify";
-import { isTypingTarget, useSubscription } from "../../app/hooks";
+import { isTypingTarget } from "../../app/hooks";
 import { CopyButton } from "../../components/CopyButton";
 import { Icon } from "../../components/Icon";
 import { Spinner } from "../../components/Spinner";
@@ -27,6 +28,7 @@ import { ScorecardPanel } from "../review/ScorecardPanel";
 import { useCallReview } from "../review/useCallReview";
 import { Transcript, transcriptText } from "./Transcript";
 import { VariableEvidence } from "./VariableEvidence";
+import "./detail.css";
 
 /** How the open call moves through the log (its filter and order). */
 export interface ReviewQueue {
@@ -85,40 +87,13 @@ function DeliveryItem({ d }: { d: DeliveryHead }) {
 }
 
 export function CallDetailView({ id, turnIndex, terms, onBack, at = null, queue = null }: Props) {
-  const [call, setCall] = useState<CallDetail | null>(null);
-  const [error, setError] = useState<AppError | null>(null);
-  const [reload, setReload] = useState(0);
-  const [progress, setProgress] = useState<RecordingProgress | null>(null);
-
-  useEffect(() => {
-    let stale = false;
-    getCall(id).then(
-      (c) => {
-        if (stale) return;
-        setCall(c);
-        setError(null);
-      },
-      (e: unknown) => {
-        if (!stale) setError(toAppError(e));
-      },
-    );
-    return () => {
-      stale = true;
-    };
-  }, [id, reload]);
-
-  // A new delivery of this call (or its recording finishing) shows up without a reload.
-  useSubscription(onCallsChanged, (p) => {
-    if (p.ids.includes(id)) setReload((n) => n + 1);
-  });
-
-  // Download progress for this call's recording; a new state reloads the call so it all refreshes.
-  useSubscription(onRecordingsChanged, (p) => {
-    if (p.id !== id) return;
-    setProgress(p);
-    if (call?.id === id && p.state !== call.recording.state) setReload((n) => n + 1);
-  });
-  const refresh = useCallback(() => setReload((n) => n + 1), []);
+  // A new delivery of this call, or a new state of its recording, re-reads it (api/queries.ts).
+  const detail = useApiQuery(queries.call(id));
+  const call = (detail.isFetchedAfterMount && detail.data) || null;
+  const error = detail.error ? toAppError(detail.error) : null;
+  // Download progress for this call's recording.
+  const progress = useApiQuery(queries.recordingProgress(id)).data ?? null;
+  const refresh = useCallback(() => void queryClient.invalidateQueries({ queryKey: keys.call(id) }), [id]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {

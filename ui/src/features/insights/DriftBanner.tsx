@@ -3,14 +3,14 @@
 // ("Payload changes"). Dismissing hides it until a newer change arrives. The changes are found
 // by the back end (core insights::drift); this only shows them.
 
-import { useCallback, useEffect, useState } from "react";
-import { listDrift, onCallsChanged } from "../../api/client";
+import { useState } from "react";
+import { queries, useApiQuery } from "../../api/queries";
 import type { Drift } from "../../api/types";
-import { useSubscription } from "../../app/hooks";
 import { Icon } from "../../components/Icon";
 import "./insights.css";
 
 const SEEN_KEY = "postcall.drift.seen";
+const NO_DRIFT: Drift[] = [];
 
 /** One line saying what changed. */
 export function describeDrift(d: Drift): string {
@@ -41,16 +41,10 @@ interface Props {
 }
 
 export function DriftBanner({ onOpenCall }: Props) {
-  const [changes, setChanges] = useState<Drift[]>([]);
+  // Without a back end (or on an older one) there is simply no banner.
+  const changes = useApiQuery(queries.drift()).data ?? NO_DRIFT;
   const [seen, setSeen] = useState<string | null>(readSeen);
   const [expanded, setExpanded] = useState(false);
-
-  const load = useCallback(() => {
-    // Without a back end (or on an older one) there is simply no banner.
-    listDrift().then(setChanges, () => undefined);
-  }, []);
-  useEffect(load, [load]);
-  useSubscription(onCallsChanged, load);
 
   const latest = changes[0];
   if (!latest || (seen === keyOf(latest) && !expanded)) return null;

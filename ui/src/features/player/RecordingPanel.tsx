@@ -13,6 +13,7 @@ import { formatBytes } from "../../format";
 import { clock, hostOf, isAacRecording, offsetLabel, SPEEDS } from "./time";
 import type { Player, PlayerFailure } from "./usePlayer";
 import { Waveform, type WaveformMarker } from "./Waveform";
+import "./player.css";
 
 export const AAC_INSTALL = "sudo apt install gstreamer1.0-libav gstreamer1.0-plugins-bad";
 

@@ -1,10 +1,7 @@
 // Every other call with the same customer phone, newest first, with my review state of each:
 // what happened the last times this person was called. A click opens that call.
 
-import { useEffect, useState } from "react";
-import { numberHistory, onReviewChanged } from "../../api/client";
-import type { CallSummary } from "../../api/types";
-import { useSubscription } from "../../app/hooks";
+import { queries, useApiQuery } from "../../api/queries";
 import { StatusBadge } from "../../components/StatusBadge";
 import { formatDateTime, formatDuration } from "../../format";
 import { ReviewStateBadge, TagChip } from "./ReviewBadges";
@@ -12,31 +9,10 @@ import { rowReview, useReview } from "./ReviewContext";
 
 export function NumberHistory({ callId, phone, onOpen }: { callId: number; phone: string | null; onOpen: (id: number) => void }) {
   const { patches, tags } = useReview();
-  const [calls, setCalls] = useState<{ id: number; list: CallSummary[] } | null>(null);
-  const [tick, setTick] = useState(0);
-
-  useEffect(() => {
-    if (!phone) return;
-    let stale = false;
-    numberHistory(callId).then(
-      (list) => {
-        if (!stale) setCalls({ id: callId, list });
-      },
-      () => {
-        if (!stale) setCalls({ id: callId, list: [] });
-      },
-    );
-    return () => {
-      stale = true;
-    };
-  }, [callId, phone, tick]);
-
-  useSubscription(onReviewChanged, (p) => {
-    if (calls?.list.some((c) => p.call_ids.includes(c.id))) setTick((n) => n + 1);
-  });
+  const history = useApiQuery({ ...queries.numberHistory(callId), enabled: !!phone });
 
   if (!phone) return null;
-  const list = calls?.id === callId ? calls.list : null;
+  const list = history.isError ? [] : (history.data ?? null);
   return (
     <section className="card" data-testid="number-history">
       <h2>Other calls with this number</h2>

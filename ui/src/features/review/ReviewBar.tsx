@@ -2,9 +2,8 @@
 // call of the log's filter), flag, tags, the queue's progress, notes (N) and a link to this moment.
 // Keys are ignored while typing, and j/k step through the log's order.
 
-import { useEffect, useRef } from "react";
 import type { ReviewProgress, ReviewState, ReviewStateEntry } from "../../api/types";
-import { isTypingTarget } from "../../app/hooks";
+import { isTypingTarget, useWindowKeys } from "../../app/hooks";
 import { CopyButton } from "../../components/CopyButton";
 import { progressText, ReviewStateBadge, STATE_LABEL } from "./ReviewBadges";
 import { TagEditor } from "./TagEditor";
@@ -22,32 +21,22 @@ export interface ReviewKeys {
 }
 
 export function useReviewKeys(keys: ReviewKeys, enabled = true): void {
-  const latest = useRef(keys);
-  useEffect(() => {
-    latest.current = keys;
-  });
-  useEffect(() => {
-    if (!enabled) return;
-    const onKey = (e: KeyboardEvent) => {
-      if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || e.repeat) return;
-      if (isTypingTarget(e.target)) return;
-      const k = latest.current;
-      const key = e.key.toLowerCase();
-      if (key === "r") {
-        e.preventDefault();
-        if (e.shiftKey) k.markAndNext();
-        else k.mark();
-      } else if (key === "n" && !e.shiftKey) {
-        e.preventDefault();
-        k.note();
-      } else if ((key === "j" || key === "k") && !e.shiftKey && k.step) {
-        e.preventDefault();
-        k.step(key === "j" ? 1 : -1);
-      }
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [enabled]);
+  useWindowKeys((e) => {
+    if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || e.repeat) return;
+    if (isTypingTarget(e.target)) return;
+    const key = e.key.toLowerCase();
+    if (key === "r") {
+      e.preventDefault();
+      if (e.shiftKey) keys.markAndNext();
+      else keys.mark();
+    } else if (key === "n" && !e.shiftKey) {
+      e.preventDefault();
+      keys.note();
+    } else if ((key === "j" || key === "k") && !e.shiftKey && keys.step) {
+      e.preventDefault();
+      keys.step(key === "j" ? 1 : -1);
+    }
+  }, enabled);
 }
 
 interface Props {

@@ -4,23 +4,22 @@
 // with it (or the row is gone), so a row beyond the first page, which a refresh does not re-read,
 // keeps showing what was written.
 
-import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import { createContext, useCallback, useContext, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import {
   addTags,
-  getReviewer,
-  listScorecards,
-  listTags,
-  onReviewChanged,
   removeTags,
   setReviewer as saveReviewerCmd,
   setReviewState,
   toAppError,
 } from "../../api/client";
 import type { CallSummary, Reviewer, ReviewState, RowReview, Scorecard, TagDef } from "../../api/types";
-import { useSubscription } from "../../app/hooks";
+import { keys, queries, queryClient, useApiQuery } from "../../api/queries";
 import { useNotify } from "../../app/notify";
 import { ReviewerDialog } from "./ReviewerDialog";
 import "./review.css";
+
+const NO_TAGS: TagDef[] = [];
+const NO_SCORECARDS: Scorecard[] = [];
 
 export const EMPTY_ROW_REVIEW: RowReview = { my_state: "unreviewed", any_flagged: false, reviewed_by: 0, tags: [], score: null };
 
@@ -103,55 +102,34 @@ function agrees(row: RowReview, p: Partial<RowReview>): boolean {
 
 export function ReviewProvider({ children }: { children: ReactNode }) {
   const notify = useNotify();
-  const [reviewer, setReviewerState] = useState<Reviewer | null>(null);
+  const reviewer = useApiQuery(queries.reviewer()).data ?? null;
+  // Read synchronously by a key press, so it is set the moment a reviewer is known.
   const reviewerRef = useRef<Reviewer | null>(null);
-  const [tags, setTags] = useState<TagDef[]>([]);
-  const [scorecards, setScorecards] = useState<Scorecard[]>([]);
+  useLayoutEffect(() => {
+    reviewerRef.current = reviewer;
+  }, [reviewer]);
+  const tags = useApiQuery(queries.tags()).data ?? NO_TAGS;
+  const scorecards = useApiQuery(queries.scorecards()).data ?? NO_SCORECARDS;
+  const setTags = useCallback((list: TagDef[]) => queryClient.setQueryData(keys.tags, list), []);
+  const setScorecards = useCallback((list: Scorecard[]) => queryClient.setQueryData(keys.scorecards, list), []);
   const [patches, setPatches] = useState<ReadonlyMap<number, Patch>>(new Map());
   const [asking, setAsking] = useState<{ initial: Reviewer | null } | null>(null);
   const waiting = useRef<((r: Reviewer | null) => void)[]>([]);
-  const loaded = useRef<Promise<void> | null>(null);
 
   const setReviewer = useCallback((r: Reviewer | null) => {
     reviewerRef.current = r;
-    setReviewerState(r);
+    queryClient.setQueryData(keys.reviewer, r);
   }, []);
 
-  const loadReviewer = useCallback(() => {
-    loaded.current ??= getReviewer().then(
-      (r) => {
-        if (reviewerRef.current === null) setReviewer(r);
-      },
-      () => undefined,
-    );
-    return loaded.current;
-  }, [setReviewer]);
-
-  const reloadTags = useCallback(() => {
-    listTags().then(setTags, () => undefined);
-  }, []);
-
-  const reloadScorecards = useCallback(() => {
-    listScorecards().then(setScorecards, () => undefined);
-  }, []);
-
-  useEffect(() => {
-    void loadReviewer();
-    reloadTags();
-    reloadScorecards();
-  }, [loadReviewer, reloadTags, reloadScorecards]);
-
-  // Tag counts follow every change; the scorecards follow the team's definitions.
-  const tagTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  useSubscription(onReviewChanged, (p) => {
-    if (tagTimer.current) clearTimeout(tagTimer.current);
-    tagTimer.current = setTimeout(reloadTags, 150);
-    if (p.definitions) reloadScorecards();
-  });
-  useEffect(
-    () => () => {
-      if (tagTimer.current) clearTimeout(tagTimer.current);
-    },
+  /** The stored reviewer, read once (the same read the hook above makes). */
+  const loadReviewer = useCallback(
+    () =>
+      queryClient.query(queries.reviewer()).then(
+        (r) => {
+          reviewerRef.current ??= r;
+        },
+        () => undefined,
+      ),
     [],
   );
 
@@ -309,7 +287,7 @@ export function ReviewProvider({ children }: { children: ReactNode }) {
       changeTags,
       prune,
     }),
-    [reviewer, ensureReviewer, editReviewer, saveReviewer, run, tags, scorecards, patches, markState, changeTags, prune],
+    [reviewer, ensureReviewer, editReviewer, saveReviewer, run, tags, setTags, scorecards, setScorecards, patches, markState, changeTags, prune],
   );
 
   return (

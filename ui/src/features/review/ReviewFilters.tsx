@@ -3,7 +3,7 @@
 // operators. Active variable filters show as removable chips.
 
 import { useEffect, useRef, useState, type SyntheticEvent } from "react";
-import { variableNames } from "../../api/client";
+import { queries, queryClient } from "../../api/queries";
 import type { VarFilter, VariableKind, VariableName, VarOp } from "../../api/types";
 import { formatCount } from "../../format";
 import { REVIEW_FILTERS, type ReviewFilter } from "../calls/viewState";
@@ -149,7 +149,7 @@ export function VarFilters({ filters, onChange }: { filters: VarFilter[]; onChan
 
   useEffect(() => {
     if (!open || names !== null) return;
-    variableNames().then(
+    queryClient.query(queries.variableNames()).then(
       (list) => {
         setNames(list);
         const first = list[0];

@@ -63,9 +63,9 @@ beforeEach(() => {
   URL.createObjectURL = () => "blob:demo";
 });
 
-// These flows drive the whole window through timed demo answers; on a loaded machine one in a
-// few dozen runs loses a keystroke to a render still in progress, so a failure is retried.
-describe("review in the window", { retry: 2 }, () => {
+// These flows press keys the moment rows appear. The window's key handlers are swapped in during
+// the commit that paints the rows (app/hooks.ts useWindowKeys), so no key reaches a stale one.
+describe("review in the window", () => {
   it("asks who reviews at the first R, then shows the row reviewed before the write finishes", async () => {
     useDemo("");
     renderApp();

@@ -1,42 +1,20 @@
 // One call's review (states, notes, tags, scores), re-read whenever a "review-changed" event
 // names the call. Local edits can be shown at once through `update` until the re-read lands.
 
-import { useCallback, useEffect, useState } from "react";
-import { getCallReview, onReviewChanged } from "../../api/client";
+import { useCallback } from "react";
+import { keys, queries, queryClient, useApiQuery } from "../../api/queries";
 import type { CallReview } from "../../api/types";
-import { useSubscription } from "../../app/hooks";
 
 export const EMPTY_REVIEW: CallReview = { states: [], notes: [], tags: [], scores: [], assignee: null };
 
 export function useCallReview(id: number) {
-  const [loaded, setLoaded] = useState<{ id: number; review: CallReview } | null>(null);
-  const [tick, setTick] = useState(0);
-
-  useEffect(() => {
-    let stale = false;
-    getCallReview(id).then(
-      (review) => {
-        if (!stale) setLoaded({ id, review });
-      },
-      () => {
-        // A back end without review (or none at all) leaves the panels empty; actions say why.
-        if (!stale) setLoaded((l) => (l?.id === id ? l : { id, review: EMPTY_REVIEW }));
-      },
-    );
-    return () => {
-      stale = true;
-    };
-  }, [id, tick]);
-
-  useSubscription(onReviewChanged, (p) => {
-    if (p.call_ids.includes(id)) setTick((n) => n + 1);
-  });
-
-  const reload = useCallback(() => setTick((n) => n + 1), []);
+  const query = useApiQuery(queries.callReview(id));
+  const reload = useCallback(() => void queryClient.invalidateQueries({ queryKey: keys.callReview(id) }), [id]);
   const update = useCallback(
-    (f: (r: CallReview) => CallReview) => setLoaded((l) => (l && l.id === id ? { id, review: f(l.review) } : l)),
+    (f: (r: CallReview) => CallReview) => queryClient.setQueryData<CallReview>(keys.callReview(id), (r) => (r ? f(r) : r)),
     [id],
   );
-  const review = loaded?.id === id ? loaded.review : null;
+  // A back end without review (or none at all) leaves the panels empty; actions say why.
+  const review = query.data ?? (query.isError ? EMPTY_REVIEW : null);
   return { review, reload, update };
 }

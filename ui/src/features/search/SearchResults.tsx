@@ -3,6 +3,7 @@ import type { PaintedHit } from "../../api/types";
 import { Marked } from "../../components/Highlight";
 import { StatusBadge } from "../../components/StatusBadge";
 import { formatDateTime, formatRelativeTime } from "../../format";
+import "./search.css";
 
 const fieldLabel: Record<string, string> = {
   transcript: "Transcript",

@@ -5,7 +5,8 @@
 // never queues renders of stale hit lists.
 
 import { useEffect, useRef, useState } from "react";
-import { searchCalls, toAppError } from "../../api/client";
+import { toAppError } from "../../api/client";
+import { queries, queryClient } from "../../api/queries";
 import type { AppError, PaintedHit } from "../../api/types";
 
 export const SEARCH_LIMIT = 200;
@@ -52,7 +53,8 @@ export function useSearch(text: string, refreshKey = 0): SearchState {
         if (f.want !== null) send();
         else if (query === f.shown) setState(next);
       };
-      searchCalls(query, SEARCH_LIMIT).then(
+      // Through the cache: a query typed again (e.g. after a backspace) is answered at once.
+      queryClient.query(queries.search(query, SEARCH_LIMIT)).then(
         (hits) => done({ query, hits, loading: false, error: null }),
         (e: unknown) => done({ query, hits: [], loading: false, error: toAppError(e) }),
       );

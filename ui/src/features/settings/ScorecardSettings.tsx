@@ -2,8 +2,9 @@
 // or a choice, each with a weight; a question may name an extracted variable to pre-fill its
 // answer from (e.g. "Objective achieved" ← status).
 
-import { useEffect, useState } from "react";
-import { deleteScorecard, saveScorecard, variableNames } from "../../api/client";
+import { useState } from "react";
+import { deleteScorecard, saveScorecard } from "../../api/client";
+import { queries, useApiQuery } from "../../api/queries";
 import type { Question, QuestionKind, Scorecard, VariableName } from "../../api/types";
 import { useNotify } from "../../app/notify";
 import { useReview } from "../review/ReviewContext";
@@ -119,17 +120,16 @@ function QuestionRow({
   );
 }
 
+const NO_VARS: VariableName[] = [];
+
 export function ScorecardSettings() {
   const notify = useNotify();
   const { scorecards, setScorecards } = useReview();
   const [draft, setDraft] = useState<Scorecard | null>(null);
-  const [vars, setVars] = useState<VariableName[]>([]);
+  const vars = useApiQuery(queries.variableNames()).data ?? NO_VARS;
   const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  useEffect(() => {
-    variableNames().then(setVars, () => undefined);
-  }, []);
 
   const edit = (s: Scorecard) => {
     setDraft(structuredClone(s));

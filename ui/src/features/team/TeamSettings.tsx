@@ -1,8 +1,10 @@
-import { useCallback, useEffect, useState } from "react";
-import { getTeamStatus, joinTeam, leaveTeam, onReviewChanged, toAppError } from "../../api/client";
+import { useCallback, useState } from "react";
+import { joinTeam, leaveTeam, toAppError } from "../../api/client";
+import { keys, queries, queryClient, useApiQuery } from "../../api/queries";
 import type { TeamJoinInput, TeamStatus } from "../../api/types";
 import { formatDateTime } from "../../format";
 import { Spinner } from "../../components/Spinner";
+import "./team.css";
 
 /** How often the screen re-reads the status (it is read from local files, never dialled). */
 const POLL_MS = 5000;
@@ -220,37 +222,11 @@ function LeaveButton({ onLeft }: { onLeft: (s: TeamStatus) => void }) {
 
 /** Settings → Team: the team server, whether it answers, what waits to be shared, join and leave. */
 export function TeamSettings() {
-  const [status, setStatus] = useState<TeamStatus | null>(null);
-  const [loadError, setLoadError] = useState<string | null>(null);
-
-  const refresh = useCallback(async () => {
-    try {
-      setStatus(await getTeamStatus());
-      setLoadError(null);
-    } catch (e) {
-      setLoadError(toAppError(e).message);
-    }
-  }, []);
-
-  useEffect(() => {
-    let alive = true;
-    const tick = () => {
-      if (alive) void refresh();
-    };
-    tick();
-    const timer = window.setInterval(tick, POLL_MS);
-    // A review edit (here or from the team) changes what waits to be shared.
-    let unlisten: (() => void) | null = null;
-    void onReviewChanged(tick).then((un) => {
-      if (alive) unlisten = un;
-      else un();
-    });
-    return () => {
-      alive = false;
-      window.clearInterval(timer);
-      unlisten?.();
-    };
-  }, [refresh]);
+  // Polled as well: the connection is read from local files, never dialled, and has no event.
+  const team = useApiQuery({ ...queries.team(), refetchInterval: POLL_MS });
+  const status = team.data ?? null;
+  const loadError = team.error ? toAppError(team.error).message : null;
+  const setStatus = useCallback((s: TeamStatus) => queryClient.setQueryData(keys.team, s), []);
 
   const joined = status?.server ?? null;
 

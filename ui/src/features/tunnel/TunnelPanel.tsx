@@ -2,6 +2,7 @@ import { useEffect, useState } from "react";
 import { copyText, getTunnelStatus, onTunnelChanged, startTunnel, stopTunnel, toAppError } from "../../api/client";
 import type { TunnelConfig, TunnelOverview, TunnelProvider, TunnelStatus } from "../../api/types";
 import { Icon } from "../../components/Icon";
+import "./tunnel.css";
 
 /** Where the last copied public URL is remembered, to warn when Intellixent has a stale one. */
 export const LAST_COPIED_KEY = "postcall.tunnel.lastCopiedUrl";
