@@ -10,6 +10,7 @@
 //! and the index, so queries name every table unqualified. Writes go through [`crate::ingest`]'s
 //! three writers, one per file; readers run beside them (WAL).
 
+pub mod bodies;
 pub mod calls;
 pub mod checkpoint;
 pub mod deliveries;
@@ -36,7 +37,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0008_insights", include_str!("../../migrations/main/0008_insights.sql")),
     ("0009_insights_hours", include_str!("../../migrations/main/0009_insights_hours.sql")),
 ];
-const JOURNAL_MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../../migrations/journal/0001_init.sql"))];
+const JOURNAL_MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_init", include_str!("../../migrations/journal/0001_init.sql")),
+    ("0002_compressed_bodies", include_str!("../../migrations/journal/0002_compressed_bodies.sql")),
+];
 const REVIEW_MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("../../migrations/review/0001_init.sql")),
     ("0002_outbox", include_str!("../../migrations/review/0002_outbox.sql")),
@@ -145,6 +149,8 @@ fn configure(conn: &Connection) -> Result<()> {
     conn.pragma_update(None, "mmap_size", 256 * 1024 * 1024)?;
     // A log that grew during an import is cut back to this once it has been copied.
     conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
+    // Every reader of a journaled body goes through this (see bodies).
+    bodies::register(conn)?;
     Ok(())
 }
 
