@@ -14,6 +14,7 @@ pub mod bodies;
 pub mod calls;
 pub mod checkpoint;
 pub mod deliveries;
+pub mod footprint;
 pub mod index_errors;
 pub mod names;
 pub mod recordings;
