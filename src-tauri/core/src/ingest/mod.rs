@@ -1024,6 +1024,7 @@ mod tests {
         {
             // Schema 4 kept the search tables in the call database.
             let conn = rusqlite::Connection::open(&path).expect("raw open");
+            store::bodies::register(&conn).expect("functions");
             crate::store::migrate_to(&conn, 4).expect("schema 4");
             let journal = dir.path().join("journal.sqlite");
             drop(store::open_journal(&journal).expect("journal"));
