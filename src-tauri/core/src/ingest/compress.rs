@@ -82,3 +82,73 @@ impl Compressor {
         Ok(done)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use crate::ingest::{Ingestor, Source};
+    use crate::store::{bodies, calls, deliveries, Store};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn past_a_thousand_deliveries_bodies_are_compressed_and_read_back_exactly() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Arc::new(Store::open(&dir.path().join("postcall.sqlite")).expect("store"));
+        let ingest = Ingestor::start(store.clone()).expect("start");
+        let mut rng = crate::sample::Rng::new(3);
+        let body = |id: i64, rng: &mut crate::sample::Rng| {
+            serde_json::to_vec(&crate::sample::call(id, rng, 1_700_000_000_000 + id * 60_000)).expect("json")
+        };
+        let mut sent = Vec::new();
+        let mut tasks = tokio::task::JoinSet::new();
+        for id in 1..=bodies::TRAIN_AT + 50 {
+            let b = body(id, &mut rng);
+            let ingest = ingest.clone();
+            tasks.spawn(async move { (ingest.deliver(Source::Import, None, b.clone()).await, b) });
+            while tasks.len() >= 64 {
+                let (o, b) = tasks.join_next().await.expect("task").expect("join");
+                sent.push((o.expect("deliver").delivery_id, b));
+            }
+        }
+        while let Some(r) = tasks.join_next().await {
+            let (o, b) = r.expect("join");
+            sent.push((o.expect("deliver").delivery_id, b));
+        }
+        // Trained and caught up in the background.
+        let started = Instant::now();
+        let compressed = |s: &Store| -> i64 {
+            s.read(|c| Ok(c.query_row("SELECT count(*) FROM deliveries WHERE codec = 1", [], |r| r.get(0))?))
+                .expect("count")
+        };
+        while compressed(&store) < sent.len() as i64 {
+            assert!(started.elapsed() < Duration::from_secs(120), "compressed only {}", compressed(&store));
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        // Compressed on arrival from now on.
+        let last = body(5000, &mut rng);
+        let o = ingest.deliver(Source::Webhook, Some("application/json".into()), last.clone()).await.expect("deliver");
+        sent.push((o.delivery_id, last));
+        ingest.flush().await.expect("flush");
+        let codec: i64 = store
+            .read(|c| Ok(c.query_row("SELECT codec FROM deliveries WHERE id = ?1", [o.delivery_id], |r| r.get(0))?))
+            .expect("codec");
+        assert_eq!(codec, bodies::ZSTD_DICT);
+        store
+            .read(|c| {
+                for (id, b) in &sent {
+                    assert!(&deliveries::raw(c, *id)?.expect("row").body == b, "delivery {id} byte-identical");
+                }
+                // A call's document that is its journaled body reads as the JSON received.
+                let doc: String =
+                    c.query_row(&format!("SELECT {} FROM calls WHERE id = 5000", calls::DOC_SQL), [], |r| r.get(0))?;
+                assert!(doc.as_bytes() == sent.last().expect("last").1.as_slice(), "the document as received");
+                Ok(())
+            })
+            .expect("read back");
+        let f = crate::store::footprint::measure(&store, true).expect("footprint");
+        let b = f.bodies.expect("bodies");
+        assert!(b.stored_bytes * 3 < b.raw_bytes, "{b:?}");
+        assert_eq!(f.compressing, None);
+    }
+}

@@ -302,7 +302,7 @@ pub struct Compressing {
     pub total: i64,
 }
 
-/// `None` once every body up to the newest is compressed, or while there is no dictionary yet.
+/// `None` once no body is left raw to compress, or while there is no dictionary yet.
 pub fn progress(conn: &Connection) -> Result<Option<Compressing>> {
     let (done, total, dicts): (i64, i64, i64) = conn.query_row(
         "SELECT (SELECT done_up_to FROM body_compaction), (SELECT coalesce(max(id), 0) FROM deliveries),
@@ -310,7 +310,14 @@ pub fn progress(conn: &Connection) -> Result<Option<Compressing>> {
         [],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )?;
-    Ok((dicts > 0 && done < total).then_some(Compressing { done, total }))
+    if dicts == 0 || done >= total {
+        return Ok(None);
+    }
+    // Bodies written since the mark were compressed as they came unless stored raw (before the
+    // dictionary, or by an older Postcall): only those are work left.
+    let raw_left: bool =
+        conn.query_row("SELECT EXISTS (SELECT 1 FROM deliveries WHERE id > ?1 AND codec = 0)", [done], |r| r.get(0))?;
+    Ok(raw_left.then_some(Compressing { done, total }))
 }
 
 /// The most bodies compressed in one transaction of the background pass.
