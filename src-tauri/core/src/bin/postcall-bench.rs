@@ -272,7 +272,8 @@ async fn run(args: Args) -> Result<()> {
             "peak_rss_bytes": imp.peak_rss,
             "db_bytes": imp.db_bytes, "db_bytes_per_call": (imp.db_bytes as f64 / n as f64).round(),
             "turns": imp.turns, "journal_compression": store::bodies::enabled(),
-            "compress_seconds_after": round3(imp.compress_seconds), "footprint": imp.footprint},
+            "compress_seconds_after": round3(imp.compress_seconds), "footprint": imp.footprint,
+            "body_read": lat_json(imp.body_read)},
         "http": http.as_ref().map(HttpReport::to_json),
         "search": searches.iter().map(|(k, q, l, hits)| json!({"kind": k, "example": q, "hits_avg": round3(*hits), "latency": lat_json(*l)})).collect::<Vec<_>>(),
         "list": pages.iter().map(|(k, l, rows)| json!({"kind": k, "rows": rows, "latency": lat_json(*l)})).collect::<Vec<_>>(),
@@ -359,6 +360,8 @@ struct Imported {
     footprint: store::footprint::Footprint,
     /// Seconds the background compression of the bodies stored raw ran past the import.
     compress_seconds: f64,
+    /// Reading one delivery's exact body (decompressed when it is compressed).
+    body_read: Lat,
 }
 
 /// The name and the user plus system CPU seconds in a /proc `stat` file (Linux).
@@ -502,8 +505,31 @@ async fn import(jsonl: &Path, dir: &Path, n: u64) -> Result<Imported> {
     let logs: u64 =
         [&db_path, &journal, &search].iter().map(|p| size(Path::new(&format!("{}-wal", p.display())))).sum();
     let db_bytes = size(&db_path) + size(&journal) + size(&search) + logs;
-    let footprint = store::footprint::measure(&store::Store::open(&db_path)?, true)?;
-    Ok(Imported { stored, failed, seconds, cpu_seconds, peak_rss, db_bytes, turns, footprint, compress_seconds })
+    let st = store::Store::open(&db_path)?;
+    let footprint = store::footprint::measure(&st, true)?;
+    let every = (stored as i64 / 1000).max(1);
+    let body_read = st.read(|c| {
+        let mut ms = Vec::new();
+        for k in 0..1000 {
+            let t = Instant::now();
+            let body = store::deliveries::raw(c, 1 + k * every)?;
+            ms.push(t.elapsed().as_secs_f64() * 1e3);
+            std::hint::black_box(body);
+        }
+        Ok(latencies(ms))
+    })?;
+    Ok(Imported {
+        stored,
+        failed,
+        seconds,
+        cpu_seconds,
+        peak_rss,
+        db_bytes,
+        turns,
+        footprint,
+        compress_seconds,
+        body_read,
+    })
 }
 
 // ---------------------------------------------------------------- HTTP
@@ -942,6 +968,11 @@ fn print_table(
         "  {:<34} {:>12}",
         "journal compression",
         if store::bodies::enabled() { format!("on ({:.1} s after)", imp.compress_seconds) } else { "off".into() }
+    );
+    println!(
+        "  {:<34} {:>12}",
+        "one body read, p50 / p95 (µs)",
+        format!("{:.0} / {:.0}", imp.body_read.p50 * 1e3, imp.body_read.p95 * 1e3)
     );
     println!("\nBytes on disk by file, table and index");
     store::footprint::print(&imp.footprint);
