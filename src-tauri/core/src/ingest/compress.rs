@@ -19,6 +19,8 @@ use crate::store::checkpoint::{Checkpointer, Gate};
 
 /// How often the thread looks for work when there was none.
 const IDLE: Duration = Duration::from_secs(2);
+/// How often it looks for enough deliveries to train on while there is no dictionary.
+const UNTRAINED: Duration = Duration::from_millis(200);
 /// After a failure, the wait before trying again.
 const AFTER_ERROR: Duration = Duration::from_secs(60);
 /// The least time between two progress lines.
@@ -56,7 +58,13 @@ impl Compressor {
                     if let Some((since, from)) = started.take() {
                         tracing::info!(seconds = since.elapsed().as_secs(), from, "compressed the journal");
                     }
-                    IDLE
+                    // Until there is a dictionary, every body is stored raw (and rewritten later,
+                    // leaving free space inside the pages): look again soon.
+                    if self.packer.current().is_none() {
+                        UNTRAINED
+                    } else {
+                        IDLE
+                    }
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "compressing the journal failed; trying again in a minute");

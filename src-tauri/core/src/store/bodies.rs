@@ -44,8 +44,10 @@ pub const BODY_LEN_SQL: &str = "coalesce(deliveries.raw_len, length(deliveries.b
 const LEVEL: i32 = 3;
 /// A folder holding this many deliveries gets its first dictionary.
 pub const TRAIN_AT: i64 = 1_000;
-/// The newest deliveries a dictionary is trained on.
-const SAMPLES: i64 = 1_000;
+/// The newest deliveries a dictionary is trained on: about 2 MB of typical payloads, 30 times the
+/// dictionary, trained in well under a second. (Trained on 1,000, the dictionary came seconds
+/// later, while an import journaled thousands of bodies raw.)
+const SAMPLES: i64 = 300;
 /// A dictionary's size: about ten payloads.
 const DICT_BYTES: usize = 64 * 1024;
 /// A body claiming to be larger than this is corrupt, not a payload.
@@ -265,7 +267,7 @@ impl Packer {
             rows.collect::<rusqlite::Result<Vec<_>>>()?
         };
         // Too few usable bodies to learn from: try again when more have come.
-        if (samples.len() as i64) < TRAIN_AT / 2 {
+        if (samples.len() as i64) < SAMPLES / 2 {
             return Ok(false);
         }
         let started = std::time::Instant::now();
