@@ -106,6 +106,15 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// What the data folder takes on disk: each file, bytes per call, compression progress.
+    Storage {
+        /// Also each table and index, and the journal's bodies as received and as stored (reads
+        /// every page).
+        #[arg(long)]
+        tables: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Import payload files (JSON, JSON arrays or JSON Lines) or folders of them.
     Import {
         #[arg(required = true)]
@@ -404,6 +413,14 @@ async fn dispatch(cli: Cli, command: Command) -> CliResult {
                 })
                 .collect();
             print_table(&["CALL", "WHERE", "SNIPPET"], &rows);
+            Ok(())
+        }
+        Command::Storage { tables, json } => {
+            let f = crate::store::footprint::measure(&store(&cli)?, tables).map_err(err)?;
+            if json {
+                return print_json(&f);
+            }
+            crate::store::footprint::print(&f);
             Ok(())
         }
         Command::Deliveries { failed, limit, json } => {

@@ -304,7 +304,9 @@ async fn run(args: Args) -> Result<()> {
             "calls_per_s": (imp.stored as f64 / imp.seconds).round(), "cpu_seconds": imp.cpu_seconds.map(round3),
             "peak_rss_bytes": imp.peak_rss,
             "db_bytes": imp.db_bytes, "db_bytes_per_call": (imp.db_bytes as f64 / n as f64).round(),
-            "turns": imp.turns},
+            "turns": imp.turns, "journal_compression": store::bodies::enabled(),
+            "compress_seconds_after": round3(imp.compress_seconds), "footprint": imp.footprint,
+            "body_read": lat_json(imp.body_read)},
         "http": http.as_ref().map(HttpReport::to_json),
         "search": searches.iter().map(|(k, q, l, hits)| json!({"kind": k, "example": q, "hits_avg": round3(*hits), "latency": lat_json(*l)})).collect::<Vec<_>>(),
         "list": pages.iter().map(|(k, l, rows)| json!({"kind": k, "rows": rows, "latency": lat_json(*l)})).collect::<Vec<_>>(),
@@ -398,6 +400,12 @@ struct Imported {
     turns: i64,
     /// CPU seconds per thread name during the import.
     threads: Vec<(String, f64)>,
+    /// Each file, table and index, after the bodies stored raw were compressed.
+    footprint: store::footprint::Footprint,
+    /// Seconds the background compression of the bodies stored raw ran past the import.
+    compress_seconds: f64,
+    /// Reading one delivery's exact body (decompressed when it is compressed).
+    body_read: Lat,
 }
 
 /// The import with the insights summary tables' triggers and without (`--tally-baseline`).
@@ -550,6 +558,15 @@ async fn import(jsonl: &Path, dir: &Path, n: u64) -> Result<Imported> {
         eprintln!("  CPU and bytes written per call by thread: {}", per_thread.join("; "));
     }
     drop(progress);
+    // Bodies journaled before the dictionary was trained are compressed behind the import.
+    let waited = Instant::now();
+    while store::bodies::enabled() && waited.elapsed() < Duration::from_secs(600) {
+        if service.ingest.store().read(store::bodies::progress)?.is_none() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let compress_seconds = waited.elapsed().as_secs_f64();
     drop(service);
     if failed > 0 {
         eprintln!("warning: {failed} generated payloads were not stored");
@@ -578,7 +595,32 @@ async fn import(jsonl: &Path, dir: &Path, n: u64) -> Result<Imported> {
     let logs: u64 =
         [&db_path, &journal, &search].iter().map(|p| size(Path::new(&format!("{}-wal", p.display())))).sum();
     let db_bytes = size(&db_path) + size(&journal) + size(&search) + logs;
-    Ok(Imported { stored, failed, seconds, cpu_seconds, peak_rss, db_bytes, turns, threads })
+    let st = store::Store::open(&db_path)?;
+    let footprint = store::footprint::measure(&st, true)?;
+    let every = (stored as i64 / 1000).max(1);
+    let body_read = st.read(|c| {
+        let mut ms = Vec::new();
+        for k in 0..1000 {
+            let t = Instant::now();
+            let body = store::deliveries::raw(c, 1 + k * every)?;
+            ms.push(t.elapsed().as_secs_f64() * 1e3);
+            std::hint::black_box(body);
+        }
+        Ok(latencies(ms))
+    })?;
+    Ok(Imported {
+        stored,
+        failed,
+        seconds,
+        cpu_seconds,
+        peak_rss,
+        db_bytes,
+        turns,
+        threads,
+        footprint,
+        compress_seconds,
+        body_read,
+    })
 }
 
 // ---------------------------------------------------------------- HTTP
@@ -1106,6 +1148,21 @@ fn print_table(
     println!("  {:<34} {:>12}", "seconds", format!("{:.1}", imp.seconds));
     println!("  {:<34} {:>12}", "database bytes per call", format!("{:.0}", imp.db_bytes as f64 / n as f64));
     println!("  {:<34} {:>12}", "database size (MB)", format!("{:.1}", imp.db_bytes as f64 / 1e6));
+    if let Some(cpu) = imp.cpu_seconds {
+        println!("  {:<34} {:>12}", "CPU µs per call", format!("{:.0}", cpu * 1e6 / n as f64));
+    }
+    println!(
+        "  {:<34} {:>12}",
+        "journal compression",
+        if store::bodies::enabled() { format!("on ({:.1} s after)", imp.compress_seconds) } else { "off".into() }
+    );
+    println!(
+        "  {:<34} {:>12}",
+        "one body read, p50 / p95 (µs)",
+        format!("{:.0} / {:.0}", imp.body_read.p50 * 1e3, imp.body_read.p95 * 1e3)
+    );
+    println!("\nBytes on disk by file, table and index");
+    store::footprint::print(&imp.footprint);
     if let Some(h) = http {
         println!(
             "\nWebhook ingest over loopback HTTP, concurrency {CONCURRENCY}, {} requests each, {:.0} bytes/payload",

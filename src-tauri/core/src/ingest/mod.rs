@@ -39,12 +39,14 @@ use serde::Serialize;
 use tokio::sync::{broadcast, mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 
 use crate::payload;
+use crate::store::bodies::Packer;
 use crate::store::calls::Delta;
 use crate::store::checkpoint::{self, Checkpointer, Gate, Logged};
 use crate::store::index_errors;
 use crate::store::search_index::{self, SearchRows};
 use crate::store::{self, calls, deliveries, Store};
 
+mod compress;
 pub mod fault;
 pub mod health;
 mod replay;
@@ -98,6 +100,8 @@ enum JournalJob {
         source: Source,
         content_type: Option<String>,
         body: Vec<u8>,
+        /// The body compressed (its dictionary's id and bytes), or `None` to store it raw.
+        packed: Option<(i64, Vec<u8>)>,
         /// The call id, or why the body is unusable.
         parsed: Result<i64, String>,
         wait_index: bool,
@@ -183,6 +187,10 @@ pub struct Ingestor {
     events: broadcast::Sender<StoreEvent>,
     store: Arc<Store>,
     health: Arc<Health>,
+    /// The dictionary bodies are compressed with, on the delivering task's thread.
+    packer: Arc<Packer>,
+    /// Dropped with the last handle, which stops the compressing thread.
+    _compress: std_mpsc::Sender<()>,
 }
 
 /// The most deliveries one journal transaction takes.
@@ -234,6 +242,7 @@ impl Ingestor {
         .map_err(|source| store::StoreError::Thread { name: "checkpoint".into(), source })?;
         let journal = store.connect_journal()?;
         checkpoint::disable_auto(&journal)?;
+        let packer = Arc::new(Packer::open(&journal)?);
         let mut index = store.connect()?;
         checkpoint::disable_auto(&index)?;
         let search = store.connect_search()?;
@@ -256,6 +265,7 @@ impl Ingestor {
         let (index_tx, index_rx) = std_mpsc::sync_channel(PARSED_QUEUE);
         let (events, _) = broadcast::channel(1024);
         let backlog = Arc::new(AtomicUsize::new(0));
+        let (journal_gate_for_compress, checkpointer_for_compress) = (journal_gate.clone(), checkpointer.clone());
         {
             let (events, backlog, pending_tx) = (events.clone(), backlog.clone(), pending_tx.clone());
             let checkpointer = checkpointer.clone();
@@ -281,9 +291,21 @@ impl Ingestor {
             background_priority();
             indexer(index, index_rx, search_tx, checkpointer, index_gate, spent_tx)
         })?;
+        let (compress_tx, compress_rx) = std_mpsc::channel();
+        if packer.enabled() {
+            let compressing = compress::Compressor {
+                conn: store.connect_journal()?,
+                packer: packer.clone(),
+                gate: journal_gate_for_compress,
+                checkpointer: checkpointer_for_compress,
+            };
+            compressing
+                .spawn(compress_rx)
+                .map_err(|source| store::StoreError::Thread { name: "compress".into(), source })?;
+        }
         let units_total = (backlog_bytes / BACKLOG_UNIT).clamp(1, Semaphore::MAX_PERMITS.min(u32::MAX as usize));
         let slots = Arc::new(Semaphore::new(units_total));
-        Ok(Self { tx, pending_tx, backlog, slots, units_total, events, store, health })
+        Ok(Self { tx, pending_tx, backlog, slots, units_total, events, store, health, packer, _compress: compress_tx })
     }
 
     /// Why the pipeline cannot index any more (a writer thread died); `None` while it can.
@@ -328,7 +350,11 @@ impl Ingestor {
         let parsed = payload::body_call_id(&body).map_err(|e| e.to_string());
         let wait_index = self.backlog() < READ_YOUR_WRITES_BACKLOG;
         let slot = Some(slot);
-        self.submit(|reply| JournalJob::Deliver { source, content_type, body, parsed, wait_index, slot, reply }).await
+        // Compressed here too, so deliveries compress in parallel and the journal writer only
+        // appends.
+        let packed = self.packer.pack(&body);
+        self.submit(|reply| JournalJob::Deliver { source, content_type, body, packed, parsed, wait_index, slot, reply })
+            .await
     }
 
     /// Parses a stored delivery's raw body again (after an upgrade, say) and records the new outcome
@@ -435,13 +461,15 @@ fn journal_batch(
     let mut out = Vec::with_capacity(batch.len());
     for job in batch.iter_mut() {
         out.push(match job {
-            JournalJob::Deliver { source, content_type, body, parsed, slot, .. } => {
+            JournalJob::Deliver { source, content_type, body, packed, parsed, slot, .. } => {
                 let duplicate = match parsed {
                     Ok(id) => seen(&tx, *id)?,
                     Err(_) => false,
                 };
                 let result = parsed.as_ref().copied().map_err(String::as_str);
-                let delivery_id = deliveries::insert(&tx, now, *source, content_type.as_deref(), body, result)?;
+                let packed = packed.as_ref().map(|(dict, bytes)| (*dict, bytes.as_slice()));
+                let delivery_id =
+                    deliveries::insert_packed(&tx, now, *source, content_type.as_deref(), body, packed, result)?;
                 // The body moves on to be indexed; the job keeps only its reply.
                 let parsed = std::mem::replace(parsed, Err(String::new()));
                 journaled(delivery_id, *source, parsed, std::mem::take(body), duplicate, slot.take())
@@ -1001,6 +1029,7 @@ mod tests {
         {
             // Schema 4 kept the search tables in the call database.
             let conn = rusqlite::Connection::open(&path).expect("raw open");
+            store::bodies::register(&conn).expect("functions");
             crate::store::migrate_to(&conn, 4).expect("schema 4");
             let journal = dir.path().join("journal.sqlite");
             drop(store::open_journal(&journal).expect("journal"));

@@ -37,7 +37,7 @@ pub(super) fn catch_up(conn: &mut Connection, checkpointer: &Checkpointer) -> Re
     loop {
         let chunk: Vec<(i64, String, Vec<u8>)> = {
             let mut stmt = conn.prepare_cached(
-                "SELECT id, source, body FROM journal.deliveries WHERE id > ?1 AND outcome = 'stored'
+                "SELECT id, source, unpack_body(codec, dict_id, body) FROM journal.deliveries WHERE id > ?1 AND outcome = 'stored'
                  ORDER BY id LIMIT ?2",
             )?;
             let rows = stmt.query_map([mark, MAX_INDEX_BATCH as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
@@ -113,7 +113,7 @@ fn rebuild_call(conn: &mut Connection, id: i64, now: i64) -> Result<Vec<search_i
     tx.execute("UPDATE calls SET doc = NULL, api_doc = NULL, doc_delivery = NULL WHERE id = ?1", [id])?;
     let deliveries: Vec<(i64, String, Vec<u8>, i64)> = {
         let mut stmt = tx.prepare_cached(
-            "SELECT id, source, body, received_ms FROM journal.deliveries
+            "SELECT id, source, unpack_body(codec, dict_id, body), received_ms FROM journal.deliveries
              WHERE call_id = ?1 AND outcome = 'stored' ORDER BY id",
         )?;
         let rows = stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;

@@ -67,7 +67,7 @@ pub fn catch_up_on(conn: &mut Connection) -> Result<usize> {
         // short writes below.
         let batch: Vec<Delivery> = {
             let mut stmt = conn.prepare_cached(
-                "SELECT id, received_ms, source, call_id, CASE WHEN outcome = 'stored' THEN body END
+                "SELECT id, received_ms, source, call_id, CASE WHEN outcome = 'stored' THEN unpack_body(codec, dict_id, body) END
                  FROM deliveries WHERE id > ?1 AND id <= ?2 ORDER BY id LIMIT ?3",
             )?;
             let rows = stmt.query_map(params![mark, limit, BATCH], |r| {

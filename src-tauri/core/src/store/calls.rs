@@ -62,7 +62,8 @@ fn parse_doc(s: Option<String>) -> Option<Doc> {
 /// refers to (see migration 0004). Usable wherever `calls` is in the query and the journal's
 /// `deliveries` is reachable (every connection of a [`crate::store::Store`]).
 pub const DOC_SQL: &str =
-    "coalesce(calls.doc, (SELECT CAST(body AS TEXT) FROM deliveries WHERE deliveries.id = calls.doc_delivery))";
+    "coalesce(calls.doc, (SELECT CAST(unpack_body(deliveries.codec, deliveries.dict_id, deliveries.body) AS TEXT)
+    FROM deliveries WHERE deliveries.id = calls.doc_delivery))";
 
 fn existing(conn: &Connection, id: i64) -> Result<Option<Existing>> {
     Ok(conn

@@ -9,6 +9,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 use ts_rs::TS;
 
+use super::bodies::{self, BODY_LEN_SQL, BODY_SQL};
 use super::Result;
 
 /// Where a delivery came from: the webhook listener, an import, or the calls API (backfill).
@@ -88,15 +89,33 @@ pub fn insert(
     body: &[u8],
     outcome: Result<i64, &str>,
 ) -> Result<i64> {
+    insert_packed(conn, received_ms, source, content_type, body, None, outcome)
+}
+
+/// [`insert`], with the body compressed beforehand (`packed`: the dictionary's id and the
+/// compressed bytes, see [`bodies::Packer::pack`]) or, without, stored raw.
+pub fn insert_packed(
+    conn: &Connection,
+    received_ms: i64,
+    source: Source,
+    content_type: Option<&str>,
+    body: &[u8],
+    packed: Option<(i64, &[u8])>,
+    outcome: Result<i64, &str>,
+) -> Result<i64> {
     let (outcome, error, call_id) = match outcome {
         Ok(call_id) => ("stored", None, Some(call_id)),
         Err(e) => ("failed", Some(e), None),
     };
+    let (stored, codec, dict_id, raw_len) = match packed {
+        Some((dict_id, bytes)) => (bytes, bodies::ZSTD_DICT, Some(dict_id), Some(body.len() as i64)),
+        None => (body, bodies::RAW, None, None),
+    };
     conn.prepare_cached(
-        "INSERT INTO deliveries (received_ms, source, content_type, body, outcome, error, call_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO deliveries (received_ms, source, content_type, body, outcome, error, call_id, codec, dict_id, raw_len)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
-    .execute(params![received_ms, source.as_str(), content_type, body, outcome, error, call_id])?;
+    .execute(params![received_ms, source.as_str(), content_type, stored, outcome, error, call_id, codec, dict_id, raw_len])?;
     Ok(conn.last_insert_rowid())
 }
 
@@ -112,7 +131,8 @@ pub fn set_outcome(conn: &Connection, id: i64, outcome: Result<i64, &str>) -> Re
     Ok(())
 }
 
-const COLUMNS: &str = "id, received_ms, source, content_type, body,
+/// `{body}`: the body's expression (its bytes, or only their length).
+const COLUMNS: &str = "id, received_ms, source, content_type, {body},
     CASE WHEN outcome = 'stored' AND EXISTS (SELECT 1 FROM index_errors x WHERE x.delivery_id = deliveries.id)
          THEN 'unindexed' ELSE outcome END,
     coalesce(error, (SELECT 'not indexed: ' || x.error FROM index_errors x WHERE x.delivery_id = deliveries.id)),
@@ -137,9 +157,13 @@ fn from_row(row: &Row) -> rusqlite::Result<Delivery> {
     })
 }
 
+fn columns() -> String {
+    COLUMNS.replacen("{body}", BODY_SQL, 1)
+}
+
 /// The deliveries of a call, oldest first, without their bodies.
 pub fn heads_for_call(conn: &Connection, call_id: i64) -> Result<Vec<DeliveryHead>> {
-    let columns = COLUMNS.replacen("body,", "length(body),", 1);
+    let columns = COLUMNS.replacen("{body}", BODY_LEN_SQL, 1);
     let mut stmt = conn.prepare_cached(&format!("SELECT {columns} FROM deliveries WHERE call_id = ?1 ORDER BY id"))?;
     let rows = stmt
         .query_map([call_id], |row| {
@@ -159,7 +183,8 @@ pub fn heads_for_call(conn: &Connection, call_id: i64) -> Result<Vec<DeliveryHea
 }
 
 pub fn for_call(conn: &Connection, call_id: i64) -> Result<Vec<Delivery>> {
-    let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM deliveries WHERE call_id = ?1 ORDER BY id"))?;
+    let mut stmt =
+        conn.prepare_cached(&format!("SELECT {} FROM deliveries WHERE call_id = ?1 ORDER BY id", columns()))?;
     let rows = stmt.query_map([call_id], from_row)?.collect::<rusqlite::Result<_>>()?;
     Ok(rows)
 }
@@ -168,18 +193,18 @@ pub fn for_call(conn: &Connection, call_id: i64) -> Result<Vec<Delivery>> {
 pub fn list(conn: &Connection, failed_only: bool, limit: i64) -> Result<Vec<Delivery>> {
     let filter =
         if failed_only { "WHERE outcome = 'failed' OR id IN (SELECT delivery_id FROM index_errors)" } else { "" };
-    let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM deliveries {filter} ORDER BY id DESC LIMIT ?1"))?;
+    let mut stmt = conn.prepare(&format!("SELECT {} FROM deliveries {filter} ORDER BY id DESC LIMIT ?1", columns()))?;
     let rows = stmt.query_map([limit], from_row)?.collect::<rusqlite::Result<_>>()?;
     Ok(rows)
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Option<Delivery>> {
-    Ok(conn.query_row(&format!("SELECT {COLUMNS} FROM deliveries WHERE id = ?1"), [id], from_row).optional()?)
+    Ok(conn.query_row(&format!("SELECT {} FROM deliveries WHERE id = ?1", columns()), [id], from_row).optional()?)
 }
 
 pub fn raw(conn: &Connection, id: i64) -> Result<Option<RawDelivery>> {
     Ok(conn
-        .query_row("SELECT id, source, content_type, body FROM deliveries WHERE id = ?1", [id], |r| {
+        .query_row(&format!("SELECT id, source, content_type, {BODY_SQL} FROM deliveries WHERE id = ?1"), [id], |r| {
             Ok(RawDelivery { id: r.get(0)?, source: r.get(1)?, content_type: r.get(2)?, body: r.get(3)? })
         })
         .optional()?)

@@ -10,9 +10,11 @@
 //! and the index, so queries name every table unqualified. Writes go through [`crate::ingest`]'s
 //! three writers, one per file; readers run beside them (WAL).
 
+pub mod bodies;
 pub mod calls;
 pub mod checkpoint;
 pub mod deliveries;
+pub mod footprint;
 pub mod index_errors;
 pub mod names;
 pub mod recordings;
@@ -37,7 +39,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0009_insights_hours", include_str!("../../migrations/main/0009_insights_hours.sql")),
     ("0010_variable_numbers", include_str!("../../migrations/main/0010_variable_numbers.sql")),
 ];
-const JOURNAL_MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../../migrations/journal/0001_init.sql"))];
+const JOURNAL_MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_init", include_str!("../../migrations/journal/0001_init.sql")),
+    ("0002_compressed_bodies", include_str!("../../migrations/journal/0002_compressed_bodies.sql")),
+];
 const REVIEW_MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("../../migrations/review/0001_init.sql")),
     ("0002_outbox", include_str!("../../migrations/review/0002_outbox.sql")),
@@ -150,6 +155,8 @@ fn configure(conn: &Connection) -> Result<()> {
     conn.pragma_update(None, "mmap_size", 256 * 1024 * 1024)?;
     // A log that grew during an import is cut back to this once it has been copied.
     conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
+    // Every reader of a journaled body goes through this (see bodies).
+    bodies::register(conn)?;
     Ok(())
 }
 

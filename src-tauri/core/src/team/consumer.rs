@@ -89,8 +89,10 @@ impl CallMessage {
 /// Whether the local journal already holds these bytes for this call.
 fn already_journaled(store: &Store, call_id: i64, body: &[u8]) -> Result<bool, TeamError> {
     Ok(store.read(|c| {
-        Ok(c.prepare_cached("SELECT 1 FROM journal.deliveries WHERE call_id = ?1 AND body = ?2 LIMIT 1")?
-            .exists(rusqlite::params![call_id, body])?)
+        Ok(c.prepare_cached(
+            "SELECT 1 FROM journal.deliveries WHERE call_id = ?1 AND unpack_body(codec, dict_id, body) = ?2 LIMIT 1",
+        )?
+        .exists(rusqlite::params![call_id, body])?)
     })?)
 }
 

@@ -43,7 +43,7 @@ pub struct Outgoing {
 pub fn after(store: &Store, mark: i64, limit: i64) -> Result<Vec<Outgoing>, TeamError> {
     Ok(store.read(|c| {
         let mut stmt = c.prepare_cached(
-            "SELECT id, received_ms, source, content_type, call_id, body FROM journal.deliveries
+            "SELECT id, received_ms, source, content_type, call_id, unpack_body(codec, dict_id, body) FROM journal.deliveries
              WHERE id > ?1 AND outcome = 'stored' AND call_id IS NOT NULL ORDER BY id LIMIT ?2",
         )?;
         let rows = stmt
