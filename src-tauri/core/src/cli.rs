@@ -420,7 +420,7 @@ async fn dispatch(cli: Cli, command: Command) -> CliResult {
             if json {
                 return print_json(&f);
             }
-            crate::store::footprint::print(&f);
+            print_footprint(&f);
             Ok(())
         }
         Command::Deliveries { failed, limit, json } => {
@@ -946,6 +946,35 @@ impl Tally {
 
 pub fn fmt_duration(secs: i64) -> String {
     format!("{}:{:02}", secs / 60, secs % 60)
+}
+
+/// Prints `f` for a person (`postcall storage`, the benchmark).
+pub fn print_footprint(f: &crate::store::footprint::Footprint) {
+    let kb = |b: Option<f64>| b.map(|b| format!("{:.1} KB", b / 1e3)).unwrap_or_else(|| "-".into());
+    let mut rows = Vec::new();
+    for file in &f.files {
+        rows.push(vec![file.file.clone(), format!("{:.1} MB", file.bytes as f64 / 1e6), kb(file.bytes_per_call)]);
+        for o in &file.objects {
+            let per_call = (f.calls > 0).then(|| o.bytes as f64 / f.calls as f64);
+            rows.push(vec![format!("  {}", o.name), format!("{:.1} MB", o.bytes as f64 / 1e6), kb(per_call)]);
+        }
+    }
+    rows.push(vec!["total".into(), format!("{:.1} MB", f.total_bytes as f64 / 1e6), kb(f.bytes_per_call)]);
+    println!("{} calls", f.calls);
+    print_table(&["FILE", "SIZE", "PER CALL"], &rows);
+    if let Some(b) = &f.bodies {
+        println!(
+            "journal bodies: {} deliveries, {} compressed; {:.1} MB as received, {:.1} MB stored ({:.2}×)",
+            b.deliveries,
+            b.compressed,
+            b.raw_bytes as f64 / 1e6,
+            b.stored_bytes as f64 / 1e6,
+            b.raw_bytes as f64 / (b.stored_bytes as f64).max(1.0)
+        );
+    }
+    if let Some(c) = f.compressing {
+        println!("compressing the journal: {} of {} deliveries (while Postcall runs)", c.done, c.total);
+    }
 }
 
 pub(crate) fn print_table(headers: &[&str], rows: &[Vec<String>]) {

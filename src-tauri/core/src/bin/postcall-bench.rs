@@ -1162,7 +1162,7 @@ fn print_table(
         format!("{:.0} / {:.0}", imp.body_read.p50 * 1e3, imp.body_read.p95 * 1e3)
     );
     println!("\nBytes on disk by file, table and index");
-    store::footprint::print(&imp.footprint);
+    postcall_core::cli::print_footprint(&imp.footprint);
     if let Some(h) = http {
         println!(
             "\nWebhook ingest over loopback HTTP, concurrency {CONCURRENCY}, {} requests each, {:.0} bytes/payload",

@@ -18,7 +18,7 @@ pub mod cli;
 #[cfg(test)]
 mod db_tests;
 pub mod filter;
-pub mod keys;
+pub use crate::store::review_keys as keys;
 #[cfg(test)]
 mod keys_tests;
 pub mod ops;

@@ -99,35 +99,6 @@ pub fn measure(store: &Store, tables: bool) -> Result<Footprint> {
     })
 }
 
-/// Prints `f` for a person (`postcall storage`, the benchmark).
-pub fn print(f: &Footprint) {
-    let kb = |b: Option<f64>| b.map(|b| format!("{:.1} KB", b / 1e3)).unwrap_or_else(|| "-".into());
-    let mut rows = Vec::new();
-    for file in &f.files {
-        rows.push(vec![file.file.clone(), format!("{:.1} MB", file.bytes as f64 / 1e6), kb(file.bytes_per_call)]);
-        for o in &file.objects {
-            let per_call = (f.calls > 0).then(|| o.bytes as f64 / f.calls as f64);
-            rows.push(vec![format!("  {}", o.name), format!("{:.1} MB", o.bytes as f64 / 1e6), kb(per_call)]);
-        }
-    }
-    rows.push(vec!["total".into(), format!("{:.1} MB", f.total_bytes as f64 / 1e6), kb(f.bytes_per_call)]);
-    println!("{} calls", f.calls);
-    crate::cli::print_table(&["FILE", "SIZE", "PER CALL"], &rows);
-    if let Some(b) = &f.bodies {
-        println!(
-            "journal bodies: {} deliveries, {} compressed; {:.1} MB as received, {:.1} MB stored ({:.2}×)",
-            b.deliveries,
-            b.compressed,
-            b.raw_bytes as f64 / 1e6,
-            b.stored_bytes as f64 / 1e6,
-            b.raw_bytes as f64 / (b.stored_bytes as f64).max(1.0)
-        );
-    }
-    if let Some(c) = f.compressing {
-        println!("compressing the journal: {} of {} deliveries (while Postcall runs)", c.done, c.total);
-    }
-}
-
 fn objects(conn: &Connection, schema: &str) -> Result<Vec<ObjectBytes>> {
     let mut stmt = conn.prepare("SELECT name, pgsize FROM dbstat(?1, 1) ORDER BY pgsize DESC")?;
     let rows = stmt.query_map([schema], |r| Ok(ObjectBytes { name: r.get(0)?, bytes: r.get(1)? }))?;

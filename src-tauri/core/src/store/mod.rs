@@ -18,6 +18,7 @@ pub mod footprint;
 pub mod index_errors;
 pub mod names;
 pub mod recordings;
+pub mod review_keys;
 pub mod scripts;
 pub mod search_index;
 pub mod turns;
@@ -246,7 +247,7 @@ impl Store {
         search_index::build_if_missing(&mut conn)?;
         // Review rows written before their call was indexed (or before the upgrade that keeps
         // the log's order beside them) get their call's key.
-        crate::review::keys::fill_missing(&conn, "review", "main")?;
+        review_keys::fill_missing(&conn, "review", "main")?;
         Ok(Self {
             path: path.to_path_buf(),
             journal,

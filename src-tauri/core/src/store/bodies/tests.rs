@@ -5,12 +5,56 @@ use super::*;
 use crate::store::deliveries::{self, Source};
 use crate::store::{self, Store};
 
-/// Realistic payloads, as the benchmark generates them.
+/// Payloads shaped like Intellixent's (ids, phones, a transcript of varied turns, variables), from
+/// a fixed seed; the store's tests make their own rather than use the benchmark's generator above.
 fn payloads(n: i64) -> Vec<Vec<u8>> {
-    let mut rng = crate::sample::Rng::new(7);
+    const WORDS: [&str; 24] = [
+        "hello",
+        "this",
+        "is",
+        "Maya",
+        "from",
+        "Brightline",
+        "calling",
+        "about",
+        "your",
+        "appointment",
+        "tomorrow",
+        "at",
+        "ten",
+        "would",
+        "that",
+        "still",
+        "work",
+        "yes",
+        "thanks",
+        "price",
+        "budget",
+        "demo",
+        "email",
+        "later",
+    ];
+    let mut x: u64 = 7;
+    let mut next = move || {
+        x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (x >> 33) as usize
+    };
     (1..=n)
         .map(|id| {
-            serde_json::to_vec(&crate::sample::call(id, &mut rng, 1_700_000_000_000 + id * 60_000)).expect("json")
+            let turns: Vec<serde_json::Value> = (0..20 + next() % 20)
+                .map(|t| {
+                    let text: Vec<&str> = (0..4 + next() % 12).map(|_| WORDS[next() % WORDS.len()]).collect();
+                    serde_json::json!({"role": if t % 2 == 0 { "assistant" } else { "user" }, "content": text.join(" ")})
+                })
+                .collect();
+            serde_json::to_vec(&serde_json::json!({
+                "id": id, "status": "completed", "duration": 30 + next() % 600,
+                "customer_phone": format!("+1555{:07}", next() % 10_000_000),
+                "created_at": crate::time::ms_to_rfc3339(1_700_000_000_000 + id * 60_000),
+                "transcript": turns,
+                "extracted_variables": {"budget": next() % 5000, "lead_quality": WORDS[next() % 3]},
+            }))
+            .expect("json")
         })
         .collect()
 }

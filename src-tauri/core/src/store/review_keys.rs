@@ -1,6 +1,6 @@
 //! The log's order (`calls.sort_ms`) copied beside the review rows (`log_ms` in `call_tags`,
 //! `review_states` and `review_any`), so that a page of the log filtered by a tag or a review
-//! state is one range of a review index joined to `calls` by primary key ([`super::filter`]).
+//! state is one range of a review index joined to `calls` by primary key (`review::filter`).
 //!
 //! The calls and the review rows live in two files written by two connections, so the copy is
 //! kept by every writer that can make it wrong:
