@@ -142,3 +142,11 @@ impl Drop for NatsServer {
         self.kill9();
     }
 }
+
+/// `postcall serve` arguments for a team receiver on `url` signing in as `user`, its password in
+/// the environment variable `password_env` (the tests give each user's as `<USER>_PW`).
+pub fn serve_team_args(url: &str, user: &str, password_env: &str) -> Vec<String> {
+    let mut args = vec!["--secret".to_string(), crate::secret(), "--team".into(), url.into()];
+    args.extend(["--team-user".into(), user.into(), "--team-password-env".into(), password_env.into()]);
+    args
+}

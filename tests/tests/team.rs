@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use postcall_tests::nats::{free_port, NatsServer};
+use postcall_tests::nats::{free_port, serve_team_args, NatsServer};
 use postcall_tests::{cli, cli_json, data_dir, post_json, secret, small_call, Server};
 use serde_json::{json, Value};
 
@@ -180,39 +180,14 @@ fn a_reviewer_cannot_publish_calls_and_wrong_credentials_are_refused() {
     let nats = NatsServer::start_with_config(Some(&postcall_tests::nats::shipped_config()));
     let env = [("RECEIVER_PW", "receiver-pw"), ("ALICE_PW", "alice-pw")];
     let receiver_dir = data_dir();
-    let receiver = Server::start_env(
-        receiver_dir.path(),
-        &[
-            "--secret".into(),
-            secret(),
-            "--team".into(),
-            nats.url(),
-            "--team-user".into(),
-            "receiver".into(),
-            "--team-password-env".into(),
-            "RECEIVER_PW".into(),
-        ],
-        &env,
-    );
+    let receiver =
+        Server::start_env(receiver_dir.path(), &serve_team_args(&nats.url(), "receiver", "RECEIVER_PW"), &env);
     assert_eq!(post_json(&receiver.url, &small_call(21)).0, 200);
     wait_published(receiver_dir.path(), Duration::from_secs(30));
 
     // Alice runs a receiver of her own with her reviewer credentials: nothing of it is applied.
     let rogue_dir = data_dir();
-    let rogue = Server::start_env(
-        rogue_dir.path(),
-        &[
-            "--secret".into(),
-            secret(),
-            "--team".into(),
-            nats.url(),
-            "--team-user".into(),
-            "alice".into(),
-            "--team-password-env".into(),
-            "ALICE_PW".into(),
-        ],
-        &env,
-    );
+    let rogue = Server::start_env(rogue_dir.path(), &serve_team_args(&nats.url(), "alice", "ALICE_PW"), &env);
     assert_eq!(post_json(&rogue.url, &small_call(22)).0, 200);
     let deadline = Instant::now() + Duration::from_secs(60);
     let refused = loop {
@@ -367,16 +342,7 @@ fn review_work_done_offline_on_two_laptops_converges_on_every_node() {
     let server_dir = data_dir();
     let server = Server::start_env(
         server_dir.path(),
-        &[
-            "--secret".into(),
-            secret(),
-            "--team".into(),
-            url.clone(),
-            "--team-user".into(),
-            "receiver".into(),
-            "--team-password-env".into(),
-            "RECEIVER_PW".into(),
-        ],
+        &serve_team_args(&url, "receiver", "RECEIVER_PW"),
         &[("RECEIVER_PW", "receiver-pw")],
     );
     for id in 1..=3 {

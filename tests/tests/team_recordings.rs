@@ -10,8 +10,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use postcall_tests::audio::{speech, Behaviour, RecordingHost};
-use postcall_tests::nats::{shipped_config, NatsServer};
-use postcall_tests::{cli_json, data_dir, post_json, secret, show, small_call, Server};
+use postcall_tests::nats::{serve_team_args, shipped_config, NatsServer};
+use postcall_tests::{cli_json, data_dir, post_json, show, small_call, Server};
 use serde_json::Value;
 
 const CALL: i64 = 31;
@@ -93,16 +93,7 @@ fn a_recording_reaches_a_laptop_from_the_object_store_with_its_digest_checked() 
     let server_dir = data_dir();
     let server = Server::start_env(
         server_dir.path(),
-        &[
-            "--secret".into(),
-            secret(),
-            "--team".into(),
-            nats.url(),
-            "--team-user".into(),
-            "receiver".into(),
-            "--team-password-env".into(),
-            "RECEIVER_PW".into(),
-        ],
+        &serve_team_args(&nats.url(), "receiver", "RECEIVER_PW"),
         &[ENV, &[("POSTCALL_RECORDING_RETRY_MS", "200")]].concat(),
     );
     let mut call = small_call(CALL);
