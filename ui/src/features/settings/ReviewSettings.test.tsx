@@ -44,8 +44,9 @@ describe("review settings", () => {
     expect(within(dialog).getByRole("alert")).toHaveTextContent("email address");
     fireEvent.change(within(dialog).getByTestId("reviewer-email"), { target: { value: "ana@example.com" } });
     fireEvent.click(within(dialog).getByTestId("reviewer-save"));
+    // The saved reviewer shows first; the dialog closes once the save's promise settles.
     await waitFor(() => expect(screen.getByTestId("reviewer-settings")).toHaveTextContent("ana@example.com"));
-    expect(screen.queryByTestId("reviewer-dialog")).toBeNull();
+    await waitFor(() => expect(screen.queryByTestId("reviewer-dialog")).toBeNull());
     expect(await demo.invoke("get_reviewer")).toEqual({ name: "Ana", email: "ana@example.com" });
   });
 
