@@ -353,15 +353,17 @@ fn review_work_done_offline_on_two_laptops_converges_on_every_node() {
     // Two reviewers, each on a laptop of their own with their own NATS user (the shipped
     // permissions: a reviewer publishes review events only). The team's tag list is shared too:
     // Ana defines it on her laptop and Bob's gets it from the stream.
-    let (a, b) = (data_dir(), data_dir());
-    let (a, b) = (a.path(), b.path());
+    let (a, b, a2) = (data_dir(), data_dir(), data_dir());
+    let (a, b, a2) = (a.path(), b.path(), a2.path());
     join_as(a, &url, "alice", "alice-pw");
     join_as(b, &url, "bob", "bob-pw");
-    cli(a, &["review", "whoami", "--set", "Ana Pop <ana@example.com>"]).ok();
+    join_as(a2, &url, "alice", "alice-pw");
+    cli(a, &["review", "whoami", "--set", "Ana Pop <alice@example.com>"]).ok();
     cli(b, &["review", "whoami", "--set", "Bob Ionescu <bob@example.com>"]).ok();
+    cli(a2, &["review", "whoami", "--set", "Ana Pop <alice@example.com>"]).ok();
     cli(a, &["tag", "define", "urgent", "--color", "#cc3300"]).ok();
     cli(a, &["tag", "define", "vip"]).ok();
-    for laptop in [a, b] {
+    for laptop in [a, b, a2] {
         assert_eq!(sync_once(laptop)["calls_seq"], 3);
     }
     let listed = cli_json(b, &["tags"]);
@@ -385,7 +387,7 @@ fn review_work_done_offline_on_two_laptops_converges_on_every_node() {
 
     // The team server goes away; both reviewers keep working, on the same calls.
     nats.kill9();
-    let ana = ["--as", "Ana Pop <ana@example.com>"];
+    let ana = ["--as", "Ana Pop <alice@example.com>"];
     let on = |node: &Path, args: &[&str]| cli(node, args).ok().stdout.clone();
     on(a, &["review", "1", "--state", "reviewed"]);
     on(a, &["note", "add", "1", "heard a refund promise", "--turn", "0", "--at", "1.5"]);
@@ -397,9 +399,10 @@ fn review_work_done_offline_on_two_laptops_converges_on_every_node() {
     on(b, &["note", "add", "1", "customer sounded upset"]);
     on(b, &["tag", "add", "2", "vip"]);
     on(b, &["tag", "add", "1", "vip"]);
-    // The same reviewer on the other laptop, later: the latest state wins.
+    // The same reviewer on a second laptop of hers (her own NATS user), later: the latest state
+    // wins.
     std::thread::sleep(Duration::from_millis(5));
-    on(b, &[&["review", "2", "--state", "reviewed"][..], &ana[..]].concat());
+    on(a2, &[&["review", "2", "--state", "reviewed"][..], &ana[..]].concat());
 
     // Offline edits show at once, are counted as pending, and a sync says why it cannot run.
     assert_eq!(review_of(a, 1)["states"][0]["state"], "reviewed");
@@ -411,7 +414,7 @@ fn review_work_done_offline_on_two_laptops_converges_on_every_node() {
     run.fails();
     assert!(run.stderr.contains("cannot reach the team server"), "{}", run.stderr);
     let st = cli_json(b, &["team", "status"]);
-    assert_eq!(st["pending"], 5, "nothing is lost by a failed sync: {st}");
+    assert_eq!(st["pending"], 4, "nothing is lost by a failed sync: {st}");
     assert!(st["offline_since"].is_string(), "{st}");
 
     // Back on the same store: both laptops sync; the receiver follows the stream by itself.
@@ -419,17 +422,22 @@ fn review_work_done_offline_on_two_laptops_converges_on_every_node() {
     nats.restart();
     let ra = sync_once(a);
     let rb = sync_once(b);
+    let rc = sync_once(a2);
     let ra2 = sync_once(a);
-    assert_eq!((ra["reviews_published"].as_u64(), rb["reviews_published"].as_u64()), (Some(6), Some(5)));
-    assert_eq!(ra2["reviews_applied"], 5, "A received B's five events: {ra2}");
+    sync_once(b);
+    let published = |r: &Value| r["reviews_published"].as_u64();
+    assert_eq!((published(&ra), published(&rb), published(&rc)), (Some(6), Some(4), Some(1)));
+    assert_eq!(ra2["reviews_applied"], 5, "A received the five events of the two other laptops: {ra2}");
     let ha = review_hash(a);
     assert_eq!(ha["events"], 14, "twelve annotations and two definitions: {ha}");
     assert_eq!(review_hash(b), ha, "both laptops hold the same review work");
+    assert_eq!(review_hash(a2), ha);
     wait_same_reviews(server_dir.path(), &ha, Duration::from_secs(60));
     eprintln!("receiver converged {:.1} s after the server came back", outage.elapsed().as_secs_f64());
     for node in [a, b] {
         let st = cli_json(node, &["team", "status"]);
         assert_eq!((st["pending"].as_i64(), st["reviews_seq"].as_u64()), (Some(0), Some(14)), "{st}");
+        assert_eq!((st["refused_edits"].as_i64(), st["rejected_events"].as_i64()), (Some(0), Some(0)), "{st}");
     }
 
     // What every node shows: per-reviewer states, both notes, an add-wins tag set.
@@ -443,14 +451,18 @@ fn review_work_done_offline_on_two_laptops_converges_on_every_node() {
             .collect();
         assert_eq!(
             states,
-            [("ana@example.com".into(), "reviewed".into()), ("bob@example.com".into(), "flagged".into())]
+            [("alice@example.com".into(), "reviewed".into()), ("bob@example.com".into(), "flagged".into())]
         );
         assert_eq!(r1["notes"].as_array().map(Vec::len), Some(2), "{r1}");
         assert_eq!(r1["notes"][0]["text"], "heard a refund promise");
         assert_eq!(r1["notes"][0]["turn"], 0);
         assert_eq!(tags_of(node, 1), ["vip"], "urgent removed by Ana, vip added by Bob");
         assert_eq!(tags_of(node, 2), ["vip"], "Bob's add survives Ana's remove of her own add");
-        assert_eq!(review_of(node, 2)["states"][0]["state"], "reviewed", "Ana's later state, made on B");
+        assert_eq!(
+            review_of(node, 2)["states"][0]["state"],
+            "reviewed",
+            "Ana's later state, made on her second laptop"
+        );
     }
 
     // A newer Postcall publishes a kind this one does not know, and something that is not an
@@ -472,7 +484,8 @@ fn review_work_done_offline_on_two_laptops_converges_on_every_node() {
             .await
             .expect("connect as bob");
         let js = async_nats::jetstream::new(client);
-        for (subject, body) in [("postcall.reviews.3", newer.to_string()), ("postcall.reviews.3", "not json".into())] {
+        let subject = "postcall.reviews.3.bob_40example_2ecom";
+        for (subject, body) in [(subject, newer.to_string()), (subject, "not json".into())] {
             js.publish(subject, body.into()).await.expect("publish").await.expect("stored");
         }
     });

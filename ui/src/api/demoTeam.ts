@@ -15,6 +15,8 @@ export function createDemoTeam(): Record<string, (args: Record<string, unknown>)
     pending_reviews: 3,
     pending_calls: 0,
     pending_recordings: 0,
+    refused_edits: 0,
+    rejected_events: 0,
     offline_since: offlineSince,
     last_connected: offlineSince,
     last_error: "cannot reach the team server at tls://team.example.org:4222: connection refused",

@@ -58,6 +58,8 @@ pub fn insert_events_from(tx: &Transaction, events: &[Event], origin: Origin) ->
         ))?;
         let mut queue = tx.prepare_cached("INSERT OR IGNORE INTO review_outbox (seq, event_id) VALUES (?1, ?2)")?;
         let mut echoed = tx.prepare_cached("DELETE FROM review_outbox WHERE event_id = ?1")?;
+        // Refused once, in the stream after all (the permissions were changed and it was retried).
+        let mut echoed_refused = tx.prepare_cached("DELETE FROM review_refused WHERE event_id = ?1")?;
         for e in events {
             seq += 1;
             let n = insert.execute(params![
@@ -79,6 +81,7 @@ pub fn insert_events_from(tx: &Transaction, events: &[Event], origin: Origin) ->
                 }
             } else if origin == Origin::Team {
                 echoed.execute([&e.event_id])?;
+                echoed_refused.execute([&e.event_id])?;
             }
         }
     }
@@ -130,6 +133,71 @@ pub fn outbox_done(conn: &mut Connection, event_ids: &[String]) -> Result<()> {
     }
     tx.commit()?;
     Ok(())
+}
+
+/// Moves events the team server refused out of the outbox, keeping each with the reason, so
+/// the events after them go out.
+pub fn outbox_refused(conn: &mut Connection, refused: &[(String, String)], at_ms: i64) -> Result<()> {
+    let tx = conn.transaction()?;
+    {
+        let mut park = tx.prepare_cached(
+            "INSERT OR REPLACE INTO review_refused (seq, event_id, reason, refused_ms)
+             SELECT seq, event_id, ?2, ?3 FROM review_events WHERE event_id = ?1",
+        )?;
+        let mut del = tx.prepare_cached("DELETE FROM review_outbox WHERE event_id = ?1")?;
+        for (id, reason) in refused {
+            park.execute(params![id, reason, at_ms])?;
+            del.execute([id])?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// One event the team server refused.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Refused {
+    pub event_id: String,
+    pub call_id: i64,
+    pub author_email: String,
+    pub kind: String,
+    pub reason: String,
+    pub refused_ms: i64,
+}
+
+/// The events the team server refused, oldest first.
+pub fn refused(conn: &Connection, schema: &str) -> Result<Vec<Refused>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT r.event_id, e.call_id, e.author_email, e.kind, r.reason, r.refused_ms
+         FROM {schema}review_refused r JOIN {schema}review_events e ON e.event_id = r.event_id ORDER BY r.seq"
+    ))?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(Refused {
+                event_id: r.get(0)?,
+                call_id: r.get(1)?,
+                author_email: r.get(2)?,
+                kind: r.get(3)?,
+                reason: r.get(4)?,
+                refused_ms: r.get(5)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// How many events the team server refused.
+pub fn refused_len(conn: &Connection, schema: &str) -> Result<i64> {
+    Ok(conn.query_row(&format!("SELECT count(*) FROM {schema}review_refused"), [], |r| r.get(0))?)
+}
+
+/// Queues every refused event again, in its original place in the outbox's order. Returns how many.
+pub fn retry_refused(conn: &mut Connection) -> Result<usize> {
+    let tx = conn.transaction()?;
+    tx.execute("INSERT OR IGNORE INTO review_outbox (seq, event_id) SELECT seq, event_id FROM review_refused", [])?;
+    let n = tx.execute("DELETE FROM review_refused", [])?;
+    tx.commit()?;
+    Ok(n)
 }
 
 /// A digest of the whole review projection (every table the events produce, in key order) and

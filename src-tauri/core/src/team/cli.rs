@@ -1,4 +1,4 @@
-//! `postcall team join | leave | status | sync` and the `--team` flags of `postcall serve`.
+//! `postcall team join | leave | status | sync | token | refused` and the `--team` flags of `postcall serve`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -42,6 +42,30 @@ pub enum TeamAction {
         /// refuses the credentials).
         #[arg(long)]
         once: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    #[command(flatten)]
+    Authors(AuthorAction),
+}
+
+/// `postcall team token`, `postcall team refused`: binding review events to their authors.
+#[derive(Debug, Subcommand)]
+pub enum AuthorAction {
+    /// Print a reviewer's author token and the publish permission their NATS user needs in
+    /// nats-server.conf (`postcall.reviews.*.<token>`), so nobody else can publish in their name.
+    Token {
+        /// The reviewer's email, as set with `postcall review whoami --set`.
+        email: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the edits made here that the team server refused (and the review events of the
+    /// stream not applied because they were published in another author's name).
+    Refused {
+        /// Queue the refused edits again (after the server's permissions were changed).
+        #[arg(long)]
+        retry: bool,
         #[arg(long)]
         json: bool,
     },
@@ -256,11 +280,18 @@ pub async fn run(data: DataDir, secret: Option<&str>, action: TeamAction) -> Res
             }
             println!("calls applied up to sequence {}, reviews up to {}", st.calls_seq, st.reviews_seq);
             println!("pending: {}", st.pending);
+            if st.refused_edits > 0 {
+                println!("{} edits the server refused (postcall team refused)", st.refused_edits);
+            }
+            if st.rejected_events > 0 {
+                println!("{} events from the team not applied: published in another author's name", st.rejected_events);
+            }
             if let Some(e) = &st.last_error {
                 println!("last error: {e}");
             }
             Ok(())
         }
+        TeamAction::Authors(action) => run_authors(&data, action),
         TeamAction::Sync { once, json } => {
             let endpoint = settings::endpoint(&data).map_err(s)?.ok_or_else(|| TeamError::NotJoined.to_string())?;
             let service = Service::open(data, secret, None).map_err(|e| e.to_string())?;
@@ -339,6 +370,65 @@ pub async fn run(data: DataDir, secret: Option<&str>, action: TeamAction) -> Res
                 );
                 Ok(())
             }
+        }
+    }
+}
+
+/// Runs `postcall team token | refused`.
+fn run_authors(data: &DataDir, action: AuthorAction) -> Result<(), String> {
+    match action {
+        AuthorAction::Token { email, json } => {
+            let token = super::authors::token_of_reviewer(&email)
+                .ok_or_else(|| format!("{email:?} is not an email address a token can be made for"))?;
+            let permission = super::authors::permission(&token);
+            if json {
+                return print_json(&serde_json::json!({
+                    "email": email.trim().to_lowercase(), "token": token, "permission": permission
+                }));
+            }
+            println!("{token}");
+            eprintln!("In nats-server.conf, give this reviewer's user the publish permission \"{permission}\"");
+            Ok(())
+        }
+        AuthorAction::Refused { retry, json } => {
+            let store = crate::store::Store::open(&data.db_path()).map_err(|e| e.to_string())?;
+            let state = TeamState::open(data).map_err(|e| e.to_string())?;
+            let refused = store.read(|c| crate::review::store::refused(c, "review.")).map_err(|e| e.to_string())?;
+            let rejected = state.rejected().map_err(|e| e.to_string())?;
+            let requeued = if retry {
+                store.review_write(crate::review::store::retry_refused).map_err(|e| e.to_string())?
+            } else {
+                0
+            };
+            if json {
+                return print_json(&serde_json::json!({
+                    "refused": refused, "rejected": rejected, "requeued": requeued
+                }));
+            }
+            if refused.is_empty() {
+                println!("The team server refused no edit made here.");
+            }
+            for r in &refused {
+                println!(
+                    "refused: event {} ({} on call {}) by {}: {}",
+                    r.event_id, r.kind, r.call_id, r.author_email, r.reason
+                );
+            }
+            for r in &rejected {
+                println!(
+                    "not applied: stream #{} {} (event {} by {}): {}",
+                    r.seq, r.subject, r.event_id, r.author_email, r.reason
+                );
+            }
+            if retry {
+                println!("{requeued} refused edits queued again; they go out at the next sync.");
+            } else if !refused.is_empty() {
+                println!(
+                    "Each was signed by an author this machine's team user may not publish for. Ask the administrator \
+                     for the permission (postcall team token EMAIL), then run `postcall team refused --retry`."
+                );
+            }
+            Ok(())
         }
     }
 }

@@ -23,6 +23,7 @@
 //!   secret store, never in logs).
 //! - [`status`]: what `postcall team status` and the window report.
 
+pub mod authors;
 pub mod cli;
 pub mod consumer;
 pub mod live;
@@ -51,7 +52,8 @@ pub const CALLS_STREAM: &str = "POSTCALL_CALLS";
 pub const CALLS_SUBJECTS: &str = "postcall.calls.>";
 /// The stream of review events, published by every reviewer.
 pub const REVIEWS_STREAM: &str = "POSTCALL_REVIEWS";
-/// Subjects of [`REVIEWS_STREAM`]: `postcall.reviews.<call_id>`.
+/// Subjects of [`REVIEWS_STREAM`]: `postcall.reviews.<call_id>.<author token>` (see [`authors`]),
+/// and `postcall.reviews.<call_id>` from versions before authors were bound.
 pub const REVIEWS_SUBJECTS: &str = "postcall.reviews.>";
 
 /// Message headers a call message carries beside the journal's exact bytes.
@@ -123,11 +125,76 @@ pub struct Connection {
     pub jetstream: jetstream::Context,
     /// The last error the server sent (a permissions violation, say), for messages and status.
     pub server_error: Arc<Mutex<Option<String>>>,
+    /// Publishes the server refused (permissions violations), by subject, not yet claimed.
+    refusals: Arc<Refusals>,
+}
+
+/// The subjects the server refused publishing to, as it reported them (asynchronously: a refused
+/// publish gets no answer, only an error on the side).
+#[derive(Default)]
+struct Refusals {
+    by_subject: Mutex<std::collections::HashMap<String, (u32, String)>>,
+    /// Bumped at each refusal, so a waiter wakes.
+    seen: tokio::sync::watch::Sender<u64>,
+}
+
+impl Refusals {
+    fn record(&self, message: &str) {
+        let Some(subject) = refused_subject(message) else { return };
+        {
+            let mut map = self.by_subject.lock().unwrap_or_else(|e| e.into_inner());
+            if map.len() > 10_000 {
+                map.clear();
+            }
+            let entry = map.entry(subject).or_insert((0, String::new()));
+            entry.0 += 1;
+            entry.1 = message.to_string();
+        }
+        self.seen.send_modify(|n| *n += 1);
+    }
+
+    fn take(&self, subject: &str) -> Option<String> {
+        let mut map = self.by_subject.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = map.get_mut(subject)?;
+        let message = entry.1.clone();
+        entry.0 -= 1;
+        if entry.0 == 0 {
+            map.remove(subject);
+        }
+        Some(message)
+    }
+}
+
+/// The subject of a `Permissions Violation for Publish to "…"` error.
+fn refused_subject(message: &str) -> Option<String> {
+    const MARK: &str = "permissions violation for publish to \"";
+    let at = message.to_ascii_lowercase().find(MARK)? + MARK.len();
+    let rest = &message[at..];
+    Some(rest[..rest.find('"')?].to_string())
 }
 
 impl Connection {
     pub fn last_server_error(&self) -> Option<String> {
         self.server_error.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Waits until the server reports that it refused a publish to `subject` and returns its
+    /// message (claimed: one report answers one publish). Never returns otherwise.
+    pub async fn refused(&self, subject: &str) -> String {
+        let mut seen = self.refusals.seen.subscribe();
+        loop {
+            if let Some(message) = self.refusals.take(subject) {
+                return message;
+            }
+            if seen.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+
+    /// A refusal of `subject` already reported, claimed.
+    pub fn take_refusal(&self, subject: &str) -> Option<String> {
+        self.refusals.take(subject)
     }
 
     pub fn connected(&self) -> bool {
@@ -152,16 +219,20 @@ pub async fn connect(endpoint: &Endpoint) -> Result<Connection, TeamError> {
     settings::check_url(&server)?;
     let server_error = Arc::new(Mutex::new(None::<String>));
     let seen = server_error.clone();
+    let refusals = Arc::new(Refusals::default());
+    let refused = refusals.clone();
     let mut opts = async_nats::ConnectOptions::new()
         .name("postcall")
         .connection_timeout(CONNECT_TIMEOUT)
         .request_timeout(Some(Duration::from_secs(10)))
         .event_callback(move |event| {
             let seen = seen.clone();
+            let refused = refused.clone();
             async move {
                 match event {
                     async_nats::Event::ServerError(e) => {
                         tracing::warn!(error = %e, "the team server reported an error");
+                        refused.record(&e.to_string());
                         *seen.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());
                     }
                     async_nats::Event::Disconnected => tracing::info!("disconnected from the team server"),
@@ -191,7 +262,7 @@ pub async fn connect(endpoint: &Endpoint) -> Result<Connection, TeamError> {
         }
     })?;
     let jetstream = jetstream::ContextBuilder::new().timeout(Duration::from_secs(10)).build(client.clone());
-    Ok(Connection { client, jetstream, server_error })
+    Ok(Connection { client, jetstream, server_error, refusals })
 }
 
 /// Returns once the connection was lost and is back: a restarted server has forgotten the
@@ -255,6 +326,18 @@ mod tests {
         assert_ne!(a, call_msg_id(8, b"{\"id\":7}"));
         assert_ne!(a, call_msg_id(7, b"{\"id\":7 }"));
         assert!(a.starts_with("7-") && a.len() == 2 + 32);
+    }
+
+    #[test]
+    fn a_refused_publish_is_told_by_its_subject() {
+        let r = Refusals::default();
+        r.record("nats: Permissions Violation for Publish to \"postcall.reviews.7.bob_40x\"");
+        r.record("nats: Permissions Violation for Publish to \"postcall.reviews.7.bob_40x\"");
+        r.record("nats: authorization violation");
+        assert!(r.take("postcall.reviews.7").is_none());
+        assert!(r.take("postcall.reviews.7.bob_40x").is_some_and(|m| m.contains("Permissions Violation")));
+        assert!(r.take("postcall.reviews.7.bob_40x").is_some(), "one report per refused publish");
+        assert!(r.take("postcall.reviews.7.bob_40x").is_none());
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //! - `applied_calls`: per applied call message, its stream sequence, the local delivery it became
 //!   and the server's delivery metadata (source, received time, delivery id), which the local
 //!   journal cannot hold since it stamps its own.
+//! - `rejected_events`: review events of the stream not applied because they were published in
+//!   another author's name (see `authors`), by stream sequence, for `team status`.
 //! - `info`: the last error and when the node last reached the server, for status.
 //!
 //! The sequence moves in the same transaction as the rows that record what was applied, after
@@ -32,6 +34,13 @@ CREATE TABLE IF NOT EXISTS applied_calls (
     origin_delivery_id  INTEGER
 );
 CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS rejected_events (
+    seq          INTEGER PRIMARY KEY,
+    subject      TEXT NOT NULL,
+    event_id     TEXT NOT NULL,
+    author_email TEXT NOT NULL,
+    reason       TEXT NOT NULL
+);
 ";
 
 pub const PUBLISHED: &str = "published";
@@ -49,6 +58,16 @@ pub struct Applied {
     pub origin_source: Option<String>,
     pub origin_received_ms: Option<i64>,
     pub origin_delivery_id: Option<i64>,
+}
+
+/// A review event of the stream that was not applied: its subject stands for another author.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Rejected {
+    pub seq: u64,
+    pub subject: String,
+    pub event_id: String,
+    pub author_email: String,
+    pub reason: String,
 }
 
 /// Handle to `team.sqlite`; cheap to clone.
@@ -166,6 +185,48 @@ impl TeamState {
                 },
             )
             .optional()
+        })
+    }
+
+    /// Records review events not applied (a replayed chunk records them once).
+    pub fn record_rejected(&self, rows: &[Rejected]) -> Result<(), StoreError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        self.with(|c| {
+            let tx = c.transaction()?;
+            {
+                let mut ins = tx.prepare_cached(
+                    "INSERT OR REPLACE INTO rejected_events (seq, subject, event_id, author_email, reason)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?;
+                for r in rows {
+                    ins.execute(params![r.seq as i64, r.subject, r.event_id, r.author_email, r.reason])?;
+                }
+            }
+            tx.commit()
+        })
+    }
+
+    pub fn rejected_count(&self) -> Result<i64, StoreError> {
+        self.with(|c| c.query_row("SELECT count(*) FROM rejected_events", [], |r| r.get(0)))
+    }
+
+    /// The review events not applied, in stream order.
+    pub fn rejected(&self) -> Result<Vec<Rejected>, StoreError> {
+        self.with(|c| {
+            let mut st =
+                c.prepare("SELECT seq, subject, event_id, author_email, reason FROM rejected_events ORDER BY seq")?;
+            let rows = st.query_map([], |r| {
+                Ok(Rejected {
+                    seq: r.get::<_, i64>(0)? as u64,
+                    subject: r.get(1)?,
+                    event_id: r.get(2)?,
+                    author_email: r.get(3)?,
+                    reason: r.get(4)?,
+                })
+            })?;
+            rows.collect()
         })
     }
 

@@ -29,6 +29,12 @@ pub struct TeamStatus {
     pub pending_calls: i64,
     /// On the receiver, recordings in its vault not yet in the object store.
     pub pending_recordings: i64,
+    /// Edits made here that the team server refused (this machine's NATS user may not publish as
+    /// their author): kept aside, not shared, listed by `postcall team refused`.
+    pub refused_edits: i64,
+    /// Review events of the team's stream not applied here because they were published in
+    /// another author's name.
+    pub rejected_events: i64,
     /// Since when the server could not be reached (RFC 3339), while it cannot.
     pub offline_since: Option<String>,
     /// When this node last reached the server (RFC 3339).
@@ -77,6 +83,8 @@ pub async fn status(data: &DataDir, store: &Store, probe: bool) -> Result<TeamSt
         pending_reviews,
         pending_calls,
         pending_recordings,
+        refused_edits: super::reviews::refused(store)?,
+        rejected_events: state.rejected_count()?,
         offline_since,
         last_connected: time("last_connected_ms")?,
         last_error: probe_error.or(state.info("last_error")?),

@@ -603,6 +603,16 @@ pending_calls: number,
  */
 pending_recordings: number, 
 /**
+ * Edits made here that the team server refused (this machine's NATS user may not publish as
+ * their author): kept aside, not shared, listed by `postcall team refused`.
+ */
+refused_edits: number, 
+/**
+ * Review events of the team's stream not applied here because they were published in
+ * another author's name.
+ */
+rejected_events: number, 
+/**
  * Since when the server could not be reached (RFC 3339), while it cannot.
  */
 offline_since: string | null, 

@@ -27,6 +27,8 @@ function status(patch: Partial<TeamStatus> = {}): TeamStatus {
     pending_reviews: 0,
     pending_calls: 0,
     pending_recordings: 0,
+    refused_edits: 0,
+    rejected_events: 0,
     offline_since: null,
     last_connected: null,
     last_error: null,
