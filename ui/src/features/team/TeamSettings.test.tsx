@@ -116,6 +116,36 @@ describe("Settings → Team", () => {
     expect(container.querySelector("img")).toBeNull();
   });
 
+  it("on the receiver, counts the recordings waiting to upload and the edits the server refused", async () => {
+    m.getTeamStatus.mockResolvedValue(
+      status({
+        server: "nats://team:4222",
+        connected: true,
+        role: "receiver",
+        pending: 1,
+        pending_reviews: 1,
+        pending_recordings: 3,
+        refused_edits: 2,
+        rejected_events: 1,
+      }),
+    );
+    render(<TeamSettings />);
+    const pending = await screen.findByTestId("team-pending");
+    expect(pending).toHaveTextContent("1 edit pending, 3 recordings waiting to upload");
+    expect(screen.getByTestId("team-refused")).toHaveTextContent(/^2 edits the server refused/);
+    expect(screen.getByTestId("team-rejected")).toHaveTextContent(/^1 event from the team not applied/);
+  });
+
+  it("says nothing is waiting only when no recording is either", async () => {
+    m.getTeamStatus.mockResolvedValue(
+      status({ server: "nats://team:4222", connected: true, role: "receiver", pending_recordings: 1 }),
+    );
+    render(<TeamSettings />);
+    expect(await screen.findByTestId("team-pending")).toHaveTextContent(/^1 recording waiting to upload$/);
+    expect(screen.queryByTestId("team-refused")).toBeNull();
+    expect(screen.queryByTestId("team-rejected")).toBeNull();
+  });
+
   it("leaves after a confirmation and shows the join form again", async () => {
     m.getTeamStatus.mockResolvedValue(status({ server: "nats://team:4222", connected: true }));
     m.leaveTeam.mockResolvedValue(status());

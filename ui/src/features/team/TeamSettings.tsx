@@ -20,6 +20,22 @@ function plural(n: number, one: string, many: string): string {
   return `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
 }
 
+/** What waits to go out: edits, and on the receiver calls and recordings. */
+function pendingLine(status: TeamStatus): string {
+  const parts: string[] = [];
+  if (status.pending_reviews > 0) parts.push(`${plural(status.pending_reviews, "edit", "edits")} pending`);
+  if (status.pending_calls > 0) parts.push(`${plural(status.pending_calls, "call", "calls")} to publish`);
+  if (status.pending_recordings > 0) {
+    parts.push(`${plural(status.pending_recordings, "recording", "recordings")} waiting to upload`);
+  }
+  if (parts.length === 0) {
+    return status.role === "receiver"
+      ? "Nothing: every call, recording and edit here is on the team server."
+      : "Nothing: every edit made here is on the team server.";
+  }
+  return parts.join(", ");
+}
+
 /** The connection line: connected, offline since …, or not reached yet. */
 function ConnectionState({ status }: { status: TeamStatus }) {
   if (status.connected) {
@@ -258,11 +274,21 @@ export function TeamSettings() {
             <div>
               <div className="setting-label">Waiting to be shared</div>
               <div className="dim small" data-testid="team-pending" data-pending={status.pending}>
-                {status.pending === 0
-                  ? "Nothing: every edit made here is on the team server."
-                  : `${plural(status.pending_reviews, "edit", "edits")} pending` +
-                    (status.pending_calls > 0 ? `, ${plural(status.pending_calls, "call", "calls")} to publish` : "")}
+                {pendingLine(status)}
               </div>
+              {status.refused_edits > 0 && (
+                <div className="field-error small" data-testid="team-refused" data-refused={status.refused_edits}>
+                  {plural(status.refused_edits, "edit", "edits")} the server refused: signed by a reviewer this
+                  machine&apos;s team user may not publish for. They stay here; <span className="mono">postcall team
+                  refused</span> lists them.
+                </div>
+              )}
+              {status.rejected_events > 0 && (
+                <div className="dim small" data-testid="team-rejected">
+                  {plural(status.rejected_events, "event", "events")} from the team not applied: published in another
+                  reviewer&apos;s name.
+                </div>
+              )}
             </div>
           </div>
           <div className="setting">
