@@ -146,6 +146,13 @@ describe("Settings → Team", () => {
     expect(screen.queryByTestId("team-rejected")).toBeNull();
   });
 
+  it("does not say every edit is shared while some were refused", async () => {
+    m.getTeamStatus.mockResolvedValue(status({ server: "nats://team:4222", connected: true, refused_edits: 1 }));
+    render(<TeamSettings />);
+    expect(await screen.findByTestId("team-pending")).toHaveTextContent(/^Nothing waiting to go out\.$/);
+    expect(screen.getByTestId("team-refused")).toHaveTextContent(/^1 edit the server refused/);
+  });
+
   it("leaves after a confirmation and shows the join form again", async () => {
     m.getTeamStatus.mockResolvedValue(status({ server: "nats://team:4222", connected: true }));
     m.leaveTeam.mockResolvedValue(status());

@@ -29,6 +29,7 @@ function pendingLine(status: TeamStatus): string {
     parts.push(`${plural(status.pending_recordings, "recording", "recordings")} waiting to upload`);
   }
   if (parts.length === 0) {
+    if (status.refused_edits > 0) return "Nothing waiting to go out.";
     return status.role === "receiver"
       ? "Nothing: every call, recording and edit here is on the team server."
       : "Nothing: every edit made here is on the team server.";
@@ -279,8 +280,9 @@ export function TeamSettings() {
               {status.refused_edits > 0 && (
                 <div className="field-error small" data-testid="team-refused" data-refused={status.refused_edits}>
                   {plural(status.refused_edits, "edit", "edits")} the server refused: signed by a reviewer this
-                  machine&apos;s team user may not publish for. They stay here; <span className="mono">postcall team
-                  refused</span> lists them.
+                  machine&apos;s team user may not publish for. Kept here, not shared;{" "}
+                  <span className="mono">postcall team refused</span> lists them, and <span className="mono">--retry</span>{" "}
+                  sends them again once the administrator has changed the permissions.
                 </div>
               )}
               {status.rejected_events > 0 && (
