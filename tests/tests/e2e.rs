@@ -1625,18 +1625,24 @@ fn the_dashboard_draws_the_figures_and_exports_them() {
     app.finish();
 }
 
-/// Settings → Team against a real nats-server on loopback: a receiver (`postcall serve --team`)
-/// holds two calls; the window joins through the form, shows itself connected with the stream's
-/// sequences, lists the team's calls, and a review mark made in the window reaches the receiver.
+/// Settings → Team against a real nats-server on loopback with the shipped permissions: a
+/// receiver (`postcall serve --team`) holds two calls; the window joins through the form as the
+/// reviewer user `alice`, shows itself connected with the stream's sequences and lists the team's
+/// calls. A mark made as someone else (Sam) is refused by the server and counted on the screen;
+/// made as Alice, the next one reaches the receiver.
 #[test]
 fn the_team_screen_joins_a_server_and_shares_the_work() {
-    use postcall_tests::nats::NatsServer;
-    use postcall_tests::{cli_json, data_dir, small_call, Server};
+    use postcall_tests::nats::{serve_team_args, shipped_config, NatsServer};
+    use postcall_tests::{cli, cli_json, data_dir, small_call, Server};
 
-    let nats = NatsServer::start();
+    let nats = NatsServer::start_with_config(Some(&shipped_config()));
     let url = nats.url();
     let receiver_dir = data_dir();
-    let receiver = Server::start(receiver_dir.path(), &secret(), &["--team", &url]);
+    let receiver = Server::start_env(
+        receiver_dir.path(),
+        &serve_team_args(&url, "receiver", "RECEIVER_PW"),
+        &[("RECEIVER_PW", "receiver-pw")],
+    );
     let ids = [790_101, 790_102];
     for id in ids {
         assert_eq!(post_json(&receiver.url, &small_call(id)).0, 200);
@@ -1650,8 +1656,10 @@ fn the_team_screen_joins_a_server_and_shares_the_work() {
     let server = app.wait_element("[data-testid=\"team-join\"] input[aria-label=\"Team server URL\"]");
     app.js("document.querySelector('[data-testid=\"team-settings\"]').scrollIntoView({block: 'start'}); return null;");
     app.s().send_keys(&server, &url).expect("type the server's address");
-    app.js("[...document.querySelectorAll('[data-testid=\"team-join\"] .segmented button')]
-           .find(b => b.textContent === 'Nothing').click(); return null;");
+    let user = app.wait_element("[data-testid=\"team-join\"] input[aria-label=\"Team user\"]");
+    app.s().send_keys(&user, "alice").expect("type the user");
+    let password = app.wait_element("[data-testid=\"team-join\"] input[aria-label=\"Team password\"]");
+    app.s().send_keys(&password, "alice-pw").expect("type the password");
     app.click("[data-testid=\"team-join\"] button[type=\"submit\"]");
     app.wait_until("the window to be connected to the team", |a| {
         Ok(a.s().find("[data-testid=\"team-state\"][data-state=\"connected\"]")?.is_some())
@@ -1669,17 +1677,37 @@ fn the_team_screen_joins_a_server_and_shares_the_work() {
     app.s().settle().expect("wait for a paint");
     app.screenshot("team.png");
 
-    // The team's calls are in the log; a mark made here is published and reaches the receiver.
+    // The team's calls are in the log. A mark made as Sam: alice's user may publish only as
+    // alice@example.com, so the server refuses it; the screen counts it and nothing waits.
     app.nav("Calls");
     app.wait_rows(&ids);
     app.open_row(ids[0]);
     app.click("[data-testid=\"call-detail\"] [data-testid=\"mark-reviewed\"]");
     app.answer_reviewer_dialog();
+    app.nav("Settings");
+    app.wait_until("the refused edit counted on the Team screen", |a| {
+        Ok(a.s().find("[data-testid=\"team-refused\"][data-refused=\"1\"]")?.is_some()
+            && a.s().find("[data-testid=\"team-pending\"][data-pending=\"0\"]")?.is_some())
+    });
+    let line = app.js("return document.querySelector('[data-testid=\"team-refused\"]').textContent;");
+    assert!(line.as_str().is_some_and(|t| t.starts_with("1 edit the server refused")), "{line}");
+    app.js("document.querySelector('[data-testid=\"team-settings\"]').scrollIntoView({block: 'start'}); return null;");
+    app.s().settle().expect("wait for a paint");
+    app.screenshot("team-refused.png");
+
+    // As Alice (the author her user may publish for), the next mark reaches the receiver.
+    let data = app._work.path().join("data");
+    cli(&data, &["review", "whoami", "--set", "Alice Pop <alice@example.com>"]).ok();
+    app.nav("Calls");
+    app.open_row(ids[1]);
+    app.click("[data-testid=\"call-detail\"] [data-testid=\"mark-reviewed\"]");
     wait_for(Duration::from_secs(30), "the receiver to hold the window's mark", || {
-        let review = cli_json(receiver_dir.path(), &["show", &ids[0].to_string()])["review"].clone();
-        Ok((review["states"][0]["state"] == "reviewed" && review["states"][0]["reviewer"] == "sam@example.com")
+        let review = cli_json(receiver_dir.path(), &["show", &ids[1].to_string()])["review"].clone();
+        Ok((review["states"][0]["state"] == "reviewed" && review["states"][0]["reviewer"] == "alice@example.com")
             .then_some(()))
     });
+    let first = cli_json(receiver_dir.path(), &["show", &ids[0].to_string()])["review"].clone();
+    assert_eq!(first["states"], json!([]), "Sam's mark never reached the receiver: {first}");
     app.nav("Settings");
     app.wait_until("nothing left to share", |a| {
         Ok(a.s().find("[data-testid=\"team-pending\"][data-pending=\"0\"]")?.is_some())
