@@ -352,6 +352,7 @@ pub async fn run(data: DataDir, secret: Option<&str>, action: TeamAction) -> Res
                     "reviews_applied": rev.applied,
                     "reviews_skipped": rev.skipped,
                     "reviews_ignored": rev.ignored,
+                    "reviews_rejected": rev.rejected,
                     "reviews_seq": rev.reviews_seq,
                     "reviews_published": published,
                     "seconds": started.elapsed().as_secs_f64(),
