@@ -15,6 +15,8 @@
 //! - [`reviews`]: on every node, publishes the review events made there from an outbox in
 //!   `review.sqlite` to `POSTCALL_REVIEWS` and applies everyone's from the stream through the
 //!   same projection as local edits (idempotent per event id).
+//! - [`authors`]: a review event's author bound to the NATS user that published it (per-author
+//!   subjects the server's permissions guard; every node refuses an event on another's subject).
 //! - [`recordings`]: the receiver puts its vault's recordings into the object store
 //!   `POSTCALL_RECORDINGS` (key = call id, digest checked); a laptop's vault fetches them from
 //!   there before trying the recording URL.
