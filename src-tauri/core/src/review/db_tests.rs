@@ -372,3 +372,40 @@ fn definitions_made_before_they_were_events_become_events_once() {
         assert_eq!(store::scorecards(&c, "").expect("cards").len(), 1);
     }
 }
+
+#[test]
+fn refused_events_leave_the_outbox_with_their_reason_and_a_retry_puts_them_back_in_order() {
+    let (_dir, store) = store_with_calls(3);
+    let events: Vec<Event> = (1..=3)
+        .map(|c| Event::new(c, &if c == 2 { bo() } else { ana() }, kind::STATE, json!({"state": "reviewed"})))
+        .collect();
+    insert(&store, &events);
+    let outbox_ids = |s: &Store| -> Vec<String> {
+        s.read(|c| store::outbox(c, "review.", 10)).expect("outbox").into_iter().map(|e| e.event_id).collect()
+    };
+    let refused = vec![(events[1].event_id.clone(), "Permissions Violation".to_string())];
+    store.review_write(|c| store::outbox_refused(c, &refused, 42)).expect("park");
+    assert_eq!(outbox_ids(&store), [events[0].event_id.clone(), events[2].event_id.clone()]);
+    let listed = store.read(|c| store::refused(c, "review.")).expect("refused");
+    assert_eq!(listed.len(), 1);
+    assert_eq!((listed[0].author_email.as_str(), listed[0].call_id, listed[0].refused_ms), ("bo@example.com", 2, 42));
+    assert_eq!(listed[0].reason, "Permissions Violation");
+    // Parked, the event still shows here: it was made here and is kept.
+    assert_eq!(stored_state(&store, &[2])[&2].states.len(), 1);
+
+    assert_eq!(store.review_write(store::retry_refused).expect("retry"), 1);
+    assert_eq!(outbox_ids(&store), events.iter().map(|e| e.event_id.clone()).collect::<Vec<_>>(), "in its place");
+    assert_eq!(store.read(|c| store::refused_len(c, "review.")).expect("len"), 0);
+
+    // Refused again, then echoed by the stream after all: no longer counted as refused.
+    store.review_write(|c| store::outbox_refused(c, &refused, 43)).expect("park");
+    store
+        .review_write(|c| {
+            let tx = c.transaction()?;
+            store::insert_events_from(&tx, &events[1..2], store::Origin::Team)?;
+            tx.commit()?;
+            Ok::<_, crate::store::StoreError>(())
+        })
+        .expect("echo");
+    assert_eq!(store.read(|c| store::refused_len(c, "review.")).expect("len"), 0);
+}
