@@ -3,6 +3,7 @@ import { joinTeam, leaveTeam, toAppError } from "../../api/client";
 import { keys, queries, queryClient, useApiQuery } from "../../api/queries";
 import type { TeamJoinInput, TeamStatus } from "../../api/types";
 import { formatDateTime } from "../../format";
+import { SettingField } from "../../components/SettingField";
 import { Spinner } from "../../components/Spinner";
 import "./team.css";
 
@@ -85,8 +86,7 @@ function JoinForm({ onJoined }: { onJoined: (s: TeamStatus) => void }) {
         if (ready && !busy) void submit();
       }}
     >
-      <label className="setting">
-        <span className="setting-label">Server</span>
+      <SettingField label="Server" className="setting">
         <input
           type="text"
           className="input input-wide mono"
@@ -97,7 +97,7 @@ function JoinForm({ onJoined }: { onJoined: (s: TeamStatus) => void }) {
           value={server}
           onChange={(e) => setServer(e.target.value)}
         />
-      </label>
+      </SettingField>
       <div className="setting">
         <span className="setting-label">Sign in with</span>
         <div className="segmented" role="group" aria-label="Sign in with">
@@ -115,8 +115,7 @@ function JoinForm({ onJoined }: { onJoined: (s: TeamStatus) => void }) {
         </div>
       </div>
       {auth === "creds" && (
-        <label className="setting">
-          <span className="setting-label">Credentials file</span>
+        <SettingField label="Credentials file" className="setting">
           <input
             type="text"
             className="input input-wide mono"
@@ -126,12 +125,11 @@ function JoinForm({ onJoined }: { onJoined: (s: TeamStatus) => void }) {
             value={credsFile}
             onChange={(e) => setCredsFile(e.target.value)}
           />
-        </label>
+        </SettingField>
       )}
       {auth === "password" && (
         <div className="setting">
-          <label>
-            <span className="setting-label">User</span>
+          <SettingField label="User">
             <input
               type="text"
               className="input"
@@ -141,9 +139,8 @@ function JoinForm({ onJoined }: { onJoined: (s: TeamStatus) => void }) {
               value={user}
               onChange={(e) => setUser(e.target.value)}
             />
-          </label>
-          <label>
-            <span className="setting-label">Password</span>
+          </SettingField>
+          <SettingField label="Password">
             <input
               type="password"
               className="input"
@@ -152,7 +149,7 @@ function JoinForm({ onJoined }: { onJoined: (s: TeamStatus) => void }) {
               value={password}
               onChange={(e) => setPassword(e.target.value)}
             />
-          </label>
+          </SettingField>
         </div>
       )}
       <div className="setting">
