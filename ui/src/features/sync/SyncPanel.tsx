@@ -49,15 +49,19 @@ export function SyncPanel() {
   const [formError, setFormError] = useState<string | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
 
-  const applySettings = (s: SyncSettings) => {
-    queryClient.setQueryData(keys.syncSettings, s);
+  const fill = (s: SyncSettings) => {
     setBaseUrl(s.api_base);
     setIntervalText(String(s.interval_minutes));
   };
   if (settings && !filled) {
     setFilled(true);
-    applySettings(settings);
+    fill(settings);
   }
+  /** A save's answer: into the cache and the form. */
+  const applySettings = (s: SyncSettings) => {
+    queryClient.setQueryData(keys.syncSettings, s);
+    fill(s);
+  };
   const loadError = settingsQuery.error ? toAppError(settingsQuery.error).message : null;
   // Each status read says whether a sync is running (one started by the timer, say).
   if (statusQuery.data && statusQuery.data !== seenStatus) {
