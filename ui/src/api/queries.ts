@@ -19,6 +19,7 @@ import {
   getDelivery,
   getReviewer,
   getSettings,
+  getStartup,
   getStats,
   getStatus,
   getSyncSettings,
@@ -29,14 +30,17 @@ import {
   listDrift,
   listScorecards,
   listTags,
+  loadViewState,
   numberHistory,
   onCallsChanged,
   onDeliveriesChanged,
   onListenerChanged,
   onRecordingsChanged,
   onReviewChanged,
+  onStartup,
   onSyncProgress,
   onTunnelChanged,
+  prefillScore,
   recordingPeaks,
   recordingsStatus,
   reviewProgress,
@@ -44,7 +48,7 @@ import {
   variableNames,
   type Unlisten,
 } from "./client";
-import type { AppStatus, CallDetail, CallQuery, RecordingProgress, StatsQuery } from "./types";
+import type { AppStatus, CallDetail, CallQuery, Json, RecordingProgress, ScoreAnswer, Startup, StatsQuery } from "./types";
 
 export const queryClient = new QueryClient({
   defaultOptions: {
@@ -60,7 +64,11 @@ export const queryClient = new QueryClient({
 
 /** The query keys. A prefix (e.g. `keys.log`) names every query under it. */
 export const keys = {
+  /** the data folder's opening: the first answer, then the `startup` events */
+  startup: ["startup"] as const,
   status: ["status"] as const,
+  /** the call log's filters and sort, as the log last set them (read once, then written by the log) */
+  viewState: ["view-state"] as const,
   settings: ["settings"] as const,
   /** count, facets and review progress of the log: follow new calls and reviews */
   log: ["log"] as const,
@@ -78,6 +86,8 @@ export const keys = {
   reviewer: ["reviewer"] as const,
   tags: ["tags"] as const,
   scorecards: ["scorecards"] as const,
+  /** a scorecard's answers suggested by a call's variables */
+  prefill: (id: number, scorecard: string) => ["prefill", id, scorecard] as const,
   variableNames: ["variable-names"] as const,
   deliveries: (failedOnly: boolean) => ["deliveries", failedOnly] as const,
   delivery: (id: number) => ["delivery", id] as const,
@@ -92,8 +102,11 @@ export const keys = {
 };
 
 export const queries = {
+  startup: () => queryOptions({ queryKey: keys.startup, queryFn: readStartup }),
   status: () => queryOptions({ queryKey: keys.status, queryFn: getStatus }),
   settings: () => queryOptions({ queryKey: keys.settings, queryFn: getSettings }),
+  // Nothing saved, or no back end: the log starts from its defaults.
+  viewState: () => queryOptions({ queryKey: keys.viewState, queryFn: () => loadViewState().catch((): Json | null => null) }),
   count: (q: CallQuery) => queryOptions({ queryKey: keys.count(q), queryFn: () => countCalls(q) }),
   facets: () => queryOptions({ queryKey: keys.facets, queryFn: callFacets }),
   progress: (q: CallQuery, reviewer: string | null) =>
@@ -110,19 +123,38 @@ export const queries = {
   reviewer: () => queryOptions({ queryKey: keys.reviewer, queryFn: getReviewer }),
   tags: () => queryOptions({ queryKey: keys.tags, queryFn: listTags }),
   scorecards: () => queryOptions({ queryKey: keys.scorecards, queryFn: listScorecards }),
+  // Without a suggestion (e.g. the call has no variables) the form starts empty.
+  prefill: (id: number, scorecard: string) =>
+    queryOptions({ queryKey: keys.prefill(id, scorecard), queryFn: () => prefillScore(id, scorecard).catch((): Record<string, ScoreAnswer> => ({})) }),
   variableNames: () => queryOptions({ queryKey: keys.variableNames, queryFn: variableNames }),
   deliveries: (failedOnly: boolean) =>
     queryOptions({ queryKey: keys.deliveries(failedOnly), queryFn: () => listDeliveries(failedOnly) }),
   delivery: (id: number) => queryOptions({ queryKey: keys.delivery(id), queryFn: () => getDelivery(id) }),
   curl: (id: number) => queryOptions({ queryKey: keys.curl(id), queryFn: () => curlForDelivery(id) }),
   drift: () => queryOptions({ queryKey: keys.drift, queryFn: listDrift }),
-  stats: (q: StatsQuery) => queryOptions({ queryKey: keys.stats(q), queryFn: () => getStats(q) }),
+  // Read afresh each time the dashboard is shown (review work changes the figures too).
+  stats: (q: StatsQuery) => queryOptions({ queryKey: keys.stats(q), queryFn: () => getStats(q), refetchOnMount: "always" }),
   team: () => queryOptions({ queryKey: keys.team, queryFn: getTeamStatus }),
   tunnel: () => queryOptions({ queryKey: keys.tunnel, queryFn: getTunnelStatus }),
   vault: () => queryOptions({ queryKey: keys.vault, queryFn: recordingsStatus }),
   syncStatus: () => queryOptions({ queryKey: keys.syncStatus, queryFn: getSyncStatus }),
   syncSettings: () => queryOptions({ queryKey: keys.syncSettings, queryFn: getSyncSettings }),
 };
+
+const READY: Startup = { state: "ready", step: null, error: null };
+
+/** A later state of the opening never goes back to "opening" (the answer and the events can cross). */
+function laterStartup(prev: Startup | undefined, next: Startup): Startup {
+  return prev !== undefined && prev.state !== "opening" ? prev : next;
+}
+
+/** Asked once the events are heard, so a `ready` sent in between cannot be missed. */
+async function readStartup(): Promise<Startup> {
+  await listening();
+  // No back end, or one from before this screen existed: the app shows its own errors.
+  const s = await getStartup().catch(() => READY);
+  return laterStartup(queryClient.getQueryData<Startup>(keys.startup), s);
+}
 
 // ---- Events → stale keys: the one place that says what each event changes. ----
 
@@ -150,10 +182,15 @@ function invalidate(key: QueryKey): void {
 }
 
 const bridge: (() => Promise<Unlisten>)[] = [
+  // Progress of the data folder's opening, written into the cache as it comes (never fetched again).
+  () => onStartup((s) => queryClient.setQueryData<Startup>(keys.startup, (prev) => laterStartup(prev, s))),
   () =>
     onCallsChanged((p) => {
       queryClient.setQueryData<AppStatus>(keys.status, (s) => (s ? { ...s, calls_total: p.total } : s));
-      for (const id of p.ids) invalidate(keys.call(id));
+      for (const id of p.ids) {
+        invalidate(keys.call(id));
+        invalidate(["prefill", id]);
+      }
       // Only marked stale (nothing observes it): the search box re-asks after LIVE_DEBOUNCE_MS.
       invalidate(["search"]);
       for (const key of [keys.log, keys.drift, keys.variableNames, ["stats"], ["number-history"]]) invalidateSoon(key, LIVE_DEBOUNCE_MS);
@@ -164,8 +201,13 @@ const bridge: (() => Promise<Unlisten>)[] = [
       invalidateSoon(["number-history"], 60);
       invalidateSoon(keys.log, 60);
       invalidateSoon(keys.tags, 150);
+      // The dashboard counts reviewed and flagged calls per day.
+      invalidateSoon(["stats"], 150);
       // The team's tag list or scorecards changed (here or on another reviewer's machine).
-      if (p.definitions) invalidate(keys.scorecards);
+      if (p.definitions) {
+        invalidate(keys.scorecards);
+        invalidate(["prefill"]);
+      }
       // A review edit (here or from the team) changes what waits to be shared.
       invalidate(keys.team);
     }),
@@ -178,7 +220,8 @@ const bridge: (() => Promise<Unlisten>)[] = [
   () =>
     onRecordingsChanged((p) => {
       queryClient.setQueryData(keys.recordingProgress(p.id), p);
-      invalidateSoon(keys.vault, 300);
+      // Progress ticks are frequent; only a change of state changes the vault's totals.
+      if (p.state !== "downloading") invalidateSoon(keys.vault, 300);
       // A new state of a call's recording re-reads the call (progress alone does not).
       const call = queryClient.getQueryData<CallDetail>(keys.call(p.id));
       if (call && call.recording.state !== p.state) invalidate(keys.call(p.id));
@@ -194,6 +237,11 @@ const bridge: (() => Promise<Unlisten>)[] = [
 
 let users = 0;
 let unlisteners: Promise<Unlisten[]> | null = null;
+
+/** Resolves once the events → keys table is subscribed (at once when nothing is on screen). */
+function listening(): Promise<unknown> {
+  return unlisteners?.catch(() => undefined) ?? Promise.resolve();
+}
 
 /** Keeps the events → keys table subscribed while any query is on screen. */
 function useEventBridge(): void {

@@ -18,8 +18,8 @@ function backEnd(first: Startup | Error) {
           ? Promise.reject(first)
           : Promise.resolve(first)
         : Promise.reject(new Error(`unexpected ${cmd}`)),
-    listen: (_event, cb) => {
-      emit = cb;
+    listen: (event, cb) => {
+      if (event === "startup") emit = cb;
       return Promise.resolve(() => undefined);
     },
   });

@@ -1,44 +1,25 @@
 import { useEffect, useState, type ReactNode } from "react";
-import { getStartup, onStartup } from "../api/client";
-import type { Startup } from "../api/types";
+import { queries, useApiQuery } from "../api/queries";
 import { Spinner } from "../components/Spinner";
 import "./startup.css";
 
 /** Below this, opening the data folder is not worth a screen of its own (it would only flash). */
 const SHOW_AFTER_MS = 300;
 
-const READY: Startup = { state: "ready", step: null, error: null };
-
 /**
  * Shows the app once the data folder is open. The window opens before that: until then it says
  * what is being done (a schema upgrade, building the search index, re-indexing after a crash)
- * and how far along it is, or why the folder could not be opened.
+ * and how far along it is, or why the folder could not be opened. The state is one query: the
+ * first answer, then each `startup` event written into it (api/queries.ts).
  */
 export function StartupGate({ children }: { children: ReactNode }) {
-  const [startup, setStartup] = useState<Startup | null>(null);
+  const startup = useApiQuery(queries.startup()).data ?? null;
   const [slow, setSlow] = useState(false);
 
+  // A timer, not a read: the opening screen appears only once opening takes a while.
   useEffect(() => {
-    let live = true;
-    // A later state never goes back to "opening" (the answer and the events can cross).
-    const take = (s: Startup) => {
-      if (live) setStartup((prev) => (prev !== null && prev.state !== "opening" ? prev : s));
-    };
-    const timer = window.setTimeout(() => {
-      if (live) setSlow(true);
-    }, SHOW_AFTER_MS);
-    const unlisten = onStartup(take);
-    void unlisten.then(() =>
-      getStartup()
-        .then(take)
-        // No back end, or one from before this screen existed: the app shows its own errors.
-        .catch(() => take(READY)),
-    );
-    return () => {
-      live = false;
-      window.clearTimeout(timer);
-      void unlisten.then((un) => un());
-    };
+    const timer = window.setTimeout(() => setSlow(true), SHOW_AFTER_MS);
+    return () => window.clearTimeout(timer);
   }, []);
 
   if (startup?.state === "ready") return <>{children}</>;

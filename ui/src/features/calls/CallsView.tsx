@@ -4,7 +4,6 @@
 
 import { useCallback, useEffect, useMemo, useRef, useState, type RefObject } from "react";
 import {
-  loadViewState,
   markFirstRows,
   nextUnreviewed,
   onCallsChanged,
@@ -12,7 +11,7 @@ import {
   saveViewState,
   toAppError,
 } from "../../api/client";
-import { LIVE_DEBOUNCE_MS, queries, useApiQuery } from "../../api/queries";
+import { keys, LIVE_DEBOUNCE_MS, queries, queryClient, useApiQuery } from "../../api/queries";
 import type { CallQuery, CallSummary, ListenerStatus, ReviewProgress, PaintedHit, SortKey } from "../../api/types";
 import { useDebouncedValue, useSubscription, useWindowKeys, isTypingTarget } from "../../app/hooks";
 import { useNotify } from "../../app/notify";
@@ -107,24 +106,13 @@ export function CallsView(props: Props) {
   const [now, setNow] = useState(() => Date.now());
 
   // Restore the filters and sort of the last session before the first query.
-  useEffect(() => {
-    let cancelled = false;
-    loadViewState().then(
-      (json) => {
-        if (cancelled) return;
-        setView(viewStateFromJson(json));
-        setReady(true);
-      },
-      () => {
-        if (!cancelled) setReady(true);
-      },
-    );
-    return () => {
-      cancelled = true;
-    };
-  }, []);
+  const restored = useApiQuery(queries.viewState());
+  if (!ready && restored.isSuccess) {
+    setReady(true);
+    setView(viewStateFromJson(restored.data));
+  }
 
-  // Persist them, debounced.
+  // Persist them, debounced; the cache has them at once (the dashboard follows the log's filters).
   const skipSave = useRef(true);
   useEffect(() => {
     if (!ready) return;
@@ -132,8 +120,10 @@ export function CallsView(props: Props) {
       skipSave.current = false;
       return;
     }
+    const json = viewStateToJson(view);
+    queryClient.setQueryData(keys.viewState, json);
     const t = setTimeout(() => {
-      saveViewState(viewStateToJson(view)).catch((e: unknown) => notify.error(e));
+      saveViewState(json).catch((e: unknown) => notify.error(e));
     }, SAVE_DEBOUNCE_MS);
     return () => clearTimeout(t);
   }, [view, ready, notify]);

@@ -154,6 +154,16 @@ describe("recording states", () => {
     await waitFor(() => expect(screen.getByTestId("waveform")).not.toHaveClass("waveform-plain"));
     expect(screen.getAllByTestId("turn-segment")).toHaveLength(3);
   });
+
+  it("re-reads the shown call's peaks when its recording turns ready, and no other call's", async () => {
+    await open(withPlayer({ recording: readyRecording({ has_peaks: true }) }));
+    await waitFor(() => expect(m.recordingPeaks).toHaveBeenCalledTimes(1));
+    const ready = (id: number): RecordingProgress => ({ id, state: "ready", bytes: 1, total_bytes: 1, error: null });
+    act(() => progressCb?.(ready(8)));
+    act(() => progressCb?.(ready(7)));
+    await waitFor(() => expect(m.recordingPeaks).toHaveBeenCalledTimes(2));
+    expect(m.recordingPeaks.mock.calls.map(([id]) => id)).toEqual([7, 7]);
+  });
 });
 
 describe("transcript sync", () => {

@@ -6,10 +6,11 @@
 // it. Each section exports its table as CSV and its chart as PNG (uPlot's canvas) or SVG (the
 // heat map).
 
-import { useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import { useMemo, useRef, useState, type ReactNode } from "react";
 import type uPlot from "uplot";
-import { getStats, loadViewState, saveExport, toAppError } from "../../api/client";
-import type { AppError, Stats, StatsQuery } from "../../api/types";
+import { saveExport, toAppError } from "../../api/client";
+import { queries, useApiQuery } from "../../api/queries";
+import type { Json, StatsQuery } from "../../api/types";
 import { Spinner } from "../../components/Spinner";
 import { formatCount } from "../../format";
 import { clock } from "../player/time";
@@ -46,39 +47,28 @@ function canvasPng(canvas: HTMLCanvasElement): string {
   return out.toDataURL("image/png").replace(/^data:image\/png;base64,/, "");
 }
 
+/** The figures asked for the log's filters (those that apply to them). */
+function statsQuery(json: Json | null): StatsQuery {
+  const f = viewStateFromJson(json).filters;
+  return {
+    from: f.from || null,
+    to: f.to || null,
+    campaign: f.campaign || null,
+    statuses: f.statuses,
+    tz_offset_minutes: -new Date().getTimezoneOffset(),
+  };
+}
+
 export function Dashboard({ active, onOpenDay, onOpenCampaign }: Props) {
-  const [stats, setStats] = useState<Stats | null>(null);
-  const [query, setQuery] = useState<StatsQuery>({});
-  const [error, setError] = useState<AppError | null>(null);
   const [saved, setSaved] = useState<{ ok: boolean; text: string } | null>(null);
   const heatmap = useRef<SVGSVGElement>(null);
 
-  useEffect(() => {
-    if (!active) return;
-    let stale = false;
-    const load = async () => {
-      const view = viewStateFromJson(await loadViewState().catch(() => null));
-      const f = view.filters;
-      const q: StatsQuery = {
-        from: f.from || null,
-        to: f.to || null,
-        campaign: f.campaign || null,
-        statuses: f.statuses,
-        tz_offset_minutes: -new Date().getTimezoneOffset(),
-      };
-      const s = await getStats(q);
-      if (stale) return;
-      setQuery(q);
-      setStats(s);
-      setError(null);
-    };
-    load().catch((e: unknown) => {
-      if (!stale) setError(toAppError(e));
-    });
-    return () => {
-      stale = true;
-    };
-  }, [active]);
+  // The log's filters, then the figures for them; new calls and reviews re-read them (api/queries.ts).
+  const view = useApiQuery({ ...queries.viewState(), enabled: active });
+  const query = useMemo(() => statsQuery(view.data ?? null), [view.data]);
+  const read = useApiQuery({ ...queries.stats(query), enabled: active && view.isSuccess });
+  const stats = read.data ?? null;
+  const error = read.error ? toAppError(read.error) : null;
 
   const stacked = useMemo(() => (stats ? stackByStatus(stats.by_day) : null), [stats]);
   const rate = useMemo(() => (stats ? dailyRate(stats.by_day) : null), [stats]);

@@ -3,9 +3,10 @@
 // the user presses play (preload="none"): opening a call never contacts the recording host by
 // itself; the vault copy loads its metadata at once. Every playback failure is said out loud.
 
-import { useEffect, useState } from "react";
-import { recordingFetch, recordingPeaks, recordingSave, recordingSetOffset } from "../../api/client";
-import type { Peaks, Recording, RecordingProgress, Turn } from "../../api/types";
+import { useState } from "react";
+import { recordingFetch, recordingSave, recordingSetOffset } from "../../api/client";
+import { queries, useApiQuery } from "../../api/queries";
+import type { Recording, RecordingProgress, Turn } from "../../api/types";
 import { useNotify } from "../../app/notify";
 import { CopyButton } from "../../components/CopyButton";
 import { Icon } from "../../components/Icon";
@@ -167,28 +168,14 @@ export function RecordingPanel({
   const notify = useNotify();
   const [busy, setBusy] = useState(false);
   const [saved, setSaved] = useState<string | null>(null);
-  const [peaks, setPeaks] = useState<{ id: number; peaks: Peaks } | null>(null);
+  // Peaks are a nicety: without them (or when they fail) the plain track still seeks. They are
+  // keyed by call, so another call's never show; a recording turning ready re-reads them.
+  const peaks = useApiQuery({ ...queries.peaks(callId), enabled: recording.has_peaks });
 
   // Keep the source that is playing (e.g. the remote URL) until the user pauses, so a download
   // finishing mid-listen does not cut the audio; the next source resumes from the same place.
   const [src, setSrc] = useState(recording.media_url);
   if (src !== recording.media_url && !player.playing) setSrc(recording.media_url);
-
-  useEffect(() => {
-    if (!recording.has_peaks) return;
-    let stale = false;
-    recordingPeaks(callId).then(
-      (p) => {
-        if (!stale && p) setPeaks({ id: callId, peaks: p });
-      },
-      () => {
-        // Peaks are a nicety: without them the plain track still seeks.
-      },
-    );
-    return () => {
-      stale = true;
-    };
-  }, [callId, recording.has_peaks]);
 
   const fetchNow = async () => {
     setBusy(true);
@@ -214,7 +201,7 @@ export function RecordingPanel({
     }
   };
 
-  const shownPeaks = recording.has_peaks && peaks?.id === callId ? peaks.peaks : null;
+  const shownPeaks = recording.has_peaks ? (peaks.data ?? null) : null;
   const duration =
     player.duration ?? recording.duration_seconds ?? shownPeaks?.duration_seconds ?? callDuration ?? 0;
   const timedTurns = turns.some((t) => t.offset_seconds !== null);

@@ -1,15 +1,17 @@
-import { configure, fireEvent, render, screen, within } from "@testing-library/react";
+import { act, configure, fireEvent, render, screen, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import * as client from "../../api/client";
+import type { CallsChanged } from "../../api/types";
 import { defaultViewState, toCallQuery, viewStateFromJson, viewStateToJson, type ViewState } from "../calls/viewState";
 import { VarFilters, varFilterText } from "./ReviewFilters";
 
 vi.mock("../../api/client", async (importOriginal) => {
   const actual = await importOriginal<typeof import("../../api/client")>();
-  return { ...actual, variableNames: vi.fn() };
+  return { ...actual, variableNames: vi.fn(), onCallsChanged: vi.fn() };
 });
 
 const m = vi.mocked(client);
+let callsChanged: (p: CallsChanged) => void = () => undefined;
 
 // Whole panels render against mocked commands: allow for a slow, shared machine.
 configure({ asyncUtilTimeout: 5000 });
@@ -22,6 +24,10 @@ beforeEach(() => {
     { name: "callback_requested", kind: "boolean" },
     { name: "lead_quality", kind: "text" },
   ]);
+  m.onCallsChanged.mockImplementation((cb) => {
+    callsChanged = cb;
+    return Promise.resolve(() => undefined);
+  });
 });
 
 describe("review filters in the query", () => {
@@ -87,5 +93,23 @@ describe("VarFilters", () => {
     fireEvent.click(screen.getByRole("button", { name: "Remove filter budget > 1000" }));
     expect(onChange).toHaveBeenLastCalledWith([{ name: "x", op: "missing" }]);
     expect(varFilterText({ name: "lead_quality", op: "eq", value: "high" })).toBe("lead_quality = high");
+  });
+
+  it("lists a variable that new calls bring while the picker is open", async () => {
+    render(<VarFilters filters={[]} onChange={vi.fn()} />);
+    fireEvent.click(screen.getByTestId("var-filter-add"));
+    const form = screen.getByTestId("var-filter");
+    await within(form).findByRole("option", { name: "budget (number)" });
+    expect(within(form).getByTestId("var-filter-name")).toHaveValue("budget");
+    m.variableNames.mockResolvedValue([
+      { name: "budget", kind: "number" },
+      { name: "callback_requested", kind: "boolean" },
+      { name: "lead_quality", kind: "text" },
+      { name: "renewal_date", kind: "text" },
+    ]);
+    act(() => callsChanged({ ids: [9], total: 9 }));
+    expect(await within(form).findByRole("option", { name: "renewal_date (text)" })).toBeInTheDocument();
+    // The pick stays.
+    expect(within(form).getByTestId("var-filter-name")).toHaveValue("budget");
   });
 });

@@ -3,7 +3,7 @@
 // operators. Active variable filters show as removable chips.
 
 import { useEffect, useRef, useState, type SyntheticEvent } from "react";
-import { queries, queryClient } from "../../api/queries";
+import { queries, useApiQuery } from "../../api/queries";
 import type { VarFilter, VariableKind, VariableName, VarOp } from "../../api/types";
 import { formatCount } from "../../format";
 import { REVIEW_FILTERS, type ReviewFilter } from "../calls/viewState";
@@ -141,26 +141,25 @@ export function varFilterText(f: VarFilter): string {
 
 export function VarFilters({ filters, onChange }: { filters: VarFilter[]; onChange: (f: VarFilter[]) => void }) {
   const { open, setOpen, box } = useMenu();
-  const [names, setNames] = useState<VariableName[] | null>(null);
+  // Read once the form is first opened; new calls re-read it (api/queries.ts). Without the
+  // list, the name is typed.
+  const list = useApiQuery({ ...queries.variableNames(), enabled: open });
+  const names: VariableName[] | null = list.data ?? (list.isError ? [] : null);
   const [name, setName] = useState("");
   const [op, setOp] = useState<VarOp>("eq");
   const [value, setValue] = useState("");
   const [error, setError] = useState<string | null>(null);
 
-  useEffect(() => {
-    if (!open || names !== null) return;
-    queryClient.query(queries.variableNames()).then(
-      (list) => {
-        setNames(list);
-        const first = list[0];
-        if (first && !name) {
-          setName(first.name);
-          setOp(OPS_BY_KIND[first.kind][0]?.op ?? "eq");
-        }
-      },
-      () => setNames([]),
-    );
-  }, [open, names, name]);
+  // The first variable is picked when the list first arrives.
+  const [picked, setPicked] = useState(false);
+  if (names && !picked) {
+    setPicked(true);
+    const first = names[0];
+    if (first && !name) {
+      setName(first.name);
+      setOp(OPS_BY_KIND[first.kind][0]?.op ?? "eq");
+    }
+  }
 
   const kind: VariableKind = names?.find((n) => n.name === name)?.kind ?? "text";
   const ops = OPS_BY_KIND[kind];

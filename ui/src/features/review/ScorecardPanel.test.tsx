@@ -1,7 +1,7 @@
-import { configure, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
+import { act, configure, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import * as client from "../../api/client";
-import type { CallReview, Scorecard } from "../../api/types";
+import type { CallReview, CallsChanged, Scorecard } from "../../api/types";
 import { ReviewProvider } from "./ReviewContext";
 import { ScorecardPanel } from "./ScorecardPanel";
 import { scoreTotal } from "./score";
@@ -16,10 +16,12 @@ vi.mock("../../api/client", async (importOriginal) => {
     prefillScore: vi.fn(),
     setScore: vi.fn(),
     onReviewChanged: vi.fn(),
+    onCallsChanged: vi.fn(),
   };
 });
 
 const m = vi.mocked(client);
+let callsChanged: (p: CallsChanged) => void = () => undefined;
 
 // Whole panels render against mocked commands: allow for a slow, shared machine.
 configure({ asyncUtilTimeout: 5000 });
@@ -42,6 +44,10 @@ beforeEach(() => {
   m.listTags.mockResolvedValue([]);
   m.listScorecards.mockResolvedValue([card]);
   m.onReviewChanged.mockResolvedValue(() => undefined);
+  m.onCallsChanged.mockImplementation((cb) => {
+    callsChanged = cb;
+    return Promise.resolve(() => undefined);
+  });
   m.setScore.mockImplementation((_id, sc, answers) =>
     Promise.resolve({ reviewer: "sam@example.com", reviewer_name: "Sam Lee", scorecard: sc, total: scoreTotal(card, answers), answers, at: "2025-03-04T10:05:00Z" }),
   );
@@ -110,5 +116,18 @@ describe("ScorecardPanel", () => {
     expect(m.prefillScore).not.toHaveBeenCalled();
     expect(screen.getByTestId("score-total")).toHaveTextContent("75%");
     expect(screen.getByTestId("scorecard")).toHaveTextContent("Dana 40%");
+  });
+
+  it("re-reads the suggestion when the call's variables change", async () => {
+    m.prefillScore.mockResolvedValue({ objective: { value: true, prefilled: true } });
+    renderPanel();
+    await waitFor(() => expect(within(question("objective")).getByRole("button", { name: "Yes" })).toHaveAttribute("aria-pressed", "true"));
+    m.prefillScore.mockResolvedValue({ objective: { value: false, prefilled: true } });
+    // Another call changed: nothing to re-read.
+    act(() => callsChanged({ ids: [8], total: 2 }));
+    act(() => callsChanged({ ids: [7], total: 2 }));
+    await waitFor(() => expect(within(question("objective")).getByRole("button", { name: "No" })).toHaveAttribute("aria-pressed", "true"));
+    expect(m.prefillScore).toHaveBeenCalledTimes(2);
+    expect(m.setScore).not.toHaveBeenCalled();
   });
 });

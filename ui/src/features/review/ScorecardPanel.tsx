@@ -3,8 +3,9 @@
 // at once; the total is the back end's, with a local preview while it saves. Teammates' totals
 // are listed below.
 
-import { useEffect, useMemo, useState } from "react";
-import { prefillScore, setScore } from "../../api/client";
+import { useMemo, useState } from "react";
+import { setScore } from "../../api/client";
+import { queries, useApiQuery } from "../../api/queries";
 import type { CallReview, Question, ScoreAnswer, ScoreValue } from "../../api/types";
 import { formatScore } from "./ReviewBadges";
 import { useReview } from "./ReviewContext";
@@ -77,28 +78,17 @@ export function ScorecardPanel({ callId, review, onSaved }: Props) {
   );
   const others = review && card ? review.scores.filter((s) => s.scorecard === card.id && s.reviewer !== reviewer?.email) : [];
   const [edited, setEdited] = useState<{ key: string; answers: Record<string, ScoreAnswer> } | null>(null);
-  const [prefilled, setPrefilled] = useState<{ key: string; answers: Record<string, ScoreAnswer> } | null>(null);
   const [saving, setSaving] = useState(false);
   const [savedTotal, setSavedTotal] = useState<{ key: string; total: number | null } | null>(null);
   const key = `${callId}:${card?.id ?? ""}`;
   const hasMine = mine !== undefined;
 
-  // Without saved answers of mine, start from what the call's variables suggest.
-  useEffect(() => {
-    if (!card || review === null || hasMine) return;
-    let stale = false;
-    prefillScore(callId, card.id).then(
-      (a) => {
-        if (!stale) setPrefilled({ key, answers: a });
-      },
-      () => {
-        if (!stale) setPrefilled({ key, answers: {} });
-      },
-    );
-    return () => {
-      stale = true;
-    };
-  }, [callId, card, hasMine, review, key]);
+  // Without saved answers of mine, start from what the call's variables suggest; keyed by call
+  // and scorecard, re-read when either changes (api/queries.ts).
+  const prefilled = useApiQuery({
+    ...queries.prefill(callId, card?.id ?? ""),
+    enabled: card !== null && review !== null && !hasMine,
+  }).data;
 
   if (!card) {
     return (
@@ -110,7 +100,7 @@ export function ScorecardPanel({ callId, review, onSaved }: Props) {
   }
 
   const current =
-    edited?.key === key ? edited.answers : mine ? mine.answers : prefilled?.key === key ? prefilled.answers : {};
+    edited?.key === key ? edited.answers : mine ? mine.answers : (prefilled ?? {});
   const preview = scoreTotal(card, current);
   const total = saving ? preview : savedTotal?.key === key ? savedTotal.total : mine ? mine.total : preview;
   const anyPrefilled = Object.values(current).some((a) => a.prefilled);

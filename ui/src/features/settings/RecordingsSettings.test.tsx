@@ -1,8 +1,8 @@
-import { fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { act, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { useState } from "react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import * as client from "../../api/client";
-import type { Settings } from "../../api/types";
+import type { RecordingProgress, Settings } from "../../api/types";
 import { settings as makeSettings } from "../../test/fixtures";
 import { SettingsView } from "./SettingsView";
 
@@ -21,6 +21,7 @@ vi.mock("../../api/client", async (importOriginal) => {
 });
 
 const m = vi.mocked(client);
+let recordingsChanged: (p: RecordingProgress) => void = () => undefined;
 
 function Harness({ initial }: { initial: Settings }) {
   const [s, setS] = useState<Settings>(initial);
@@ -40,7 +41,10 @@ beforeEach(() => {
     bytes: 3 * 1024 * 1024,
   });
   m.recordingsPrune.mockResolvedValue({ removed: 3, freed_bytes: 1024 * 1024 });
-  m.onRecordingsChanged.mockResolvedValue(() => undefined);
+  m.onRecordingsChanged.mockImplementation((cb) => {
+    recordingsChanged = cb;
+    return Promise.resolve(() => undefined);
+  });
   m.getSyncSettings.mockReturnValue(new Promise(() => undefined));
   m.getSyncStatus.mockReturnValue(new Promise(() => undefined));
   m.onSyncProgress.mockResolvedValue(() => undefined);
@@ -130,5 +134,27 @@ describe("Recordings settings", () => {
       "Removed 3 recordings, freeing 1.0 MB. The calls are still there.",
     );
     await waitFor(() => expect(m.recordingsStatus).toHaveBeenCalledTimes(2));
+  });
+
+  it("re-reads the vault when a recording changes state, not on every progress tick", async () => {
+    render(<Harness initial={makeSettings()} />);
+    await screen.findByText("12 recordings · 3.0 MB");
+    const progress = (state: RecordingProgress["state"]): RecordingProgress => ({ id: 7, state, bytes: 10, total_bytes: 20, error: null });
+    act(() => recordingsChanged(progress("downloading")));
+    // Longer than the re-read's debounce: a tick alone never re-reads.
+    await new Promise((r) => setTimeout(r, 400));
+    expect(m.recordingsStatus).toHaveBeenCalledTimes(1);
+    m.recordingsStatus.mockResolvedValue({
+      dir: "/home/sam/.local/share/postcall/recordings",
+      ready: 13,
+      queued: 0,
+      downloading: 1,
+      failed: 2,
+      none: 0,
+      bytes: 4 * 1024 * 1024,
+    });
+    act(() => recordingsChanged(progress("ready")));
+    expect(await screen.findByText("13 recordings · 4.0 MB")).toBeInTheDocument();
+    expect(m.recordingsStatus).toHaveBeenCalledTimes(2);
   });
 });

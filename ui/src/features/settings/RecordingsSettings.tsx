@@ -4,11 +4,11 @@
 // Two lists guard downloads: private hosts recordings may come from (refused otherwise), and the
 // hosts besides the API's that may receive the Intellixent API key (over https only).
 
-import { useEffect, useState } from "react";
-import { onRecordingsChanged, recordingsPrune, recordingsStatus } from "../../api/client";
-import type { PruneReport, Settings, VaultStatus } from "../../api/types";
+import { useState } from "react";
+import { recordingsPrune } from "../../api/client";
+import { keys, queries, queryClient, useApiQuery } from "../../api/queries";
+import type { PruneReport, Settings } from "../../api/types";
 import { useNotify } from "../../app/notify";
-import { useSubscription } from "../../app/hooks";
 import { Spinner } from "../../components/Spinner";
 
 interface Props {
@@ -155,39 +155,18 @@ function HostListField({
 
 export function RecordingsSettings({ settings, update }: Props) {
   const notify = useNotify();
-  const [status, setStatus] = useState<VaultStatus | null>(null);
-  const [statusError, setStatusError] = useState<string | null>(null);
-  const [reload, setReload] = useState(0);
+  // Re-read when a recording changes state (api/queries.ts).
+  const vault = useApiQuery(queries.vault());
+  const status = vault.data ?? null;
+  const statusError = vault.error?.message ?? null;
   const [report, setReport] = useState<PruneReport | null>(null);
   const [pruning, setPruning] = useState(false);
-
-  useEffect(() => {
-    let stale = false;
-    recordingsStatus().then(
-      (s) => {
-        if (stale) return;
-        setStatus(s);
-        setStatusError(null);
-      },
-      (e: unknown) => {
-        if (!stale) setStatusError(e instanceof Error ? e.message : String(e));
-      },
-    );
-    return () => {
-      stale = true;
-    };
-  }, [reload]);
-
-  // Progress ticks are frequent; only a change of state changes the totals worth showing.
-  useSubscription(onRecordingsChanged, (p) => {
-    if (p.state !== "downloading") setReload((n) => n + 1);
-  });
 
   const prune = async () => {
     setPruning(true);
     try {
       setReport(await recordingsPrune());
-      setReload((n) => n + 1);
+      void queryClient.invalidateQueries({ queryKey: keys.vault });
     } catch (e) {
       notify.error(e);
     } finally {

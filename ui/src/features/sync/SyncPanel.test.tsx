@@ -20,16 +20,21 @@ vi.mock("../../api/client", async (importOriginal) => {
 
 const m = vi.mocked(client);
 const settings = { api_base: "https://portal.intellixent.ai/api", interval_minutes: 15, has_api_key: true, api_key_storage: null };
-let emit: (p: SyncProgress) => void = () => undefined;
+/** Every subscriber hears each event (the panel shows progress; the query layer re-reads the status). */
+let listeners: ((p: SyncProgress) => void)[] = [];
+const emit = (p: SyncProgress) => listeners.forEach((cb) => cb(p));
 
 beforeEach(() => {
   vi.clearAllMocks();
   m.getSyncSettings.mockResolvedValue(settings);
   m.getSyncStatus.mockResolvedValue({ running: false, last: null });
   m.cancelSync.mockResolvedValue(true);
+  listeners = [];
   m.onSyncProgress.mockImplementation((cb) => {
-    emit = cb;
-    return Promise.resolve(() => undefined);
+    listeners.push(cb);
+    return Promise.resolve(() => {
+      listeners = listeners.filter((l) => l !== cb);
+    });
   });
 });
 
@@ -94,5 +99,28 @@ describe("SyncPanel", () => {
     await waitFor(() =>
       expect(m.saveSyncSettings).toHaveBeenCalledWith({ api_base: "http://127.0.0.1:9/api", interval_minutes: 5 }),
     );
+  });
+
+  it("shows a sync started elsewhere (the timer) running, then its result, from the re-read status", async () => {
+    render(<SyncPanel />);
+    await screen.findByDisplayValue("https://portal.intellixent.ai/api");
+    expect(screen.queryByTestId("sync-result")).toBeNull();
+    m.getSyncStatus.mockResolvedValue({ running: true, last: null });
+    act(() => emit({ state: "running", pages: 1, last_page: 2, added: 1, updated: 0, unchanged: 0, failed: 0 }));
+    expect(await screen.findByText(/page 1 of 2/)).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Sync now" })).toBeDisabled();
+    m.getSyncStatus.mockResolvedValue({
+      running: false,
+      last: {
+        ok: true,
+        finished_ms: Date.UTC(2025, 7, 6, 10),
+        report: { state: "completed", date_from: "2025-08-01", date_to: "2025-08-06", pages: 2, calls: 3, added: 2, updated: 1, unchanged: 0, failed: 0 },
+        code: null,
+        message: null,
+      },
+    });
+    act(() => emit({ state: "completed", pages: 2, last_page: 2, added: 2, updated: 1, unchanged: 0, failed: 0 }));
+    expect(await screen.findByTestId("sync-result")).toHaveTextContent("2 pages, 2 added, 1 updated");
+    expect(m.getSyncStatus).toHaveBeenCalledTimes(3);
   });
 });

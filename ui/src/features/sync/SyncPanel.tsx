@@ -1,15 +1,9 @@
-import { useEffect, useState } from "react";
-import {
-  cancelSync,
-  getSyncSettings,
-  getSyncStatus,
-  onSyncProgress,
-  saveSyncSettings,
-  setApiKey,
-  syncNow,
-  toAppError,
-} from "../../api/client";
-import type { AppError, SyncProgress, SyncReport, SyncSettings } from "../../api/types";
+import { useState } from "react";
+import { cancelSync, onSyncProgress, saveSyncSettings, setApiKey, syncNow, toAppError } from "../../api/client";
+import { keys, queries, queryClient, useApiQuery } from "../../api/queries";
+import type { AppError, SyncProgress, SyncReport, SyncSettings, SyncStatus } from "../../api/types";
+import { useSubscription } from "../../app/hooks";
+import { SettingField } from "../../components/SettingField";
 import { Spinner } from "../../components/Spinner";
 
 /** The outcome shown under "Sync now": the last report, or why it failed. */
@@ -23,6 +17,14 @@ function describeError(e: AppError): string {
   return e.message;
 }
 
+/** The last sync's outcome as the back end remembers it (a timer's, or one started elsewhere). */
+function lastOutcome(s: SyncStatus | undefined): Outcome | null {
+  const last = s?.last;
+  if (last?.ok && last.report) return { ok: true, report: last.report };
+  if (last && !last.ok) return { ok: false, error: { code: last.code ?? "unexpected", message: last.message ?? "The sync failed." } };
+  return null;
+}
+
 function progressText(p: SyncProgress): string {
   const pages = p.last_page > 0 ? `page ${p.pages} of ${p.last_page}` : "starting";
   return `Syncing… ${pages} · ${p.added} added · ${p.updated} updated`;
@@ -30,65 +32,58 @@ function progressText(p: SyncProgress): string {
 
 /** Backfill from Intellixent's calls API: API key, base URL, interval, and "Sync now". */
 export function SyncPanel() {
-  const [settings, setSettings] = useState<SyncSettings | null>(null);
+  // Both re-read on each progress event (api/queries.ts): the form is filled from the first
+  // settings read and from each save, never under the user's typing.
+  const settingsQuery = useApiQuery(queries.syncSettings());
+  const statusQuery = useApiQuery(queries.syncStatus());
+  const settings = settingsQuery.data ?? null;
   const [baseUrl, setBaseUrl] = useState("");
   const [interval, setIntervalText] = useState("15");
+  const [filled, setFilled] = useState(false);
   const [key, setKey] = useState("");
   const [running, setRunning] = useState(false);
+  const [seenStatus, setSeenStatus] = useState<SyncStatus | null>(null);
   const [progress, setProgress] = useState<SyncProgress | null>(null);
-  const [outcome, setOutcome] = useState<Outcome | null>(null);
+  /** The outcome of a sync run from here; until one, the back end's last. */
+  const [ranHere, setRanHere] = useState<Outcome | null>(null);
   const [formError, setFormError] = useState<string | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
 
-  const applySettings = (s: SyncSettings) => {
-    setSettings(s);
+  const fill = (s: SyncSettings) => {
     setBaseUrl(s.api_base);
     setIntervalText(String(s.interval_minutes));
   };
+  if (settings && !filled) {
+    setFilled(true);
+    fill(settings);
+  }
+  /** A save's answer: into the cache and the form. */
+  const applySettings = (s: SyncSettings) => {
+    queryClient.setQueryData(keys.syncSettings, s);
+    fill(s);
+  };
+  const loadError = settingsQuery.error ? toAppError(settingsQuery.error).message : null;
+  // Each status read says whether a sync is running (one started by the timer, say).
+  if (statusQuery.data && statusQuery.data !== seenStatus) {
+    setSeenStatus(statusQuery.data);
+    setRunning(statusQuery.data.running);
+  }
+  const outcome = ranHere ?? lastOutcome(statusQuery.data);
 
-  useEffect(() => {
-    let alive = true;
-    getSyncSettings()
-      .then((s) => {
-        if (alive) applySettings(s);
-      })
-      .catch((e: unknown) => {
-        if (alive) setFormError(toAppError(e).message);
-      });
-    getSyncStatus()
-      .then((s) => {
-        if (!alive) return;
-        setRunning(s.running);
-        const last = s.last;
-        if (last?.ok && last.report) setOutcome({ ok: true, report: last.report });
-        else if (last && !last.ok) {
-          setOutcome({ ok: false, error: { code: last.code ?? "unexpected", message: last.message ?? "The sync failed." } });
-        }
-      })
-      .catch(() => undefined);
-    let unlisten: (() => void) | null = null;
-    void onSyncProgress((p) => {
-      if (!alive) return;
-      setProgress(p);
-      setRunning(p.state === "running");
-    }).then((un) => {
-      if (alive) unlisten = un;
-      else un();
-    });
-    return () => {
-      alive = false;
-      unlisten?.();
-    };
-  }, []);
+  // A stream of progress, not a read: each event is shown as it comes.
+  useSubscription(onSyncProgress, (p) => {
+    setProgress(p);
+    setRunning(p.state === "running");
+  });
 
   const runSync = async () => {
     setRunning(true);
     setProgress(null);
-    setOutcome(null);
+    setRanHere(null);
     try {
-      setOutcome({ ok: true, report: await syncNow() });
+      setRanHere({ ok: true, report: await syncNow() });
     } catch (e) {
-      setOutcome({ ok: false, error: toAppError(e) });
+      setRanHere({ ok: false, error: toAppError(e) });
     } finally {
       setRunning(false);
     }
@@ -171,8 +166,7 @@ export function SyncPanel() {
           if (intervalValid) void save();
         }}
       >
-        <label>
-          <span className="setting-label">API base URL</span>
+        <SettingField label="API base URL">
           <input
             type="url"
             className="input mono"
@@ -180,9 +174,8 @@ export function SyncPanel() {
             value={baseUrl}
             onChange={(e) => setBaseUrl(e.target.value)}
           />
-        </label>
-        <label>
-          <span className="setting-label">Every (minutes, 0 = off)</span>
+        </SettingField>
+        <SettingField label="Every (minutes, 0 = off)">
           <input
             type="number"
             className="input input-port mono"
@@ -192,14 +185,14 @@ export function SyncPanel() {
             value={interval}
             onChange={(e) => setIntervalText(e.target.value)}
           />
-        </label>
+        </SettingField>
         <button type="submit" className="btn" disabled={!settings || !intervalValid}>
           Save
         </button>
       </form>
-      {formError && (
+      {(formError ?? loadError) && (
         <p className="field-error" role="alert">
-          {formError}
+          {formError ?? loadError}
         </p>
       )}
       {saved && <p className="dim small">{saved}</p>}

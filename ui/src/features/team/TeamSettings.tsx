@@ -3,6 +3,7 @@ import { joinTeam, leaveTeam, toAppError } from "../../api/client";
 import { keys, queries, queryClient, useApiQuery } from "../../api/queries";
 import type { TeamJoinInput, TeamStatus } from "../../api/types";
 import { formatDateTime } from "../../format";
+import { SettingField } from "../../components/SettingField";
 import { Spinner } from "../../components/Spinner";
 import "./team.css";
 
@@ -102,8 +103,7 @@ function JoinForm({ onJoined }: { onJoined: (s: TeamStatus) => void }) {
         if (ready && !busy) void submit();
       }}
     >
-      <label className="setting">
-        <span className="setting-label">Server</span>
+      <SettingField label="Server" className="setting">
         <input
           type="text"
           className="input input-wide mono"
@@ -114,7 +114,7 @@ function JoinForm({ onJoined }: { onJoined: (s: TeamStatus) => void }) {
           value={server}
           onChange={(e) => setServer(e.target.value)}
         />
-      </label>
+      </SettingField>
       <div className="setting">
         <span className="setting-label">Sign in with</span>
         <div className="segmented" role="group" aria-label="Sign in with">
@@ -132,8 +132,7 @@ function JoinForm({ onJoined }: { onJoined: (s: TeamStatus) => void }) {
         </div>
       </div>
       {auth === "creds" && (
-        <label className="setting">
-          <span className="setting-label">Credentials file</span>
+        <SettingField label="Credentials file" className="setting">
           <input
             type="text"
             className="input input-wide mono"
@@ -143,12 +142,11 @@ function JoinForm({ onJoined }: { onJoined: (s: TeamStatus) => void }) {
             value={credsFile}
             onChange={(e) => setCredsFile(e.target.value)}
           />
-        </label>
+        </SettingField>
       )}
       {auth === "password" && (
         <div className="setting">
-          <label>
-            <span className="setting-label">User</span>
+          <SettingField label="User">
             <input
               type="text"
               className="input"
@@ -158,9 +156,8 @@ function JoinForm({ onJoined }: { onJoined: (s: TeamStatus) => void }) {
               value={user}
               onChange={(e) => setUser(e.target.value)}
             />
-          </label>
-          <label>
-            <span className="setting-label">Password</span>
+          </SettingField>
+          <SettingField label="Password">
             <input
               type="password"
               className="input"
@@ -169,7 +166,7 @@ function JoinForm({ onJoined }: { onJoined: (s: TeamStatus) => void }) {
               value={password}
               onChange={(e) => setPassword(e.target.value)}
             />
-          </label>
+          </SettingField>
         </div>
       )}
       <div className="setting">

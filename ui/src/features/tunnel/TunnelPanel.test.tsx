@@ -129,4 +129,17 @@ describe("TunnelPanel", () => {
       "dashboard.ngrok.com → Your Authtoken",
     );
   });
+
+  it("keeps what is being typed when a tunnel event re-reads the status", async () => {
+    overview = { ...overview, saved: { provider: "ngrok", domain: "calls.ngrok.app", authtoken: null } };
+    render(<TunnelPanel />);
+    const domain = await screen.findByLabelText("ngrok domain");
+    expect(domain).toHaveValue("calls.ngrok.app");
+    fireEvent.change(domain, { target: { value: "other.ngrok.app" } });
+    overview = { ...overview, status: online("https://calls.ngrok.app/hooks/abc123") };
+    act(() => changed(overview.status));
+    expect(await screen.findByTestId("public-url")).toHaveValue("https://calls.ngrok.app/hooks/abc123");
+    expect(screen.getByLabelText("ngrok domain")).toHaveValue("other.ngrok.app");
+    expect(m.getTunnelStatus).toHaveBeenCalledTimes(2);
+  });
 });

@@ -1,7 +1,9 @@
-import { useEffect, useState } from "react";
-import { copyText, getTunnelStatus, onTunnelChanged, startTunnel, stopTunnel, toAppError } from "../../api/client";
+import { useState } from "react";
+import { copyText, startTunnel, stopTunnel, toAppError } from "../../api/client";
+import { keys, queries, queryClient, useApiQuery } from "../../api/queries";
 import type { TunnelConfig, TunnelOverview, TunnelProvider, TunnelStatus } from "../../api/types";
 import { Icon } from "../../components/Icon";
+import { SettingField } from "../../components/SettingField";
 import "./tunnel.css";
 
 /** Where the last copied public URL is remembered, to warn when Intellixent has a stale one. */
@@ -56,7 +58,9 @@ const PROVIDERS: { value: TunnelProvider; label: string }[] = [
 
 /** The public URL: pick a tunnel, start/stop it, and copy the verified public webhook URL. */
 export function TunnelPanel() {
-  const [overview, setOverview] = useState<TunnelOverview | null>(null);
+  // The event says "something changed"; the status is re-read so the order of events cannot matter.
+  const tunnel = useApiQuery(queries.tunnel());
+  const overview = tunnel.data ?? null;
   const [provider, setProvider] = useState<TunnelProvider>("cloudflared");
   const [server, setServer] = useState("bore.pub");
   const [secret, setSecret] = useState("");
@@ -65,41 +69,22 @@ export function TunnelPanel() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   /** A failed status read: shown quietly, not as an alert (the other panels report a missing back end). */
-  const [loadError, setLoadError] = useState<string | null>(null);
+  const loadError = tunnel.error ? toAppError(tunnel.error).message : null;
   const [lastCopied, setLastCopied] = useState<string | null>(readLastCopied);
   const [copied, setCopied] = useState(false);
 
-  useEffect(() => {
-    let alive = true;
-    const refresh = (prefill: boolean) =>
-      getTunnelStatus()
-        .then((o) => {
-          if (!alive) return;
-          setOverview(o);
-          setLoadError(null);
-          if (prefill && o.saved && o.saved.provider !== "none") {
-            const saved = o.saved;
-            setProvider(saved.provider);
-            if (saved.provider === "bore") setServer(saved.server);
-            if (saved.provider === "ngrok") setDomain(saved.domain ?? "");
-            if (saved.provider === "custom") setUrl(saved.url);
-          }
-        })
-        .catch((e: unknown) => {
-          if (alive) setLoadError(toAppError(e).message);
-        });
-    void refresh(true);
-    let unlisten: (() => void) | null = null;
-    // The event says "something changed"; the status is re-read so the order of events cannot matter.
-    void onTunnelChanged(() => void refresh(false)).then((un) => {
-      if (alive) unlisten = un;
-      else un();
-    });
-    return () => {
-      alive = false;
-      unlisten?.();
-    };
-  }, []);
+  // The form starts from the saved tunnel, once: later reads never overwrite what is being typed.
+  const [prefilled, setPrefilled] = useState(false);
+  if (overview && !prefilled) {
+    setPrefilled(true);
+    const saved = overview.saved;
+    if (saved && saved.provider !== "none") {
+      setProvider(saved.provider);
+      if (saved.provider === "bore") setServer(saved.server);
+      if (saved.provider === "ngrok") setDomain(saved.domain ?? "");
+      if (saved.provider === "custom") setUrl(saved.url);
+    }
+  }
 
   const status = overview?.status ?? null;
   const running = status !== null && status.state !== "off";
@@ -124,7 +109,7 @@ export function TunnelPanel() {
     setError(null);
     try {
       const s = await f();
-      setOverview((o) => ({
+      queryClient.setQueryData<TunnelOverview>(keys.tunnel, (o) => ({
         saved: o?.saved ?? null,
         saved_secret: o?.saved_secret ?? false,
         secret_storage: o?.secret_storage ?? null,
@@ -177,8 +162,7 @@ export function TunnelPanel() {
           void act(() => startTunnel(config()));
         }}
       >
-        <label>
-          <span className="setting-label">Tunnel</span>
+        <SettingField label="Tunnel">
           <select
             className="input"
             aria-label="Tunnel provider"
@@ -195,20 +179,18 @@ export function TunnelPanel() {
               </option>
             ))}
           </select>
-        </label>
+        </SettingField>
         {provider === "bore" && (
           <>
-            <label>
-              <span className="setting-label">bore server (HOST[:PORT])</span>
+            <SettingField label="bore server (HOST[:PORT])">
               <input
                 className="input mono"
                 aria-label="bore server"
                 value={server}
                 onChange={(e) => setServer(e.currentTarget.value)}
               />
-            </label>
-            <label>
-              <span className="setting-label">bore secret</span>
+            </SettingField>
+            <SettingField label="bore secret">
               <input
                 className="input mono"
                 type="password"
@@ -218,13 +200,12 @@ export function TunnelPanel() {
                 value={secret}
                 onChange={(e) => setSecret(e.currentTarget.value)}
               />
-            </label>
+            </SettingField>
           </>
         )}
         {provider === "ngrok" && (
           <>
-            <label>
-              <span className="setting-label">ngrok authtoken</span>
+            <SettingField label="ngrok authtoken">
               <input
                 className="input mono"
                 type="password"
@@ -234,9 +215,8 @@ export function TunnelPanel() {
                 value={secret}
                 onChange={(e) => setSecret(e.currentTarget.value)}
               />
-            </label>
-            <label>
-              <span className="setting-label" title="A reserved ngrok domain keeps the public URL the same across restarts">ngrok domain (optional)</span>
+            </SettingField>
+            <SettingField label="ngrok domain (optional)" title="A reserved ngrok domain keeps the public URL the same across restarts">
               <input
                 className="input mono"
                 aria-label="ngrok domain"
@@ -244,12 +224,11 @@ export function TunnelPanel() {
                 value={domain}
                 onChange={(e) => setDomain(e.currentTarget.value)}
               />
-            </label>
+            </SettingField>
           </>
         )}
         {provider === "custom" && (
-          <label>
-            <span className="setting-label">Your public base URL</span>
+          <SettingField label="Your public base URL">
             <input
               className="input mono"
               aria-label="Public base URL"
@@ -257,7 +236,7 @@ export function TunnelPanel() {
               value={url}
               onChange={(e) => setUrl(e.currentTarget.value)}
             />
-          </label>
+          </SettingField>
         )}
         <button type="submit" className="btn btn-primary" disabled={busy || (provider === "custom" && !url.trim())}>
           {running ? "Restart" : "Start"}
