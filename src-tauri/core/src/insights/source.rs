@@ -157,27 +157,30 @@ fn rows_of(t: Tally) -> String {
         ),
         // The values of free text are not tallied (see variables.rs).
         Tally::Values => format!(
-            "(SELECT name, value, day, status, campaign, 1 AS calls FROM call_variables v
+            "(SELECT name, value, day, status, campaign, 1 AS calls FROM call_variables
               WHERE call_id IN {IDS} AND value IS NOT NULL
-                AND NOT EXISTS (SELECT 1 FROM variable_names n WHERE n.name = v.name AND n.free_text))"
+                AND name NOT IN (SELECT name FROM variable_names WHERE free_text))"
         ),
+        // Each value read as a number once (a number has a digit: the others are not parsed).
         Tally::Numbers => format!(
-            "(SELECT day, status, campaign, name, insights_bucket(value) AS bucket, 1 AS calls,
-                     insights_number(value) AS total
-              FROM call_variables WHERE call_id IN {IDS} AND insights_number(value) IS NOT NULL)"
+            "(WITH n AS MATERIALIZED (
+                  SELECT day, status, campaign, name, insights_number(value) AS x FROM call_variables
+                  WHERE call_id IN {IDS} AND value GLOB '*[0-9]*')
+              SELECT day, status, campaign, name, insights_bucket(x) AS bucket, 1 AS calls, x AS total
+              FROM n WHERE x IS NOT NULL)"
         ),
     }
 }
 
-/// The functions the rows' subqueries use: a value's number and its bucket, as the insights pass
-/// tallies them ([`numbers::number`], [`numbers::bucket`]).
+/// The functions the rows' subqueries use: a value's number and a number's bucket, as the
+/// insights pass tallies them ([`numbers::number`], [`numbers::bucket`]).
 pub(super) fn register(conn: &Connection) -> Result<()> {
     let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
     conn.create_scalar_function("insights_number", 1, flags, |ctx| {
         Ok(ctx.get::<Option<String>>(0)?.as_deref().and_then(numbers::number))
     })?;
     conn.create_scalar_function("insights_bucket", 1, flags, |ctx| {
-        Ok(ctx.get::<Option<String>>(0)?.as_deref().and_then(numbers::number).map(numbers::bucket))
+        Ok(ctx.get::<Option<f64>>(0)?.map(numbers::bucket))
     })?;
     Ok(())
 }
