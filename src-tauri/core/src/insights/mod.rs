@@ -21,6 +21,7 @@ mod agreement;
 pub mod bench;
 pub mod drift;
 pub mod evidence;
+mod matching;
 pub mod numbers;
 pub mod report;
 mod source;

@@ -153,15 +153,22 @@ pub(super) fn distributions(
     }
     Ok(bins
         .into_iter()
-        .filter_map(|(name, mut b)| {
-            let count: i64 = b.iter().map(|x| x.1).sum();
-            let numeric = filled.get(&name).is_some_and(|&f| f > 0 && count as f64 >= NUMERIC_SHARE * f as f64);
-            numeric.then(|| {
-                b.sort_by(|x, y| bounds(x.0).0.total_cmp(&bounds(y.0).0));
-                (name, summarise(&b))
-            })
+        .filter_map(|(name, b)| {
+            let numbers = of_bins(filled.get(&name).copied().unwrap_or(0), b)?;
+            Some((name, numbers))
         })
         .collect())
+}
+
+/// The summary of a variable with `filled` calls from its `(bucket, calls, total)` rows (any
+/// order); `None` unless enough of its values are numbers.
+pub(super) fn of_bins(filled: i64, mut b: Vec<(i64, i64, f64)>) -> Option<Numbers> {
+    let count: i64 = b.iter().map(|x| x.1).sum();
+    let numeric = filled > 0 && count as f64 >= NUMERIC_SHARE * filled as f64;
+    numeric.then(|| {
+        b.sort_by(|x, y| bounds(x.0).0.total_cmp(&bounds(y.0).0));
+        summarise(&b)
+    })
 }
 
 /// Mean, quantiles and histogram from `(bucket, calls, total)` rows in value order.

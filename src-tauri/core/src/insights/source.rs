@@ -9,7 +9,10 @@
 //! - Filters the tallies have no key for (the log's search, tags, review state, objective,
 //!   recording, phone, recovered, variables): the rows of the calls the log's own filter matches
 //!   ([`crate::query::conditions`]), each tally replaced by a subquery of the same shape over those
-//!   calls' rows, so every figure is the same `GROUP BY` whatever it reads.
+//!   calls' rows, so every figure is the same `GROUP BY` whatever it reads. (The variables' figures
+//!   of those calls are read in one statement instead, `matching.rs`: as tallies they scanned the
+//!   calls' variables five times. Their tally-shaped subqueries stay, so that every tally can be
+//!   read from rows.)
 //!
 //! The variables' course day by day reads `variable_course` (a row per variable × day) when
 //! neither status nor campaign is filtered, the per-day tallies otherwise.

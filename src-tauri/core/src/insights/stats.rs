@@ -174,7 +174,7 @@ pub struct TopValue {
 }
 
 /// Values listed per variable.
-const TOP: i64 = 5;
+pub(super) const TOP: i64 = 5;
 
 /// The range's days, checked: `from`, `to` (`YYYY-MM-DD`), `None` where open.
 fn days(q: &StatsQuery) -> Result<[Option<&str>; 2]> {
@@ -355,6 +355,45 @@ fn figures(conn: &Connection, q: &StatsQuery, source: &Source) -> Result<Stats> 
         .collect::<rusqlite::Result<_>>()?
     };
 
+    let variables = match source.ids() {
+        Some(ids) => super::matching::variables(conn, ids, calls)?,
+        None => tally_variables(conn, source, calls)?,
+    };
+
+    let by_assistant: Vec<Assistant> = {
+        let (from, w, p) = source.read(Tally::Assistant);
+        conn.prepare_cached(&format!(
+            "SELECT assistant, sum(calls), sum(achieved), sum(judged) FROM {from} WHERE {w}
+             GROUP BY assistant HAVING sum(calls) > 0 ORDER BY sum(calls) DESC, assistant"
+        ))?
+        .query_map(params_from_iter(p.iter()), |r| {
+            let assistant: String = r.get(0)?;
+            let (achieved, judged): (i64, i64) = (r.get(2)?, r.get(3)?);
+            Ok(Assistant {
+                assistant: (!assistant.is_empty()).then_some(assistant),
+                calls: r.get(1)?,
+                achieved,
+                rate: (judged > 0).then(|| achieved as f64 / judged as f64),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?
+    };
+
+    Ok(Stats {
+        calls,
+        by_day,
+        objective_rate: wilson(achieved, judged),
+        duration: durations(&buckets),
+        by_campaign,
+        by_assistant,
+        by_hour: by_hour(conn, q, source)?,
+        review: review_days(conn, q, source)?,
+        variables,
+    })
+}
+
+/// The variables' figures from the tallies.
+fn tally_variables(conn: &Connection, source: &Source, calls: i64) -> Result<Vec<Variable>> {
     let mut variables: Vec<Variable> = {
         let (from, w, p) = source.read(Tally::Fill);
         conn.prepare_cached(&format!(
@@ -400,37 +439,7 @@ fn figures(conn: &Connection, q: &StatsQuery, source: &Source) -> Result<Stats> 
         v.numbers = numbers.remove(&v.name);
         v.by_day = days.remove(&v.name).unwrap_or_default();
     }
-
-    let by_assistant: Vec<Assistant> = {
-        let (from, w, p) = source.read(Tally::Assistant);
-        conn.prepare_cached(&format!(
-            "SELECT assistant, sum(calls), sum(achieved), sum(judged) FROM {from} WHERE {w}
-             GROUP BY assistant HAVING sum(calls) > 0 ORDER BY sum(calls) DESC, assistant"
-        ))?
-        .query_map(params_from_iter(p.iter()), |r| {
-            let assistant: String = r.get(0)?;
-            let (achieved, judged): (i64, i64) = (r.get(2)?, r.get(3)?);
-            Ok(Assistant {
-                assistant: (!assistant.is_empty()).then_some(assistant),
-                calls: r.get(1)?,
-                achieved,
-                rate: (judged > 0).then(|| achieved as f64 / judged as f64),
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?
-    };
-
-    Ok(Stats {
-        calls,
-        by_day,
-        objective_rate: wilson(achieved, judged),
-        duration: durations(&buckets),
-        by_campaign,
-        by_assistant,
-        by_hour: by_hour(conn, q, source)?,
-        review: review_days(conn, q, source)?,
-        variables,
-    })
+    Ok(variables)
 }
 
 /// The heat map: each UTC day × hour moved by the viewer's offset, then counted per local weekday
