@@ -1551,9 +1551,9 @@ fn the_dashboard_draws_the_figures_and_exports_them() {
         if let Some(c) = campaign {
             v["campaign"] = json!({"name": c});
         }
-        if id == 790_002 {
-            v["extracted_variables"]["next_step"] = json!("send the zebra brochure");
-        }
+        // Only the second call says "zebra" (every call has the field: no payload change).
+        v["extracted_variables"]["next_step"] =
+            json!(if id == 790_002 { "send the zebra brochure" } else { "call back" });
         v
     };
     let ids = [
