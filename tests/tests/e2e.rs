@@ -1551,6 +1551,9 @@ fn the_dashboard_draws_the_figures_and_exports_them() {
         if let Some(c) = campaign {
             v["campaign"] = json!({"name": c});
         }
+        // Only the second call says "zebra" (every call has the field: no payload change).
+        v["extracted_variables"]["next_step"] =
+            json!(if id == 790_002 { "send the zebra brochure" } else { "call back" });
         v
     };
     let ids = [
@@ -1618,6 +1621,38 @@ fn the_dashboard_draws_the_figures_and_exports_them() {
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 1000, "a PNG of the chart ({} bytes)", png.len());
     let svg = String::from_utf8(saved("export-image-hours", "postcall-hours.svg")).expect("utf-8");
     assert!(svg.contains("<svg") && svg.contains("data-calls=\"2\""), "the heat map as SVG");
+
+    // The log's search: the dashboard counts the calls it matches and says so.
+    app.js(
+        "[...document.querySelectorAll('.nav-item')].find(b => b.textContent.includes('Calls')).click(); return null;",
+    );
+    let input = app.wait_element("[data-testid=\"search-input\"]");
+    app.s().click(&input).expect("focus the search box");
+    app.s().send_keys(&input, "zebra").expect("type into the search box");
+    app.wait_element("[data-testid=\"search-result\"][data-call-id=\"790002\"]");
+    app.js("[...document.querySelectorAll('.nav-item')].find(b => b.textContent.includes('Dashboard')).click(); return null;");
+    app.wait_until("the dashboard to follow the search", |a| {
+        Ok(a.js("return [document.querySelector('[data-testid=\"stat-calls\"]')?.textContent,
+                        document.querySelector('[data-testid=\"dashboard-follows\"]')?.textContent];")
+            == json!(["1", "Calls matching “zebra”"]))
+    });
+    app.s().settle().expect("wait for a paint");
+    app.screenshot("dashboard-search.png");
+    // Back to all calls for the campaign below.
+    app.js(
+        "[...document.querySelectorAll('.nav-item')].find(b => b.textContent.includes('Calls')).click(); return null;",
+    );
+    let input = app.wait_element("[data-testid=\"search-input\"]");
+    app.s().click(&input).expect("focus the search box");
+    app.js("const i = document.querySelector('[data-testid=\"search-input\"]');
+            Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(i, '');
+            i.dispatchEvent(new Event('input', {bubbles: true})); return null;");
+    app.wait_rows(&ids);
+    app.js("[...document.querySelectorAll('.nav-item')].find(b => b.textContent.includes('Dashboard')).click(); return null;");
+    app.wait_until("the dashboard without the search", |a| {
+        Ok(a.js("return document.querySelector('[data-testid=\"dashboard-follows\"]')?.textContent;")
+            == json!("All calls"))
+    });
 
     // A campaign opens the log filtered to it.
     app.js("[...document.querySelectorAll('[data-campaign] button')].find(b => b.textContent === '=2+3').click(); return null;");

@@ -131,6 +131,71 @@ fn stats_follow_calls_delivered_to_a_running_listener() {
 }
 
 #[test]
+fn stats_follow_the_search_and_tags_as_the_log_does() {
+    let data = seeded();
+    let d = data.path();
+    // Three of five more calls mention a refund, in their transcript or their summary.
+    let mut more = Vec::new();
+    for (id, day, status, quality, text) in [
+        (11, "2025-03-01", "completed", "high", "I would like a refund please"),
+        (12, "2025-03-02", "busy", "low", "Hello"),
+        (13, "2025-03-02", "completed", "low", "Where is my refund?"),
+        (14, "2025-03-04", "completed", "high", "Refund the order"),
+        (15, "2025-03-04", "completed", "medium", "Goodbye"),
+    ] {
+        let mut v = call(id, day, status, Some("Winter"), id != 13, 45, quality);
+        v["transcript"] = json!([{"sender": "human", "text": text, "timestamp": 1.0}]);
+        more.push(v);
+    }
+    import(d, &more);
+    let all = cli_json(d, &["stats"]);
+    assert_eq!(all["calls"], 10);
+    let refund = cli_json(d, &["stats", "--search", "refund"]);
+    // By hand: calls 11, 13 and 14.
+    assert_eq!(refund["calls"], 3, "{refund}");
+    assert_ne!(refund["calls"], all["calls"]);
+    let days: Vec<(String, i64)> = refund["by_day"]
+        .as_array()
+        .expect("days")
+        .iter()
+        .map(|d| (d["day"].as_str().expect("day").to_string(), d["calls"].as_i64().expect("calls")))
+        .collect();
+    assert_eq!(days, [("2025-03-01".into(), 1), ("2025-03-02".into(), 1), ("2025-03-04".into(), 1)]);
+    assert_eq!(
+        (refund["objective_rate"]["achieved"].as_i64(), refund["objective_rate"]["judged"].as_i64()),
+        (Some(2), Some(3))
+    );
+    assert_eq!(refund["by_campaign"], json!([{"campaign": "Winter", "calls": 3, "achieved": 2, "rate": 2.0 / 3.0}]));
+    let quality =
+        refund["variables"].as_array().expect("variables").iter().find(|v| v["name"] == "lead_quality").cloned();
+    assert_eq!(
+        quality.expect("lead_quality")["top"],
+        json!([{"value": "high", "count": 2}, {"value": "low", "count": 1}])
+    );
+    // The other filters combine with it; the date range is still a range of UTC days.
+    let later = cli_json(d, &["stats", "--search", "refund", "--from", "2025-03-02"]);
+    assert_eq!(later["calls"], 2);
+    let nothing = cli_json(d, &["stats", "--search", "zebra"]);
+    assert_eq!(nothing["calls"], 0);
+    assert_eq!(nothing["variables"], json!([]));
+
+    // Tags, as the log's tag filter: every tag given.
+    cli(d, &["review", "whoami", "--set", "Ana Pop <ana@example.com>"]).ok();
+    cli(d, &["tag", "define", "callback"]).ok();
+    cli(d, &["tag", "define", "vip"]).ok();
+    cli(d, &["tag", "add", "1", "callback", "vip"]).ok();
+    cli(d, &["tag", "add", "13", "callback"]).ok();
+    cli(d, &["tag", "add", "14", "callback"]).ok();
+    assert_eq!(cli_json(d, &["stats", "--tag", "callback"])["calls"], 3);
+    assert_eq!(cli_json(d, &["stats", "--tag", "callback", "--tag", "vip"])["calls"], 1);
+    let both = cli_json(d, &["stats", "--tag", "callback", "--search", "refund"]);
+    assert_eq!(both["calls"], 2, "calls 13 and 14: {both}");
+    let text = cli(d, &["stats", "--search", "refund"]);
+    text.ok();
+    assert!(text.stdout.contains("Calls: 3"), "{}", text.stdout);
+}
+
+#[test]
 fn show_json_has_evidence_for_both_payload_versions() {
     let data = data_dir();
     let files = data_dir();

@@ -205,6 +205,12 @@ pub enum Command {
         /// Only this status (repeatable).
         #[arg(long)]
         status: Vec<String>,
+        /// Only the calls this search matches, as `calls --search`.
+        #[arg(long, value_name = "Q")]
+        search: Option<String>,
+        /// Only calls carrying this tag (repeatable: every one).
+        #[arg(long, value_name = "T")]
+        tag: Vec<String>,
         #[arg(long)]
         json: bool,
     },
@@ -491,10 +497,19 @@ async fn dispatch(cli: Cli, command: Command) -> CliResult {
         | Command::Tags { .. }
         | Command::Score(_)
         | Command::Scorecards { .. } => Ok(()),
-        Command::Stats { from, to, campaign, status, json } => {
+        Command::Stats { from, to, campaign, status, search, tag, json } => {
             // The heat map in the local time zone, as the window shows it.
             let tz_offset_minutes = Some(chrono::Local::now().offset().local_minus_utc() / 60);
-            let q = crate::insights::stats::StatsQuery { from, to, campaign, statuses: status, tz_offset_minutes };
+            let q = crate::insights::stats::StatsQuery {
+                from,
+                to,
+                campaign,
+                statuses: status,
+                tz_offset_minutes,
+                search,
+                tags: tag,
+                ..Default::default()
+            };
             let store = store(&cli)?;
             crate::insights::catch_up(&store).map_err(err)?;
             let stats = store.read(|c| crate::insights::stats::stats(c, &q)).map_err(err)?;

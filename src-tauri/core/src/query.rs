@@ -311,6 +311,13 @@ pub fn cursor_of(conn: &Connection, sort: SortKey, id: i64) -> Result<Option<Str
     Ok(key.map(|k| format!("{}:{k}:{id}", sort_letter(sort))))
 }
 
+/// The WHERE terms over `calls` of `q`'s filters (not its cursor): the dashboard's figures of the
+/// calls the log shows.
+pub fn conditions(conn: &Connection, q: &CallQuery) -> Result<(Vec<String>, Vec<SqlValue>)> {
+    let (w, p, _) = filters(conn, q, false)?;
+    Ok((w, p))
+}
+
 pub fn count(conn: &Connection, q: &CallQuery) -> Result<i64> {
     let (w, p, _) = filters(conn, q, false)?;
     let where_sql = if w.is_empty() { String::new() } else { format!("WHERE {}", w.join(" AND ")) };

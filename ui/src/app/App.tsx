@@ -74,6 +74,8 @@ function Window() {
   const notify = useNotify();
   const { run } = useReview();
   const [dayRequest, setDayRequest] = useState<{ seq: number; day?: string; campaign?: string } | null>(null);
+  // The log's search, which the dashboard follows.
+  const [logSearch, setLogSearch] = useState("");
 
   const loadStatus = useCallback(() => void queryClient.invalidateQueries({ queryKey: keys.status }), []);
 
@@ -234,11 +236,13 @@ function Window() {
             openId={open?.id ?? null}
             onQueue={onQueue}
             dayRequest={dayRequest}
+            onSearchChange={setLogSearch}
           />
           {!open && page === "dashboard" && (
             <div className="layer">
               <Dashboard
                 active
+                search={logSearch}
                 onOpenDay={(day) => {
                   setDayRequest((r) => ({ seq: (r?.seq ?? 0) + 1, day }));
                   go("calls");

@@ -1,16 +1,17 @@
 //! What the benchmark measures of insights (`postcall-bench`): the pass over the journal once,
 //! then `stats` with the dashboard's usual filters, against a baseline that computes the same
 //! call figures straight from `calls` (what the summary tables save), each with its p50/p95 and
-//! the CPU one query takes. The dashboard does not follow the log's search (the summary tables
-//! have no words); the search case measures what following it would cost: the search's matching
-//! calls (capped as the log's search filter is), then the call figures from those rows.
+//! the CPU one query takes, and beside each the same figures read from the per-day tallies only
+//! (as before the tallies without a day), with whether both agree. The search cases are the
+//! dashboard following the log's search (the matching calls' rows, see `source.rs`), and a whole
+//! range is broken down by statement, per day and without the day.
 
 use std::time::Instant;
 
 use rusqlite::Connection;
 use serde_json::{json, Value};
 
-use super::stats::{stats, StatsQuery};
+use super::stats::{stats, stats_per_day, StatsQuery};
 use crate::store::Result;
 
 fn percentiles(mut ms: Vec<f64>) -> Value {
@@ -99,6 +100,69 @@ fn baseline(conn: &Connection, q: &StatsQuery) -> Result<()> {
     Ok(())
 }
 
+/// Each statement of the whole range's figures, read per day and without the day: where a
+/// whole-range query's time goes.
+fn parts(conn: &Connection, runs: usize) -> Result<Value> {
+    const PARTS: &[(&str, &str, &str)] = &[
+        ("calls per day and status", "SELECT day, status, sum(calls) FROM call_tally GROUP BY 1, 2", ""),
+        ("campaigns", "SELECT campaign, sum(calls) FROM call_tally GROUP BY 1", ""),
+        (
+            "durations",
+            "SELECT bucket, sum(calls) FROM duration_tally GROUP BY 1",
+            "SELECT bucket, sum(calls) FROM duration_total GROUP BY 1",
+        ),
+        (
+            "assistants",
+            "SELECT assistant, sum(calls), sum(achieved) FROM assistant_tally GROUP BY 1",
+            "SELECT assistant, sum(calls), sum(achieved) FROM assistant_total GROUP BY 1",
+        ),
+        (
+            "weekday × hour",
+            "SELECT (CAST(strftime('%w', day) AS INTEGER) + 6) % 7, hour, sum(calls) FROM hour_tally GROUP BY 1, 2",
+            "SELECT weekday, hour, sum(calls) FROM hour_total GROUP BY 1, 2",
+        ),
+        (
+            "variables filled",
+            "SELECT name, sum(calls) FROM variable_fill GROUP BY 1",
+            "SELECT name, sum(calls) FROM variable_fill_total GROUP BY 1",
+        ),
+        (
+            "top values",
+            "SELECT name, value, sum(calls) FROM variable_values GROUP BY 1, 2",
+            "SELECT name, value, sum(calls) FROM variable_value_total GROUP BY 1, 2",
+        ),
+        (
+            "numbers",
+            "SELECT name, bucket, sum(calls), sum(total) FROM variable_numbers GROUP BY 1, 2",
+            "SELECT name, bucket, sum(calls), sum(total) FROM variable_number_total GROUP BY 1, 2",
+        ),
+        (
+            "variables per day",
+            "SELECT f.name, f.day, f.filled, n.calls FROM (SELECT name, day, sum(calls) AS filled FROM variable_fill
+             GROUP BY 1, 2) f LEFT JOIN (SELECT name, day, sum(calls) AS calls FROM variable_numbers GROUP BY 1, 2) n
+             ON n.name = f.name AND n.day = f.day",
+            "SELECT name, day, filled, numbers FROM variable_course",
+        ),
+    ];
+    let mut out = Vec::new();
+    for (part, per_day, total) in PARTS {
+        let run = |sql: &str| -> Result<Value> {
+            let rows: i64 = conn.query_row(&format!("SELECT count(*) FROM ({sql})"), [], |r| r.get(0))?;
+            let mut t = timed(runs, || {
+                let mut stmt = conn.prepare_cached(sql)?;
+                let mut rows = stmt.query([])?;
+                while rows.next()?.is_some() {}
+                Ok(())
+            })?;
+            t["groups"] = json!(rows);
+            Ok(t)
+        };
+        out.push(json!({"part": part, "per_day": run(per_day)?,
+            "without_day": if total.is_empty() { Value::Null } else { run(total)? }}));
+    }
+    Ok(Value::Array(out))
+}
+
 /// Runs the pass (timed once), then each query kind `runs` times with both methods.
 pub fn measure(conn: &mut Connection, runs: usize) -> Result<Value> {
     let started = Instant::now();
@@ -144,30 +208,53 @@ pub fn measure(conn: &mut Connection, runs: usize) -> Result<Value> {
     let mut out = Vec::new();
     for (kind, q) in kinds {
         let s = stats(conn, &q)?;
+        let same = s == stats_per_day(conn, &q)?;
         let with_tables = timed(runs, || stats(conn, &q).map(drop))?;
+        let per_day = timed(runs, || stats_per_day(conn, &q).map(drop))?;
         let plain = timed(runs.min(10), || baseline(conn, &q))?;
         let ratio =
             plain["p95_ms"].as_f64().zip(with_tables["p95_ms"].as_f64()).map(|(b, t)| (b / t * 10.0).round() / 10.0);
         out.push(json!({"kind": kind, "calls": s.calls, "days": s.by_day.len(), "variables": s.variables.len(),
-            "stats": with_tables, "baseline_from_calls": plain, "baseline_over_stats_p95": ratio}));
+            "stats": with_tables, "stats_per_day_tallies": per_day, "same_figures": same,
+            "baseline_from_calls": plain, "baseline_over_stats_p95": ratio}));
     }
-    // The log's search filter: the matching calls (as many as the log considers), then their
-    // figures from `calls`.
+    // The log's search filter: the dashboard's figures of the calls it matches (as many as the
+    // log considers), beside what the same figures cost read from those calls' rows by hand.
     for word in ["warranty", "postcode"] {
-        let ids = crate::search::matching_call_ids(conn, word, crate::query::SEARCH_FILTER_CAP)?;
+        let q = StatsQuery { search: Some(word.to_string()), ..Default::default() };
+        let s = stats(conn, &q)?;
+        let following = timed(runs, || stats(conn, &q).map(drop))?;
         let lookup_and_figures = timed(runs, || {
             let ids = crate::search::matching_call_ids(conn, word, crate::query::SEARCH_FILTER_CAP)?;
             figures_of(conn, &ids)
         })?;
-        out.push(json!({"kind": format!("search {word:?} (matching calls, then their figures from calls)"),
-            "calls": ids.len(), "stats": lookup_and_figures}));
+        out.push(json!({"kind": format!("search {word:?}"), "calls": s.calls, "stats": following,
+            "lookup_and_call_figures_only": lookup_and_figures}));
     }
-    let rows: i64 = conn.query_row(
-        "SELECT (SELECT count(*) FROM call_tally) + (SELECT count(*) FROM duration_tally)
-              + (SELECT count(*) FROM variable_fill) + (SELECT count(*) FROM variable_values)",
-        [],
-        |r| r.get(0),
-    )?;
+    out.push(json!({"kind": "whole range, by part", "parts": parts(conn, runs)?}));
+    let count = |tables: &[&str]| -> Result<i64> {
+        let sql = tables.iter().map(|t| format!("(SELECT count(*) FROM {t})")).collect::<Vec<_>>().join(" + ");
+        Ok(conn.query_row(&format!("SELECT {sql}"), [], |r| r.get(0))?)
+    };
+    let per_day = count(&[
+        "call_tally",
+        "duration_tally",
+        "hour_tally",
+        "assistant_tally",
+        "variable_fill",
+        "variable_values",
+        "variable_numbers",
+    ])?;
+    let without_day = count(&[
+        "duration_total",
+        "hour_total",
+        "assistant_total",
+        "variable_fill_total",
+        "variable_value_total",
+        "variable_number_total",
+        "variable_course",
+    ])?;
     Ok(json!({"pass": {"deliveries": read, "seconds": (pass_s * 1000.0).round() / 1000.0},
-        "days": [first, last], "summary_rows": rows, "queries": out}))
+        "days": [first, last], "summary_rows": {"per_day": per_day, "without_day_and_course": without_day},
+        "queries": out}))
 }

@@ -16,11 +16,15 @@
 //!   received since the last read; the indexer's hot path, and the import rate it is measured by,
 //!   pay nothing. Rebuilding for old calls is the same pass from mark 0 (the upgrade starts there).
 
+#[cfg(test)]
+mod agreement;
 pub mod bench;
 pub mod drift;
 pub mod evidence;
+mod matching;
 pub mod numbers;
 pub mod report;
+mod source;
 pub mod stats;
 mod variables;
 

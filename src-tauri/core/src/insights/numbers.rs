@@ -15,6 +15,7 @@ use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 use serde::Serialize;
 use ts_rs::TS;
 
+use super::source::{Source, Tally};
 use crate::store::Result;
 
 /// Buckets per decade.
@@ -137,13 +138,13 @@ pub struct VariableDay {
 /// `filled` gives each variable's filled calls, to tell numeric variables from text ones.
 pub(super) fn distributions(
     conn: &Connection,
-    w: &str,
-    p: &[SqlValue],
+    source: &Source,
     filled: &BTreeMap<String, i64>,
 ) -> Result<BTreeMap<String, Numbers>> {
     let mut bins: BTreeMap<String, Vec<(i64, i64, f64)>> = BTreeMap::new();
+    let (from, w, p) = source.read(Tally::Numbers);
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT name, bucket, sum(calls), sum(total) FROM variable_numbers WHERE {w}
+        "SELECT name, bucket, sum(calls), sum(total) FROM {from} WHERE {w}
          GROUP BY name, bucket HAVING sum(calls) > 0"
     ))?;
     let mut rows = stmt.query(params_from_iter(p.iter()))?;
@@ -152,15 +153,22 @@ pub(super) fn distributions(
     }
     Ok(bins
         .into_iter()
-        .filter_map(|(name, mut b)| {
-            let count: i64 = b.iter().map(|x| x.1).sum();
-            let numeric = filled.get(&name).is_some_and(|&f| f > 0 && count as f64 >= NUMERIC_SHARE * f as f64);
-            numeric.then(|| {
-                b.sort_by(|x, y| bounds(x.0).0.total_cmp(&bounds(y.0).0));
-                (name, summarise(&b))
-            })
+        .filter_map(|(name, b)| {
+            let numbers = of_bins(filled.get(&name).copied().unwrap_or(0), b)?;
+            Some((name, numbers))
         })
         .collect())
+}
+
+/// The summary of a variable with `filled` calls from its `(bucket, calls, total)` rows (any
+/// order); `None` unless enough of its values are numbers.
+pub(super) fn of_bins(filled: i64, mut b: Vec<(i64, i64, f64)>) -> Option<Numbers> {
+    let count: i64 = b.iter().map(|x| x.1).sum();
+    let numeric = filled > 0 && count as f64 >= NUMERIC_SHARE * filled as f64;
+    numeric.then(|| {
+        b.sort_by(|x, y| bounds(x.0).0.total_cmp(&bounds(y.0).0));
+        summarise(&b)
+    })
 }
 
 /// Mean, quantiles and histogram from `(bucket, calls, total)` rows in value order.
@@ -211,19 +219,36 @@ fn summarise(b: &[(i64, i64, f64)]) -> Numbers {
 }
 
 /// Each variable's filled calls and numeric mean per day, oldest first.
-pub(super) fn by_day(conn: &Connection, w: &str, p: &[SqlValue]) -> Result<BTreeMap<String, Vec<VariableDay>>> {
+pub(super) fn by_day(conn: &Connection, source: &Source) -> Result<BTreeMap<String, Vec<VariableDay>>> {
     let mut out: BTreeMap<String, Vec<VariableDay>> = BTreeMap::new();
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT f.name, f.day, f.filled, n.calls, n.total FROM
-             (SELECT name, day, sum(calls) AS filled FROM variable_fill WHERE {w} GROUP BY name, day) f
-         LEFT JOIN
-             (SELECT name, day, sum(calls) AS calls, sum(total) AS total FROM variable_numbers WHERE {w}
-              GROUP BY name, day) n
-         ON n.name = f.name AND n.day = f.day
-         WHERE f.filled > 0 ORDER BY f.name, f.day"
-    ))?;
-    let params = p.iter().chain(p.iter());
-    let mut rows = stmt.query(params_from_iter(params))?;
+    let (sql, params): (String, Vec<SqlValue>) = match source.course() {
+        // A row per variable and day already.
+        Some((w, p)) => (
+            format!(
+                "SELECT name, day, filled, numbers, total FROM variable_course WHERE {w} AND filled > 0
+                 ORDER BY name, day"
+            ),
+            p,
+        ),
+        None => {
+            let (fill, fw, fp) = source.read_by_day(Tally::Fill);
+            let (numbers, nw, np) = source.read_by_day(Tally::Numbers);
+            (
+                format!(
+                    "SELECT f.name, f.day, f.filled, n.calls, n.total FROM
+                         (SELECT name, day, sum(calls) AS filled FROM {fill} WHERE {fw} GROUP BY name, day) f
+                     LEFT JOIN
+                         (SELECT name, day, sum(calls) AS calls, sum(total) AS total FROM {numbers} WHERE {nw}
+                          GROUP BY name, day) n
+                     ON n.name = f.name AND n.day = f.day
+                     WHERE f.filled > 0 ORDER BY f.name, f.day"
+                ),
+                fp.into_iter().chain(np).collect(),
+            )
+        }
+    };
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query(params_from_iter(params.iter()))?;
     while let Some(r) = rows.next()? {
         let (calls, total): (Option<i64>, Option<f64>) = (r.get(3)?, r.get(4)?);
         out.entry(r.get(0)?).or_default().push(VariableDay {

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::numbers::{Numbers, VariableDay};
+use super::source::{Source, Tally};
 use crate::store::{Result, StoreError};
 
 /// The filters, as the call log's: days inclusive (`YYYY-MM-DD`, UTC).
@@ -30,6 +31,35 @@ pub struct StatsQuery {
     pub statuses: Vec<String>,
     /// The viewer's offset from UTC in minutes (east positive), for the hour × weekday heat map.
     pub tz_offset_minutes: Option<i32>,
+    /// The log's other filters, as in [`crate::query::CallQuery`]: with any of them the figures are
+    /// those of the calls the log shows (the search: its most recent 5,000 matches per index, as
+    /// the log's), read from those calls' rows.
+    pub search: Option<String>,
+    #[ts(as = "Option<Vec<String>>", optional)]
+    pub tags: Vec<String>,
+    pub review_state: Option<crate::review::ReviewState>,
+    pub reviewer: Option<String>,
+    pub objective: Option<bool>,
+    pub has_recording: Option<bool>,
+    pub phone: Option<String>,
+    pub recovered: Option<bool>,
+    #[ts(as = "Option<Vec<crate::review::filter::VarFilter>>", optional)]
+    pub vars: Vec<crate::review::filter::VarFilter>,
+}
+
+impl StatsQuery {
+    /// Whether a filter the summary tables have no key for is set.
+    pub fn follows_calls(&self) -> bool {
+        let set = |s: &Option<String>| s.as_deref().is_some_and(|s| !s.trim().is_empty());
+        set(&self.search)
+            || self.tags.iter().any(|t| !t.trim().is_empty())
+            || self.review_state.is_some()
+            || self.objective.is_some()
+            || self.has_recording.is_some()
+            || set(&self.phone)
+            || self.recovered.is_some()
+            || !self.vars.is_empty()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, TS)]
@@ -144,17 +174,30 @@ pub struct TopValue {
 }
 
 /// Values listed per variable.
-const TOP: i64 = 5;
+pub(super) const TOP: i64 = 5;
 
-/// The WHERE clause over a summary table's `day`, `status`, `campaign` columns.
-fn filters(q: &StatsQuery) -> Result<(String, Vec<SqlValue>)> {
-    let mut w = vec!["1".to_string()];
-    let mut p = Vec::new();
-    for (day, op) in [(&q.from, ">="), (&q.to, "<=")] {
+/// The range's days, checked: `from`, `to` (`YYYY-MM-DD`), `None` where open.
+fn days(q: &StatsQuery) -> Result<[Option<&str>; 2]> {
+    let mut out = [None, None];
+    for (i, day) in [&q.from, &q.to].into_iter().enumerate() {
         if let Some(d) = day.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
             if crate::time::day_start_ms(d).is_none() {
                 return Err(StoreError::NotFound(format!("{d:?} is not a date; use YYYY-MM-DD")));
             }
+            out[i] = Some(d);
+        }
+    }
+    Ok(out)
+}
+
+/// The WHERE clause over a summary table's `day` (unless `with_days` is false), `status`,
+/// `campaign` columns.
+fn filters(q: &StatsQuery, with_days: bool) -> Result<(String, Vec<SqlValue>)> {
+    let mut w = vec!["1".to_string()];
+    let mut p = Vec::new();
+    let range = days(q)?;
+    for (day, op) in range.into_iter().zip([">=", "<="]) {
+        if let Some(d) = day.filter(|_| with_days) {
             w.push(format!("day {op} ?"));
             p.push(SqlValue::Text(d.to_string()));
         }
@@ -174,12 +217,94 @@ fn filters(q: &StatsQuery) -> Result<(String, Vec<SqlValue>)> {
 /// The figures for `q`. Run [`super::catch_up`] first for the variables to include the latest
 /// deliveries.
 pub fn stats(conn: &Connection, q: &StatsQuery) -> Result<Stats> {
-    let (w, p) = filters(q)?;
+    let source = source(conn, q, true)?;
+    figures(conn, q, &source)
+}
+
+/// The figures for `q` read from the per-day tallies only, as before the tallies without a day
+/// (migration `0011`): what those must agree with, for the tests and the benchmark.
+#[doc(hidden)]
+pub fn stats_per_day(conn: &Connection, q: &StatsQuery) -> Result<Stats> {
+    let source = source(conn, q, false)?;
+    figures(conn, q, &source)
+}
+
+/// The figures for `q` read from the rows of the calls it selects, as for a search, whatever
+/// its filters: what the tallies must agree with, for the tests.
+#[doc(hidden)]
+pub fn stats_from_calls(conn: &Connection, q: &StatsQuery) -> Result<Stats> {
+    let source = calls_source(conn, q)?;
+    figures(conn, q, &source)
+}
+
+/// Where `q`'s figures come from (see [`super::source`]); `totals`: the tallies without a day and
+/// the variables' course may be used.
+fn source(conn: &Connection, q: &StatsQuery, totals: bool) -> Result<Source> {
+    if q.follows_calls() {
+        return calls_source(conn, q);
+    }
+    let (w, p) = filters(q, true)?;
+    let (keys_w, keys_p) = filters(q, false)?;
+    let [from, to] = days(q)?;
+    let whole = totals && {
+        // Every per-day tally's days are days of `call_tally` (its rows are never deleted).
+        let (first, last): (Option<String>, Option<String>) = conn
+            .prepare_cached("SELECT min(day), max(day) FROM call_tally")?
+            .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let before = |d: Option<&str>, first: &Option<String>| match (d, first) {
+            (None, _) | (_, None) => true,
+            (Some(d), Some(f)) => d <= f.as_str(),
+        };
+        before(from, &first) && (to.is_none() || last.is_none() || to >= last.as_deref())
+    };
+    let course = totals && q.campaign.as_deref().is_none_or(str::is_empty) && q.statuses.iter().all(|s| s.is_empty());
+    Ok(Source::Tallies { w, p, keys_w, keys_p, whole, course })
+}
+
+/// The ids of the calls `q` selects, with the log's own filters (days as UTC days, like the
+/// tallies'; statuses with `unknown` for none and the campaign as in the tallies).
+fn calls_source(conn: &Connection, q: &StatsQuery) -> Result<Source> {
+    super::source::register(conn)?;
+    let [from, to] = days(q)?;
+    let call_query = crate::query::CallQuery {
+        search: q.search.clone(),
+        from_ms: from.and_then(crate::time::day_start_ms),
+        to_ms: to.and_then(crate::time::day_start_ms).map(|ms| ms + 86_400_000),
+        objective: q.objective,
+        has_recording: q.has_recording,
+        phone: q.phone.clone(),
+        recovered: q.recovered,
+        tags: q.tags.clone(),
+        review_state: q.review_state,
+        reviewer: q.reviewer.clone(),
+        vars: q.vars.clone(),
+        ..Default::default()
+    };
+    let (mut w, mut p) = crate::query::conditions(conn, &call_query)?;
+    if let Some(c) = q.campaign.as_deref().filter(|c| !c.is_empty()) {
+        w.push("ifnull(campaign, '') = ?".into());
+        p.push(SqlValue::Text(c.to_string()));
+    }
+    let statuses: Vec<&String> = q.statuses.iter().filter(|s| !s.is_empty()).collect();
+    if !statuses.is_empty() {
+        w.push(format!("ifnull(status, '') IN ({})", vec!["?"; statuses.len()].join(", ")));
+        p.extend(statuses.into_iter().map(|s| SqlValue::Text(if s == "unknown" { String::new() } else { s.clone() })));
+    }
+    let where_sql = if w.is_empty() { String::new() } else { format!("WHERE {}", w.join(" AND ")) };
+    let ids: Vec<i64> = conn
+        .prepare_cached(&format!("SELECT id FROM calls {where_sql}"))?
+        .query_map(params_from_iter(p), |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Source::Calls { ids: serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()) })
+}
+
+fn figures(conn: &Connection, q: &StatsQuery, source: &Source) -> Result<Stats> {
     let mut by_day: Vec<Day> = Vec::new();
     let (mut achieved, mut judged) = (0, 0);
     {
+        let (from, w, p) = source.read(Tally::Call);
         let mut stmt = conn.prepare_cached(&format!(
-            "SELECT day, status, sum(calls), sum(achieved), sum(judged) FROM call_tally WHERE {w}
+            "SELECT day, status, sum(calls), sum(achieved), sum(judged) FROM {from} WHERE {w}
              GROUP BY day, status HAVING sum(calls) > 0 ORDER BY day, status"
         ))?;
         let mut rows = stmt.query(params_from_iter(p.iter()))?;
@@ -201,16 +326,19 @@ pub fn stats(conn: &Connection, q: &StatsQuery) -> Result<Stats> {
     }
     let calls: i64 = by_day.iter().map(|d| d.calls).sum();
 
-    let buckets: Vec<(i64, i64)> = conn
-        .prepare_cached(&format!(
-            "SELECT bucket, sum(calls) FROM duration_tally WHERE {w} GROUP BY bucket HAVING sum(calls) > 0 ORDER BY bucket"
+    let buckets: Vec<(i64, i64)> = {
+        let (from, w, p) = source.read(Tally::Duration);
+        conn.prepare_cached(&format!(
+            "SELECT bucket, sum(calls) FROM {from} WHERE {w} GROUP BY bucket HAVING sum(calls) > 0 ORDER BY bucket"
         ))?
         .query_map(params_from_iter(p.iter()), |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<rusqlite::Result<_>>()?
+    };
 
-    let by_campaign: Vec<Campaign> = conn
-        .prepare_cached(&format!(
-            "SELECT campaign, sum(calls), sum(achieved), sum(judged) FROM call_tally WHERE {w}
+    let by_campaign: Vec<Campaign> = {
+        let (from, w, p) = source.read(Tally::Call);
+        conn.prepare_cached(&format!(
+            "SELECT campaign, sum(calls), sum(achieved), sum(judged) FROM {from} WHERE {w}
              GROUP BY campaign HAVING sum(calls) > 0 ORDER BY sum(calls) DESC, campaign"
         ))?
         .query_map(params_from_iter(p.iter()), |r| {
@@ -224,12 +352,53 @@ pub fn stats(conn: &Connection, q: &StatsQuery) -> Result<Stats> {
                 rate: (judged > 0).then(|| achieved as f64 / judged as f64),
             })
         })?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<rusqlite::Result<_>>()?
+    };
 
-    let mut variables: Vec<Variable> = conn
-        .prepare_cached(&format!(
+    let variables = match source.ids() {
+        Some(ids) => super::matching::variables(conn, ids, calls)?,
+        None => tally_variables(conn, source, calls)?,
+    };
+
+    let by_assistant: Vec<Assistant> = {
+        let (from, w, p) = source.read(Tally::Assistant);
+        conn.prepare_cached(&format!(
+            "SELECT assistant, sum(calls), sum(achieved), sum(judged) FROM {from} WHERE {w}
+             GROUP BY assistant HAVING sum(calls) > 0 ORDER BY sum(calls) DESC, assistant"
+        ))?
+        .query_map(params_from_iter(p.iter()), |r| {
+            let assistant: String = r.get(0)?;
+            let (achieved, judged): (i64, i64) = (r.get(2)?, r.get(3)?);
+            Ok(Assistant {
+                assistant: (!assistant.is_empty()).then_some(assistant),
+                calls: r.get(1)?,
+                achieved,
+                rate: (judged > 0).then(|| achieved as f64 / judged as f64),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?
+    };
+
+    Ok(Stats {
+        calls,
+        by_day,
+        objective_rate: wilson(achieved, judged),
+        duration: durations(&buckets),
+        by_campaign,
+        by_assistant,
+        by_hour: by_hour(conn, q, source)?,
+        review: review_days(conn, q, source)?,
+        variables,
+    })
+}
+
+/// The variables' figures from the tallies.
+fn tally_variables(conn: &Connection, source: &Source, calls: i64) -> Result<Vec<Variable>> {
+    let mut variables: Vec<Variable> = {
+        let (from, w, p) = source.read(Tally::Fill);
+        conn.prepare_cached(&format!(
             "SELECT name, sum(calls), ifnull((SELECT free_text FROM variable_names n WHERE n.name = f.name), 0)
-             FROM variable_fill f WHERE {w} GROUP BY name HAVING sum(calls) > 0 ORDER BY sum(calls) DESC, name"
+             FROM {from} f WHERE {w} GROUP BY name HAVING sum(calls) > 0 ORDER BY sum(calls) DESC, name"
         ))?
         .query_map(params_from_iter(p.iter()), |r| {
             let filled: i64 = r.get(1)?;
@@ -243,13 +412,15 @@ pub fn stats(conn: &Connection, q: &StatsQuery) -> Result<Stats> {
                 by_day: Vec::new(),
             })
         })?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<rusqlite::Result<_>>()?
+    };
     {
+        let (from, w, p) = source.read(Tally::Values);
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT name, value, n FROM (
                  SELECT name, value, sum(calls) AS n,
                         row_number() OVER (PARTITION BY name ORDER BY sum(calls) DESC, value) AS rank
-                 FROM variable_values WHERE {w} GROUP BY name, value HAVING sum(calls) > 0)
+                 FROM {from} WHERE {w} GROUP BY name, value HAVING sum(calls) > 0)
              WHERE rank <= {TOP} ORDER BY name, rank"
         ))?;
         let mut rows = stmt.query(params_from_iter(p.iter()))?;
@@ -262,51 +433,23 @@ pub fn stats(conn: &Connection, q: &StatsQuery) -> Result<Stats> {
     }
 
     let filled: BTreeMap<String, i64> = variables.iter().map(|v| (v.name.clone(), v.filled)).collect();
-    let mut numbers = super::numbers::distributions(conn, &w, &p, &filled)?;
-    let mut days = super::numbers::by_day(conn, &w, &p)?;
+    let mut numbers = super::numbers::distributions(conn, source, &filled)?;
+    let mut days = super::numbers::by_day(conn, source)?;
     for v in &mut variables {
         v.numbers = numbers.remove(&v.name);
         v.by_day = days.remove(&v.name).unwrap_or_default();
     }
-
-    let by_assistant: Vec<Assistant> = conn
-        .prepare_cached(&format!(
-            "SELECT assistant, sum(calls), sum(achieved), sum(judged) FROM assistant_tally WHERE {w}
-             GROUP BY assistant HAVING sum(calls) > 0 ORDER BY sum(calls) DESC, assistant"
-        ))?
-        .query_map(params_from_iter(p.iter()), |r| {
-            let assistant: String = r.get(0)?;
-            let (achieved, judged): (i64, i64) = (r.get(2)?, r.get(3)?);
-            Ok(Assistant {
-                assistant: (!assistant.is_empty()).then_some(assistant),
-                calls: r.get(1)?,
-                achieved,
-                rate: (judged > 0).then(|| achieved as f64 / judged as f64),
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-
-    Ok(Stats {
-        calls,
-        by_day,
-        objective_rate: wilson(achieved, judged),
-        duration: durations(&buckets),
-        by_campaign,
-        by_assistant,
-        by_hour: by_hour(conn, q, &w, &p)?,
-        review: review_days(conn, q)?,
-        variables,
-    })
+    Ok(variables)
 }
 
 /// The heat map: each UTC day × hour moved by the viewer's offset, then counted per local weekday
 /// and hour. The tallies keep whole UTC hours, so in a half-hour zone a UTC hour counts as the
 /// local hour it starts in.
-fn by_hour(conn: &Connection, q: &StatsQuery, w: &str, p: &[SqlValue]) -> Result<Vec<HourCell>> {
+fn by_hour(conn: &Connection, q: &StatsQuery, source: &Source) -> Result<Vec<HourCell>> {
     let offset = i64::from(q.tz_offset_minutes.unwrap_or(0).clamp(-14 * 60, 14 * 60));
+    let (from, w, p) = source.read(Tally::Hour);
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT (CAST(strftime('%w', day) AS INTEGER) + 6) % 7, hour, sum(calls) FROM hour_tally WHERE {w}
-         GROUP BY 1, 2 HAVING sum(calls) > 0"
+        "SELECT weekday, hour, sum(calls) FROM {from} WHERE {w} GROUP BY 1, 2 HAVING sum(calls) > 0"
     ))?;
     let mut cells = [[0_i64; 24]; 7];
     let mut rows = stmt.query(params_from_iter(p.iter()))?;
@@ -331,7 +474,7 @@ fn by_hour(conn: &Connection, q: &StatsQuery, w: &str, p: &[SqlValue]) -> Result
 
 /// Reviewed and flagged calls per day of the mark, among the calls the filters select. Reads the
 /// review file's state table (one row per call and reviewer, so small) joined to the calls.
-fn review_days(conn: &Connection, q: &StatsQuery) -> Result<Vec<ReviewDay>> {
+fn review_days(conn: &Connection, q: &StatsQuery, source: &Source) -> Result<Vec<ReviewDay>> {
     let attached: bool = conn
         .query_row("SELECT 1 FROM pragma_database_list WHERE name = 'review'", [], |_| Ok(()))
         .map(|_| true)
@@ -339,11 +482,17 @@ fn review_days(conn: &Connection, q: &StatsQuery) -> Result<Vec<ReviewDay>> {
     if !attached {
         return Ok(Vec::new());
     }
-    let (w, p) = filters(q)?;
-    let w = w
-        .replace("day ", "date(c.sort_ms / 1000, 'unixepoch') ")
-        .replace("campaign = ?", "ifnull(c.campaign, '') = ?")
-        .replace("status IN", "ifnull(c.status, '') IN");
+    let (w, p) = match source.ids() {
+        Some(ids) => ("c.id IN (SELECT value FROM json_each(?))".to_string(), vec![SqlValue::Text(ids.to_string())]),
+        None => {
+            let (w, p) = filters(q, true)?;
+            let w = w
+                .replace("day ", "date(c.sort_ms / 1000, 'unixepoch') ")
+                .replace("campaign = ?", "ifnull(c.campaign, '') = ?")
+                .replace("status IN", "ifnull(c.status, '') IN");
+            (w, p)
+        }
+    };
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT substr(s.at, 1, 10), count(DISTINCT s.call_id) FILTER (WHERE s.state = 'reviewed'),
                 count(DISTINCT s.call_id) FILTER (WHERE s.state = 'flagged')

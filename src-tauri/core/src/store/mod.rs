@@ -39,6 +39,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0008_insights", include_str!("../../migrations/main/0008_insights.sql")),
     ("0009_insights_hours", include_str!("../../migrations/main/0009_insights_hours.sql")),
     ("0010_variable_numbers", include_str!("../../migrations/main/0010_variable_numbers.sql")),
+    ("0011_range_totals", include_str!("../../migrations/main/0011_range_totals.sql")),
 ];
 const JOURNAL_MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("../../migrations/journal/0001_init.sql")),

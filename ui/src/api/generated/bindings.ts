@@ -507,7 +507,13 @@ export type StatsQuery = { from?: string | null, to?: string | null, campaign?: 
 /**
  * The viewer's offset from UTC in minutes (east positive), for the hour × weekday heat map.
  */
-tz_offset_minutes?: number | null, };
+tz_offset_minutes?: number | null, 
+/**
+ * The log's other filters, as in [`crate::query::CallQuery`]: with any of them the figures are
+ * those of the calls the log shows (the search: its most recent 5,000 matches per index, as
+ * the log's), read from those calls' rows.
+ */
+search?: string | null, tags?: Array<string>, review_state?: ReviewState | null, reviewer?: string | null, objective?: boolean | null, has_recording?: boolean | null, phone?: string | null, recovered?: boolean | null, vars?: Array<VarFilter>, };
 
 /**
  * Where the run is; sent to the progress callback after every page and at the end.

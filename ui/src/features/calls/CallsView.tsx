@@ -75,6 +75,8 @@ interface Props {
   /** a day to show (from the dashboard): sets the date filter to it; `seq` makes a repeat count */
   /** the dashboard asks for the log filtered to a day or a campaign */
   dayRequest?: { seq: number; day?: string; campaign?: string } | null;
+  /** the search as it settles (the dashboard follows it) */
+  onSearchChange?: (search: string) => void;
 }
 
 export function CallsView(props: Props) {
@@ -86,20 +88,22 @@ export function CallsView(props: Props) {
   const [checked, setChecked] = useState<ReadonlySet<number>>(new Set());
   const checkAnchor = useRef<number | null>(null);
   const [view, setView] = useState<ViewState>(defaultViewState);
+  const [ready, setReady] = useState(false);
+  const [search, setSearch] = useState(initialSearch);
+  const [searchAsTable, setSearchAsTable] = useState(false);
   // A day picked on the dashboard becomes the date filter (once per request).
   const { dayRequest = null } = props;
   const [daySeq, setDaySeq] = useState(0);
   if (dayRequest && dayRequest.seq !== daySeq) {
     setDaySeq(dayRequest.seq);
     const { day, campaign } = dayRequest;
+    // With a search, the log shows its matches within the picked day or campaign.
+    if (search.trim()) setSearchAsTable(true);
     setView((v) => ({
       ...v,
       filters: { ...v.filters, ...(day ? { from: day, to: day } : {}), ...(campaign ? { campaign } : {}) },
     }));
   }
-  const [ready, setReady] = useState(false);
-  const [search, setSearch] = useState(initialSearch);
-  const [searchAsTable, setSearchAsTable] = useState(false);
   const [selectedId, setSelectedId] = useState<number | null>(null);
   const [hitIndex, setHitIndex] = useState(0);
   const [liveTick, setLiveTick] = useState(0);
@@ -152,6 +156,8 @@ export function CallsView(props: Props) {
     return () => clearTimeout(t);
   }, [view, ready]);
   const settledSearch = useDebouncedValue(search, 150);
+  const { onSearchChange } = props;
+  useEffect(() => onSearchChange?.(settledSearch.trim()), [settledSearch, onSearchChange]);
   const query = useMemo(
     () => (queryView ? toCallQuery(queryView, searchAsTable ? settledSearch : "", reviewerEmail) : null),
     [queryView, settledSearch, searchAsTable, reviewerEmail],

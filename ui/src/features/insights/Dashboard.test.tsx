@@ -91,6 +91,31 @@ describe("Dashboard", () => {
     expect(onOpenDay).toHaveBeenCalledWith("2025-03-02");
   });
 
+  it("follows the log's search, tags and review state, says so, and keeps them when a day is opened", async () => {
+    m.loadViewState.mockResolvedValue({
+      version: 1,
+      filters: { statuses: [], from: "2025-03-01", to: "2025-03-30", campaign: "", tags: ["upsell"], review: "anyone_flagged", objective: "yes" },
+      sort: "time",
+      order: "desc",
+    });
+    const onOpenDay = vi.fn();
+    const { rerender } = render(<Dashboard active search="refund" onOpenDay={onOpenDay} />);
+    expect(await screen.findByTestId("dashboard-follows")).toHaveTextContent(
+      "Calls matching “refund” · 2025-03-01 to 2025-03-30 · tag upsell · Flagged by anyone · objective achieved",
+    );
+    expect(m.getStats).toHaveBeenLastCalledWith(
+      expect.objectContaining({ search: "refund", tags: ["upsell"], review_state: "flagged", objective: true, from: "2025-03-01" }),
+    );
+    fireEvent.click(screen.getByTestId("chart-Calls per day, stacked by status"));
+    expect(onOpenDay).toHaveBeenCalledWith("2025-03-02");
+
+    // The search cleared in the log: the figures are read again without it.
+    rerender(<Dashboard active search="" onOpenDay={onOpenDay} />);
+    await vi.waitFor(() => expect(m.getStats).toHaveBeenCalledTimes(2));
+    expect(m.getStats.mock.calls[1]?.[0]).not.toHaveProperty("search");
+    expect(await screen.findByTestId("dashboard-follows")).toHaveTextContent(/^Calls with 2025-03-01 to 2025-03-30 · tag upsell/);
+  });
+
   it("draws the hour heat map and the assistants, and opens a campaign in the log", async () => {
     const onOpenCampaign = vi.fn();
     render(<Dashboard active onOpenDay={() => undefined} onOpenCampaign={onOpenCampaign} />);

@@ -1,24 +1,25 @@
 // The dashboard: calls per day stacked by status, the objective rate with its 95% interval,
 // durations, calls by weekday × hour, campaigns, assistants, review progress and extracted
-// variables, for the call log's current filters (date range, status, campaign; the other log
-// filters do not apply). Every figure is aggregated by the back end from summary tables
-// (`get_stats`); this only draws them. A click on a day or a campaign opens the log filtered to
-// it. Each section exports its table as CSV and its chart as PNG (uPlot's canvas) or SVG (the
-// heat map).
+// variables, for the call log's current filters and search (see statsQuery.ts; a line says which
+// apply). Every figure is aggregated by the back end (`get_stats`: summary tables, or the rows of
+// the calls a search or a review filter selects); this only draws them. A click on a day or a
+// campaign opens the log filtered to it, the search kept. Each section exports its table as CSV
+// and its chart as PNG (uPlot's canvas) or SVG (the heat map).
 
 import { useMemo, useRef, useState, type ReactNode } from "react";
 import type uPlot from "uplot";
 import { saveExport, toAppError } from "../../api/client";
 import { queries, useApiQuery } from "../../api/queries";
-import type { Json, StatsQuery } from "../../api/types";
 import { Spinner } from "../../components/Spinner";
 import { formatCount } from "../../format";
 import { clock } from "../player/time";
 import { viewStateFromJson } from "../calls/viewState";
+import { useReview } from "../review/ReviewContext";
 import { dailyRate, daySeconds, durationBins, stackByStatus } from "./charts";
 import { exportName, svgFile, tables } from "./exportData";
 import { FillTrend, NumberSpark } from "./VariableSparks";
 import { Heatmap } from "./Heatmap";
+import { followedFilters, statsQuery } from "./statsQuery";
 import { barPaths, UPlotChart } from "./UPlotChart";
 import "./insights.css";
 
@@ -29,6 +30,8 @@ const percent = (x: number | null) => (x === null ? "–" : `${(x * 100).toFixed
 interface Props {
   /** shown: the filters are read again and the figures refreshed */
   active: boolean;
+  /** the log's search ("" for none): the figures are those of the calls it matches */
+  search?: string;
   onOpenDay: (day: string) => void;
   onOpenCampaign?: (campaign: string) => void;
 }
@@ -47,25 +50,19 @@ function canvasPng(canvas: HTMLCanvasElement): string {
   return out.toDataURL("image/png").replace(/^data:image\/png;base64,/, "");
 }
 
-/** The figures asked for the log's filters (those that apply to them). */
-function statsQuery(json: Json | null): StatsQuery {
-  const f = viewStateFromJson(json).filters;
-  return {
-    from: f.from || null,
-    to: f.to || null,
-    campaign: f.campaign || null,
-    statuses: f.statuses,
-    tz_offset_minutes: -new Date().getTimezoneOffset(),
-  };
-}
-
-export function Dashboard({ active, onOpenDay, onOpenCampaign }: Props) {
+export function Dashboard({ active, search = "", onOpenDay, onOpenCampaign }: Props) {
+  const reviewer = useReview().reviewer?.email ?? null;
   const [saved, setSaved] = useState<{ ok: boolean; text: string } | null>(null);
   const heatmap = useRef<SVGSVGElement>(null);
 
-  // The log's filters, then the figures for them; new calls and reviews re-read them (api/queries.ts).
+  // The log's filters and search, then the figures for them; new calls and reviews re-read them
+  // (api/queries.ts).
   const view = useApiQuery({ ...queries.viewState(), enabled: active });
-  const query = useMemo(() => statsQuery(view.data ?? null), [view.data]);
+  const filters = useMemo(() => viewStateFromJson(view.data ?? null).filters, [view.data]);
+  const query = useMemo(
+    () => statsQuery(filters, search, reviewer, -new Date().getTimezoneOffset()),
+    [filters, search, reviewer],
+  );
   const read = useApiQuery({ ...queries.stats(query), enabled: active && view.isSuccess });
   const stats = read.data ?? null;
   const error = read.error ? toAppError(read.error) : null;
@@ -163,16 +160,13 @@ export function Dashboard({ active, onOpenDay, onOpenCampaign }: Props) {
     );
   }
   const r = stats.objective_rate;
-  const filters = [
-    query.from || query.to ? `${query.from ?? "…"} to ${query.to ?? "…"}` : null,
-    query.campaign ? `campaign ${query.campaign}` : null,
-    query.statuses && query.statuses.length > 0 ? query.statuses.join(", ") : null,
-  ].filter((x): x is string => x !== null);
   return (
     <div className="dashboard" data-testid="dashboard">
       <header className="dashboard-head">
         <h1>Dashboard</h1>
-        <span className="dim small">{filters.length > 0 ? `Filters from the log: ${filters.join(" · ")}` : "All calls"}</span>
+        <span className="dim small" data-testid="dashboard-follows" title="The log's search and filters">
+          {followedFilters(query, filters)}
+        </span>
       </header>
       {saved && (
         <div className={`callout ${saved.ok ? "" : "callout-error"} small`} role="status" data-testid="export-status">

@@ -1,0 +1,117 @@
+//! The three ways of reading the figures agree: the tallies without a day (a whole range), the
+//! per-day tallies (any range, as before them), and the rows of the selected calls (a search),
+//! over a realistic generated folder with later deliveries that change values, statuses and days.
+
+use rusqlite::Connection;
+use serde_json::json;
+
+use super::stats::{stats, stats_from_calls, stats_per_day, Stats, StatsQuery};
+use super::{catch_up_on, test_support::deliver};
+use crate::ingest::Source;
+use crate::sample::{self, Rng};
+
+/// 2025-03-01T00:00:00Z.
+const BASE_MS: i64 = 1_740_787_200_000;
+
+fn folder() -> Connection {
+    let mut conn = crate::store::open_in_memory().expect("db");
+    let mut rng = Rng::new(7);
+    let mut received = 0;
+    // 2,000 calls, one every 11 minutes: about 15 days.
+    for id in 1..=2_000_i64 {
+        received += 1;
+        deliver(&conn, Source::Import, &sample::call(id, &mut rng, BASE_MS + id * 11 * 60_000), received);
+    }
+    catch_up_on(&mut conn).expect("pass");
+    // Later deliveries: values change (a label, a number, a number that becomes text), a status
+    // moves, a call moves to another day, a variable disappears.
+    for id in (5..=2_000_i64).step_by(37) {
+        received += 1;
+        let mut v = sample::call(id, &mut rng, BASE_MS + id * 11 * 60_000);
+        v["status"] = json!("completed");
+        v["extracted_variables"]["lead_quality"] = json!(if id % 2 == 0 { "high" } else { "unsure" });
+        v["extracted_variables"]["monthly_bill"] = if id % 3 == 0 { json!("not said") } else { json!(id % 500) };
+        if id % 5 == 0 {
+            v["created_at"] = json!(crate::time::ms_to_rfc3339(BASE_MS + 20 * 86_400_000 + id * 1000));
+        }
+        if id % 7 == 0 {
+            v["extracted_variables"].as_object_mut().expect("variables").remove("next_action");
+        }
+        deliver(&conn, Source::Webhook, &v, received);
+    }
+    catch_up_on(&mut conn).expect("pass");
+    conn
+}
+
+fn queries() -> Vec<(&'static str, StatsQuery)> {
+    let q = StatsQuery::default;
+    vec![
+        ("everything", q()),
+        ("one status", StatsQuery { statuses: vec!["completed".into()], ..q() }),
+        ("two statuses", StatsQuery { statuses: vec!["busy".into(), "failed".into()], ..q() }),
+        ("a campaign", StatsQuery { campaign: Some("Win-back".into()), ..q() }),
+        ("a week", StatsQuery { from: Some("2025-03-04".into()), to: Some("2025-03-10".into()), ..q() }),
+        ("from before the first day", StatsQuery { from: Some("2025-01-01".into()), ..q() }),
+        ("up to after the last day", StatsQuery { to: Some("2026-01-01".into()), ..q() }),
+        (
+            "a week, a campaign, a status",
+            StatsQuery {
+                from: Some("2025-03-04".into()),
+                to: Some("2025-03-10".into()),
+                campaign: Some("Spring solar".into()),
+                statuses: vec!["completed".into()],
+                ..q()
+            },
+        ),
+        ("an offset", StatsQuery { tz_offset_minutes: Some(-330), ..q() }),
+    ]
+}
+
+fn check(conn: &Connection, name: &str, q: &StatsQuery) -> Stats {
+    let s = stats(conn, q).expect("stats");
+    assert_eq!(s, stats_per_day(conn, q).expect("per day"), "{name}: tallies without a day vs per day");
+    assert_eq!(s, stats_from_calls(conn, q).expect("rows"), "{name}: tallies vs the calls' rows");
+    s
+}
+
+#[test]
+fn every_way_of_reading_gives_the_same_figures() {
+    let conn = folder();
+    for (name, q) in queries() {
+        let s = check(&conn, name, &q);
+        assert!(s.calls > 0, "{name}: the query selects calls");
+        if name == "everything" {
+            assert_eq!(s.calls, 2_000);
+            let names: Vec<&str> = s.variables.iter().map(|v| v.name.as_str()).collect();
+            for v in ["lead_quality", "monthly_bill", "next_action", "order_reference", "status", "summary"] {
+                assert!(names.contains(&v), "{v} in {names:?}");
+            }
+            let lq = s.variables.iter().find(|v| v.name == "lead_quality").expect("lead_quality");
+            assert!(lq.top.iter().any(|t| t.value == "unsure"), "a re-delivered value is counted: {:?}", lq.top);
+            let bill = s.variables.iter().find(|v| v.name == "monthly_bill").expect("monthly_bill");
+            assert!(bill.numbers.is_some() && bill.free_text, "numeric free text");
+            assert!(s.by_day.len() > 15, "a call moved to a later day: {}", s.by_day.len());
+        }
+    }
+}
+
+#[test]
+fn an_upgraded_folder_fills_the_tallies_without_a_day_once() {
+    let conn = folder();
+    let before: Vec<Stats> = queries().iter().map(|(_, q)| stats(&conn, q).expect("stats")).collect();
+    // As a folder tallied before migration 0011: the new tables empty, then its filling part.
+    conn.execute_batch(
+        "DELETE FROM duration_total; DELETE FROM hour_total; DELETE FROM assistant_total;
+         DELETE FROM variable_fill_total; DELETE FROM variable_value_total; DELETE FROM variable_number_total;
+         DELETE FROM variable_course;",
+    )
+    .expect("empty");
+    let empty = stats(&conn, &StatsQuery::default()).expect("stats");
+    assert!(empty.duration.histogram.is_empty() && empty.by_hour.is_empty(), "the whole range reads the new tables");
+    let sql = include_str!("../../migrations/main/0011_range_totals.sql");
+    let (_, fill) = sql.split_once("-- What was tallied before this upgrade.").expect("the filling part");
+    conn.execute_batch(fill).expect("fill");
+    for ((name, q), was) in queries().iter().zip(before) {
+        assert_eq!(check(&conn, name, q), was, "{name}");
+    }
+}
