@@ -1,3 +1,5 @@
+use std::time::Instant;
+
 use postcall_core::contract::shell::PaintedHit;
 use postcall_core::query::{self, CallPage, CallQuery, Facets};
 use postcall_core::search;
@@ -41,8 +43,21 @@ pub async fn search_calls(
 ) -> CmdResult<Vec<PaintedHit>> {
     let store = state.service.store.clone();
     let limit = limit.unwrap_or(50).clamp(1, 200);
+    let t = Instant::now();
     let hits = blocking(move || store.read(|c| search::search(c, &query, limit))).await?;
-    Ok(hits.into_iter().map(PaintedHit::from).collect())
+    let hits: Vec<PaintedHit> = hits.into_iter().map(PaintedHit::from).collect();
+    timed("search_calls", t, &hits);
+    Ok(hits)
+}
+
+/// With `POSTCALL_LOG=postcall_app=debug`: a command's time and the size of its JSON answer, so
+/// the window's latency can be split between the core, the IPC and the page.
+fn timed<T: serde::Serialize>(what: &str, t: Instant, answer: &T) {
+    if tracing::enabled!(tracing::Level::DEBUG) {
+        let us = t.elapsed().as_micros();
+        let bytes = serde_json::to_vec(answer).map(|v| v.len()).unwrap_or(0);
+        tracing::debug!(us, bytes, "{what}");
+    }
 }
 
 #[tauri::command]
@@ -52,7 +67,9 @@ pub async fn get_call(
     id: i64,
 ) -> CmdResult<postcall_core::contract::CallDetail<postcall_core::store::deliveries::DeliveryHead>> {
     let store = state.service.store.clone();
+    let t = Instant::now();
     let mut detail = blocking(move || store.read(|c| query::detail_lean(c, id))).await?;
     super::recordings::localize(&mut detail, &media);
+    timed("get_call", t, &detail);
     Ok(detail)
 }

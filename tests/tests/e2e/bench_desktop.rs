@@ -215,10 +215,12 @@ const painted = () => { const m = document.querySelector('[data-testid="search-r
 const go = () => {
   let t0 = 0, fired = false;
   const check = () => { if (fired || !painted()) return; fired = true; obs.disconnect();
-    requestAnimationFrame(() => done(performance.now() - t0)); };
+    requestAnimationFrame(() => { const ms = performance.now() - t0; const marks = window.__postcallTrace;
+      delete window.__postcallTrace; done({ ms, marks: marks.map(([n, t]) => [n, t - t0]) }); }); };
   const obs = new MutationObserver(check);
   obs.observe(document.body, { childList: true, subtree: true, characterData: true });
   input.focus();
+  window.__postcallTrace = [];
   t0 = performance.now();
   type(q);
   check();
@@ -237,32 +239,134 @@ if (!el) { done(-1); return; }
 let t0 = 0, fired = false;
 const ok = () => !!document.querySelector('[data-testid="call-detail"] ' + want);
 const check = () => { if (fired || !ok()) return; fired = true; obs.disconnect();
-  requestAnimationFrame(() => done(performance.now() - t0)); };
+  requestAnimationFrame(() => { const ms = performance.now() - t0; const marks = window.__postcallTrace;
+    delete window.__postcallTrace; done({ ms, marks: marks.map(([n, t]) => [n, t - t0]) }); }); };
 const obs = new MutationObserver(check);
 obs.observe(document.body, { childList: true, subtree: true });
+window.__postcallTrace = [];
 t0 = performance.now();
 el.click();
 "#;
 
+/// The page's timing marks (ui/src/features/search/trace.ts), collected over the runs of one
+/// figure: for each mark, its ms from the input event or click (the last of its kind in a run),
+/// and how often it happened per run.
+#[derive(Default)]
+struct Phases(Vec<(String, Vec<f64>, usize)>);
+
+impl Phases {
+    fn add(&mut self, v: &Value) {
+        let mut last: Vec<(String, f64, usize)> = Vec::new();
+        for m in v["marks"].as_array().into_iter().flatten() {
+            let (Some(name), Some(t)) = (m[0].as_str(), m[1].as_f64()) else { continue };
+            match last.iter_mut().find(|e| e.0 == name) {
+                Some(e) => (e.1, e.2) = (t, e.2 + 1),
+                None => last.push((name.to_string(), t, 1)),
+            }
+        }
+        for (name, t, n) in last {
+            match self.0.iter_mut().find(|e| e.0 == name) {
+                Some(e) => {
+                    e.1.push(t);
+                    e.2 += n;
+                }
+                None => self.0.push((name, vec![t], n)),
+            }
+        }
+    }
+
+    /// "name p50 (×count per run)" in the order of their p50.
+    fn line(&self, runs: usize) -> String {
+        let mut v: Vec<_> =
+            self.0.iter().map(|(n, t, c)| (n, percentile(t, 50.0), *c as f64 / runs.max(1) as f64)).collect();
+        v.sort_by(|a, b| a.1.total_cmp(&b.1));
+        let parts: Vec<String> = v
+            .iter()
+            .map(|(n, p, c)| format!("{n} {p:.1}{}", if *c > 1.05 { format!(" (×{c:.1})") } else { String::new() }))
+            .collect();
+        format!("  in the page, p50 ms from the event (last of each mark): {}\n", parts.join(", "))
+    }
+}
+
+/// `us` and `bytes` of the shell's `what` log lines (POSTCALL_LOG=…postcall_app=debug).
+fn command_times(log: &Path, what: &str) -> (Vec<f64>, Vec<f64>) {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let field = |l: &str, k: &str| {
+        l.split_whitespace()
+            .find_map(|w| w.strip_prefix(k))
+            .and_then(|n| n.trim_matches(|c: char| !c.is_ascii_digit()).parse::<f64>().ok())
+    };
+    let mut us = Vec::new();
+    let mut bytes = Vec::new();
+    // Without the terminal's colour codes around the field names.
+    let plain: String = {
+        let mut out = String::with_capacity(text.len());
+        let mut esc = false;
+        for c in text.chars() {
+            match (esc, c) {
+                (false, '\u{1b}') => esc = true,
+                (true, c) if c.is_ascii_alphabetic() => esc = false,
+                (true, _) => {}
+                (false, c) => out.push(c),
+            }
+        }
+        out
+    };
+    for l in plain.lines().filter(|l| l.contains(what) && l.contains("us=")) {
+        if let (Some(u), Some(b)) = (field(l, "us="), field(l, "bytes=")) {
+            us.push(u / 1000.0);
+            bytes.push(b);
+        }
+    }
+    (us, bytes)
+}
+
+fn command_line(log: &Path, what: &str, from: usize) -> String {
+    let (ms, bytes) = command_times(log, what);
+    let (ms, bytes) = (&ms[from.min(ms.len())..], &bytes[from.min(bytes.len())..]);
+    if ms.is_empty() {
+        return String::new();
+    }
+    format!(
+        "  the `{what}` command: p50 {:.1} ms, p95 {:.1} ms, answer p50 {:.0} bytes (max {:.0}; n={})\n",
+        percentile(ms, 50.0),
+        percentile(ms, 95.0),
+        percentile(bytes, 50.0),
+        bytes.iter().copied().fold(0.0, f64::max),
+        ms.len()
+    )
+}
+
 impl App {
     fn time_search(&self, q: &str) -> f64 {
+        self.time_search_traced(q, &mut Phases::default())
+    }
+
+    fn time_search_traced(&self, q: &str, phases: &mut Phases) -> f64 {
         let v = self.s().execute_async(TIME_SEARCH, vec![json!(q)]).unwrap_or_else(|e| {
             panic!("timing the search {q:?}: {e}\n{}", self.page_text());
         });
-        v.as_f64().unwrap_or(f64::NAN)
+        phases.add(&v);
+        v["ms"].as_f64().unwrap_or(f64::NAN)
     }
 
     fn time_open(&self, css: &str) -> f64 {
-        self.time_open_until(css, "[data-testid=\"transcript-turn\"]")
+        self.time_open_until(css, "[data-testid=\"transcript-turn\"]", &mut Phases::default())
     }
 
-    fn time_open_until(&self, css: &str, want: &str) -> f64 {
+    fn time_open_until(&self, css: &str, want: &str, phases: &mut Phases) -> f64 {
         let v = self.s().execute_async(TIME_OPEN, vec![json!(css), json!(want)]).unwrap_or_else(|e| {
             panic!("timing the opening of {css}: {e}\n{}", self.page_text());
         });
-        let ms = v.as_f64().unwrap_or(f64::NAN);
-        assert!(ms >= 0.0, "nothing to click at {css}");
-        ms
+        if v.as_f64() == Some(-1.0) {
+            panic!("nothing to click at {css}");
+        }
+        phases.add(&v);
+        v["ms"].as_f64().unwrap_or(f64::NAN)
+    }
+
+    fn commands_seen(&self, what: &str) -> usize {
+        command_times(&self.log, what).0.len()
     }
 
     fn back(&self) {
@@ -281,6 +385,7 @@ fn bench_desktop_window() {
     let calls = env_num("BENCH_CALLS", 100_000);
     let runs = env_num("BENCH_RUNS", 20);
     let cycles = env_num("BENCH_CYCLES", 100);
+    let launch_runs = env_num("BENCH_LAUNCHES", runs);
     let label = std::env::var("BENCH_LABEL").unwrap_or_else(|_| "current".into());
     let bin = desktop_bin().canonicalize().expect("the postcall-desktop binary");
     let data = data_folder(calls);
@@ -307,7 +412,7 @@ fn bench_desktop_window() {
     let display = Display::get();
     let mut launches = Vec::new();
     let mut launch_pss = Vec::new();
-    for i in 0..=runs {
+    for i in 0..=launch_runs {
         let (ms, kb) = direct_launch(&bin, &data, &display.name);
         if i == 0 {
             continue; // warm-up: the first start reads the database from disk
@@ -331,9 +436,16 @@ fn bench_desktop_window() {
         launch_pss.iter().copied().fold(0.0, f64::max)
     );
 
-    // In the window.
+    // In the window, with the shell logging each command's time and answer size.
     let t = Instant::now();
-    let app = App::launch_with(|_| {}, &bin, &[("POSTCALL_DATA_DIR", data.to_str().expect("utf-8 path"))]);
+    let app = App::launch_with(
+        |_| {},
+        &bin,
+        &[
+            ("POSTCALL_DATA_DIR", data.to_str().expect("utf-8 path")),
+            ("POSTCALL_LOG", "warn,postcall_core=info,postcall_app=debug"),
+        ],
+    );
     app.wait_started();
     app.wait_element("[data-testid=\"call-row\"]");
     let _ = writeln!(report, "launch → first rows with WebDriver (once): {:.0} ms", t.elapsed().as_secs_f64() * 1e3);
@@ -349,12 +461,14 @@ fn bench_desktop_window() {
 
     // Search: input → hits painted. The first round is cold (first use of each word).
     let cpu0 = cpu_seconds(&app.app_tree());
+    let seen = app.commands_seen("search_calls");
     let mut cold = Vec::new();
     let mut warm = Vec::new();
+    let mut phases = Phases::default();
     let rounds = runs.div_ceil(QUERIES.len()) + 1;
     for round in 0..rounds {
         for q in QUERIES {
-            let ms = app.time_search(q);
+            let ms = app.time_search_traced(q, &mut phases);
             if round == 0 {
                 cold.push(ms)
             } else {
@@ -368,27 +482,39 @@ fn bench_desktop_window() {
     let all: Vec<f64> = cold.iter().chain(&warm).copied().collect();
     report.push_str(&line("search input → hits painted, all", &all));
     let _ = writeln!(report, "  CPU of the app's processes: {:.1} ms per search", search_cpu * 1e3 / all.len() as f64);
+    report.push_str(&phases.line(all.len()));
+    report.push_str(&command_line(&app.log, "search_calls", seen));
 
     // Click a hit → its turns painted (ordinary calls: a different hit each time).
     app.time_search("warranty");
+    // What was timed, to compare builds by eye (target/e2e-shots/bench-LABEL-*.png).
+    std::thread::sleep(Duration::from_millis(300));
+    app.screenshot(&format!("bench-{label}-hits.png"));
     let cpu0 = cpu_seconds(&app.app_tree());
+    let seen = app.commands_seen("get_call");
     let mut opens = Vec::new();
+    let mut phases = Phases::default();
     for i in 0..runs {
-        opens.push(app.time_open(&format!("[data-testid=\"search-result\"]:nth-child({})", i % 50 + 1)));
+        let css = format!("[data-testid=\"search-result\"]:nth-child({})", i % 50 + 1);
+        opens.push(app.time_open_until(&css, "[data-testid=\"transcript-turn\"]", &mut phases));
         app.back();
     }
     let open_cpu = cpu_seconds(&app.app_tree()) - cpu0;
     report.push_str(&line("click a hit → its turns painted", &opens));
     let _ = writeln!(report, "  CPU of the app's processes: {:.1} ms per open + back", open_cpu * 1e3 / runs as f64);
+    report.push_str(&phases.line(runs));
+    report.push_str(&command_line(&app.log, "get_call", seen));
 
     // The one-hour call.
     app.time_search(LONG_WORD);
     let hit = format!("[data-testid=\"search-result\"][data-call-id=\"{LONG_CALL_ID}\"]");
     app.wait_element(&hit);
     let cpu0 = cpu_seconds(&app.app_tree());
+    let seen = app.commands_seen("get_call");
     let mut long = Vec::new();
+    let mut phases = Phases::default();
     for _ in 0..runs {
-        long.push(app.time_open_until(&hit, "[data-turn-index=\"1800\"]"));
+        long.push(app.time_open_until(&hit, "[data-turn-index=\"1800\"]", &mut phases));
         app.wait_until("the hit's turn (1800) to be shown and marked", |a| {
             Ok(a.js("return !!document.querySelector('[data-turn-index=\"1800\"].turn-focus');") == json!(true))
         });
@@ -397,6 +523,8 @@ fn bench_desktop_window() {
     let long_cpu = cpu_seconds(&app.app_tree()) - cpu0;
     report.push_str(&line("open the 2,400-turn call (click → hit's turn)", &long));
     let _ = writeln!(report, "  CPU of the app's processes: {:.1} ms per open + back", long_cpu * 1e3 / runs as f64);
+    report.push_str(&phases.line(runs));
+    report.push_str(&command_line(&app.log, "get_call", seen));
 
     // Search → open → back cycles: memory over time.
     let cpu0 = cpu_seconds(&app.app_tree());

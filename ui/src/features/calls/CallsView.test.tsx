@@ -145,8 +145,13 @@ describe("CallsView", () => {
     fireEvent.change(screen.getByTestId("search-input"), { target: { value: "refund" } });
     expect(await screen.findByTestId("search-result")).toHaveAttribute("data-call-id", "1");
     expect(m.searchCalls).toHaveBeenCalledWith("refund", expect.any(Number));
-    expect(screen.queryByTestId("call-row")).toBeNull();
+    // The log stays mounted under the hits, hidden, and shows again when the box is cleared.
+    const log = screen.getByTestId("call-row").closest(".calls-log");
+    expect(log).toHaveClass("calls-log-under");
+    expect(log).toHaveAttribute("aria-hidden", "true");
     fireEvent.keyDown(screen.getByTestId("search-input"), { key: "Escape" });
-    expect(await screen.findByTestId("call-row")).toBeInTheDocument();
+    await waitFor(() => expect(screen.queryByTestId("search-result")).toBeNull());
+    expect(log).not.toHaveClass("calls-log-under");
+    expect(log).not.toHaveAttribute("aria-hidden");
   });
 });

@@ -21,6 +21,7 @@ import { Spinner } from "../../components/Spinner";
 import { formatCount, plural } from "../../format";
 import { SearchResults } from "../search/SearchResults";
 import { SEARCH_LIMIT, useSearch } from "../search/useSearch";
+import { trace } from "../search/trace";
 import { BulkActions } from "../review/BulkActions";
 import { progressText } from "../review/ReviewBadges";
 import { useReview } from "../review/ReviewContext";
@@ -80,6 +81,7 @@ interface Props {
 }
 
 export function CallsView(props: Props) {
+  trace("calls-render");
   const { active, covered, callsTotal, listener, searchInput, initialSearch = "", onOpen, onListenerChanged } = props;
   const { openId = null, onQueue } = props;
   const notify = useNotify();
@@ -452,42 +454,57 @@ export function CallsView(props: Props) {
             onListenerChanged={onListenerChanged}
             onOpenCall={(id) => onOpen({ id, turnIndex: null, terms: [] })}
           />
-        ) : showHits ? (
-          found.query && found.hits.length === 0 && !found.loading ? (
-            <div className="placeholder">No calls match “{found.query}”.</div>
-          ) : (
-            <SearchResults hits={found.hits} selectedIndex={hitIndex} now={now} onOpen={openHit} />
-          )
-        ) : log.error && log.rows.length === 0 ? (
-          <div className="placeholder">
-            <Icon name="alert" size={16} /> {log.error.message}
-          </div>
-        ) : log.loaded && log.rows.length === 0 ? (
-          <div className="placeholder">
-            No calls match these filters.{" "}
-            {filtered && (
-              <button type="button" className="link" onClick={() => setView((v) => ({ ...v, filters: defaultViewState.filters }))}>
-                Clear filters
-              </button>
-            )}
-          </div>
         ) : (
-          <CallTable
-            rows={log.rows}
-            selectedId={selectedId}
-            fresh={log.fresh}
-            sort={view.sort}
-            order={view.order}
-            now={now}
-            hasMore={log.cursor !== null}
-            loading={log.loading}
-            onSort={onSort}
-            onOpen={openCall}
-            onEndReached={log.loadMore}
-            checked={checked}
-            onCheck={onCheck}
-            onCheckAll={onCheckAll}
-          />
+          <>
+            {/* The log stays mounted (and laid out) under the hits: a search neither tears it down
+                nor rebuilds it, and clearing the box shows it again where it was. */}
+            <div className={`calls-log${showHits ? " calls-log-under" : ""}`} aria-hidden={showHits || undefined}>
+              {log.error && log.rows.length === 0 ? (
+                <div className="placeholder">
+                  <Icon name="alert" size={16} /> {log.error.message}
+                </div>
+              ) : log.loaded && log.rows.length === 0 ? (
+                <div className="placeholder">
+                  No calls match these filters.{" "}
+                  {filtered && (
+                    <button
+                      type="button"
+                      className="link"
+                      onClick={() => setView((v) => ({ ...v, filters: defaultViewState.filters }))}
+                    >
+                      Clear filters
+                    </button>
+                  )}
+                </div>
+              ) : (
+                <CallTable
+                  rows={log.rows}
+                  selectedId={selectedId}
+                  fresh={log.fresh}
+                  sort={view.sort}
+                  order={view.order}
+                  now={now}
+                  hasMore={log.cursor !== null}
+                  loading={log.loading}
+                  onSort={onSort}
+                  onOpen={openCall}
+                  onEndReached={log.loadMore}
+                  checked={checked}
+                  onCheck={onCheck}
+                  onCheckAll={onCheckAll}
+                />
+              )}
+            </div>
+            {showHits && (
+              <div className="calls-hits">
+                {found.query && found.hits.length === 0 && !found.loading ? (
+                  <div className="placeholder">No calls match “{found.query}”.</div>
+                ) : (
+                  <SearchResults hits={found.hits} selectedIndex={hitIndex} now={now} onOpen={openHit} />
+                )}
+              </div>
+            )}
+          </>
         )}
       </div>
     </div>

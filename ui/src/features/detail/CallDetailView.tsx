@@ -2,7 +2,7 @@
 // The player's state lives here so the recording panel (aside) and the transcript (main column)
 // follow the same audio.
 
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { addNote, deleteNote, editNote, toAppError } from "../../api/client";
 import { keys, queries, queryClient, useApiQuery } from "../../api/queries";
 import type { CallDetail, DeliveryHead, Json, Note, RecordingProgress, ReviewProgress, ReviewState } from "../../api/types";
@@ -26,6 +26,7 @@ import { ReviewBar, useReviewKeys } from "../review/ReviewBar";
 import { useReview } from "../review/ReviewContext";
 import { ScorecardPanel } from "../review/ScorecardPanel";
 import { useCallReview } from "../review/useCallReview";
+import { trace, traceLayout } from "../search/trace";
 import { Transcript, transcriptText } from "./Transcript";
 import { VariableEvidence } from "./VariableEvidence";
 import "./detail.css";
@@ -110,6 +111,7 @@ export function CallDetailView({ id, turnIndex, terms, onBack, at = null, queue 
   }, [onBack]);
 
   const shown = call && call.id === id ? call : null;
+  trace(shown ? "detail-render-data" : "detail-render");
 
   return (
     <div className="detail" data-testid="call-detail" data-call-id={id}>
@@ -162,6 +164,10 @@ interface BodyProps {
 }
 
 function DetailBody({ call, turnIndex, terms, progress, onChanged, at, queue }: BodyProps) {
+  useLayoutEffect(() => {
+    trace("detail-commit");
+    traceLayout("detail-layout");
+  }, []);
   const notify = useNotify();
   const player = usePlayer();
   const { seek } = player;

@@ -9,6 +9,7 @@ import type { Turn } from "../../api/types";
 import { Highlight } from "../../components/Highlight";
 import { formatDuration } from "../../format";
 import { clock, turnTime } from "../player/time";
+import { trace } from "../search/trace";
 import { useTurnWindow } from "./useTurnWindow";
 
 export function senderLabel(sender: string): string {
@@ -60,6 +61,9 @@ export function Transcript({ turns, terms, focusIndex, sync = null, annotations,
   const onOwnScroll = useCallback((top: number) => {
     ours.current = top;
   }, []);
+  trace("transcript-render");
+  // Before the window's own layout effects, which measure (and so force style and layout).
+  useLayoutEffect(() => trace("transcript-commit"));
   const win = useTurnWindow(turns.length, list, onOwnScroll);
   const { scrollTo } = win;
   const posOf = useMemo(() => new Map(turns.map((t, i) => [t.index, i])), [turns]);

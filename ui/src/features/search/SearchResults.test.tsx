@@ -1,7 +1,7 @@
-import { fireEvent, render, screen } from "@testing-library/react";
+import { fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { describe, expect, it, vi } from "vitest";
 import type { PaintedHit } from "../../api/types";
-import { SearchResults } from "./SearchResults";
+import { FIRST_HITS, SearchResults } from "./SearchResults";
 
 const hit: PaintedHit = {
   call_id: 42,
@@ -41,5 +41,18 @@ describe("SearchResults", () => {
     if (!second) throw new Error("missing hit");
     fireEvent.click(second);
     expect(onOpen).toHaveBeenCalledWith(expect.objectContaining({ call_id: 43, turn_index: 3 }));
+  });
+
+  it("draws the first screen of hits at once and the rest after that frame", async () => {
+    const hits = Array.from({ length: FIRST_HITS + 60 }, (_, i) => ({ ...hit, call_id: i + 1 }));
+    render(<SearchResults hits={hits} selectedIndex={0} now={Date.now()} onOpen={vi.fn()} />);
+    expect(screen.getAllByTestId("search-result")).toHaveLength(FIRST_HITS);
+    await waitFor(() => expect(screen.getAllByTestId("search-result")).toHaveLength(hits.length));
+  });
+
+  it("draws every hit at once when the selection is beyond the first screen", () => {
+    const hits = Array.from({ length: FIRST_HITS + 10 }, (_, i) => ({ ...hit, call_id: i + 1 }));
+    render(<SearchResults hits={hits} selectedIndex={FIRST_HITS + 2} now={Date.now()} onOpen={vi.fn()} />);
+    expect(screen.getAllByTestId("search-result")).toHaveLength(hits.length);
   });
 });

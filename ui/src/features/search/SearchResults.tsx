@@ -1,8 +1,9 @@
-import { memo, useEffect, useRef } from "react";
+import { memo, useEffect, useLayoutEffect, useRef, useState } from "react";
 import type { PaintedHit } from "../../api/types";
 import { Marked } from "../../components/Highlight";
 import { StatusBadge } from "../../components/StatusBadge";
 import { formatDateTime, formatRelativeTime } from "../../format";
+import { trace, traceLayout } from "./trace";
 import "./search.css";
 
 const fieldLabel: Record<string, string> = {
@@ -19,6 +20,12 @@ function senderLabel(sender: string | null): string | null {
   return sender;
 }
 
+/**
+ * Hits drawn in the first frame: more than the tallest window shows. The rest follow after that
+ * frame is painted; creating and laying out all 200 first held the hits back by ~300 ms.
+ */
+export const FIRST_HITS = 40;
+
 interface Props {
   hits: PaintedHit[];
   selectedIndex: number;
@@ -28,6 +35,30 @@ interface Props {
 
 export const SearchResults = memo(function SearchResults({ hits, selectedIndex, now, onOpen }: Props) {
   const list = useRef<HTMLUListElement>(null);
+  // The hit list drawn in full (after its first screen was painted).
+  const [whole, setWhole] = useState<PaintedHit[] | null>(null);
+  const complete = whole === hits || hits.length <= FIRST_HITS || selectedIndex >= FIRST_HITS;
+  const shown = complete ? hits : hits.slice(0, FIRST_HITS);
+  trace("hits-render");
+
+  useEffect(() => {
+    if (complete) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // A timeout inside the frame callback runs once that frame has been painted.
+    const frame = requestAnimationFrame(() => {
+      timer = setTimeout(() => setWhole(hits), 0);
+    });
+    return () => {
+      cancelAnimationFrame(frame);
+      clearTimeout(timer);
+    };
+  }, [hits, complete]);
+
+  useLayoutEffect(() => {
+    if (hits.length === 0) return;
+    trace("hits-commit");
+    traceLayout("hits-layout");
+  }, [hits]);
 
   useEffect(() => {
     const el = list.current?.children[selectedIndex];
@@ -36,7 +67,7 @@ export const SearchResults = memo(function SearchResults({ hits, selectedIndex, 
 
   return (
     <ul className="hits" ref={list} aria-label="Search results">
-      {hits.map((hit, i) => {
+      {shown.map((hit, i) => {
         const who = senderLabel(hit.sender);
         return (
           <li

@@ -8,6 +8,7 @@ import { useEffect, useRef, useState } from "react";
 import { toAppError } from "../../api/client";
 import { queries, queryClient } from "../../api/queries";
 import type { AppError, PaintedHit } from "../../api/types";
+import { trace } from "./trace";
 
 export const SEARCH_LIMIT = 200;
 
@@ -21,11 +22,21 @@ export interface SearchState {
 
 const EMPTY: SearchState = { query: "", hits: [], loading: false, error: null };
 
+/** The cached hits of `q`, unless new calls have made them stale. */
+function freshHits(q: string): PaintedHit[] | undefined {
+  const s = queryClient.getQueryState<PaintedHit[]>(queries.search(q, SEARCH_LIMIT).queryKey);
+  return s && s.status === "success" && !s.isInvalidated ? s.data : undefined;
+}
+
 export function useSearch(text: string, refreshKey = 0): SearchState {
   const [state, setState] = useState<SearchState>(EMPTY);
   const q = text.trim();
   // A cleared box forgets its hits, so the next query does not first lay out the old ones.
   if (!q && state !== EMPTY) setState(EMPTY);
+  // A query typed again (a backspace, a word searched before) is answered from the cache in the
+  // same render: no frame of the old hits or a spinner first.
+  const cached = q && state.query !== q ? freshHits(q) : undefined;
+  if (cached) setState({ query: q, hits: cached, loading: false, error: null });
   // busy: a request is in flight; want: the text to send next; shown: the text in the box now.
   const flight = useRef({ busy: false, want: null as string | null, shown: "", alive: true });
 
@@ -40,7 +51,8 @@ export function useSearch(text: string, refreshKey = 0): SearchState {
   useEffect(() => {
     const f = flight.current;
     f.shown = q;
-    f.want = q || null;
+    // Answered from the cache while rendering; a request in flight for older text is dropped.
+    f.want = q && !freshHits(q) ? q : null;
     const send = () => {
       const query = f.want;
       if (query === null || !f.alive) return;
@@ -54,8 +66,12 @@ export function useSearch(text: string, refreshKey = 0): SearchState {
         else if (query === f.shown) setState(next);
       };
       // Through the cache: a query typed again (e.g. after a backspace) is answered at once.
+      trace("search-send");
       queryClient.query(queries.search(query, SEARCH_LIMIT)).then(
-        (hits) => done({ query, hits, loading: false, error: null }),
+        (hits) => {
+          trace("search-answer");
+          done({ query, hits, loading: false, error: null });
+        },
         (e: unknown) => done({ query, hits: [], loading: false, error: toAppError(e) }),
       );
     };
