@@ -49,6 +49,7 @@ const REVIEW_MIGRATIONS: &[(&str, &str)] = &[
     ("0002_outbox", include_str!("../../migrations/review/0002_outbox.sql")),
     ("0003_definitions", include_str!("../../migrations/review/0003_definitions.sql")),
     ("0004_log_order", include_str!("../../migrations/review/0004_log_order.sql")),
+    ("0005_duration_order", include_str!("../../migrations/review/0005_duration_order.sql")),
 ];
 const SEARCH_MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("../../migrations/search/0001_init.sql")),
