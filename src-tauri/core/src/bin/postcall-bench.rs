@@ -14,7 +14,8 @@
 //!
 //! 5. With `--annotations N`: N review events (states by three reviewers, tags, notes, scores) on
 //!    random calls, written through the review store, then call-list pages filtered by tag and
-//!    review state (p50/p95, CPU per page), side by side with the same pages read the way they
+//!    review state, in time order and sorted by duration (p50/p95, CPU per page), side by side
+//!    with the same pages read the way they
 //!    were before the review rows kept the log's order (the copied keys cleared, so the filter
 //!    walks the log probing each call), whether both give the same pages, and the time to fill
 //!    the keys back (what the upgrade costs).
@@ -1020,8 +1021,8 @@ fn review_compare(st: &store::Store, conn: &Connection, runs: usize) -> Result<(
     let indexed = review_latency(conn, runs)?;
     st.review_write(|c| {
         c.execute_batch(
-            "UPDATE review_states SET log_ms = NULL; UPDATE call_tags SET log_ms = NULL;
-             UPDATE review_any SET log_ms = NULL;",
+            "UPDATE review_states SET log_ms = NULL, log_dur = NULL; UPDATE call_tags SET log_ms = NULL, log_dur = NULL;
+             UPDATE review_any SET log_ms = NULL, log_dur = NULL;",
         )?;
         Ok::<_, anyhow::Error>(())
     })?;
@@ -1057,15 +1058,15 @@ fn review_compare(st: &store::Store, conn: &Connection, runs: usize) -> Result<(
 fn print_review(rows: &[ReviewRow]) {
     println!(
         "
-Call list filtered by review (query::list, limit 100): review index in log order vs walking the log"
+Call list filtered by review (query::list, limit 100): review index in the log's order (time or duration) vs walking the log"
     );
     println!(
-        "  {:<44} {:>15} {:>15} {:>8} {:>15} {:>5} {:>5}",
+        "  {:<56} {:>15} {:>15} {:>8} {:>15} {:>5} {:>5}",
         "page", "index p50/p95", "walk p50/p95", "p95 x", "CPU µs idx/walk", "rows", "same"
     );
     for r in rows {
         println!(
-            "  {:<44} {:>15} {:>15} {:>8} {:>15} {:>5} {:>5}",
+            "  {:<56} {:>15} {:>15} {:>8} {:>15} {:>5} {:>5}",
             r.name,
             format!("{:.2}/{:.2}", r.indexed.p50, r.indexed.p95),
             format!("{:.2}/{:.2}", r.walk.p50, r.walk.p95),
@@ -1113,7 +1114,13 @@ fn review_latency(conn: &Connection, runs: usize) -> Result<Vec<ReviewPage>> {
         rows.push((name, lat, n[0], cpu, ids));
         Ok(())
     };
-    for (name, q) in filters {
+    // Each filter over the log in time order (newest first), then sorted by duration (longest
+    // first), as the log's column headers sort it.
+    let sorted = filters.into_iter().flat_map(|(name, q)| {
+        let by_duration = CallQuery { sort: query::SortKey::Duration, ..q.clone() };
+        [(name.clone(), q), (format!("{name}, by duration"), by_duration)]
+    });
+    for (name, q) in sorted {
         measure(format!("{name}, first page"), &q)?;
         // The fifth page, following the cursors as the UI does when scrolling.
         let mut cursor = None;

@@ -1,22 +1,50 @@
 //! The one ingest path for every source (webhook, file import, API backfill).
 //!
-//! Three writer threads, one per database file, and a parser:
-//! - the **journal writer** takes every delivery queued at that moment into one transaction
-//!   (group commit), appends each raw body with its parse outcome to `journal.sqlite`, commits
-//!   with `synchronous=FULL`, and only then answers. An answer therefore means "on disk", and
-//!   concurrent webhooks share one fsync instead of paying one each.
-//! - the **parser** turns journaled bodies into what each call's rows hold
-//!   ([`calls::Derived`]). The backlog between the journal and the index is held as raw bytes
+//! A delivery goes through four threads, one stage each, joined by channels; three of them write,
+//! one database file each:
+//!
+//! ```text
+//!  Ingestor::deliver / reprocess   (any task: reads the call id, compresses, waits for backlog room)
+//!       │ mpsc<JournalJob>
+//!       ▼
+//!  journal writer  ── journal.sqlite: deliveries ───────────────▶ answer: "on disk"
+//!       │ mpsc<PendingMsg>   (raw bytes: the backlog, at most BACKLOG_BYTES)
+//!       ▼
+//!  parser
+//!       │ sync_channel<IndexMsg>(PARSED_QUEUE)
+//!       ▼
+//!  indexer         ── postcall.sqlite: calls, turns; mark index_state
+//!       │ sync_channel<SearchMsg>(SEARCH_QUEUE)
+//!       ▼
+//!  search writer   ── search.sqlite: full-text rows; mark search_state
+//!                  ──▶ one StoreEvent per commit; answers waiting to be searchable are released
+//! ```
+//!
+//! - the **journal writer** (`journal.rs`) takes every delivery queued at that moment into one
+//!   transaction (group commit), appends each raw body with its parse outcome to
+//!   `journal.sqlite`, commits with `synchronous=FULL`, and only then answers. An answer
+//!   therefore means "on disk", and concurrent webhooks share one fsync instead of paying one each.
+//! - the **parser** (`parse.rs`) turns journaled bodies into what each call's rows hold
+//!   ([`crate::store::calls::Derived`]). The backlog between the journal and the index is held as raw bytes
 //!   (a parsed payload takes several times its size), bounded by [`BACKLOG_BYTES`], so a burst
 //!   is acknowledged at the journal's pace while indexing catches up behind it.
-//! - the **indexer** builds the calls and turns in `postcall.sqlite`, in large transactions, and
-//!   records how far into the journal it got (`index_state`) in the same transaction. After a
-//!   crash, [`Ingestor::start`] replays what the journal holds beyond that mark before anything
-//!   else, so nothing acknowledged is ever missing.
-//! - the **search writer** writes each indexed batch's full-text rows to `search.sqlite`, beside
-//!   the indexer on the other core, with its own mark (see [`search_index`]).
+//! - the **indexer** (`index.rs`) builds the calls and turns in `postcall.sqlite`, in large
+//!   transactions, and records how far into the journal it got (the `journal` mark in
+//!   `index_state`) in the same transaction. After a crash, [`Ingestor::start`] replays what the
+//!   journal holds beyond that mark before anything else (`replay.rs`), so nothing acknowledged is
+//!   ever missing.
+//! - the **search writer** (`search_writer.rs`) writes each indexed batch's full-text rows to
+//!   `search.sqlite`, beside the indexer on the other core, with its own mark (`search_state`,
+//!   see [`search_index`]); a search mark behind the index mark is caught up at the next start.
 //!
-//! A fourth thread folds the write-ahead logs back into the files ([`checkpoint`]).
+//! Beside them: a thread folds the write-ahead logs back into the files ([`checkpoint`]), one
+//! compresses journaled bodies in the background (`compress.rs`), and one frees what the indexer
+//! is done with.
+//!
+//! The marks, in short: the journal's delivery id is what an answer promises; the index mark
+//! (`index_state`) says every delivery up to it is built into the calls or listed in
+//! `index_errors`; the search mark (`search_state`) says every call built up to it can be found.
+//! The index mark never passes the journal, and the search mark never passes the index mark.
 //!
 //! A call that cannot be built (a batch fails, then that call alone) is listed in `index_errors`
 //! in the same transaction that moves the index mark past its delivery: the mark never passes a
@@ -29,30 +57,41 @@
 //! searchable, so a client reading right after its 2xx sees the call. Under a burst the answer
 //! comes at durability and indexing trails behind by a bounded amount. After every search-index
 //! commit the ids of the calls it touched are broadcast as one [`StoreEvent`].
+//!
+//! Where to start reading: [`Ingestor::start`] (the replay, then the threads and their channels)
+//! and [`Ingestor::deliver`], then each stage in pipeline order: `journal.rs`, `parse.rs`,
+//! `index.rs`, `search_writer.rs`; `replay.rs` for what happens after a crash.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc as std_mpsc, Arc};
 use std::time::Duration;
 
-use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
-use tokio::sync::{broadcast, mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{broadcast, mpsc, oneshot, Semaphore};
 
 use crate::payload;
 use crate::store::bodies::Packer;
-use crate::store::calls::Delta;
 use crate::store::checkpoint::{self, Checkpointer, Gate, Logged};
-use crate::store::index_errors;
-use crate::store::search_index::{self, SearchRows};
-use crate::store::{self, calls, deliveries, Store};
+use crate::store::search_index;
+use crate::store::{self, Store};
+#[cfg(test)]
+use crate::store::{calls, deliveries, index_errors};
 
 mod compress;
 pub mod fault;
 pub mod health;
+mod index;
+mod journal;
+mod parse;
 mod replay;
+mod search_writer;
 
+use index::{indexer, Spent};
+use journal::{journal_writer, JournalJob, Reply};
+use parse::{parser, PendingMsg, PARSED_QUEUE};
 use replay::catch_up;
 pub use replay::{reset_for_reindex, retry_index_errors};
+use search_writer::{search_writer, SEARCH_QUEUE};
 
 pub use health::Health;
 
@@ -93,89 +132,6 @@ pub struct StoreEvent {
     pub failed_deliveries: bool,
 }
 
-type Reply = oneshot::Sender<Result<(IngestOutcome, Option<oneshot::Receiver<()>>), IngestError>>;
-
-enum JournalJob {
-    Deliver {
-        source: Source,
-        content_type: Option<String>,
-        body: Vec<u8>,
-        /// The body compressed (its dictionary's id and bytes), or `None` to store it raw.
-        packed: Option<(i64, Vec<u8>)>,
-        /// The call id, or why the body is unusable.
-        parsed: Result<i64, String>,
-        wait_index: bool,
-        /// Held until the call is indexed (or the delivery turns out unusable).
-        slot: Option<OwnedSemaphorePermit>,
-        reply: Reply,
-    },
-    Reprocess {
-        delivery_id: i64,
-        reply: Reply,
-    },
-}
-
-/// A journaled delivery on its way to the indexer, still as raw bytes.
-struct Pending {
-    delivery_id: i64,
-    source: Source,
-    body: Vec<u8>,
-    done: Option<oneshot::Sender<()>>,
-    slot: Option<OwnedSemaphorePermit>,
-}
-
-enum PendingMsg {
-    Job(Pending),
-    Flush(oneshot::Sender<()>),
-}
-
-/// What the indexer is done with: freed on a thread of its own, because freeing a batch built by
-/// another thread took a tenth of the indexer's time.
-type Spent = Vec<(Vec<u8>, Box<calls::Derived>)>;
-
-/// A journaled delivery, parsed, on its way to the indexer.
-struct IndexJob {
-    delivery_id: i64,
-    source: Source,
-    call_id: i64,
-    /// The body as journaled. The document itself is not kept: a call seen for the first time is
-    /// written from `derived` alone, and the body is parsed again only to merge it into a call
-    /// seen before. (Documents held between threads were a third of the memory and of the work
-    /// of freeing it.)
-    body: Vec<u8>,
-    /// The body is exactly its document's JSON text (valid UTF-8 with no byte-order mark), so a
-    /// call whose whole document this is can refer to the delivery instead of copying it.
-    verbatim: bool,
-    /// What the call's tables and indexes hold were this document the whole call.
-    derived: Box<calls::Derived>,
-    done: Option<oneshot::Sender<()>>,
-    /// Held until the call is searchable.
-    slot: Option<OwnedSemaphorePermit>,
-}
-
-impl IndexJob {
-    /// Parses a journaled body; `Err` when it does not parse (any more).
-    fn parse(delivery_id: i64, source: Source, body: Vec<u8>) -> Result<Self, payload::PayloadError> {
-        let (call_id, derived) = match payload::lean::parse(&body) {
-            Some((call_id, lean)) => (call_id, calls::Derived::of_lean(call_id, lean)),
-            None => {
-                // Not a body the lean parse takes: the full parse says why (or, should it take
-                // it after all, derives the call from the whole document).
-                let (call_id, doc) = payload::parse_body(&body)?;
-                (call_id, calls::Derived::of(call_id, &doc))
-            }
-        };
-        let derived = Box::new(derived);
-        let verbatim = payload::is_verbatim(&body);
-        Ok(Self { delivery_id, source, call_id, body, verbatim, derived, done: None, slot: None })
-    }
-}
-
-enum IndexMsg {
-    Job(IndexJob),
-    Flush(oneshot::Sender<()>),
-}
-
 /// Handle to the writers; cheap to clone. The threads stop when every handle is dropped.
 #[derive(Clone)]
 pub struct Ingestor {
@@ -192,15 +148,6 @@ pub struct Ingestor {
     /// Dropped with the last handle, which stops the compressing thread.
     _compress: std_mpsc::Sender<()>,
 }
-
-/// The most deliveries one journal transaction takes.
-const MAX_BATCH: usize = 512;
-/// The most calls one index transaction builds. Under a sustained load (an import) the batches
-/// are this large; the list indexes keyed by duration, status, campaign and objective take each
-/// batch's inserts at hundreds of places, and a page changed by several calls of a batch is
-/// written once for all of them (4,096 rather than 1,024 calls per batch: 6.6 instead of
-/// 10.6 KB logged per call at a million calls).
-const MAX_INDEX_BATCH: usize = 4096;
 /// Below this many calls waiting to be indexed, an answer waits for its call to be indexed.
 const READ_YOUR_WRITES_BACKLOG: usize = 16;
 /// The longest an answer waits for indexing (it is already durable by then).
@@ -211,11 +158,6 @@ const INDEX_WAIT: Duration = Duration::from_secs(2);
 pub const BACKLOG_BYTES: usize = 128 << 20;
 /// The backlog is counted in units of this many bytes (a delivery takes at least one).
 const BACKLOG_UNIT: usize = 1024;
-/// Parsed documents waiting for the indexer (a parsed payload is several times its raw size):
-/// the next batch fills while one is written.
-const PARSED_QUEUE: usize = MAX_INDEX_BATCH;
-
-const WATERMARK: &str = "journal";
 
 impl Ingestor {
     /// Opens the writers. First replays any journaled delivery the calls do not reflect yet
@@ -380,168 +322,6 @@ impl Ingestor {
         rx.await.map_err(|_| IngestError::Stopped)
     }
 }
-
-fn journal_writer(
-    mut conn: Connection,
-    mut rx: mpsc::Receiver<JournalJob>,
-    pending_tx: std_mpsc::Sender<PendingMsg>,
-    events: broadcast::Sender<StoreEvent>,
-    backlog: Arc<AtomicUsize>,
-    checkpointer: Checkpointer,
-    gate: Gate,
-) {
-    let mut batch = Vec::with_capacity(MAX_BATCH);
-    while let Some(first) = rx.blocking_recv() {
-        batch.push(first);
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
-        }
-        let now = crate::time::now_ms();
-        let written = {
-            let _writing = gate.hold();
-            journal_batch(&mut conn, &mut batch, now)
-        };
-        match written {
-            Ok(results) => {
-                checkpointer.nudge();
-                let mut failed = false;
-                for (job, (result, index_job)) in batch.drain(..).zip(results) {
-                    let reprocess = matches!(job, JournalJob::Reprocess { .. });
-                    let mut indexed = None;
-                    if let Some(mut pending) = index_job {
-                        if wants_index_wait(&job) {
-                            let (tx, rx) = oneshot::channel();
-                            pending.done = Some(tx);
-                            indexed = Some(rx);
-                        }
-                        backlog.fetch_add(1, Ordering::Relaxed);
-                        let _ = pending_tx.send(PendingMsg::Job(pending));
-                    }
-                    failed |= reprocess || result.as_ref().is_ok_and(|o| !o.stored());
-                    let _ = reply_of(job).send(result.map(|o| (o, indexed)));
-                }
-                if failed {
-                    let _ = events.send(StoreEvent { calls: vec![], failed_deliveries: true });
-                }
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "committing a batch of deliveries failed");
-                for job in batch.drain(..) {
-                    let _ = reply_of(job).send(Err(IngestError::Storage(e.to_string())));
-                }
-            }
-        }
-    }
-}
-
-fn wants_index_wait(job: &JournalJob) -> bool {
-    match job {
-        JournalJob::Deliver { wait_index, .. } => *wait_index,
-        JournalJob::Reprocess { .. } => true,
-    }
-}
-
-fn reply_of(job: JournalJob) -> Reply {
-    match job {
-        JournalJob::Deliver { reply, .. } | JournalJob::Reprocess { reply, .. } => reply,
-    }
-}
-
-type JournalResult = (Result<IngestOutcome, IngestError>, Option<Pending>);
-
-fn journal_batch(
-    conn: &mut Connection,
-    batch: &mut [JournalJob],
-    now: i64,
-) -> Result<Vec<JournalResult>, store::StoreError> {
-    let tx = conn.transaction()?;
-    let mut out = Vec::with_capacity(batch.len());
-    for job in batch.iter_mut() {
-        out.push(match job {
-            JournalJob::Deliver { source, content_type, body, packed, parsed, slot, .. } => {
-                let duplicate = match parsed {
-                    Ok(id) => seen(&tx, *id)?,
-                    Err(_) => false,
-                };
-                let result = parsed.as_ref().copied().map_err(String::as_str);
-                let packed = packed.as_ref().map(|(dict, bytes)| (*dict, bytes.as_slice()));
-                let delivery_id =
-                    deliveries::insert_packed(&tx, now, *source, content_type.as_deref(), body, packed, result)?;
-                // The body moves on to be indexed; the job keeps only its reply.
-                let parsed = std::mem::replace(parsed, Err(String::new()));
-                journaled(delivery_id, *source, parsed, std::mem::take(body), duplicate, slot.take())
-            }
-            JournalJob::Reprocess { delivery_id, .. } => match deliveries::raw(&tx, *delivery_id)? {
-                None => (Err(IngestError::NoSuchDelivery(*delivery_id)), None),
-                Some(raw) => {
-                    let source = Source::parse(&raw.source).unwrap_or(Source::Webhook);
-                    let parsed = payload::parse_body(&raw.body).map(|(id, _)| id).map_err(|e| e.to_string());
-                    let duplicate = match &parsed {
-                        Ok(id) => seen(&tx, *id)?,
-                        Err(_) => false,
-                    };
-                    deliveries::set_outcome(&tx, raw.id, parsed.as_ref().copied().map_err(String::as_str))?;
-                    journaled(raw.id, source, parsed, raw.body, duplicate, None)
-                }
-            },
-        });
-    }
-    tx.commit()?;
-    Ok(out)
-}
-
-/// Whether a usable delivery for this call was journaled before (from any source).
-fn seen(conn: &Connection, call_id: i64) -> Result<bool, store::StoreError> {
-    Ok(conn
-        .prepare_cached("SELECT 1 FROM deliveries WHERE call_id = ?1 AND outcome = 'stored' LIMIT 1")?
-        .query_row([call_id], |_| Ok(()))
-        .optional()?
-        .is_some())
-}
-
-fn journaled(
-    delivery_id: i64,
-    source: Source,
-    parsed: Result<i64, String>,
-    body: Vec<u8>,
-    duplicate: bool,
-    slot: Option<OwnedSemaphorePermit>,
-) -> JournalResult {
-    match parsed {
-        Ok(call_id) => (
-            Ok(IngestOutcome { delivery_id, call_id: Some(call_id), duplicate, error: None }),
-            Some(Pending { delivery_id, source, body, done: None, slot }),
-        ),
-        Err(e) => (Ok(IngestOutcome { delivery_id, call_id: None, duplicate: false, error: Some(e) }), None),
-    }
-}
-
-/// Parses journaled bodies for the indexer, in journal order (the latest delivery of a call must
-/// be indexed last). Blocks when the indexer is [`PARSED_QUEUE`] documents behind.
-fn parser(rx: std_mpsc::Receiver<PendingMsg>, tx: std_mpsc::SyncSender<IndexMsg>, backlog: Arc<AtomicUsize>) {
-    while let Ok(msg) = rx.recv() {
-        let out = match msg {
-            PendingMsg::Flush(f) => IndexMsg::Flush(f),
-            PendingMsg::Job(p) => match IndexJob::parse(p.delivery_id, p.source, p.body) {
-                Ok(job) => IndexMsg::Job(IndexJob { done: p.done, slot: p.slot, ..job }),
-                // The same bytes parsed before they were journaled, so this cannot happen; if it
-                // did, the delivery stays in the journal for `postcall reprocess`.
-                Err(e) => {
-                    tracing::error!(delivery = p.delivery_id, error = %e, "a journaled delivery no longer parses");
-                    backlog.fetch_sub(1, Ordering::Relaxed);
-                    continue;
-                }
-            },
-        };
-        if tx.send(out).is_err() {
-            break;
-        }
-    }
-}
-
 /// Starts one of the ingest threads; its death is the pipeline's [`Health`] problem.
 fn spawn(name: &str, health: &Arc<Health>, f: impl FnOnce() + Send + 'static) -> Result<(), store::StoreError> {
     let (label, health) = (name.trim_start_matches("postcall-").to_string(), health.clone());
@@ -569,249 +349,6 @@ fn background_priority() {
         tracing::debug!(error = ?e, "an indexing thread runs at normal priority");
     }
 }
-
-/// A batch of calls built in the call database, on its way to the search index.
-struct SearchBatch {
-    rows: Vec<SearchRows>,
-    /// The last delivery the batch reflects.
-    mark: Option<i64>,
-    /// Answers waiting for these calls to be searchable.
-    done: Vec<oneshot::Sender<()>>,
-    /// Deliveries in the batch, off the backlog once searchable.
-    deliveries: usize,
-    /// Their room in the backlog, given back once they are searchable.
-    _slots: Vec<OwnedSemaphorePermit>,
-}
-
-enum SearchMsg {
-    Batch(SearchBatch),
-    Flush(oneshot::Sender<()>),
-}
-
-/// Batches of search rows waiting for the search writer.
-const SEARCH_QUEUE: usize = 4;
-
-fn indexer(
-    mut conn: Connection,
-    rx: std_mpsc::Receiver<IndexMsg>,
-    search_tx: std_mpsc::SyncSender<SearchMsg>,
-    checkpointer: Checkpointer,
-    gate: Gate,
-    spent_tx: std_mpsc::Sender<Spent>,
-) {
-    while let Ok(first) = rx.recv() {
-        let (mut jobs, mut flushes) = (Vec::new(), Vec::new());
-        take_waiting(&rx, first, |msg| {
-            match msg {
-                IndexMsg::Job(j) => jobs.push(j),
-                // A flush answers after everything queued before it.
-                IndexMsg::Flush(f) => flushes.push(f),
-            }
-            jobs.len() < MAX_INDEX_BATCH && flushes.is_empty()
-        });
-        if !jobs.is_empty() {
-            let rows = {
-                let _writing = gate.hold();
-                index_all(&mut conn, &jobs)
-            };
-            checkpointer.nudge();
-            let mark = jobs.iter().map(|j| j.delivery_id).max();
-            let deliveries = jobs.len();
-            let (mut done, mut slots) = (Vec::new(), Vec::new());
-            let mut spent = Vec::with_capacity(deliveries);
-            for job in jobs {
-                done.extend(job.done);
-                slots.extend(job.slot);
-                spent.push((job.body, job.derived));
-            }
-            let _ = spent_tx.send(spent);
-            let batch = SearchBatch { rows, mark, done, deliveries, _slots: slots };
-            if search_tx.send(SearchMsg::Batch(batch)).is_err() {
-                break;
-            }
-        }
-        for f in flushes {
-            let _ = search_tx.send(SearchMsg::Flush(f));
-        }
-    }
-}
-
-/// Writes the indexer's batches to the search index (several at once when it falls behind), then
-/// announces the calls: a call is reported, and an answer waiting for it released, once it can be
-/// found.
-fn search_writer(
-    mut conn: Connection,
-    rx: std_mpsc::Receiver<SearchMsg>,
-    events: broadcast::Sender<StoreEvent>,
-    backlog: Arc<AtomicUsize>,
-    checkpointer: Checkpointer,
-    gate: Gate,
-) {
-    // Once a batch could not be written, the mark stays where it was, so that the next start
-    // rebuilds everything after it (search_index::recover).
-    let mut behind = false;
-    while let Ok(first) = rx.recv() {
-        let (mut batches, mut flushes) = (Vec::new(), Vec::new());
-        take_waiting(&rx, first, |msg| {
-            match msg {
-                SearchMsg::Batch(b) => batches.push(b),
-                SearchMsg::Flush(f) => flushes.push(f),
-            }
-            flushes.is_empty() && batches.len() < SEARCH_QUEUE
-        });
-        let mut rows = Vec::new();
-        for b in &mut batches {
-            rows.append(&mut b.rows);
-        }
-        let mark = batches.iter().filter_map(|b| b.mark).max().filter(|_| !behind);
-        let mut write = || {
-            let _writing = gate.hold();
-            search_index::write_batch(&mut conn, &rows, mark)
-        };
-        let mut result = write();
-        if result.is_err() {
-            std::thread::sleep(Duration::from_millis(200));
-            result = write();
-        }
-        if let Err(e) = result {
-            tracing::error!(error = %e, calls = rows.len(),
-                "the search index could not be updated; it is rebuilt from the calls at the next start");
-            behind = true;
-        }
-        checkpointer.nudge();
-        let mut ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        backlog.fetch_sub(batches.iter().map(|b| b.deliveries).sum(), Ordering::Relaxed);
-        let _ = events.send(StoreEvent { calls: ids, failed_deliveries: false });
-        for done in batches.into_iter().flat_map(|b| b.done) {
-            let _ = done.send(());
-        }
-        for f in flushes {
-            let _ = f.send(());
-        }
-    }
-}
-
-/// Indexes a batch in one transaction; if that fails, each job alone, so one bad call cannot
-/// hold back the others, and a call that fails alone is listed in `index_errors` as the mark
-/// passes it. Returns the search rows of the calls built.
-fn index_all(conn: &mut Connection, jobs: &[IndexJob]) -> Vec<SearchRows> {
-    let now = crate::time::now_ms();
-    let mut attempt = 0;
-    let mark = jobs.iter().map(|j| j.delivery_id).max();
-    let outcome = loop {
-        match index_batch(conn, jobs, now, mark) {
-            // Another writer held the database past the busy timeout: wait and try again rather
-            // than give up on calls that are fine.
-            Err(store::StoreError::Sql(e)) if is_busy(&e) && attempt < 5 => {
-                attempt += 1;
-                tracing::debug!(attempt, "the call database is busy; retrying the batch");
-                std::thread::sleep(Duration::from_millis(50 << attempt));
-            }
-            other => break other,
-        }
-    };
-    match outcome {
-        Ok(rows) => rows,
-        Err(e) => {
-            tracing::warn!(error = %e, "indexing a batch failed; retrying its calls one by one");
-            // Once a failure cannot even be listed, the mark stays before it: the next start
-            // replays from there.
-            let mut marking = true;
-            let mut rows = Vec::new();
-            for one in jobs.chunks(1) {
-                let job = &one[0];
-                let mark = marking.then_some(job.delivery_id);
-                match index_batch(conn, one, now, mark) {
-                    Ok(r) => rows.extend(r),
-                    Err(e) => {
-                        tracing::error!(call_id = job.call_id, delivery = job.delivery_id, error = %e,
-                            "a call could not be indexed; listed as an indexing error (postcall reindex)");
-                        if let Err(e) = list_index_error(conn, job, &e.to_string(), now, mark) {
-                            tracing::error!(delivery = job.delivery_id, error = %e,
-                                "an indexing error could not be listed; the next start retries from this delivery");
-                            marking = false;
-                        }
-                    }
-                }
-            }
-            rows
-        }
-    }
-}
-
-/// Lists a delivery that could not be indexed and moves the mark past it, in one transaction.
-fn list_index_error(
-    conn: &mut Connection,
-    job: &IndexJob,
-    error: &str,
-    now: i64,
-    mark: Option<i64>,
-) -> Result<(), store::StoreError> {
-    let tx = conn.transaction()?;
-    index_errors::record(&tx, job.delivery_id, job.call_id, error, now)?;
-    if let Some(mark) = mark {
-        set_mark(&tx, mark)?;
-    }
-    tx.commit()?;
-    Ok(())
-}
-
-fn set_mark(conn: &Connection, delivery_id: i64) -> Result<(), store::StoreError> {
-    conn.prepare_cached(
-        "INSERT INTO main.index_state (name, delivery_id) VALUES (?1, ?2)
-         ON CONFLICT (name) DO UPDATE SET delivery_id = max(delivery_id, excluded.delivery_id)",
-    )?
-    .execute(params![WATERMARK, delivery_id])?;
-    Ok(())
-}
-
-/// Builds `jobs`' calls in one transaction and, with `mark`, moves the index mark to it.
-fn index_batch(
-    conn: &mut Connection,
-    jobs: &[IndexJob],
-    now: i64,
-    mark: Option<i64>,
-) -> Result<Vec<SearchRows>, store::StoreError> {
-    let tx = conn.transaction()?;
-    // Take the call database's write lock (waiting for it if need be) before reading anything: a
-    // transaction that reads and then writes fails at once with SQLITE_BUSY when another
-    // connection (the recording vault) committed in between. Not BEGIN IMMEDIATE: that would
-    // also lock the attached journal and stall the webhook writer.
-    tx.prepare_cached("UPDATE main.index_state SET delivery_id = delivery_id WHERE name = ?1")?.execute([WATERMARK])?;
-    let mut rows = Vec::with_capacity(jobs.len());
-    let mut updated = Vec::new();
-    for job in jobs {
-        fault::check(job.call_id).map_err(store::StoreError::NotFound)?;
-        // The journal keeps the body; a call whose document is that body as it came refers to it.
-        let delivery = job.verbatim.then_some(job.delivery_id);
-        let upserted = calls::upsert_delivered(
-            &tx,
-            job.call_id,
-            job.source,
-            Delta::Raw(&job.body),
-            delivery,
-            Some(&job.derived),
-            now,
-        )?;
-        if upserted.duplicate {
-            updated.push(job.call_id);
-        }
-        rows.push(upserted.search);
-    }
-    if let Some(mark) = mark {
-        set_mark(&tx, mark)?;
-    }
-    tx.commit()?;
-    crate::review::keys::refresh_logged(conn, &updated);
-    Ok(rows)
-}
-
-fn is_busy(e: &rusqlite::Error) -> bool {
-    matches!(e.sqlite_error_code(), Some(rusqlite::ErrorCode::DatabaseBusy) | Some(rusqlite::ErrorCode::DatabaseLocked))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

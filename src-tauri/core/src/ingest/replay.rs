@@ -8,7 +8,8 @@
 
 use rusqlite::{Connection, OptionalExtension};
 
-use super::{fault, index_all, set_mark, IndexJob, Source, MAX_INDEX_BATCH, WATERMARK};
+use super::index::{index_all, set_mark, IndexJob, MAX_INDEX_BATCH, WATERMARK};
+use super::{fault, Source};
 use crate::store::calls::{self, Delta};
 use crate::store::checkpoint::Checkpointer;
 use crate::store::{self, deliveries, index_errors, search_index, Store};

@@ -2,11 +2,12 @@
 //!
 //! Tag and review-state filters are driven from the small review tables' indexes: when few calls
 //! match (a rare tag, or a tag and a state together), their ids are looked up there and the page
-//! is fetched by id. When many match and the log is in time order, the page is a range of one
-//! review index that keeps the log's order beside each row (`log_ms`, see [`super::keys`]),
-//! from the cursor on, joined to `calls` by primary key: a page reads about as many index
-//! entries as it shows, however common the tag. Otherwise (duration order, or a key not filled
-//! in yet) the log is walked in its own order and each row is probed by primary key. Variable
+//! is fetched by id. When many match, the page is a range of one review index that keeps the
+//! log's order beside each row (`log_ms` for time order, `log_dur` for duration order, see
+//! [`super::keys`]), from the cursor on, joined to `calls` by primary key: a page reads about as
+//! many index entries as it shows, however common the tag, whichever way the log is sorted.
+//! Otherwise (a key not filled in yet) the log is walked in its own order and each row is probed
+//! by primary key; both give the same pages, cursors included. Variable
 //! filters read the call's document (`json_extract`), so they scan; they are meant to narrow
 //! other filters.
 
@@ -109,7 +110,8 @@ impl FromStr for VarFilter {
 
 /// A review condition a call must meet: the ids that meet it (looked up in the review file), the
 /// same condition as a probe of one row, and as a condition on a row of the review table whose
-/// index (condition columns, then `log_ms`, `call_id`) lists the matching calls in log order.
+/// indexes (condition columns, then `log_ms` or `log_dur`, then `call_id`) list the matching
+/// calls in the log's time or duration order.
 struct Positive {
     ids_sql: &'static str,
     exists: &'static str,
@@ -118,8 +120,9 @@ struct Positive {
     args: Vec<SqlValue>,
 }
 
-/// A page read from a review index in log order: the FROM clause (`d`, the review row, joined to
-/// its call) and the columns to order and continue by instead of the call's.
+/// A page read from a review index in the log's order: the FROM clause (`d`, the review row,
+/// joined to its call) and the columns to order and continue by instead of the call's (the
+/// copies of the same values, so a cursor from either continues the other).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Driver {
     pub from: String,
@@ -198,7 +201,7 @@ pub fn push(
             crate::query::one_of(conn, q, &ids, in_order, w, p)?;
         } else {
             let mut rest = positives.into_iter();
-            if in_order && q.sort == crate::query::SortKey::Time {
+            if in_order {
                 if let Some(first) = rest.next() {
                     let (table, cond) = first.in_order;
                     if super::keys::unkeyed(conn, table, &cond.replace("{t}", "t"), &first.args)? {
@@ -207,7 +210,10 @@ pub fn push(
                         w.push(cond.replace("{t}", "d"));
                         driver = Some(Driver {
                             from: format!("review.{table} d CROSS JOIN calls ON calls.id = d.call_id"),
-                            key: "d.log_ms",
+                            key: match q.sort {
+                                crate::query::SortKey::Time => "d.log_ms",
+                                crate::query::SortKey::Duration => "d.log_dur",
+                            },
                             id: "d.call_id",
                         });
                     }

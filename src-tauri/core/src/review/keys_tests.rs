@@ -20,7 +20,9 @@ fn add_calls(store: &Store, ids: impl Iterator<Item = i64>) {
     let conn = store.connect().expect("writer");
     let tx = conn.unchecked_transaction().expect("tx");
     for id in ids {
-        let d = json!({"id": id, "status": if id % 4 == 0 { "failed" } else { "completed" }, "duration": id % 50,
+        // Many ties on duration (broken by id), and some calls without one (sorted as -1).
+        let duration = if id % 11 == 0 { serde_json::Value::Null } else { json!(id % 50) };
+        let d = json!({"id": id, "status": if id % 4 == 0 { "failed" } else { "completed" }, "duration": duration,
             "created_at": crate::time::ms_to_rfc3339(BASE_MS + (id / 3) * 60_000)});
         crate::store::calls::upsert(&tx, id, Source::Webhook, d.as_object().expect("obj"), 1).expect("upsert");
     }
@@ -77,11 +79,16 @@ fn sample_review(ids: impl Iterator<Item = i64>) -> Vec<Event> {
     events
 }
 
-/// The ids of `q`'s calls as the definition says: matching ids sorted by (sort_ms, id).
+/// The ids of `q`'s calls as the definition says: matching ids sorted by (key, id), the key being
+/// `sort_ms` or the duration (none sorted as -1).
 fn expected(store: &Store, q: &CallQuery, matches: impl Fn(i64) -> bool) -> Vec<i64> {
+    let key = match q.sort {
+        SortKey::Time => "sort_ms",
+        SortKey::Duration => "ifnull(duration, -1)",
+    };
     let mut rows: Vec<(i64, i64)> = store
         .read(|c| {
-            let mut stmt = c.prepare("SELECT sort_ms, id FROM calls")?;
+            let mut stmt = c.prepare(&format!("SELECT {key}, id FROM calls"))?;
             let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)
         })
@@ -141,14 +148,12 @@ fn pages_read_from_the_review_indexes_are_the_walks_pages_in_order() {
             assert!(driver(&store, &q).is_some(), "{name}: read from the review index");
             assert_eq!(pages(&store, &q), want, "{name} {order:?}");
         }
-        // Duration order has no copy of its key: the log is walked, with the same calls.
-        let by_duration = CallQuery { sort: SortKey::Duration, ..q.clone() };
-        assert!(driver(&store, &by_duration).is_none(), "{name}: by duration");
-        let mut got = pages(&store, &by_duration);
-        got.sort_unstable();
-        let mut want = expected(&store, &q, matches);
-        want.sort_unstable();
-        assert_eq!(got, want, "{name} by duration");
+        // Duration order has its own copy of its key.
+        for order in [SortOrder::Desc, SortOrder::Asc] {
+            let by_duration = CallQuery { sort: SortKey::Duration, order, ..q.clone() };
+            assert!(driver(&store, &by_duration).is_some(), "{name}: by duration, read from the review index");
+            assert_eq!(pages(&store, &by_duration), expected(&store, &by_duration, matches), "{name} by duration");
+        }
     }
     // The same pages once the keys are gone: the filter notices and walks the log.
     store
@@ -256,4 +261,101 @@ fn the_upgrade_adds_the_keys_to_a_review_file_of_schema_2() {
     assert!(driver(&store, &upsell).is_some() && driver(&store, &flagged).is_some(), "keys filled at open");
     assert_eq!(pages(&store, &upsell), expected(&store, &upsell, |id| id % 5 < 3));
     assert_eq!(pages(&store, &flagged), expected(&store, &flagged, |_| true), "once each, though two flagged it");
+    let by_duration = CallQuery { sort: SortKey::Duration, ..upsell };
+    assert!(driver(&store, &by_duration).is_some(), "duration keys filled at open too");
+    assert_eq!(pages(&store, &by_duration), expected(&store, &by_duration, |id| id % 5 < 3));
+}
+
+/// Every page of `q` as the list gives it: its ids and the cursor that continues it.
+fn paged(store: &Store, q: &CallQuery) -> Vec<(Vec<i64>, Option<String>)> {
+    let mut q = q.clone();
+    let mut out = Vec::new();
+    loop {
+        let page = store.read(|c| crate::query::list(c, &q)).expect("list");
+        let next = page.next_cursor.clone();
+        out.push((page.items.iter().map(|c| c.id).collect(), next.clone()));
+        match next {
+            Some(c) => q.cursor = Some(c),
+            None => return out,
+        }
+    }
+}
+
+/// Each page kind in both sorts and both directions, read from the review indexes, then with the
+/// keys cleared (the walk of the log), then with the keys filled back: the same pages and cursors.
+fn assert_index_pages_are_the_walks(store: &Store, when: &str) {
+    type Kind = (String, CallQuery, fn(i64) -> bool);
+    let kinds: Vec<Kind> = queries()
+        .into_iter()
+        .flat_map(|(name, q, matches)| {
+            [SortKey::Time, SortKey::Duration].into_iter().flat_map(move |sort| {
+                let q = q.clone();
+                [SortOrder::Desc, SortOrder::Asc].into_iter().map(move |order| {
+                    (format!("{name}, {sort:?} {order:?}, {when}"), CallQuery { sort, order, ..q.clone() }, matches)
+                })
+            })
+        })
+        .collect();
+    let mut indexed = Vec::new();
+    for (name, q, matches) in &kinds {
+        assert!(driver(store, q).is_some(), "{name}: read from the review index");
+        let pages = paged(store, q);
+        assert!(pages.len() > 3, "{name}: several pages");
+        let ids: Vec<i64> = pages.iter().flat_map(|p| p.0.clone()).collect();
+        assert_eq!(ids, expected(store, q, matches), "{name}: the log's order");
+        indexed.push(pages);
+    }
+    let clear =
+        "UPDATE call_tags SET log_ms = NULL, log_dur = NULL; UPDATE review_states SET log_ms = NULL, log_dur = NULL;
+                 UPDATE review_any SET log_ms = NULL, log_dur = NULL;";
+    store
+        .review_write(|c| {
+            c.execute_batch(clear)?;
+            Ok::<_, ReviewError>(())
+        })
+        .expect("clear");
+    for ((name, q, _), indexed) in kinds.iter().zip(&indexed) {
+        assert!(driver(store, q).is_none(), "{name}: no keys, so the log is walked");
+        assert_eq!(&paged(store, q), indexed, "{name}: the walk's pages and cursors");
+    }
+    let conn = store.connect().expect("connect");
+    assert!(keys::fill_missing(&conn, "review", "main").expect("fill") > 0);
+    for ((name, q, _), indexed) in kinds.iter().zip(&indexed) {
+        assert_eq!(&paged(store, q), indexed, "{name}: refilled");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_by_duration_from_the_review_indexes_are_the_walks_across_a_redelivery() {
+    let (_dir, store) = new_store(3_000);
+    annotate(&store, sample_review(1..=3_000));
+    assert_index_pages_are_the_walks(&store, "before");
+
+    // Later deliveries change three calls' durations: 10 (tagged, flagged) becomes the longest,
+    // 12 (tagged twice, reviewed) the shortest, 21 (flagged, tagged) ties with many others.
+    let ingest = Ingestor::start(store.clone()).expect("indexer");
+    for (id, duration) in [(10, 100_000), (12, 0), (21, 25)] {
+        let body = json!({"id": id, "duration": duration});
+        ingest.deliver(Source::Webhook, None, body.to_string().into_bytes()).await.expect("deliver");
+    }
+    ingest.flush().await.expect("flush");
+    let stale: i64 = store
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT (SELECT count(*) FROM review.call_tags t JOIN calls c ON c.id = t.call_id
+                           WHERE t.log_dur IS NOT ifnull(c.duration, -1))
+                      + (SELECT count(*) FROM review.review_states t JOIN calls c ON c.id = t.call_id
+                           WHERE t.log_dur IS NOT ifnull(c.duration, -1))
+                      + (SELECT count(*) FROM review.review_any t JOIN calls c ON c.id = t.call_id
+                           WHERE t.log_dur IS NOT ifnull(c.duration, -1))",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .expect("count");
+    assert_eq!(stale, 0, "the indexer moved the duration keys of the calls it updated");
+    let longest =
+        CallQuery { tags: vec!["upsell".into()], sort: SortKey::Duration, limit: Some(5), ..CallQuery::default() };
+    assert_eq!(pages(&store, &longest)[0], 10, "the call whose duration grew is first");
+    assert_index_pages_are_the_walks(&store, "after a re-delivery");
 }

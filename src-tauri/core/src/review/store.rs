@@ -301,17 +301,20 @@ fn reproject(tx: &Transaction, call_id: i64, calls: Option<&str>) -> Result<()> 
     write_projection(tx, call_id, &p, super::keys::key_of(tx, calls, call_id)?)
 }
 
-fn write_projection(tx: &Transaction, call_id: i64, p: &Projection, log_ms: Option<i64>) -> Result<()> {
+fn write_projection(tx: &Transaction, call_id: i64, p: &Projection, keys: Option<super::keys::LogKeys>) -> Result<()> {
     let r = &p.review;
+    let (log_ms, log_dur) = (keys.map(|k| k.0), keys.map(|k| k.1));
     let mut st = tx.prepare_cached(
-        "INSERT INTO review_states (call_id, reviewer, reviewer_name, state, at, log_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO review_states (call_id, reviewer, reviewer_name, state, at, log_ms, log_dur)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
     for s in &r.states {
-        st.execute(params![call_id, s.reviewer, s.reviewer_name, s.state.as_str(), s.at, log_ms])?;
+        st.execute(params![call_id, s.reviewer, s.reviewer_name, s.state.as_str(), s.at, log_ms, log_dur])?;
     }
-    let mut st = tx.prepare_cached("INSERT OR IGNORE INTO review_any (state, call_id, log_ms) VALUES (?1, ?2, ?3)")?;
+    let mut st = tx
+        .prepare_cached("INSERT OR IGNORE INTO review_any (state, call_id, log_ms, log_dur) VALUES (?1, ?2, ?3, ?4)")?;
     for s in &r.states {
-        st.execute(params![s.state.as_str(), call_id, log_ms])?;
+        st.execute(params![s.state.as_str(), call_id, log_ms, log_dur])?;
     }
     let mut st = tx.prepare_cached(
         "INSERT INTO notes (note_id, call_id, author, author_name, text, turn, at_seconds, created_at, edited_at, deleted)
@@ -341,9 +344,9 @@ fn write_projection(tx: &Transaction, call_id: i64, p: &Projection, log_ms: Opti
     for a in &p.tag_adds {
         st.execute(params![a.event_id, call_id, a.tag, a.removed])?;
     }
-    let mut st = tx.prepare_cached("INSERT INTO call_tags (tag, call_id, log_ms) VALUES (?1, ?2, ?3)")?;
+    let mut st = tx.prepare_cached("INSERT INTO call_tags (tag, call_id, log_ms, log_dur) VALUES (?1, ?2, ?3, ?4)")?;
     for t in &r.tags {
-        st.execute(params![t, call_id, log_ms])?;
+        st.execute(params![t, call_id, log_ms, log_dur])?;
     }
     let mut st = tx.prepare_cached(
         "INSERT INTO scores (call_id, reviewer, scorecard, reviewer_name, total, answers, at)

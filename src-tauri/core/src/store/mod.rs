@@ -51,6 +51,7 @@ const REVIEW_MIGRATIONS: &[(&str, &str)] = &[
     ("0003_definitions", include_str!("../../migrations/review/0003_definitions.sql")),
     ("0004_log_order", include_str!("../../migrations/review/0004_log_order.sql")),
     ("0005_refused", include_str!("../../migrations/review/0005_refused.sql")),
+    ("0006_duration_order", include_str!("../../migrations/review/0006_duration_order.sql")),
 ];
 const SEARCH_MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("../../migrations/search/0001_init.sql")),

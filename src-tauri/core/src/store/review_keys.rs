@@ -1,15 +1,20 @@
-//! The log's order (`calls.sort_ms`) copied beside the review rows (`log_ms` in `call_tags`,
-//! `review_states` and `review_any`), so that a page of the log filtered by a tag or a review
-//! state is one range of a review index joined to `calls` by primary key (`review::filter`).
+//! The log's two orders copied beside the review rows: its time (`calls.sort_ms`, as `log_ms`)
+//! and its duration (`ifnull(calls.duration, -1)`, as `log_dur`), in `call_tags`,
+//! `review_states` and `review_any`, so that a page of the log filtered by a tag or a review
+//! state is one range of a review index joined to `calls` by primary key (`review::filter`),
+//! whichever way the log is sorted.
 //!
-//! The calls and the review rows live in two files written by two connections, so the copy is
-//! kept by every writer that can make it wrong:
+//! The two keys are always written together: a row with `log_ms` has its `log_dur` too, so one
+//! NULL test (and one partial index) tells a row still waiting for its call. The calls and the
+//! review rows live in two files written by two connections, so the copy is kept by every writer
+//! that can make it wrong:
 //!
 //! - the review writer projects a call's events with its key, read from the call database it
 //!   attaches as `calls_db` (NULL when the call is not indexed yet: team mode receives review
 //!   events before the calls they are about, and a reindex rebuilds calls after);
 //! - the indexer, after each committed batch, fills the keys of calls that arrived after their
-//!   review rows and moves those of calls whose `sort_ms` changed ([`refresh`]), in a short
+//!   review rows and moves those of calls whose `sort_ms` or duration changed (a later delivery
+//!   of the call) ([`refresh`]), in a short
 //!   transaction of its own, so its large ones never hold the review file's lock;
 //! - opening the store and every review write fill whatever is still missing.
 //!
@@ -39,12 +44,18 @@ pub(crate) fn calls_schema(conn: &Connection) -> Result<Option<&'static str>> {
     Ok(main_has_calls.then_some("main"))
 }
 
-/// The log key of `call_id`, if the call is indexed.
-pub(crate) fn key_of(conn: &Connection, calls: Option<&str>, call_id: i64) -> Result<Option<i64>> {
+/// The duration as the log sorts it, over the calls table aliased `c`.
+pub(crate) const DURATION_KEY: &str = "ifnull(c.duration, -1)";
+
+/// A call's place in the log's two orders: `(log_ms, log_dur)`.
+pub(crate) type LogKeys = (i64, i64);
+
+/// The log keys of `call_id`, if the call is indexed.
+pub(crate) fn key_of(conn: &Connection, calls: Option<&str>, call_id: i64) -> Result<Option<LogKeys>> {
     let Some(schema) = calls else { return Ok(None) };
     Ok(conn
-        .prepare_cached(&format!("SELECT sort_ms FROM {schema}.calls WHERE id = ?1"))?
-        .query_row([call_id], |r| r.get(0))
+        .prepare_cached(&format!("SELECT c.sort_ms, {DURATION_KEY} FROM {schema}.calls c WHERE c.id = ?1"))?
+        .query_row([call_id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?)
 }
 
@@ -63,8 +74,9 @@ pub fn fill_missing(conn: &Connection, review: &str, calls: &str) -> Result<usiz
         if waiting {
             filled += conn
                 .prepare_cached(&format!(
-                    "UPDATE {review}.{table} SET log_ms = (SELECT c.sort_ms FROM {calls}.calls c WHERE c.id = call_id)
-                 WHERE log_ms IS NULL AND call_id IN (SELECT id FROM {calls}.calls)"
+                    "UPDATE {review}.{table} SET (log_ms, log_dur) =
+                       (SELECT c.sort_ms, {DURATION_KEY} FROM {calls}.calls c WHERE c.id = call_id)
+                     WHERE log_ms IS NULL AND call_id IN (SELECT id FROM {calls}.calls)"
                 ))?
                 .execute([])?;
         }
@@ -73,7 +85,7 @@ pub fn fill_missing(conn: &Connection, review: &str, calls: &str) -> Result<usiz
 }
 
 /// After the indexer committed calls: fills the keys of review rows whose call arrived, and moves
-/// those of `updated` calls (seen before) whose `sort_ms` changed. On the indexer's connection
+/// those of `updated` calls (seen before) whose `sort_ms` or duration changed. On the indexer's connection
 /// (`review` attached), outside its transaction. Each write is a statement of its own (no
 /// transaction that reads and then writes, which SQLite refuses when the review writer committed
 /// in between) and is taken only when a read found work. Returns the rows changed.
@@ -85,7 +97,8 @@ pub fn refresh(conn: &Connection, updated: &[i64]) -> Result<usize> {
             moved |= conn
                 .prepare_cached(&format!(
                     "SELECT EXISTS (SELECT 1 FROM json_each(?1) j JOIN review.{table} t ON t.call_id = j.value
-                       JOIN calls c ON c.id = t.call_id WHERE t.log_ms IS NOT c.sort_ms)"
+                       JOIN calls c ON c.id = t.call_id
+                     WHERE t.log_ms IS NOT c.sort_ms OR t.log_dur IS NOT {DURATION_KEY})"
                 ))?
                 .query_row([&list], |r| r.get::<_, bool>(0))?;
         }
@@ -95,9 +108,11 @@ pub fn refresh(conn: &Connection, updated: &[i64]) -> Result<usize> {
         for table in KEYED {
             changed += conn
                 .prepare_cached(&format!(
-                    "UPDATE review.{table} SET log_ms = (SELECT c.sort_ms FROM calls c WHERE c.id = call_id)
+                    "UPDATE review.{table} SET (log_ms, log_dur) =
+                       (SELECT c.sort_ms, {DURATION_KEY} FROM calls c WHERE c.id = call_id)
                      WHERE call_id IN (SELECT value FROM json_each(?1))
-                       AND log_ms IS NOT (SELECT c.sort_ms FROM calls c WHERE c.id = call_id)"
+                       AND EXISTS (SELECT 1 FROM calls c WHERE c.id = call_id
+                                   AND (log_ms IS NOT c.sort_ms OR log_dur IS NOT {DURATION_KEY}))"
                 ))?
                 .execute([&list])?;
         }
