@@ -29,6 +29,26 @@ export function ensureLanguageTag(nav: Navigator = navigator): void {
   }
 }
 
+const DAY = 86_400;
+
+/**
+ * The x range to set on a time chart whose points all fall on one x (a range of one day): a week
+ * around it. Left alone, uPlot widens such an axis by 86,400 of its time units, which for
+ * seconds is 1,000 days, so a single day's bar sat at the edge of an axis spanning years. Null
+ * when the data has no points or more than one x, and uPlot's own range is right.
+ */
+export function singleXRange(xs: ArrayLike<number>): { min: number; max: number } | null {
+  const first = xs[0];
+  if (first === undefined || xs[xs.length - 1] !== first) return null;
+  return { min: first - 3.5 * DAY, max: first + 3.5 * DAY };
+}
+
+/** Sets the week around a single day on a time chart (see `singleXRange`). */
+function fitSingleX(u: uPlot, data: uPlot.AlignedData) {
+  const range = u.scales.x?.time ? singleXRange(data[0]) : null;
+  if (range) u.setScale("x", range);
+}
+
 /** The loaded library, once the first chart brought it in (for its path builders). */
 let loaded: typeof uPlot | null = null;
 
@@ -60,6 +80,7 @@ export function UPlotChart({ options, data, height = 180, label, onPick }: Props
       // The data as of now: it may have changed while uPlot was loading.
       const u = new UPlot({ ...options, width: Math.max(200, el.clientWidth), height }, latest.current, el);
       plot.current = u;
+      fitSingleX(u, latest.current);
       const click = () => {
         const i = u.cursor.idx;
         if (i !== null && i !== undefined) pick.current?.(i);
@@ -81,7 +102,10 @@ export function UPlotChart({ options, data, height = 180, label, onPick }: Props
   }, [options, height]);
 
   useEffect(() => {
-    plot.current?.setData(data);
+    const u = plot.current;
+    if (!u) return;
+    u.setData(data);
+    fitSingleX(u, data);
   }, [data]);
 
   return <div ref={box} className="chart" role="img" aria-label={label} />;
