@@ -150,3 +150,19 @@ pub fn serve_team_args(url: &str, user: &str, password_env: &str) -> Vec<String>
     args.extend(["--team-user".into(), user.into(), "--team-password-env".into(), password_env.into()]);
     args
 }
+
+/// `postcall team join url --user user` for the data folder `laptop`, the password passed in the
+/// environment as a reviewer's laptop would (`--password-env`).
+pub fn join_as(laptop: &Path, url: &str, user: &str, password: &str) {
+    let mut cmd = crate::command();
+    cmd.env("TEAM_PW", password).arg("--data-dir").arg(laptop).args([
+        "team",
+        "join",
+        url,
+        "--user",
+        user,
+        "--password-env",
+        "TEAM_PW",
+    ]);
+    assert!(cmd.status().expect("join").success(), "team join {url} as {user}");
+}

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use postcall_tests::nats::{free_port, serve_team_args, NatsServer};
+use postcall_tests::nats::{free_port, join_as, serve_team_args, NatsServer};
 use postcall_tests::{cli, cli_json, data_dir, post_json, secret, small_call, Server};
 use serde_json::{json, Value};
 
@@ -290,21 +290,6 @@ fn children_cpu_seconds() -> f64 {
     // Fields after the command name start at 3 (state); cutime and cstime are 16 and 17.
     let ticks = |i: usize| fields.get(i - 3).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
     (ticks(16) + ticks(17)) / 100.0
-}
-
-/// `team join` with a NATS user whose password comes from the environment.
-fn join_as(laptop: &Path, url: &str, user: &str, password: &str) {
-    let mut cmd = postcall_tests::command();
-    cmd.env("TEAM_PW", password).arg("--data-dir").arg(laptop).args([
-        "team",
-        "join",
-        url,
-        "--user",
-        user,
-        "--password-env",
-        "TEAM_PW",
-    ]);
-    assert!(cmd.status().expect("join").success());
 }
 
 /// `postcall review hash --json`: a digest of the review projection and the events held.

@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use postcall_tests::nats::{serve_team_args, shipped_config, NatsServer};
+use postcall_tests::nats::{self as nats, serve_team_args, shipped_config, NatsServer};
 use postcall_tests::{cli, cli_json, data_dir, post_json, small_call, Server};
 use serde_json::{json, Value};
 
@@ -14,18 +14,9 @@ const ALICE: &str = "Ana Pop <alice@example.com>";
 const BOB: &str = "Bob Ionescu <bob@example.com>";
 const ENV: &[(&str, &str)] = &[("RECEIVER_PW", "receiver-pw")];
 
+/// Joins as `user` and signs this laptop's review work as `reviewer`.
 fn join_as(laptop: &Path, url: &str, user: &str, password: &str, reviewer: &str) {
-    let mut cmd = postcall_tests::command();
-    cmd.env("TEAM_PW", password).arg("--data-dir").arg(laptop).args([
-        "team",
-        "join",
-        url,
-        "--user",
-        user,
-        "--password-env",
-        "TEAM_PW",
-    ]);
-    assert!(cmd.status().expect("join").success());
+    nats::join_as(laptop, url, user, password);
     cli(laptop, &["review", "whoami", "--set", reviewer]).ok();
 }
 
