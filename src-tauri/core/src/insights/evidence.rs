@@ -21,6 +21,7 @@
 //! paraphrases, it is never said as such). Every other variable has a list, empty when its value was never said — the
 //! case a reviewer wants to see.
 
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -56,22 +57,33 @@ pub fn for_call(vars: &Value, turns: &[StoredTurn]) -> BTreeMap<String, Vec<Evid
     if targets.is_empty() {
         return BTreeMap::new();
     }
-    let parsed: Vec<(i64, &str, Vec<Token>)> =
-        turns.iter().map(|t| (t.index, t.text.as_str(), tokens(&t.text))).collect();
+    // Each turn is read once for all the variables: its words, and (when a variable needs them)
+    // its runs of digits and its numbers said in words.
+    let parsed: Vec<Said> = turns.iter().map(|t| Said::of(t.index, &t.text)).collect();
     targets
         .into_iter()
         .map(|(name, target)| {
-            let mut found: Vec<Evidence> = parsed
+            // (score, turn, the turn as read, first and last token matched)
+            let mut found: Vec<(f64, i64, &Said, usize, usize)> = parsed
                 .iter()
-                .filter_map(|(index, text, toks)| {
-                    let (score, first, last) = target.best(toks)?;
-                    Some(Evidence { turn: *index, quote: quote(text, toks[first].start, toks[last].end), score })
+                .filter_map(|said| {
+                    let (score, first, last) = target.best(said)?;
+                    Some((score, said.index, said, first, last))
                 })
                 .collect();
-            // The strongest evidence first, then in the order said; a handful is plenty.
-            found.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.turn.cmp(&b.turn)));
+            // The strongest evidence first, then in the order said; a handful is plenty, and
+            // only those are quoted.
+            found.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
             found.truncate(MAX_TURNS);
-            found.sort_by_key(|e| e.turn);
+            found.sort_by_key(|e| e.1);
+            let found = found
+                .into_iter()
+                .map(|(score, turn, said, first, last)| Evidence {
+                    turn,
+                    quote: quote(said.text, said.toks[first].start, said.toks[last].end),
+                    score,
+                })
+                .collect();
             (name.clone(), found)
         })
         .collect()
@@ -90,12 +102,23 @@ fn fold(s: &str) -> String {
     s.nfd().filter(|c| !is_combining_mark(*c)).flat_map(char::to_lowercase).collect()
 }
 
+/// The words of `text`: runs of characters that fold to letters and digits only.
 fn tokens(text: &str) -> Vec<Token> {
     let mut out = Vec::new();
     let mut current: Option<Token> = None;
+    let mut folded = String::new();
+    let mut buf = [0; 4];
     for (i, c) in text.char_indices() {
-        let folded = fold(c.encode_utf8(&mut [0; 4]));
-        if folded.chars().all(char::is_alphanumeric) && !folded.is_empty() {
+        folded.clear();
+        if c.is_ascii() {
+            // Most of any transcript: it folds to itself in lower case, nothing to decompose.
+            if c.is_ascii_alphanumeric() {
+                folded.push(c.to_ascii_lowercase());
+            }
+        } else {
+            folded.push_str(&fold(c.encode_utf8(&mut buf)));
+        }
+        if !folded.is_empty() && folded.chars().all(char::is_alphanumeric) {
             let t = current.get_or_insert_with(|| Token { folded: String::new(), start: i, end: i });
             t.folded.push_str(&folded);
             t.end = i + c.len_utf8();
@@ -105,6 +128,30 @@ fn tokens(text: &str) -> Vec<Token> {
     }
     out.extend(current);
     out
+}
+
+/// A turn as the matchers read it: its words, and what some kinds of value look for in them,
+/// worked out the first time one asks.
+struct Said<'a> {
+    index: i64,
+    text: &'a str,
+    toks: Vec<Token>,
+    runs: OnceCell<Vec<(String, usize, usize)>>,
+    numbers: OnceCell<Vec<(i64, usize, usize)>>,
+}
+
+impl<'a> Said<'a> {
+    fn of(index: i64, text: &'a str) -> Self {
+        Said { index, text, toks: tokens(text), runs: OnceCell::new(), numbers: OnceCell::new() }
+    }
+
+    fn runs(&self) -> &[(String, usize, usize)] {
+        self.runs.get_or_init(|| digit_runs(&self.toks))
+    }
+
+    fn numbers(&self) -> &[(i64, usize, usize)] {
+        self.numbers.get_or_init(|| spoken_numbers(&self.toks))
+    }
 }
 
 fn spoken_digit(word: &str) -> Option<char> {
@@ -124,11 +171,12 @@ fn spoken_digit(word: &str) -> Option<char> {
 }
 
 /// A token as digits: figures as they are, a spoken digit as its figure.
-fn digits_of(t: &Token) -> Option<String> {
+fn digits_of(t: &Token) -> Option<&str> {
+    const FIGURES: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
     if t.folded.bytes().all(|b| b.is_ascii_digit()) {
-        return Some(t.folded.clone());
+        return Some(&t.folded);
     }
-    spoken_digit(&t.folded).map(String::from)
+    spoken_digit(&t.folded).map(|d| FIGURES[(d as u8 - b'0') as usize])
 }
 
 /// Runs of consecutive digit tokens ("0721 123 456", "four four seven one", "double five"):
@@ -141,7 +189,7 @@ fn digit_runs(toks: &[Token]) -> Vec<(String, usize, usize)> {
         if let Some(d) = digits_of(t) {
             let r = run.get_or_insert_with(|| (String::new(), i, i));
             for _ in 0..repeat {
-                r.0.push_str(&d);
+                r.0.push_str(d);
             }
             r.2 = i;
             repeat = 1;
@@ -291,19 +339,20 @@ impl Target {
     }
 
     /// The best match in a turn: (score, first token, last token).
-    fn best(&self, toks: &[Token]) -> Option<(f64, usize, usize)> {
+    fn best(&self, said: &Said) -> Option<(f64, usize, usize)> {
+        let toks = &said.toks;
         match self {
             Target::Words(words) => contiguous(toks, words).map(|(a, b)| (1.0, a, b)).or_else(|| loose(toks, words)),
             Target::Compact(c) => compact(toks, c).map(|(a, b)| (1.0, a, b)),
-            Target::Digits(d) => digit_match(toks, d),
+            Target::Digits(d) => digit_match(said.runs(), d),
             Target::Number(n) => {
                 let figures = n.to_string();
                 let weak = if n.abs() < 10 { 0.6 } else { 1.0 };
-                digit_runs(toks)
-                    .into_iter()
+                said.runs()
+                    .iter()
                     .find(|r| r.0 == figures)
                     .map(|r| (weak, r.1, r.2))
-                    .or_else(|| spoken_numbers(toks).into_iter().find(|s| s.0 == *n).map(|s| (weak, s.1, s.2)))
+                    .or_else(|| said.numbers().iter().find(|s| s.0 == *n).map(|s| (weak, s.1, s.2)))
             }
             Target::Date { day, month } => date_match(toks, *day, *month),
         }
@@ -336,15 +385,14 @@ fn loose(toks: &[Token], words: &[String]) -> Option<(f64, usize, usize)> {
 /// Tokens whose letters and digits, one after the other, spell `target`.
 fn compact(toks: &[Token], target: &str) -> Option<(usize, usize)> {
     for i in 0..toks.len() {
-        let mut spelled = String::new();
+        // What is left of `target` once the tokens from i on are spelled.
+        let mut rest = target;
         for (j, t) in toks.iter().enumerate().skip(i) {
-            spelled.push_str(&digits_of(t).unwrap_or_else(|| t.folded.clone()));
-            if !target.starts_with(&spelled) {
-                break;
-            }
-            if spelled.len() == target.len() {
+            let Some(after) = rest.strip_prefix(digits_of(t).unwrap_or(&t.folded)) else { break };
+            if after.is_empty() {
                 return Some((i, j));
             }
+            rest = after;
         }
     }
     None
@@ -352,8 +400,7 @@ fn compact(toks: &[Token], target: &str) -> Option<(usize, usize)> {
 
 /// A run of digits equal to `target`; for seven digits or more (a phone), also the run said
 /// without the country code or with a national `0` in its place.
-fn digit_match(toks: &[Token], target: &str) -> Option<(f64, usize, usize)> {
-    let runs = digit_runs(toks);
+fn digit_match(runs: &[(String, usize, usize)], target: &str) -> Option<(f64, usize, usize)> {
     if let Some(r) = runs.iter().find(|r| r.0 == target) {
         return Some((1.0, r.1, r.2));
     }
@@ -406,6 +453,9 @@ fn quote(text: &str, start: usize, end: usize) -> String {
     }
     q
 }
+
+#[cfg(test)]
+mod reference;
 
 #[cfg(test)]
 mod tests {
