@@ -24,6 +24,9 @@ use serde_json::{json, Value};
 /// `make bench-desktop` (ignored here): a module of this file so it drives the same `App`.
 #[path = "e2e/bench_desktop.rs"]
 mod bench_desktop;
+/// Opening a call: the log under it, a hit far down a long call.
+#[path = "e2e/open_call.rs"]
+mod open_call;
 
 /// How long any one thing may take to show up in the window.
 const WAIT: Duration = Duration::from_secs(15);

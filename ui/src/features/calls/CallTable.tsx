@@ -11,6 +11,7 @@ import { formatDateTime, formatDuration, formatRelativeTime } from "../../format
 import type { RowReview, TagDef } from "../../api/types";
 import { ReviewCell } from "../review/ReviewBadges";
 import { rowReview, useReview } from "../review/ReviewContext";
+import { trace } from "../search/trace";
 
 export const ROW_HEIGHT = 36;
 const OVERSCAN = 12;
@@ -171,6 +172,7 @@ function SortHeader({
 }
 
 export const CallTable = memo(function CallTable(props: Props) {
+  trace("table-render");
   const { rows, selectedId, fresh, sort, order, now, hasMore, loading, onSort, onOpen, onEndReached } = props;
   const { checked, onCheck, onCheckAll } = props;
   const { patches, tags } = useReview();

@@ -154,4 +154,51 @@ describe("CallsView", () => {
     expect(log).not.toHaveClass("calls-log-under");
     expect(log).not.toHaveAttribute("aria-hidden");
   });
+
+  it("does not re-render the hidden log when a call opens over it, and selects that call on the way back", async () => {
+    m.listCalls.mockResolvedValue({ items: [callSummary({ id: 1 }), callSummary({ id: 2 })], next_cursor: null });
+    m.searchCalls.mockResolvedValue([
+      {
+        call_id: 2,
+        turn_index: 0,
+        sender: "bot",
+        field: "transcript",
+        snippet_parts: [{ text: "refund", hit: true }],
+        created_at_ms: 0,
+        customer_phone: null,
+        status: "completed",
+      },
+    ]);
+    const props = {
+      callsTotal: 2,
+      listener: runningListener,
+      searchInput: createRef<HTMLInputElement>(),
+      onOpen: vi.fn(),
+      onListenerChanged: vi.fn(),
+    };
+    const { rerender } = render(<CallsView active covered={false} openId={null} {...props} />);
+    await screen.findAllByTestId("call-row");
+    await screen.findByText("1,234 calls");
+    fireEvent.change(screen.getByTestId("search-input"), { target: { value: "refund" } });
+    await screen.findByTestId("search-result");
+    await waitFor(() => expect(m.searchCalls).toHaveBeenCalled());
+
+    // Every render of the log's table and of the hit list leaves a mark (search/trace.ts).
+    const w = window as { __postcallTrace?: [string, number][] };
+    w.__postcallTrace = [];
+    try {
+      // The hit's call opens over the log (App passes these when a call is open).
+      rerender(<CallsView active={false} covered openId={2} {...props} />);
+      const calls = screen.getAllByTestId("call-row")[0]?.closest(".calls");
+      expect(calls).toHaveClass("covered");
+      const renders = (w.__postcallTrace ?? []).map(([name]) => name);
+      expect(renders.filter((n) => n === "table-render" || n === "hits-render")).toEqual([]);
+      expect(screen.getAllByTestId("call-row")[1]).toHaveAttribute("aria-selected", "false");
+    } finally {
+      delete w.__postcallTrace;
+    }
+    // Back: the call that was open is the one selected.
+    rerender(<CallsView active covered={false} openId={null} {...props} />);
+    expect(screen.getAllByTestId("call-row")[1]).toHaveAttribute("aria-selected", "true");
+  });
 });

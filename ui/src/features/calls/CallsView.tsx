@@ -134,11 +134,25 @@ export function CallsView(props: Props) {
     return () => clearTimeout(t);
   }, [view, ready, notify]);
 
-  // Relative times ("3 min ago") stay current.
+  // Relative times ("3 min ago") stay current while the log is shown; under an open call they
+  // are brought up to date when it shows again, not re-rendered hidden.
+  const wasCovered = useRef(covered);
   useEffect(() => {
+    if (covered) {
+      wasCovered.current = true;
+      return;
+    }
+    // Within the same half minute, nothing to re-render.
+    const shown = wasCovered.current
+      ? setTimeout(() => setNow((n) => (Date.now() - n >= 30_000 ? Date.now() : n)), 0)
+      : undefined;
+    wasCovered.current = false;
     const t = setInterval(() => setNow(Date.now()), 30_000);
-    return () => clearInterval(t);
-  }, []);
+    return () => {
+      clearTimeout(shown);
+      clearInterval(t);
+    };
+  }, [covered]);
 
   const searching = search.trim() !== "";
   const showHits = searching && !searchAsTable;
@@ -236,11 +250,17 @@ export function CallsView(props: Props) {
     onQueue?.({ query: queryKey === null ? null : (JSON.parse(queryKey) as CallQuery), rows: log.rows, progress: shownProgress });
   }, [onQueue, queryKey, log.rows, shownProgress]);
 
-  // The call open over the log stays selected in it, so Back lands there.
+  // The call open over the log becomes selected in it, so Back lands there. Only once the log
+  // is shown again: selecting it at once would re-render the hidden table on every open.
   const [seenOpenId, setSeenOpenId] = useState(openId);
+  const [selectOnShow, setSelectOnShow] = useState<number | null>(null);
   if (openId !== seenOpenId) {
     setSeenOpenId(openId);
-    if (openId !== null) setSelectedId(openId);
+    if (openId !== null) setSelectOnShow(openId);
+  }
+  if (!covered && selectOnShow !== null) {
+    setSelectOnShow(null);
+    setSelectedId(selectOnShow);
   }
 
   // Ticked rows belong to the rows shown: a new query clears them.
