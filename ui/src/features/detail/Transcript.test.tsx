@@ -83,6 +83,35 @@ describe("Transcript, long", () => {
     expect(container.querySelector('[data-turn-index="0"]')).toBeNull();
   });
 
+  it("opens at a hit's turn far down the call in its first render: the top is never drawn", () => {
+    // Every turn ever put in the DOM, and every render of the transcript (search/trace.ts).
+    const drawn = new Set<number>();
+    const collect = (records: MutationRecord[]) => {
+      for (const r of records)
+        for (const n of r.addedNodes)
+          if (n instanceof Element)
+            for (const li of [n, ...n.querySelectorAll("[data-turn-index]")])
+              if (li.hasAttribute("data-turn-index")) drawn.add(Number(li.getAttribute("data-turn-index")));
+    };
+    const seen = new MutationObserver(collect);
+    seen.observe(document.body, { childList: true, subtree: true });
+    const w = window as { __postcallTrace?: [string, number][] };
+    w.__postcallTrace = [];
+    try {
+      const { container } = render(<Transcript turns={longCall()} terms={["refund"]} focusIndex={1800} />);
+      expect(container.querySelector('[data-turn-index="1800"]')).toHaveClass("turn-focus");
+      const renders = (w.__postcallTrace ?? []).filter(([name]) => name === "transcript-render");
+      expect(renders).toHaveLength(1);
+    } finally {
+      delete w.__postcallTrace;
+      collect(seen.takeRecords());
+      seen.disconnect();
+    }
+    expect(drawn.size).toBeGreaterThan(5);
+    expect(Math.min(...drawn)).toBeGreaterThan(1700);
+    expect(drawn.size).toBeLessThan(100);
+  });
+
   it("follows the playing turn into view and seeks on a click", async () => {
     const onSeek = vi.fn();
     const sync = { current: 2000, offset: 0, playing: true, onSeek };

@@ -64,9 +64,9 @@ export function Transcript({ turns, terms, focusIndex, sync = null, annotations,
   trace("transcript-render");
   // Before the window's own layout effects, which measure (and so force style and layout).
   useLayoutEffect(() => trace("transcript-commit"));
-  const win = useTurnWindow(turns.length, list, onOwnScroll);
-  const { scrollTo } = win;
   const posOf = useMemo(() => new Map(turns.map((t, i) => [t.index, i])), [turns]);
+  const win = useTurnWindow(turns.length, list, onOwnScroll, focusIndex === null ? null : (posOf.get(focusIndex) ?? null));
+  const { scrollTo } = win;
 
   // Before the first paint, so a hit far down a long call opens at its turn, not at the top.
   useLayoutEffect(() => {

@@ -65,8 +65,11 @@ export function useTurnWindow(
   count: number,
   list: RefObject<HTMLOListElement | null>,
   onOwnScroll: (top: number) => void,
+  /** the row to open at (a search hit's turn): the first render is already its neighbourhood */
+  initialPos: number | null = null,
 ): TurnWindow {
   const on = count >= WINDOW_FROM;
+  const opening = on && initialPos !== null && initialPos >= 0 && initialPos < count ? initialPos : null;
   // Row heights (estimated until measured) and their running sums: tops[i] is where row i starts.
   const heights = useRef<Float64Array>(new Float64Array(0));
   const tops = useRef<Float64Array>(new Float64Array(1));
@@ -75,10 +78,20 @@ export function useTurnWindow(
   const pending = useRef<{ pos: number; how: "center" | "nearest" } | null>(null);
   const own = useRef(onOwnScroll);
   // Without a scroll box (no layout), where the assumed view starts.
-  const fallbackTop = useRef(0);
+  const openTop = opening === null ? 0 : Math.max(0, opening * ESTIMATE - FALLBACK_VIEW / 2);
+  const fallbackTop = useRef(openTop);
+  // The row to centre once the scroll box is known (the first layout), before the band follows it.
+  const initial = useRef(opening);
+  // The first render draws the rows the call opens at (its top, or around a hit's turn far down
+  // it) at their estimated place: the first frame needs no second render and layout to get there.
   const [band, setBand] = useState<Band>(() => {
-    const end = on ? Math.min(count, 30) : count;
-    return { start: 0, end, padTop: 0, padBottom: on ? (count - end) * ESTIMATE : 0 };
+    if (!on) return { start: 0, end: count, padTop: 0, padBottom: 0 };
+    // What `update` will find before the first layout: the assumed view with every row estimated.
+    const a = openTop - OVERSCAN;
+    const z = openTop + FALLBACK_VIEW + OVERSCAN;
+    const start = Math.min(Math.max(0, Math.floor(a / ESTIMATE)), count - 1);
+    const end = Math.min(count, Math.floor(z / ESTIMATE) + 1);
+    return { start, end, padTop: start * ESTIMATE, padBottom: (count - end) * ESTIMATE };
   });
 
   useLayoutEffect(() => {
@@ -149,6 +162,13 @@ export function useTurnWindow(
     const b = scrollParent(l);
     box.current = b;
     if (!on) return;
+    const first = initial.current;
+    initial.current = null;
+    const el = first === null ? undefined : rows.current.get(first);
+    if (b && el && b.clientHeight > 0) {
+      const top = keepInView(b, el, "center");
+      if (top !== null) own.current(top);
+    }
     update();
     if (!b) return;
     b.addEventListener("scroll", update, { passive: true });
