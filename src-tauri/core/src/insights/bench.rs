@@ -51,7 +51,7 @@ fn figures_of(conn: &Connection, ids: &[i64]) -> Result<()> {
         while rows.next()?.is_some() {}
         Ok(())
     };
-    run("SELECT date(sort_ms / 1000, 'unixepoch'), status, count(*), count(*) FILTER (WHERE objective IS 1),
+    run("SELECT local_day(sort_ms, (SELECT zone FROM tally_zone)), status, count(*), count(*) FILTER (WHERE objective IS 1),
                 count(objective) FROM calls WHERE id IN (SELECT value FROM json_each(?1)) GROUP BY 1, 2")?;
     run("SELECT campaign, count(*), count(*) FILTER (WHERE objective IS 1) FROM calls
          WHERE id IN (SELECT value FROM json_each(?1)) GROUP BY 1")?;
@@ -64,11 +64,12 @@ fn figures_of(conn: &Connection, ids: &[i64]) -> Result<()> {
 fn baseline(conn: &Connection, q: &StatsQuery) -> Result<()> {
     let mut w = vec!["1".to_string()];
     let mut p: Vec<String> = Vec::new();
-    if let Some(from) = q.from.as_deref().and_then(crate::time::day_start_ms) {
+    let zone = super::zone::recorded(conn)?;
+    if let Some(from) = q.from.as_deref().and_then(|d| super::zone::day_start_ms(d, &zone)) {
         w.push(format!("sort_ms >= {from}"));
     }
-    if let Some(to) = q.to.as_deref().and_then(crate::time::day_start_ms) {
-        w.push(format!("sort_ms < {}", to + 86_400_000));
+    if let Some(to) = q.to.as_deref().and_then(|d| super::zone::day_end_ms(d, &zone)) {
+        w.push(format!("sort_ms < {to}"));
     }
     if let Some(c) = &q.campaign {
         w.push("campaign = ?1".into());
@@ -82,7 +83,7 @@ fn baseline(conn: &Connection, q: &StatsQuery) -> Result<()> {
         Ok(())
     };
     run(format!(
-        "SELECT date(sort_ms / 1000, 'unixepoch'), status, count(*), count(*) FILTER (WHERE objective IS 1),
+        "SELECT local_day(sort_ms, (SELECT zone FROM tally_zone)), status, count(*), count(*) FILTER (WHERE objective IS 1),
                 count(objective) FROM calls WHERE {w} GROUP BY 1, 2"
     ))?;
     run(format!("SELECT campaign, count(*), count(*) FILTER (WHERE objective IS 1) FROM calls WHERE {w} GROUP BY 1"))?;

@@ -40,6 +40,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0009_insights_hours", include_str!("../../migrations/main/0009_insights_hours.sql")),
     ("0010_variable_numbers", include_str!("../../migrations/main/0010_variable_numbers.sql")),
     ("0011_range_totals", include_str!("../../migrations/main/0011_range_totals.sql")),
+    ("0012_local_days", include_str!("../../migrations/main/0012_local_days.sql")),
 ];
 const JOURNAL_MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("../../migrations/journal/0001_init.sql")),
@@ -161,6 +162,8 @@ fn configure(conn: &Connection) -> Result<()> {
     conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
     // Every reader of a journaled body goes through this (see bodies).
     bodies::register(conn)?;
+    // The insights tallies' triggers key calls by local day (see insights::zone).
+    crate::insights::zone::register(conn)?;
     Ok(())
 }
 
@@ -251,6 +254,9 @@ impl Store {
         // Review rows written before their call was indexed (or before the upgrade that keeps
         // the log's order beside them) get their call's key.
         review_keys::fill_missing(&conn, "review", "main")?;
+        // Tallies keyed by another zone's days (the machine moved, or the upgrade that made them
+        // local) are rebuilt before anything reads them.
+        crate::insights::zone::ensure(&mut conn, &crate::insights::zone::machine())?;
         Ok(Self {
             path: path.to_path_buf(),
             journal,
