@@ -164,6 +164,21 @@ fn parts(conn: &Connection, runs: usize) -> Result<Value> {
     Ok(Value::Array(out))
 }
 
+/// What a change of the machine's zone costs (see `zone.rs`): the tallies rebuilt for another
+/// zone, timed once (wall and this thread's CPU), then rebuilt back.
+fn zone_rebuild(conn: &mut Connection) -> Result<Value> {
+    let zone = super::zone::recorded(conn)?;
+    let other = if zone == "Asia/Kolkata" { "America/New_York" } else { "Asia/Kolkata" };
+    let calls: i64 = conn.query_row("SELECT count(*) FROM calls", [], |r| r.get(0))?;
+    let cpu = thread_cpu_ns();
+    let started = Instant::now();
+    super::zone::rebuild(conn, other)?;
+    let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let cpu_ms = cpu.zip(thread_cpu_ns()).map(|(a, b)| (b.saturating_sub(a) / 1_000_000) as f64);
+    super::zone::rebuild(conn, &zone)?;
+    Ok(json!({"calls": calls, "from": zone, "to": other, "wall_ms": wall_ms.round(), "cpu_ms": cpu_ms}))
+}
+
 /// Runs the pass (timed once), then each query kind `runs` times with both methods.
 pub fn measure(conn: &mut Connection, runs: usize) -> Result<Value> {
     let started = Instant::now();
@@ -257,5 +272,5 @@ pub fn measure(conn: &mut Connection, runs: usize) -> Result<Value> {
     ])?;
     Ok(json!({"pass": {"deliveries": read, "seconds": (pass_s * 1000.0).round() / 1000.0},
         "days": [first, last], "summary_rows": {"per_day": per_day, "without_day_and_course": without_day},
-        "queries": out}))
+        "zone_rebuild": zone_rebuild(conn)?, "queries": out}))
 }
