@@ -122,11 +122,19 @@ pub fn ensure(conn: &mut Connection, machine: &str) -> Result<bool> {
     Ok(true)
 }
 
-/// The statements of a rebuild, in order; `?1` is the new zone. Deleting a per-day tally's rows
-/// runs its totals' triggers (migration `0011`), so the totals are emptied after them and then
-/// built again by the same triggers as the per-day rows are inserted.
+/// The statements of a rebuild, in order; `?1` is the new zone. The calls are read once, into a
+/// narrow table of their keys in the new zone (a call's row is large: reading them once per tally
+/// was most of the time). Deleting a per-day tally's rows runs its totals' triggers (migration
+/// `0011`), so the totals are emptied after them and then built again by the same triggers as the
+/// per-day rows are inserted.
 const REBUILD: &[&str] = &[
     "UPDATE tally_zone SET zone = ?1 WHERE id = 1",
+    "DROP TABLE IF EXISTS temp.zone_calls",
+    "CREATE TEMP TABLE zone_calls (id INTEGER PRIMARY KEY, day TEXT, hour INTEGER, status TEXT, campaign TEXT,
+                                   objective INTEGER, duration INTEGER, assistant TEXT)",
+    "INSERT INTO zone_calls
+     SELECT id, local_day(sort_ms, ?1), local_hour(sort_ms, ?1), ifnull(status, ''), ifnull(campaign, ''), objective,
+            duration, ifnull(assistant_phone, '') FROM calls",
     "DELETE FROM call_tally",
     "DELETE FROM duration_tally",
     "DELETE FROM hour_tally",
@@ -142,26 +150,23 @@ const REBUILD: &[&str] = &[
     "DELETE FROM variable_number_total",
     "DELETE FROM variable_course",
     "INSERT INTO call_tally (day, status, campaign, calls, achieved, judged)
-     SELECT local_day(sort_ms, ?1), ifnull(status, ''), ifnull(campaign, ''), count(*),
-            count(*) FILTER (WHERE objective IS 1), count(objective)
-     FROM calls GROUP BY 1, 2, 3",
+     SELECT day, status, campaign, count(*), count(*) FILTER (WHERE objective IS 1), count(objective)
+     FROM zone_calls GROUP BY 1, 2, 3",
     "INSERT INTO duration_tally (day, status, campaign, bucket, calls)
-     SELECT local_day(sort_ms, ?1), ifnull(status, ''), ifnull(campaign, ''),
+     SELECT day, status, campaign,
             CASE WHEN duration IS NULL THEN -1
                  WHEN duration < 60 THEN max(duration, 0)
                  WHEN duration < 600 THEN duration - duration % 5
                  WHEN duration < 3600 THEN duration - duration % 30
                  ELSE duration - duration % 300 END, count(*)
-     FROM calls GROUP BY 1, 2, 3, 4",
+     FROM zone_calls GROUP BY 1, 2, 3, 4",
     "INSERT INTO hour_tally (day, status, campaign, hour, calls)
-     SELECT local_day(sort_ms, ?1), ifnull(status, ''), ifnull(campaign, ''), local_hour(sort_ms, ?1), count(*)
-     FROM calls GROUP BY 1, 2, 3, 4",
+     SELECT day, status, campaign, hour, count(*) FROM zone_calls GROUP BY 1, 2, 3, 4",
     "INSERT INTO assistant_tally (day, status, campaign, assistant, calls, achieved, judged)
-     SELECT local_day(sort_ms, ?1), ifnull(status, ''), ifnull(campaign, ''), ifnull(assistant_phone, ''),
-            count(*), count(*) FILTER (WHERE objective IS 1), count(objective)
-     FROM calls GROUP BY 1, 2, 3, 4",
+     SELECT day, status, campaign, assistant, count(*), count(*) FILTER (WHERE objective IS 1), count(objective)
+     FROM zone_calls GROUP BY 1, 2, 3, 4",
     // The variables keep the keys they were counted under: their day moves to the new zone's.
-    "UPDATE call_variables SET day = ifnull(local_day((SELECT sort_ms FROM calls WHERE id = call_id), ?1), day)",
+    "UPDATE call_variables SET day = z.day FROM zone_calls z WHERE z.id = call_variables.call_id AND call_variables.day IS NOT z.day",
     "INSERT INTO variable_fill (day, status, campaign, name, calls)
      SELECT day, status, campaign, name, count(*) FROM call_variables WHERE value IS NOT NULL
      GROUP BY 1, 2, 3, 4",
@@ -178,6 +183,7 @@ const REBUILD: &[&str] = &[
      WHERE x IS NOT NULL GROUP BY 1, 2, 3, 4, 5",
     // The numbers are now counted from every variable: no backfill is left to do.
     "INSERT OR IGNORE INTO insights_state (name, delivery_id) SELECT 'numbers', 0",
+    "DROP TABLE temp.zone_calls",
 ];
 
 /// Rebuilds every tally keyed by day or hour for zone `name`, in one transaction (readers see
