@@ -3,27 +3,28 @@
 //!
 //! The tallies (migrations `0008`–`0012`) are keyed by a call's day and hour in one named zone,
 //! recorded in the database (`tally_zone`), not in whatever zone the machine has when a call is
-//! written: their triggers call [`local_day`] and [`local_hour`] (registered on every connection,
-//! [`register`]) with the recorded zone, so every writer in every process (the window, a command
+//! written: their triggers call [`local_day`] and [`local_hour`] (registered on every connection
+//! by the store) with the recorded zone, so every writer in every process (the window, a command
 //! line, an import, a replay, the team bootstrap) keys calls alike, and the tallies are never a
 //! mix of zones. Daylight saving time is the zone's own: a call at 23:30 on the evening of a
 //! change is counted on that evening's day and hour.
 //!
 //! When the machine's zone ([`machine`]: `TZ`, else the system's zone) is not the recorded one (a
 //! laptop that travelled, or the upgrade from UTC days), [`ensure`] rebuilds the tallies for it in
-//! one transaction that also records the new zone: the data folder's open does it, and so does
-//! every read of the figures ([`super::catch_up`]), so a zone changed while the window runs
+//! one transaction that also records the new zone: opening the service (window, `serve`, `import`)
+//! does it, and so does every read of the figures ([`super::catch_up`]), so a zone changed while the window runs
 //! rebuilds before the next figures and readers wait for it rather than read a mix. Named zones
 //! come from `chrono-tz` (the zone database compiled in, so the same on every system).
 
 use std::str::FromStr;
 use std::time::Instant;
 
-use chrono::{Datelike, NaiveDate, TimeZone, Timelike, Utc};
+use chrono::{NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
-use rusqlite::functions::FunctionFlags;
 use rusqlite::{Connection, OptionalExtension};
 
+use crate::store::zone::zone;
+pub use crate::store::zone::{local_day, local_hour};
 use crate::store::Result;
 
 /// Names of zones without offsets, recorded as `UTC` (so a machine on `Etc/UTC` rebuilds nothing).
@@ -51,21 +52,6 @@ pub fn machine() -> String {
         .unwrap_or_else(|| "UTC".into())
 }
 
-fn zone(name: &str) -> Tz {
-    Tz::from_str(name).unwrap_or(Tz::UTC)
-}
-
-/// The local day (`YYYY-MM-DD`) of the instant `ms` in zone `name` (UTC for an unknown name).
-pub fn local_day(ms: i64, name: &str) -> Option<String> {
-    let t = zone(name).timestamp_millis_opt(ms).single()?;
-    Some(format!("{:04}-{:02}-{:02}", t.year(), t.month(), t.day()))
-}
-
-/// The local hour (0–23) of the instant `ms` in zone `name`.
-pub fn local_hour(ms: i64, name: &str) -> Option<u32> {
-    zone(name).timestamp_millis_opt(ms).single().map(|t| t.hour())
-}
-
 /// The instant local day `day` (`YYYY-MM-DD`) starts in zone `name`: its midnight, or the first
 /// instant after it where a change of offset skips midnight.
 pub fn day_start_ms(day: &str, name: &str) -> Option<i64> {
@@ -89,20 +75,6 @@ fn start_of(date: NaiveDate, tz: Tz) -> Option<i64> {
     })
 }
 
-/// Registers `local_day(ms, zone)` and `local_hour(ms, zone)` on `conn` (NULL for a NULL `ms`).
-pub(crate) fn register(conn: &Connection) -> rusqlite::Result<()> {
-    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
-    conn.create_scalar_function("local_day", 2, flags, |ctx| {
-        let (ms, name): (Option<i64>, Option<String>) = (ctx.get(0)?, ctx.get(1)?);
-        Ok(ms.and_then(|ms| local_day(ms, name.as_deref().unwrap_or("UTC"))))
-    })?;
-    conn.create_scalar_function("local_hour", 2, flags, |ctx| {
-        let (ms, name): (Option<i64>, Option<String>) = (ctx.get(0)?, ctx.get(1)?);
-        Ok(ms.and_then(|ms| local_hour(ms, name.as_deref().unwrap_or("UTC"))))
-    })?;
-    Ok(())
-}
-
 /// The zone the tallies are keyed by.
 pub fn recorded(conn: &Connection) -> Result<String> {
     Ok(conn
@@ -110,6 +82,11 @@ pub fn recorded(conn: &Connection) -> Result<String> {
         .query_row([], |r| r.get(0))
         .optional()?
         .unwrap_or_else(|| "UTC".into()))
+}
+
+/// [`ensure`] for the machine's zone on a new connection of `store`.
+pub fn ensure_machine(store: &crate::store::Store) -> Result<bool> {
+    ensure(&mut store.connect()?, &machine())
 }
 
 /// Rebuilds the tallies for zone `machine` unless they are keyed by it already. Returns whether

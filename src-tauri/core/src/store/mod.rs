@@ -22,6 +22,7 @@ pub mod review_keys;
 pub mod scripts;
 pub mod search_index;
 pub mod turns;
+pub mod zone;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -162,8 +163,8 @@ fn configure(conn: &Connection) -> Result<()> {
     conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
     // Every reader of a journaled body goes through this (see bodies).
     bodies::register(conn)?;
-    // The insights tallies' triggers key calls by local day (see insights::zone).
-    crate::insights::zone::register(conn)?;
+    // The insights tallies' triggers key calls by local day (see zone).
+    zone::register(conn)?;
     Ok(())
 }
 
@@ -254,9 +255,6 @@ impl Store {
         // Review rows written before their call was indexed (or before the upgrade that keeps
         // the log's order beside them) get their call's key.
         review_keys::fill_missing(&conn, "review", "main")?;
-        // Tallies keyed by another zone's days (the machine moved, or the upgrade that made them
-        // local) are rebuilt before anything reads them.
-        crate::insights::zone::ensure(&mut conn, &crate::insights::zone::machine())?;
         Ok(Self {
             path: path.to_path_buf(),
             journal,
