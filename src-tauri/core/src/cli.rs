@@ -61,10 +61,10 @@ pub enum Command {
         /// Customer or assistant phone number (or a part of it).
         #[arg(long)]
         phone: Option<String>,
-        /// From this day (YYYY-MM-DD, UTC), inclusive.
+        /// From this day (YYYY-MM-DD, a local day of this computer's time zone, as in the window), inclusive.
         #[arg(long, value_name = "DATE")]
         from: Option<String>,
-        /// Up to this day (YYYY-MM-DD, UTC), inclusive.
+        /// Up to this day (YYYY-MM-DD, a local day), inclusive.
         #[arg(long, value_name = "DATE")]
         to: Option<String>,
         /// How many calls to list (read in pages of 500).
@@ -192,11 +192,14 @@ pub enum Command {
         json: bool,
     },
     /// Calls per day by status, objective rate (Wilson 95%), durations, campaigns, variables.
+    ///
+    /// Days and the weekday × hour heat map are this computer's local ones (the zone named by TZ,
+    /// else the system's), daylight saving time included: the days the window and `calls --from` use.
     Stats {
-        /// From this day (YYYY-MM-DD, UTC), inclusive.
+        /// From this day (YYYY-MM-DD, a local day of this computer's time zone, as in the window), inclusive.
         #[arg(long, value_name = "DATE")]
         from: Option<String>,
-        /// Up to this day (YYYY-MM-DD, UTC), inclusive.
+        /// Up to this day (YYYY-MM-DD, a local day), inclusive.
         #[arg(long, value_name = "DATE")]
         to: Option<String>,
         /// Only this campaign.
@@ -336,11 +339,16 @@ async fn dispatch(cli: Cli, command: Command) -> CliResult {
             recordings(&cli, action.unwrap_or(RecordingsAction::Status { json: false })).await
         }
         Command::Calls { search, status, phone, from, to, limit, after, json, page, review } => {
-            let day = |d: Option<String>, plus: i64| -> Result<Option<i64>, CliError> {
+            // Local days, as the window's log and `postcall stats` (23 or 25 hours on a DST change).
+            let zone = crate::insights::zone::machine();
+            let day = |d: Option<String>, end: bool| -> Result<Option<i64>, CliError> {
                 d.map(|d| {
-                    crate::time::day_start_ms(&d)
-                        .map(|ms| ms + plus)
-                        .ok_or_else(|| CliError(format!("{d:?} is not a date; use YYYY-MM-DD")))
+                    let ms = if end {
+                        crate::insights::zone::day_end_ms(&d, &zone)
+                    } else {
+                        crate::insights::zone::day_start_ms(&d, &zone)
+                    };
+                    ms.ok_or_else(|| CliError(format!("{d:?} is not a date; use YYYY-MM-DD")))
                 })
                 .transpose()
             };
@@ -348,8 +356,8 @@ async fn dispatch(cli: Cli, command: Command) -> CliResult {
                 search,
                 statuses: status,
                 phone,
-                from_ms: day(from, 0)?,
-                to_ms: day(to, 86_400_000)?,
+                from_ms: day(from, false)?,
+                to_ms: day(to, true)?,
                 cursor: after,
                 ..CallQuery::default()
             };
@@ -498,14 +506,11 @@ async fn dispatch(cli: Cli, command: Command) -> CliResult {
         | Command::Score(_)
         | Command::Scorecards { .. } => Ok(()),
         Command::Stats { from, to, campaign, status, search, tag, json } => {
-            // The heat map in the local time zone, as the window shows it.
-            let tz_offset_minutes = Some(chrono::Local::now().offset().local_minus_utc() / 60);
             let q = crate::insights::stats::StatsQuery {
                 from,
                 to,
                 campaign,
                 statuses: status,
-                tz_offset_minutes,
                 search,
                 tags: tag,
                 ..Default::default()

@@ -65,6 +65,9 @@ impl Service {
         let lock = WriterLock::acquire(data.root())?;
         let secret = data.secret(secret_flag)?;
         let store = Arc::new(Store::open(&data.db_path())?);
+        // Tallies keyed by another zone's days (the machine moved, or the upgrade that made them
+        // local) are rebuilt before the writer starts, with progress (see insights::zone).
+        crate::insights::zone::ensure_machine(&store)?;
         let ingest = Ingestor::start(store.clone())?;
         let vault = Vault::open(store.clone(), data.clone(), VaultLimits::from_env())?;
         let mut config = ListenerConfig::new(secret.clone());

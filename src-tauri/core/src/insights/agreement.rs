@@ -14,7 +14,13 @@ use crate::sample::{self, Rng};
 const BASE_MS: i64 = 1_740_787_200_000;
 
 fn folder() -> Connection {
+    folder_in("UTC")
+}
+
+/// The folder, with its tallies keyed by `zone` from the first call.
+fn folder_in(zone: &str) -> Connection {
     let mut conn = crate::store::open_in_memory().expect("db");
+    conn.execute("UPDATE tally_zone SET zone = ?1", [zone]).expect("zone");
     let mut rng = Rng::new(7);
     let mut received = 0;
     // 2,000 calls, one every 11 minutes: about 15 days.
@@ -63,7 +69,6 @@ fn queries() -> Vec<(&'static str, StatsQuery)> {
                 ..q()
             },
         ),
-        ("an offset", StatsQuery { tz_offset_minutes: Some(-330), ..q() }),
     ]
 }
 
@@ -92,6 +97,23 @@ fn every_way_of_reading_gives_the_same_figures() {
             assert!(bill.numbers.is_some() && bill.free_text, "numeric free text");
             assert!(s.by_day.len() > 15, "a call moved to a later day: {}", s.by_day.len());
         }
+    }
+}
+
+#[test]
+fn tallies_rebuilt_for_another_zone_are_those_kept_in_it_from_the_start() {
+    for zone in ["America/New_York", "Asia/Kolkata"] {
+        let mut moved = folder();
+        super::zone::rebuild(&mut moved, zone).expect("rebuild");
+        let kept = folder_in(zone);
+        for (name, q) in queries() {
+            let s = check(&moved, name, &q);
+            assert_eq!(s, check(&kept, name, &q), "{zone}, {name}: rebuilt vs kept by the triggers");
+        }
+        let utc = stats(&folder(), &StatsQuery::default()).expect("stats");
+        let local = stats(&moved, &StatsQuery::default()).expect("stats");
+        assert_ne!(utc.by_day, local.by_day, "{zone}: calls near midnight move to another day");
+        assert_ne!(utc.by_hour, local.by_hour, "{zone}: the heat map moves");
     }
 }
 

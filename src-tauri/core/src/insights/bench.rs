@@ -51,7 +51,7 @@ fn figures_of(conn: &Connection, ids: &[i64]) -> Result<()> {
         while rows.next()?.is_some() {}
         Ok(())
     };
-    run("SELECT date(sort_ms / 1000, 'unixepoch'), status, count(*), count(*) FILTER (WHERE objective IS 1),
+    run("SELECT local_day(sort_ms, (SELECT zone FROM tally_zone)), status, count(*), count(*) FILTER (WHERE objective IS 1),
                 count(objective) FROM calls WHERE id IN (SELECT value FROM json_each(?1)) GROUP BY 1, 2")?;
     run("SELECT campaign, count(*), count(*) FILTER (WHERE objective IS 1) FROM calls
          WHERE id IN (SELECT value FROM json_each(?1)) GROUP BY 1")?;
@@ -64,11 +64,12 @@ fn figures_of(conn: &Connection, ids: &[i64]) -> Result<()> {
 fn baseline(conn: &Connection, q: &StatsQuery) -> Result<()> {
     let mut w = vec!["1".to_string()];
     let mut p: Vec<String> = Vec::new();
-    if let Some(from) = q.from.as_deref().and_then(crate::time::day_start_ms) {
+    let zone = super::zone::recorded(conn)?;
+    if let Some(from) = q.from.as_deref().and_then(|d| super::zone::day_start_ms(d, &zone)) {
         w.push(format!("sort_ms >= {from}"));
     }
-    if let Some(to) = q.to.as_deref().and_then(crate::time::day_start_ms) {
-        w.push(format!("sort_ms < {}", to + 86_400_000));
+    if let Some(to) = q.to.as_deref().and_then(|d| super::zone::day_end_ms(d, &zone)) {
+        w.push(format!("sort_ms < {to}"));
     }
     if let Some(c) = &q.campaign {
         w.push("campaign = ?1".into());
@@ -82,7 +83,7 @@ fn baseline(conn: &Connection, q: &StatsQuery) -> Result<()> {
         Ok(())
     };
     run(format!(
-        "SELECT date(sort_ms / 1000, 'unixepoch'), status, count(*), count(*) FILTER (WHERE objective IS 1),
+        "SELECT local_day(sort_ms, (SELECT zone FROM tally_zone)), status, count(*), count(*) FILTER (WHERE objective IS 1),
                 count(objective) FROM calls WHERE {w} GROUP BY 1, 2"
     ))?;
     run(format!("SELECT campaign, count(*), count(*) FILTER (WHERE objective IS 1) FROM calls WHERE {w} GROUP BY 1"))?;
@@ -161,6 +162,21 @@ fn parts(conn: &Connection, runs: usize) -> Result<Value> {
             "without_day": if total.is_empty() { Value::Null } else { run(total)? }}));
     }
     Ok(Value::Array(out))
+}
+
+/// What a change of the machine's zone costs (see `zone.rs`): the tallies rebuilt for another
+/// zone, timed once (wall and this thread's CPU), then rebuilt back.
+fn zone_rebuild(conn: &mut Connection) -> Result<Value> {
+    let zone = super::zone::recorded(conn)?;
+    let other = if zone == "Asia/Kolkata" { "America/New_York" } else { "Asia/Kolkata" };
+    let calls: i64 = conn.query_row("SELECT count(*) FROM calls", [], |r| r.get(0))?;
+    let cpu = thread_cpu_ns();
+    let started = Instant::now();
+    super::zone::rebuild(conn, other)?;
+    let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let cpu_ms = cpu.zip(thread_cpu_ns()).map(|(a, b)| (b.saturating_sub(a) / 1_000_000) as f64);
+    super::zone::rebuild(conn, &zone)?;
+    Ok(json!({"calls": calls, "from": zone, "to": other, "wall_ms": wall_ms.round(), "cpu_ms": cpu_ms}))
 }
 
 /// Runs the pass (timed once), then each query kind `runs` times with both methods.
@@ -256,5 +272,5 @@ pub fn measure(conn: &mut Connection, runs: usize) -> Result<Value> {
     ])?;
     Ok(json!({"pass": {"deliveries": read, "seconds": (pass_s * 1000.0).round() / 1000.0},
         "days": [first, last], "summary_rows": {"per_day": per_day, "without_day_and_course": without_day},
-        "queries": out}))
+        "zone_rebuild": zone_rebuild(conn)?, "queries": out}))
 }

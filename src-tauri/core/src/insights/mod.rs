@@ -2,7 +2,8 @@
 //! value was said ([`evidence`]), and changes of the payload's shape ([`drift`]).
 //!
 //! Everything here is read from small summary tables (migration `0008_insights`), never by
-//! walking a million calls:
+//! walking a million calls. Their days and hours are the machine's local ones, in the zone
+//! recorded beside them ([`zone`]):
 //!
 //! - Calls per day × status × campaign (with the objective's counts) and their durations in
 //!   buckets are kept by SQL triggers on `calls`, so every writer of `calls` keeps them right
@@ -27,6 +28,7 @@ pub mod report;
 mod source;
 pub mod stats;
 mod variables;
+pub mod zone;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -43,6 +45,8 @@ const BATCH: i64 = 1_000;
 /// many deliveries were read.
 pub fn catch_up(store: &Store) -> Result<usize> {
     let mut conn = store.connect()?;
+    // A zone changed while the window runs: the figures wait for the tallies of the new zone.
+    zone::ensure(&mut conn, &zone::machine())?;
     catch_up_on(&mut conn)
 }
 

@@ -14,6 +14,9 @@
 //!   calls' variables five times. Their tally-shaped subqueries stay, so that every tally can be
 //!   read from rows.)
 //!
+//! Days are local days of the zone the tallies are keyed by ([`super::zone`]), the calls' rows
+//! included.
+//!
 //! The variables' course day by day reads `variable_course` (a row per variable × day) when
 //! neither status nor campaign is filtered, the per-day tallies otherwise.
 
@@ -136,8 +139,8 @@ fn bucket_sql(d: &str) -> String {
 /// A subquery with the columns of tally `t`, a row per matching call (or call × variable).
 fn rows_of(t: Tally) -> String {
     const IDS: &str = "(SELECT value FROM json_each(?))";
-    let keys =
-        "date(sort_ms / 1000, 'unixepoch') AS day, ifnull(status, '') AS status, ifnull(campaign, '') AS campaign";
+    let keys = "local_day(sort_ms, (SELECT zone FROM tally_zone)) AS day, ifnull(status, '') AS status,
+                ifnull(campaign, '') AS campaign";
     match t {
         Tally::Call => format!(
             "(SELECT {keys}, 1 AS calls, objective IS 1 AS achieved, objective IS NOT NULL AS judged
@@ -147,8 +150,9 @@ fn rows_of(t: Tally) -> String {
             format!("(SELECT {keys}, {} AS bucket, 1 AS calls FROM calls WHERE id IN {IDS})", bucket_sql("duration"))
         }
         Tally::Hour => format!(
-            "(SELECT {keys}, (CAST(strftime('%w', sort_ms / 1000, 'unixepoch') AS INTEGER) + 6) % 7 AS weekday,
-                     (sort_ms / 3600000) % 24 AS hour, 1 AS calls FROM calls WHERE id IN {IDS})"
+            "(SELECT *, {WEEKDAY_OF_DAY} AS weekday FROM (
+                  SELECT {keys}, local_hour(sort_ms, (SELECT zone FROM tally_zone)) AS hour, 1 AS calls
+                  FROM calls WHERE id IN {IDS}))"
         ),
         Tally::Assistant => format!(
             "(SELECT {keys}, ifnull(assistant_phone, '') AS assistant, 1 AS calls, objective IS 1 AS achieved,

@@ -6,7 +6,8 @@
 //! day × status × campaign, not per call), so the cost follows the number of days in the range,
 //! not the number of calls. Durations are kept in buckets (exact seconds under a minute, then
 //! 5 s, 30 s, 5 min): median and p90 are interpolated within their bucket, within its width of
-//! the exact figure. Days are UTC days, as the log's date filter.
+//! the exact figure. Days and hours are this computer's local ones, DST included, the days the
+//! log's date filter uses (see [`super::zone`]): the tallies are keyed by them.
 
 use std::collections::BTreeMap;
 
@@ -19,7 +20,8 @@ use super::numbers::{Numbers, VariableDay};
 use super::source::{Source, Tally};
 use crate::store::{Result, StoreError};
 
-/// The filters, as the call log's: days inclusive (`YYYY-MM-DD`, UTC).
+/// The filters, as the call log's: days inclusive (`YYYY-MM-DD`, local days of the zone the tallies
+/// are keyed by: the machine's).
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, TS)]
 #[serde(default)]
 #[ts(optional_fields = nullable)]
@@ -29,8 +31,6 @@ pub struct StatsQuery {
     pub campaign: Option<String>,
     #[ts(as = "Option<Vec<String>>", optional)]
     pub statuses: Vec<String>,
-    /// The viewer's offset from UTC in minutes (east positive), for the hour × weekday heat map.
-    pub tz_offset_minutes: Option<i32>,
     /// The log's other filters, as in [`crate::query::CallQuery`]: with any of them the figures are
     /// those of the calls the log shows (the search: its most recent 5,000 matches per index, as
     /// the log's), read from those calls' rows.
@@ -71,7 +71,7 @@ pub struct Stats {
     pub by_campaign: Vec<Campaign>,
     /// Calls per assistant phone, most calls first.
     pub by_assistant: Vec<Assistant>,
-    /// Calls per weekday × hour of the day, in the viewer's time zone (cells without calls left out).
+    /// Calls per weekday × hour of the day, local time (cells without calls left out).
     pub by_hour: Vec<HourCell>,
     /// Review progress: calls marked reviewed or flagged per day (the day of the mark).
     pub review: Vec<ReviewDay>,
@@ -261,15 +261,16 @@ fn source(conn: &Connection, q: &StatsQuery, totals: bool) -> Result<Source> {
     Ok(Source::Tallies { w, p, keys_w, keys_p, whole, course })
 }
 
-/// The ids of the calls `q` selects, with the log's own filters (days as UTC days, like the
+/// The ids of the calls `q` selects, with the log's own filters (days as local days, like the
 /// tallies'; statuses with `unknown` for none and the campaign as in the tallies).
 fn calls_source(conn: &Connection, q: &StatsQuery) -> Result<Source> {
     super::source::register(conn)?;
     let [from, to] = days(q)?;
+    let zone = super::zone::recorded(conn)?;
     let call_query = crate::query::CallQuery {
         search: q.search.clone(),
-        from_ms: from.and_then(crate::time::day_start_ms),
-        to_ms: to.and_then(crate::time::day_start_ms).map(|ms| ms + 86_400_000),
+        from_ms: from.and_then(|d| super::zone::day_start_ms(d, &zone)),
+        to_ms: to.and_then(|d| super::zone::day_end_ms(d, &zone)),
         objective: q.objective,
         has_recording: q.has_recording,
         phone: q.phone.clone(),
@@ -386,7 +387,7 @@ fn figures(conn: &Connection, q: &StatsQuery, source: &Source) -> Result<Stats> 
         duration: durations(&buckets),
         by_campaign,
         by_assistant,
-        by_hour: by_hour(conn, q, source)?,
+        by_hour: by_hour(conn, source)?,
         review: review_days(conn, q, source)?,
         variables,
     })
@@ -442,11 +443,9 @@ fn tally_variables(conn: &Connection, source: &Source, calls: i64) -> Result<Vec
     Ok(variables)
 }
 
-/// The heat map: each UTC day × hour moved by the viewer's offset, then counted per local weekday
-/// and hour. The tallies keep whole UTC hours, so in a half-hour zone a UTC hour counts as the
-/// local hour it starts in.
-fn by_hour(conn: &Connection, q: &StatsQuery, source: &Source) -> Result<Vec<HourCell>> {
-    let offset = i64::from(q.tz_offset_minutes.unwrap_or(0).clamp(-14 * 60, 14 * 60));
+/// The heat map: calls per local weekday and local hour (the tallies' own keys, so right on both
+/// sides of a change of daylight saving time).
+fn by_hour(conn: &Connection, source: &Source) -> Result<Vec<HourCell>> {
     let (from, w, p) = source.read(Tally::Hour);
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT weekday, hour, sum(calls) FROM {from} WHERE {w} GROUP BY 1, 2 HAVING sum(calls) > 0"
@@ -455,9 +454,9 @@ fn by_hour(conn: &Connection, q: &StatsQuery, source: &Source) -> Result<Vec<Hou
     let mut rows = stmt.query(params_from_iter(p.iter()))?;
     while let Some(r) = rows.next()? {
         let (weekday, hour, calls): (i64, i64, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
-        let minutes = (weekday * 24 + hour) * 60 + offset;
-        let local = minutes.div_euclid(60).rem_euclid(7 * 24);
-        cells[(local / 24) as usize][(local % 24) as usize] += calls;
+        if let (Some(row), true) = (cells.get_mut(weekday as usize), (0..24).contains(&hour)) {
+            row[hour as usize] += calls;
+        }
     }
     Ok(cells
         .iter()
@@ -472,7 +471,7 @@ fn by_hour(conn: &Connection, q: &StatsQuery, source: &Source) -> Result<Vec<Hou
         .collect())
 }
 
-/// Reviewed and flagged calls per day of the mark, among the calls the filters select. Reads the
+/// Reviewed and flagged calls per local day of the mark, among the calls the filters select. Reads the
 /// review file's state table (one row per call and reviewer, so small) joined to the calls.
 fn review_days(conn: &Connection, q: &StatsQuery, source: &Source) -> Result<Vec<ReviewDay>> {
     let attached: bool = conn
@@ -487,14 +486,15 @@ fn review_days(conn: &Connection, q: &StatsQuery, source: &Source) -> Result<Vec
         None => {
             let (w, p) = filters(q, true)?;
             let w = w
-                .replace("day ", "date(c.sort_ms / 1000, 'unixepoch') ")
+                .replace("day ", "local_day(c.sort_ms, (SELECT zone FROM tally_zone)) ")
                 .replace("campaign = ?", "ifnull(c.campaign, '') = ?")
                 .replace("status IN", "ifnull(c.status, '') IN");
             (w, p)
         }
     };
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT substr(s.at, 1, 10), count(DISTINCT s.call_id) FILTER (WHERE s.state = 'reviewed'),
+        "SELECT local_day(CAST(strftime('%s', s.at) AS INTEGER) * 1000, (SELECT zone FROM tally_zone)),
+                count(DISTINCT s.call_id) FILTER (WHERE s.state = 'reviewed'),
                 count(DISTINCT s.call_id) FILTER (WHERE s.state = 'flagged')
          FROM review.review_states s JOIN calls c ON c.id = s.call_id
          WHERE s.state IN ('reviewed', 'flagged') AND {w} GROUP BY 1 ORDER BY 1"
@@ -623,7 +623,7 @@ mod tests {
     }
 
     #[test]
-    fn hours_follow_the_viewers_zone_and_assistants_and_reviews_are_counted() {
+    fn hours_follow_the_local_zone_and_assistants_and_reviews_are_counted() {
         let mut conn = crate::store::open_in_memory().expect("db");
         let at = |id: i64, when: &str, assistant: Option<&str>| {
             json!({"id": id, "status": "completed", "created_at": when, "assistant_phone": assistant,
@@ -634,17 +634,17 @@ mod tests {
         deliver(&conn, Source::Webhook, &at(2, "2025-03-01T10:20:00Z", Some("+15550001")), 2);
         deliver(&conn, Source::Webhook, &at(3, "2025-03-02T23:30:00Z", None), 3);
         catch_up_on(&mut conn).expect("pass");
-        let cells = |offset: i32| {
-            let q = StatsQuery { tz_offset_minutes: Some(offset), ..Default::default() };
-            let s = stats(&conn, &q).expect("stats");
+        let mut cells = |zone: &str| {
+            super::super::zone::rebuild(&mut conn, zone).expect("rebuild");
+            let s = stats(&conn, &StatsQuery::default()).expect("stats");
             s.by_hour.iter().map(|c| (c.weekday, c.hour, c.calls)).collect::<Vec<_>>()
         };
-        assert_eq!(cells(0), [(5, 10, 2), (6, 23, 1)]);
         // An hour east: Sunday 23:30 UTC is Monday 00:30 there.
-        assert_eq!(cells(60), [(0, 0, 1), (5, 11, 2)]);
-        // Ninety minutes west: the hour from 10:00 starts at 08:30 there, the one from 23:00 at
-        // 21:30 (a half-hour zone reads each UTC hour as the local hour it starts in).
-        assert_eq!(cells(-90), [(5, 8, 2), (6, 21, 1)]);
+        assert_eq!(cells("Europe/Paris"), [(0, 0, 1), (5, 11, 2)]);
+        // Five and a half hours east: 10:00 and 10:20 UTC are 15:30 and 15:50, Sunday 23:30 UTC is
+        // Monday 05:00.
+        assert_eq!(cells("Asia/Kolkata"), [(0, 5, 1), (5, 15, 2)]);
+        assert_eq!(cells("UTC"), [(5, 10, 2), (6, 23, 1)]);
 
         let s = stats(&conn, &StatsQuery::default()).expect("stats");
         let by: Vec<_> = s.by_assistant.iter().map(|a| (a.assistant.as_deref(), a.calls, a.rate)).collect();

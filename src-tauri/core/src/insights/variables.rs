@@ -42,7 +42,8 @@ pub fn value_text(v: &Value) -> Option<String> {
 pub(super) fn note(tx: &Connection, call_id: i64, source: Source, doc: &Doc) -> Result<()> {
     let key = tx
         .prepare_cached(
-            "SELECT date(sort_ms / 1000, 'unixepoch'), ifnull(status, ''), ifnull(campaign, '') FROM calls WHERE id = ?1",
+            "SELECT local_day(sort_ms, (SELECT zone FROM tally_zone)), ifnull(status, ''), ifnull(campaign, '')
+             FROM calls WHERE id = ?1",
         )?
         .query_row([call_id], |r| Ok(Key { day: r.get(0)?, status: r.get(1)?, campaign: r.get(2)? }))
         .optional()?;

@@ -22,6 +22,7 @@ pub mod review_keys;
 pub mod scripts;
 pub mod search_index;
 pub mod turns;
+pub mod zone;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -40,6 +41,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0009_insights_hours", include_str!("../../migrations/main/0009_insights_hours.sql")),
     ("0010_variable_numbers", include_str!("../../migrations/main/0010_variable_numbers.sql")),
     ("0011_range_totals", include_str!("../../migrations/main/0011_range_totals.sql")),
+    ("0012_local_days", include_str!("../../migrations/main/0012_local_days.sql")),
 ];
 const JOURNAL_MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("../../migrations/journal/0001_init.sql")),
@@ -181,6 +183,8 @@ fn configure(conn: &Connection) -> Result<()> {
     conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
     // Every reader of a journaled body goes through this (see bodies).
     bodies::register(conn)?;
+    // The insights tallies' triggers key calls by local day (see zone).
+    zone::register(conn)?;
     Ok(())
 }
 

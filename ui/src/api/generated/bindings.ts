@@ -492,7 +492,7 @@ export type Stats = { calls: number, by_day: Array<Day>, objective_rate: Rate, d
  */
 by_assistant: Array<Assistant>, 
 /**
- * Calls per weekday × hour of the day, in the viewer's time zone (cells without calls left out).
+ * Calls per weekday × hour of the day, local time (cells without calls left out).
  */
 by_hour: Array<HourCell>, 
 /**
@@ -501,13 +501,10 @@ by_hour: Array<HourCell>,
 review: Array<ReviewDay>, variables: Array<Variable>, };
 
 /**
- * The filters, as the call log's: days inclusive (`YYYY-MM-DD`, UTC).
+ * The filters, as the call log's: days inclusive (`YYYY-MM-DD`, local days of the zone the tallies
+ * are keyed by: the machine's).
  */
 export type StatsQuery = { from?: string | null, to?: string | null, campaign?: string | null, statuses?: Array<string>, 
-/**
- * The viewer's offset from UTC in minutes (east positive), for the hour × weekday heat map.
- */
-tz_offset_minutes?: number | null, 
 /**
  * The log's other filters, as in [`crate::query::CallQuery`]: with any of them the figures are
  * those of the calls the log shows (the search: its most recent 5,000 matches per index, as

@@ -80,7 +80,6 @@ describe("Dashboard", () => {
       to: null,
       campaign: "Spring",
       statuses: ["completed"],
-      tz_offset_minutes: -new Date().getTimezoneOffset(),
     });
     expect(screen.getByTestId("stat-rate")).toHaveTextContent("75.0%");
     expect(screen.getByText("1:23")).toBeInTheDocument();

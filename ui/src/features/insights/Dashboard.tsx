@@ -60,7 +60,7 @@ export function Dashboard({ active, search = "", onOpenDay, onOpenCampaign }: Pr
   const view = useApiQuery({ ...queries.viewState(), enabled: active });
   const filters = useMemo(() => viewStateFromJson(view.data ?? null).filters, [view.data]);
   const query = useMemo(
-    () => statsQuery(filters, search, reviewer, -new Date().getTimezoneOffset()),
+    () => statsQuery(filters, search, reviewer),
     [filters, search, reviewer],
   );
   const read = useApiQuery({ ...queries.stats(query), enabled: active && view.isSuccess });

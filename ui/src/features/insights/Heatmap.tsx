@@ -1,6 +1,7 @@
-// Calls per weekday × hour of the day, in the viewer's time zone, as an SVG grid: each cell's
-// shade is its share of the busiest cell, and its title says the figure. Drawn by hand (168
-// rects) rather than with a chart library: nothing here needs scales or interaction beyond that.
+// Calls per weekday × hour of the day, local time (the back end's tallies, DST included), as an
+// SVG grid: each cell's shade is its share of the busiest cell, and its title says the figure.
+// Drawn by hand (168 rects) rather than with a chart library: nothing here needs scales or
+// interaction beyond that.
 
 import { forwardRef } from "react";
 import type { Stats } from "../../api/types";

@@ -1,6 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { Stats } from "../../api/types";
-import { dailyRate, durationBins, stackByStatus, wilson } from "./charts";
+import { emptyFilters, toCallQuery } from "../calls/viewState";
+import { dailyRate, daySeconds, durationBins, stackByStatus, wilson } from "./charts";
 
 const byDay: Stats["by_day"] = [
   { day: "2025-03-01", calls: 3, achieved: 2, by_status: { completed: 2, busy: 1 } },
@@ -8,6 +9,21 @@ const byDay: Stats["by_day"] = [
 ];
 
 describe("charts", () => {
+  it("puts each day at the local midnight the log's filter for that day starts from, DST included", () => {
+    vi.stubEnv("TZ", "America/New_York");
+    try {
+      // Sunday 2025-03-09, the spring change: 23 hours, from 05:00 UTC.
+      expect(daySeconds("2025-03-09")).toBe(Date.parse("2025-03-09T05:00:00Z") / 1000);
+      expect(daySeconds("2025-03-10") - daySeconds("2025-03-09")).toBe(23 * 3600);
+      // A click on that day's bar opens the log with from = to = the day: the same bounds.
+      const q = toCallQuery({ filters: { ...emptyFilters, from: "2025-03-09", to: "2025-03-09" }, sort: "time", order: "desc" });
+      expect(q.from_ms).toBe(daySeconds("2025-03-09") * 1000);
+      expect(q.to_ms).toBe(daySeconds("2025-03-10") * 1000);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
   it("stacks each day's statuses, the most frequent status at the bottom", () => {
     const s = stackByStatus(byDay);
     expect(s.statuses).toEqual(["completed", "busy"]);

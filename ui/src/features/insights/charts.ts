@@ -3,10 +3,15 @@
 // Kept free of React and uPlot so they are easy to test.
 
 import type { Stats } from "../../api/types";
+import { localDayStart } from "../calls/viewState";
 
-/** Epoch seconds of a UTC day "YYYY-MM-DD" (uPlot's time axis is in seconds). */
+/**
+ * Epoch seconds of the local midnight that starts day "YYYY-MM-DD" (uPlot's time axis is in
+ * seconds and drawn in local time): the back end's days are local days, and the log's day filter
+ * starts at the same instant, so a bar's tick is labelled with its own day, DST included.
+ */
 export function daySeconds(day: string): number {
-  return Date.parse(`${day}T00:00:00Z`) / 1000;
+  return (localDayStart(day) ?? Number.NaN) / 1000;
 }
 
 export interface Stacked {

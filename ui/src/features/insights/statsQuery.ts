@@ -1,19 +1,19 @@
 // The dashboard's query from the call log's filters and search, and the line that says which of
 // them the figures follow. Every filter of the log applies: the date range, statuses and campaign
 // are read from the summary tables; the search, tags, review state and the other filters make the
-// back end count the calls the log shows, from their rows.
+// back end count the calls the log shows, from their rows. Days are this computer's local days on
+// both sides (the back end keys its tallies by them), so `from`/`to` go as the log's own strings.
 
 import type { StatsQuery } from "../../api/types";
 import { REVIEW_FILTERS, type Filters } from "../calls/viewState";
 
 /** `reviewer`: the current reviewer's email, for the "… by me" review filters. */
-export function statsQuery(f: Filters, search: string, reviewer: string | null, tzOffsetMinutes: number): StatsQuery {
+export function statsQuery(f: Filters, search: string, reviewer: string | null): StatsQuery {
   const q: StatsQuery = {
     from: f.from || null,
     to: f.to || null,
     campaign: f.campaign || null,
     statuses: f.statuses,
-    tz_offset_minutes: tzOffsetMinutes,
   };
   const s = search.trim();
   if (s) q.search = s;
