@@ -537,9 +537,9 @@ impl Needles {
     /// Every occurrence of a needle in `text` as (needle, byte range), and how many tokens
     /// `text` has. Tokens are compared in place; only non-ASCII ones are folded.
     fn occurrences(&self, text: &str, each: impl FnMut(usize, usize, usize)) -> u32 {
-        // Most texts a search reads hold none of its terms: in ASCII, where a token is a run of
-        // letters and digits and folding is lowercasing, that is told by a scan for each needle's
-        // first token, and the tokens counted without being listed.
+        // Scoring reads every turn of each candidate, and many turns hold none of the terms. In
+        // ASCII, where a token is a run of letters and digits and folding is lowercasing, that is
+        // told by a scan for each needle's first token, and the tokens counted without being listed.
         if text.is_ascii() && !self.0.iter().any(|n| contains_ignoring_ascii_case(text.as_bytes(), &n.tokens[0])) {
             return ascii_token_count(text.as_bytes());
         }
