@@ -144,6 +144,9 @@ struct Lat {
     p95: f64,
     p99: f64,
     max: f64,
+    /// CPU time of the measuring thread per run, mean (NaN where not measured per run): tells a
+    /// busy machine (wall time up, CPU the same) from a slower query (both up).
+    cpu_us: f64,
 }
 
 fn latencies(mut ms: Vec<f64>) -> Lat {
@@ -155,11 +158,16 @@ fn latencies(mut ms: Vec<f64>) -> Lat {
         let i = ((p / 100.0) * (ms.len() - 1) as f64).round() as usize;
         ms[i.min(ms.len() - 1)]
     };
-    Lat { p50: at(50.0), p95: at(95.0), p99: at(99.0), max: at(100.0) }
+    Lat { p50: at(50.0), p95: at(95.0), p99: at(99.0), max: at(100.0), cpu_us: f64::NAN }
 }
 
 fn lat_json(l: Lat) -> Value {
-    json!({"p50_ms": round3(l.p50), "p95_ms": round3(l.p95), "p99_ms": round3(l.p99), "max_ms": round3(l.max)})
+    let mut v =
+        json!({"p50_ms": round3(l.p50), "p95_ms": round3(l.p95), "p99_ms": round3(l.p99), "max_ms": round3(l.max)});
+    if l.cpu_us.is_finite() {
+        v["cpu_us"] = json!(round3(l.cpu_us));
+    }
+    v
 }
 
 fn round3(x: f64) -> f64 {
@@ -817,13 +825,15 @@ fn timed<T>(runs: usize, mut f: impl FnMut(usize) -> Result<T>) -> Result<(Lat, 
     f(1)?;
     let mut ms = Vec::with_capacity(runs);
     let mut outs = Vec::with_capacity(runs);
+    let cpu = thread_cpu_us();
     for i in 0..runs {
         let t = Instant::now();
         let out = f(i)?;
         ms.push(t.elapsed().as_secs_f64() * 1000.0);
         outs.push(out);
     }
-    Ok((latencies(ms), outs))
+    let cpu_us = (thread_cpu_us() - cpu) / runs.max(1) as f64;
+    Ok((Lat { cpu_us, ..latencies(ms) }, outs))
 }
 
 type SearchRow = (&'static str, String, Lat, f64);
@@ -1205,13 +1215,13 @@ fn print_table(
 
 fn print_reads(searches: &[SearchRow], pages: &[PageRow]) {
     println!("\nSearch (search::search, limit 50)");
-    println!("  {:<34} {:>10} {:>10} {:>10}  example", "query", "p50 ms", "p95 ms", "hits");
+    println!("  {:<34} {:>10} {:>10} {:>10} {:>10}  example", "query", "p50 ms", "p95 ms", "CPU ms", "hits");
     for (kind, q, l, hits) in searches {
-        println!("  {:<34} {:>10.2} {:>10.2} {:>10.1}  {q}", kind, l.p50, l.p95, hits);
+        println!("  {:<34} {:>10.2} {:>10.2} {:>10.2} {:>10.1}  {q}", kind, l.p50, l.p95, l.cpu_us / 1000.0, hits);
     }
     println!("\nCall list (query::list, limit 100)");
-    println!("  {:<48} {:>10} {:>10} {:>6}", "page", "p50 ms", "p95 ms", "rows");
+    println!("  {:<48} {:>10} {:>10} {:>10} {:>6}", "page", "p50 ms", "p95 ms", "CPU ms", "rows");
     for (kind, l, rows) in pages {
-        println!("  {:<48} {:>10.2} {:>10.2} {:>6}", kind, l.p50, l.p95, rows);
+        println!("  {:<48} {:>10.2} {:>10.2} {:>10.2} {:>6}", kind, l.p50, l.p95, l.cpu_us / 1000.0, rows);
     }
 }

@@ -60,6 +60,7 @@ const SEARCH_MIGRATIONS: &[(&str, &str)] = &[
     ("0002_large_leaves", include_str!("../../migrations/search/0002_large_leaves.sql")),
     ("0003_gradual_merges", include_str!("../../migrations/search/0003_gradual_merges.sql")),
     ("0004_every_script", include_str!("../../migrations/search/0004_every_script.sql")),
+    ("0005_term_seeks", include_str!("../../migrations/search/0005_term_seeks.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]
