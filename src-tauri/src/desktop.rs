@@ -122,8 +122,6 @@ pub fn run(cli: Cli, links: Vec<String>) -> ExitCode {
         ])
         .setup(move |app| {
             watch_links(app.handle(), &links, default_folder);
-            #[cfg(target_os = "linux")]
-            document_viewer_cache(app);
             // The window opens at once. Opening the data folder can take a while (a schema
             // upgrade, building the search index, re-indexing after a crash), so it happens
             // beside it, and the window shows how far along it is until the calls are ready.
@@ -175,24 +173,6 @@ pub fn run(cli: Cli, links: Vec<String>) -> ExitCode {
         }
     });
     ExitCode::SUCCESS
-}
-
-/// WebKit sizes its memory caches for a web browser by default (pages kept for back and forward,
-/// decoded resources kept for revisits). The window is one page whose resources come from the
-/// binary, so the smallest cache model loses nothing and keeps the web process from growing with
-/// every call opened.
-#[cfg(target_os = "linux")]
-fn document_viewer_cache(app: &tauri::App) {
-    use webkit2gtk::{CacheModel, WebContextExt, WebViewExt};
-    let Some(window) = app.get_webview_window("main") else { return };
-    let set = window.with_webview(|webview| {
-        if let Some(context) = webview.inner().context() {
-            context.set_cache_model(CacheModel::DocumentViewer);
-        }
-    });
-    if let Err(e) = set {
-        tracing::warn!(error = %e, "could not set the web view's cache model");
-    }
 }
 
 /// Everything that needs the opened data folder, on the main thread once it is open: the

@@ -115,29 +115,13 @@ fn open_with(path: &Path, migrations: &[(&str, &str)]) -> Result<Connection> {
     Ok(conn)
 }
 
-/// Page cache per attached file, in KiB, chosen by measurement at a million calls (release
-/// build): the cache is per connection and per file, and the window keeps up to eight read
-/// connections, so every MiB here can count up to 32 times. The search index is the one that
-/// needs it: a prefix query merges many terms' postings and re-reads their pages (`warr*` took
-/// 82 ms p50 with 4 MiB, 37 ms with 32 MiB). List pages, filters and the dashboard read the
-/// call database through its memory map and stay under a millisecond either way; the journal is
-/// read one body at a time, and the review file is small.
-/// The call database's cache on a read connection: counting or grouping a million calls (the
-/// log's total, its facets) walks an index once and would otherwise leave 32 MiB of it in every
-/// reader; the pages a list or a call reads again are in the memory map.
-const READER_MAIN_CACHE_KIB: i64 = 8_192;
-
-const CACHE_KIB: [(&str, i64); 3] = [("journal", 2_048), ("search", 32_000), ("review", 8_192)];
-
 /// Attaches the journal, the search index and the review file to a call-database connection, so
 /// queries name every table unqualified (review tables as `review.…`, for clarity).
 fn attach(conn: &Connection, journal: &Path, search: &Path, review: &Path) -> Result<()> {
-    for ((schema, path), (_, kib)) in
-        [("journal", journal), ("search", search), ("review", review)].into_iter().zip(CACHE_KIB)
-    {
+    for (schema, path) in [("journal", journal), ("search", search), ("review", review)] {
         conn.execute(&format!("ATTACH DATABASE ?1 AS {schema}"), [path.display().to_string()])?;
-        conn.pragma_update(Some(schema), "cache_size", -kib)?;
-        conn.pragma_update(Some(schema), "mmap_size", MMAP_BYTES)?;
+        conn.pragma_update(Some(schema), "cache_size", -32_000)?;
+        conn.pragma_update(Some(schema), "mmap_size", 256 * 1024 * 1024)?;
     }
     Ok(())
 }
@@ -160,10 +144,6 @@ pub fn open_in_memory() -> Result<Connection> {
     Ok(conn)
 }
 
-/// Each file is read through a memory map of up to this size: its pages are the kernel's page
-/// cache, shared and reclaimable, not copied into each connection's cache.
-const MMAP_BYTES: i64 = 256 * 1024 * 1024;
-
 /// The page size of new database files.
 const PAGE_SIZE: i64 = 16 * 1024;
 
@@ -179,7 +159,7 @@ fn configure(conn: &Connection) -> Result<()> {
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     conn.pragma_update(None, "cache_size", -32_000)?;
-    conn.pragma_update(None, "mmap_size", MMAP_BYTES)?;
+    conn.pragma_update(None, "mmap_size", 256 * 1024 * 1024)?;
     // A log that grew during an import is cut back to this once it has been copied.
     conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
     // Every reader of a journaled body goes through this (see bodies).
@@ -276,8 +256,6 @@ impl Store {
         // Review rows written before their call was indexed (or before the upgrade that keeps
         // the log's order beside them) get their call's key.
         review_keys::fill_missing(&conn, "review", "main")?;
-        // It joins the read pool: with a reader's cache, not what the checks above filled.
-        conn.pragma_update(Some("main"), "cache_size", -READER_MAIN_CACHE_KIB)?;
         Ok(Self {
             path: path.to_path_buf(),
             journal,
@@ -303,7 +281,6 @@ impl Store {
     fn reader(&self) -> Result<Connection> {
         let conn = open(&self.path)?;
         attach(&conn, &self.journal, &self.search, &self.review)?;
-        conn.pragma_update(Some("main"), "cache_size", -READER_MAIN_CACHE_KIB)?;
         Ok(conn)
     }
 
@@ -326,7 +303,6 @@ impl Store {
     /// replaying it).
     pub fn connect(&self) -> Result<Connection> {
         let conn = self.reader()?;
-        conn.pragma_update(Some("main"), "cache_size", -32_000)?;
         // The call database is derived from the journal: after a crash the indexer replays the
         // journal past its mark (kept in the same transactions), so these commits need not wait
         // for an fsync. Durability lives in the journal, which keeps synchronous=FULL.
