@@ -258,6 +258,29 @@ function useEventBridge(): void {
   }, []);
 }
 
+/**
+ * Opening a call asks for it in the click's own task, with its review beside it, instead of
+ * after the view has switched: the answer is usually back before the next frame, so the detail's
+ * first frame already shows the call (see `useOpening`). Resolves once the call has been read,
+ * or has failed to be (the detail then shows the error).
+ */
+export function readForOpening(id: number): Promise<void> {
+  const ignore = () => undefined;
+  queryClient.query(queries.callReview(id)).catch(ignore);
+  return queryClient.query({ ...queries.call(id), staleTime: 0 }).then(
+    (call) => {
+      // Shown once the call is: the other calls with this customer's number.
+      if (call.customer_phone) queryClient.query(queries.numberHistory(id)).catch(ignore);
+    },
+    () => undefined,
+  );
+}
+
+/** Whether a cached read was made after `asked` (ms since the epoch) and no event has made it stale since. */
+export function readSince(state: { dataUpdatedAt: number; isInvalidated: boolean; status: string }, asked: number | null): boolean {
+  return asked !== null && state.status === "success" && state.dataUpdatedAt >= asked && !state.isInvalidated;
+}
+
 /** `useQuery` on the shared cache, kept fresh by the back end's events. */
 export function useApiQuery<T, K extends QueryKey>(options: UseQueryOptions<T, Error, T, K>) {
   useEventBridge();

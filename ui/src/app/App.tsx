@@ -4,7 +4,7 @@
 import { ErrorBoundary } from "../components/ErrorBoundary";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { nextUnreviewed, onOpenCallLink, toAppError } from "../api/client";
-import { keys, queries, queryClient, useApiQuery } from "../api/queries";
+import { keys, queries, queryClient, readForOpening, useApiQuery } from "../api/queries";
 import type { AppStatus, CallQuery, CallSummary, ListenerStatus, ReviewProgress, Settings } from "../api/types";
 import { Icon, type IconName } from "../components/Icon";
 import { ListenerBadge } from "../components/ListenerBadge";
@@ -60,10 +60,41 @@ export function App() {
   );
 }
 
+/** How long an opening waits for its call before the detail is shown with a placeholder. */
+export const OPEN_WAIT_MS = 150;
+
+/**
+ * The open call. An opening reads the call first (readForOpening) and switches the view when the
+ * answer is in, so the detail's first frame already has it, instead of a frame of spinner the
+ * answer then waits behind; an answer slower than OPEN_WAIT_MS shows the detail's placeholder.
+ * A later opening, or closing, wins over one still waiting.
+ */
+function useOpening(initial: OpenCall | null) {
+  const [open, setOpen] = useState<(OpenCall & { asked: number | null }) | null>(() => (initial ? { ...initial, asked: null } : null));
+  const latest = useRef(0);
+  const show = useCallback((o: OpenCall) => {
+    const seq = ++latest.current;
+    const asked = Date.now();
+    // Whichever comes first, the answer or the wait's end, shows it; the other finds it done.
+    const go = () => {
+      if (latest.current !== seq) return;
+      latest.current++;
+      setOpen({ ...o, asked });
+    };
+    setTimeout(go, OPEN_WAIT_MS);
+    void readForOpening(o.id).then(go);
+  }, []);
+  const close = useCallback(() => {
+    latest.current++;
+    setOpen(null);
+  }, []);
+  return { open, show, close };
+}
+
 function Window() {
   const [start] = useState(() => parseLocation(window.location.hash));
   const [page, setPage] = useState<Page>(start.page);
-  const [open, setOpen] = useState<OpenCall | null>(start.open);
+  const { open, show, close } = useOpening(start.open);
   // The listener, call total and failed count follow their events (api/queries.ts).
   const statusQuery = useApiQuery(queries.status());
   const status = statusQuery.data ?? null;
@@ -93,9 +124,9 @@ function Window() {
     queryClient.setQueryData<AppStatus>(keys.status, (s) => (s ? { ...s, listener } : s));
   }, []);
 
-  const openCall = useCallback((o: OpenCall) => setOpen(o), []);
-  const openCallById = useCallback((id: number) => setOpen({ id, turnIndex: null, terms: [] }), []);
-  const back = useCallback(() => setOpen(null), []);
+  const openCall = show;
+  const openCallById = useCallback((id: number) => show({ id, turnIndex: null, terms: [] }), [show]);
+  const back = close;
 
   // The review queue: the log's query and rows in order, for j/k and "Next unreviewed" in the detail.
   const log = useRef<{ query: CallQuery | null; rows: CallSummary[]; lastIndex: number }>({ query: null, rows: [], lastIndex: -1 });
@@ -116,7 +147,7 @@ function Window() {
         const row = rows[at + dir];
         if (row) {
           log.current.lastIndex = at + dir;
-          setOpen({ id: row.id, turnIndex: null, terms: [] });
+          show({ id: row.id, turnIndex: null, terms: [] });
         }
       },
       next: (after) => {
@@ -124,11 +155,11 @@ function Window() {
         if (!q) return;
         void run(() => nextUnreviewed(q, after)).then((id) => {
           if (id === null) notify.info("No unreviewed calls left in this view.");
-          else if (id !== undefined) setOpen({ id, turnIndex: null, terms: [] });
+          else if (id !== undefined) show({ id, turnIndex: null, terms: [] });
         });
       },
     }),
-    [progress, openCallById, notify, run],
+    [progress, openCallById, show, notify, run],
   );
   useEffect(() => {
     if (open) log.current.lastIndex = log.current.rows.findIndex((r) => r.id === open.id);
@@ -137,10 +168,10 @@ function Window() {
   // postcall://call/<id>?t=<s>, passed on by the shell: that call, at that time.
   useSubscription(onOpenCallLink, (p) => {
     setPage("calls");
-    setOpen({ id: p.id, turnIndex: null, terms: [], at: p.t });
+    show({ id: p.id, turnIndex: null, terms: [], at: p.t });
   });
   const go = (p: Page) => {
-    setOpen(null);
+    close();
     setPage(p);
   };
 
@@ -149,14 +180,14 @@ function Window() {
     const onKey = (e: KeyboardEvent) => {
       if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey || isTypingTarget(e.target)) return;
       e.preventDefault();
-      setOpen(null);
+      close();
       setPage("calls");
       // The log becomes visible in this render; focus once it is.
       requestAnimationFrame(() => searchInput.current?.focus());
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, []);
+  }, [close]);
 
   const listener = status?.listener ?? null;
   // The failed view lists unusable bodies and deliveries whose call could not be built.
@@ -282,6 +313,7 @@ function Window() {
                   turnIndex={open.turnIndex}
                   terms={open.terms}
                   at={open.at ?? null}
+                  asked={open.asked}
                   onBack={back}
                   queue={queue}
                 />

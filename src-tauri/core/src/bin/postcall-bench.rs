@@ -89,6 +89,9 @@ struct Args {
     /// triggers, to measure what keeping them costs the import (ratio printed side by side).
     #[arg(long)]
     tally_baseline: bool,
+    /// Hits asked of each search (the window asks for 200, the CLI for 20).
+    #[arg(long, default_value_t = 50)]
+    search_limit: usize,
 }
 
 /// The same allocator as the `postcall` binary, so the figures are the app's.
@@ -211,7 +214,7 @@ fn reads_only(args: &Args) -> Result<()> {
     }
     drop(stmt);
     eprintln!("postcall-bench: reads on {} ({total} calls)", db.display());
-    let searches = search_latency(&conn, &picks, args.runs)?;
+    let searches = search_latency(&conn, &picks, args.runs, args.search_limit)?;
     let mut pages = list_latency(&conn, args.runs)?;
     let review = if args.annotations > 0 { Some(review_compare(&st, &conn, args.runs)?) } else { None };
     print_reads(&searches, &pages);
@@ -296,7 +299,7 @@ async fn run(args: Args) -> Result<()> {
         annotate(&st, args.annotations, args.seed)?;
     }
     let conn = st.connect()?;
-    let searches = search_latency(&conn, &gen.picks, args.runs)?;
+    let searches = search_latency(&conn, &gen.picks, args.runs, args.search_limit)?;
     let pages = list_latency(&conn, args.runs)?;
     let review = if args.annotations > 0 { Some(review_compare(&st, &conn, args.runs)?) } else { None };
     drop(conn);
@@ -838,7 +841,7 @@ fn timed<T>(runs: usize, mut f: impl FnMut(usize) -> Result<T>) -> Result<(Lat, 
 
 type SearchRow = (&'static str, String, Lat, f64);
 
-fn search_latency(conn: &Connection, picks: &Picks, runs: usize) -> Result<Vec<SearchRow>> {
+fn search_latency(conn: &Connection, picks: &Picks, runs: usize, limit: usize) -> Result<Vec<SearchRow>> {
     let fixed = |qs: &[&str]| -> Vec<String> { qs.iter().map(|s| s.to_string()).collect() };
     let kinds: Vec<(&'static str, Vec<String>)> = vec![
         ("word", fixed(&["warranty", "postcode", "engineer", "interested", "Thursday"])),
@@ -857,7 +860,7 @@ fn search_latency(conn: &Connection, picks: &Picks, runs: usize) -> Result<Vec<S
         }
         let (lat, hits) = timed(runs, |i| {
             let q = &queries[i % queries.len()];
-            Ok(search::search(conn, q, 50)?.len())
+            Ok(search::search(conn, q, limit)?.len())
         })?;
         let avg = hits.iter().sum::<usize>() as f64 / hits.len().max(1) as f64;
         rows.push((kind, queries[0].clone(), lat, avg));

@@ -4,7 +4,7 @@
 
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { addNote, deleteNote, editNote, toAppError } from "../../api/client";
-import { keys, queries, queryClient, useApiQuery } from "../../api/queries";
+import { keys, queries, queryClient, readSince, useApiQuery } from "../../api/queries";
 import type { CallDetail, DeliveryHead, Json, Note, RecordingProgress, ReviewProgress, ReviewState } from "../../api/types";
 import { useNotify } from "../../app/notify";
 import { isTypingTarget } from "../../app/hooks";
@@ -49,7 +49,11 @@ interface Props {
   /** seconds to start the recording at (a postcall:// link) */
   at?: number | null;
   queue?: ReviewQueue | null;
+  /** when (ms since the epoch) the opening was asked for: a read made since then is shown as is */
+  asked?: number | null;
 }
+
+const NOT_READ = { dataUpdatedAt: 0, isInvalidated: true, status: "pending" };
 
 function isEmptyJson(v: Json | null | undefined): boolean {
   if (v === null || v === undefined) return true;
@@ -87,10 +91,13 @@ function DeliveryItem({ d }: { d: DeliveryHead }) {
   );
 }
 
-export function CallDetailView({ id, turnIndex, terms, onBack, at = null, queue = null }: Props) {
-  // A new delivery of this call, or a new state of its recording, re-reads it (api/queries.ts).
-  const detail = useApiQuery(queries.call(id));
-  const call = (detail.isFetchedAfterMount && detail.data) || null;
+export function CallDetailView({ id, turnIndex, terms, onBack, at = null, queue = null, asked = null }: Props) {
+  // The view shows nothing older than the opening: the read the opening made (readForOpening),
+  // else its own. A new delivery of this call, or a new state of its recording, re-reads it
+  // (api/queries.ts).
+  const [readForUs] = useState(() => readSince(queryClient.getQueryState(keys.call(id)) ?? NOT_READ, asked));
+  const detail = useApiQuery({ ...queries.call(id), refetchOnMount: readForUs ? false : "always" });
+  const call = ((detail.isFetchedAfterMount || readForUs) && detail.data) || null;
   const error = detail.error ? toAppError(detail.error) : null;
   // Download progress for this call's recording.
   const progress = useApiQuery(queries.recordingProgress(id)).data ?? null;
