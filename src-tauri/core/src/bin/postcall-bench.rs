@@ -1217,7 +1217,8 @@ fn print_table(
 }
 
 fn print_reads(searches: &[SearchRow], pages: &[PageRow]) {
-    println!("\nSearch (search::search, limit 50)");
+    // The hits each query asked for are in the `hits` column (the limit, unless fewer matched).
+    println!("\nSearch (search::search)");
     println!("  {:<34} {:>10} {:>10} {:>10} {:>10}  example", "query", "p50 ms", "p95 ms", "CPU ms", "hits");
     for (kind, q, l, hits) in searches {
         println!("  {:<34} {:>10.2} {:>10.2} {:>10.2} {:>10.1}  {q}", kind, l.p50, l.p95, l.cpu_us / 1000.0, hits);

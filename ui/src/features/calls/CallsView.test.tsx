@@ -155,6 +155,33 @@ describe("CallsView", () => {
     expect(log).not.toHaveAttribute("aria-hidden");
   });
 
+  it("asks for the typed text from the keystroke itself, before rendering it, and only once", async () => {
+    m.listCalls.mockResolvedValue({ items: [callSummary({ id: 1 })], next_cursor: null });
+    const w = window as { __postcallTrace?: [string, number][] };
+    m.searchCalls.mockImplementation(() => {
+      w.__postcallTrace?.push(["asked", 0]);
+      return Promise.resolve([]);
+    });
+    renderView(1);
+    await screen.findAllByTestId("call-row");
+    w.__postcallTrace = [];
+    try {
+      fireEvent.change(screen.getByTestId("search-input"), { target: { value: "refu" } });
+      fireEvent.change(screen.getByTestId("search-input"), { target: { value: "refund" } });
+      await waitFor(() => expect(m.searchCalls).toHaveBeenCalledTimes(2));
+      const marks = (w.__postcallTrace ?? []).map(([name]) => name);
+      // The request left before the view rendered the keystroke.
+      expect(marks.indexOf("asked")).toBeGreaterThanOrEqual(0);
+      expect(marks.indexOf("asked")).toBeLessThan(marks.indexOf("calls-render"));
+    } finally {
+      delete w.__postcallTrace;
+    }
+    // "refu" was in flight when "refund" was typed: "refund" went out when it returned, once.
+    expect(m.searchCalls.mock.calls.map(([q]) => q)).toEqual(["refu", "refund"]);
+    await act(() => new Promise((r) => setTimeout(r, 50)));
+    expect(m.searchCalls).toHaveBeenCalledTimes(2);
+  });
+
   it("does not re-render the hidden log when a call opens over it, and selects that call on the way back", async () => {
     m.listCalls.mockResolvedValue({ items: [callSummary({ id: 1 }), callSummary({ id: 2 })], next_cursor: null });
     m.searchCalls.mockResolvedValue([

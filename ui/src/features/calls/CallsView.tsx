@@ -417,6 +417,7 @@ export function CallsView(props: Props) {
             aria-label="Search calls"
             value={search}
             onChange={(e) => {
+              found.ask(e.target.value);
               setSearch(e.target.value);
               setHitIndex(0);
             }}
