@@ -259,20 +259,22 @@ function useEventBridge(): void {
 }
 
 /**
- * Opening a call asks for it in the click's own task, with its review beside it, instead of
- * after the view has switched: the answer is usually back before the next frame, so the detail's
- * first frame already shows the call (see `useOpening`). Resolves once the call has been read,
- * or has failed to be (the detail then shows the error).
+ * Opening a call asks for it in the click's own task instead of after the view has switched:
+ * the answer is usually back before the next frame, so the detail's first frame already shows
+ * the call (see `useOpening` in App.tsx). Resolves once the call has been read, or has failed to
+ * be (the detail then shows the error).
  */
 export function readForOpening(id: number): Promise<void> {
   const ignore = () => undefined;
-  queryClient.query(queries.callReview(id)).catch(ignore);
+  // The call alone first: a read beside it would take a second, colder database connection and
+  // slowed a one-hour call's read several times over. Its review and the other calls with its
+  // number follow it.
   return queryClient.query({ ...queries.call(id), staleTime: 0 }).then(
     (call) => {
-      // Shown once the call is: the other calls with this customer's number.
+      queryClient.query(queries.callReview(id)).catch(ignore);
       if (call.customer_phone) queryClient.query(queries.numberHistory(id)).catch(ignore);
     },
-    () => undefined,
+    ignore,
   );
 }
 
