@@ -127,11 +127,7 @@ type Filters = (Vec<String>, Vec<SqlValue>, Option<crate::review::filter::Driver
 fn filters(conn: &Connection, q: &CallQuery, in_order: bool) -> Result<Filters> {
     let mut w = Vec::new();
     let mut p: Vec<SqlValue> = Vec::new();
-    let statuses: Vec<&String> = q.statuses.iter().filter(|s| !s.is_empty()).collect();
-    if !statuses.is_empty() {
-        w.push(format!("status IN ({})", vec!["?"; statuses.len()].join(", ")));
-        p.extend(statuses.into_iter().map(|s| SqlValue::Text(s.clone())));
-    }
+    status_and_campaign(q, &mut w, &mut p);
     if let Some(from) = q.from_ms {
         w.push("sort_ms >= ?".into());
         p.push(SqlValue::Integer(from));
@@ -143,10 +139,6 @@ fn filters(conn: &Connection, q: &CallQuery, in_order: bool) -> Result<Filters> 
     if let Some(o) = q.objective {
         w.push("objective = ?".into());
         p.push(SqlValue::Integer(o.into()));
-    }
-    if let Some(c) = q.campaign.as_deref().filter(|c| !c.is_empty()) {
-        w.push("campaign = ?".into());
-        p.push(SqlValue::Text(c.to_string()));
     }
     if let Some(r) = q.has_recording {
         w.push("has_recording = ?".into());
@@ -182,6 +174,20 @@ fn filters(conn: &Connection, q: &CallQuery, in_order: bool) -> Result<Filters> 
     }
     let driver = crate::review::filter::push(conn, q, in_order, &mut w, &mut p)?;
     Ok((w, p, driver))
+}
+
+/// The status and campaign conditions (empty values ask for nothing), the same on `calls` and on
+/// the insights' totals.
+fn status_and_campaign(q: &CallQuery, w: &mut Vec<String>, p: &mut Vec<SqlValue>) {
+    let statuses: Vec<&String> = q.statuses.iter().filter(|s| !s.is_empty()).collect();
+    if !statuses.is_empty() {
+        w.push(format!("status IN ({})", vec!["?"; statuses.len()].join(", ")));
+        p.extend(statuses.into_iter().map(|s| SqlValue::Text(s.clone())));
+    }
+    if let Some(c) = q.campaign.as_deref().filter(|c| !c.is_empty()) {
+        w.push("campaign = ?".into());
+        p.push(SqlValue::Text(c.to_string()));
+    }
 }
 
 /// Adds the condition "the call is one of `ids`". A few ids drive the query (each row fetched by
@@ -319,6 +325,9 @@ pub fn conditions(conn: &Connection, q: &CallQuery) -> Result<(Vec<String>, Vec<
 }
 
 pub fn count(conn: &Connection, q: &CallQuery) -> Result<i64> {
+    if let Some(n) = count_from_totals(conn, q)? {
+        return Ok(n);
+    }
     let (w, p, _) = filters(conn, q, false)?;
     let where_sql = if w.is_empty() { String::new() } else { format!("WHERE {}", w.join(" AND ")) };
     Ok(conn
@@ -338,10 +347,48 @@ pub struct Facets {
     pub campaigns: Vec<FacetValue>,
 }
 
+/// Counts a filter of status, campaign and objective alone from the insights' running totals
+/// (`assistant_total`, kept by triggers on `calls` in the same transaction, so never behind),
+/// which are keyed by them: a few thousand rows instead of a walk over every call, whose pages
+/// would then sit in the connection's cache. `None` for any other filter.
+fn count_from_totals(conn: &Connection, q: &CallQuery) -> Result<Option<i64>> {
+    let rest = CallQuery {
+        statuses: Vec::new(),
+        campaign: None,
+        objective: None,
+        sort: SortKey::default(),
+        order: SortOrder::default(),
+        cursor: None,
+        limit: None,
+        me: None,
+        ..q.clone()
+    };
+    if rest != CallQuery::default() {
+        return Ok(None);
+    }
+    // The totals keep a missing status or campaign as '', which no filter asks for.
+    let mut w = Vec::new();
+    let mut p = Vec::new();
+    status_and_campaign(q, &mut w, &mut p);
+    let what = match q.objective {
+        None => "calls",
+        Some(true) => "achieved",
+        Some(false) => "judged - achieved",
+    };
+    let where_sql = if w.is_empty() { String::new() } else { format!("WHERE {}", w.join(" AND ")) };
+    Ok(Some(
+        conn.prepare_cached(&format!("SELECT ifnull(sum({what}), 0) FROM assistant_total {where_sql}"))?
+            .query_row(params_from_iter(p), |r| r.get(0))?,
+    ))
+}
+
+/// The statuses and campaigns the filters offer, with their counts, from the insights' running
+/// totals (see [`count_from_totals`]); an empty status or campaign is not offered.
 pub fn facets(conn: &Connection) -> Result<Facets> {
     let facet = |col: &str| -> Result<Vec<FacetValue>> {
         let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {col}, count(*) FROM calls WHERE {col} IS NOT NULL GROUP BY {col} ORDER BY 2 DESC LIMIT 200"
+            "SELECT {col}, sum(calls) FROM assistant_total WHERE {col} != '' GROUP BY {col}
+             HAVING sum(calls) > 0 ORDER BY 2 DESC, 1 LIMIT 200"
         ))?;
         let rows = stmt
             .query_map([], |r| Ok(FacetValue { value: r.get(0)?, count: r.get(1)? }))?
@@ -475,6 +522,67 @@ mod tests {
                 "campaign": if id % 5 == 0 { json!({"name": "Renewals"}) } else { Value::Null }});
             calls::upsert(conn, id, Source::Webhook, d.as_object().expect("obj"), 1).expect("upsert");
         }
+    }
+
+    #[test]
+    fn counts_and_facets_from_the_totals_equal_a_walk_over_the_calls() {
+        let conn = open_in_memory().expect("db");
+        seed(&conn, 30);
+        // Calls change status, campaign and objective after they were counted; some have none.
+        for id in [3_i64, 10, 17, 25] {
+            let d = json!({"id": id, "status": if id == 17 { Value::Null } else { json!("failed") },
+                "created_at": crate::time::ms_to_rfc3339(1_700_000_000_000 + id * 60_000),
+                "extracted_variables": if id == 10 { json!({}) } else { json!({"status": id != 25}) },
+                "campaign": if id == 3 { json!({"name": "Win-back"}) } else { Value::Null }});
+            calls::upsert(&conn, id, Source::Webhook, d.as_object().expect("obj"), 2).expect("upsert");
+        }
+        let walked = |q: &CallQuery| -> i64 {
+            let (w, p, _) = filters(&conn, q, false).expect("filters");
+            let where_sql = if w.is_empty() { String::new() } else { format!("WHERE {}", w.join(" AND ")) };
+            conn.query_row(&format!("SELECT count(*) FROM calls {where_sql}"), params_from_iter(p), |r| r.get(0))
+                .expect("walk")
+        };
+        let statuses: [&[&str]; 5] = [&[], &["completed"], &["busy", "failed"], &["", "busy"], &["nobody"]];
+        let mut checked = 0;
+        for st in statuses {
+            for campaign in [None, Some("Renewals"), Some("Win-back"), Some(""), Some("None such")] {
+                for objective in [None, Some(true), Some(false)] {
+                    let q = CallQuery {
+                        statuses: st.iter().map(|s| s.to_string()).collect(),
+                        campaign: campaign.map(str::to_string),
+                        objective,
+                        limit: Some(5),
+                        ..CallQuery::default()
+                    };
+                    let from_totals = count_from_totals(&conn, &q).expect("totals").expect("a totals filter");
+                    assert_eq!(from_totals, walked(&q), "{q:?}");
+                    assert_eq!(count(&conn, &q).expect("count"), from_totals);
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 75);
+        assert_eq!(count(&conn, &CallQuery::default()).expect("count"), 30);
+        // Any other filter walks the calls.
+        let q = CallQuery { has_recording: Some(false), ..CallQuery::default() };
+        assert_eq!(count_from_totals(&conn, &q).expect("totals"), None);
+        assert_eq!(count(&conn, &q).expect("count"), 30);
+
+        let f = facets(&conn).expect("facets");
+        let grouped = |col: &str| -> Vec<FacetValue> {
+            let mut v: Vec<FacetValue> = conn
+                .prepare(&format!("SELECT {col}, count(*) FROM calls WHERE {col} != '' GROUP BY 1"))
+                .expect("prepare")
+                .query_map([], |r| Ok(FacetValue { value: r.get(0)?, count: r.get(1)? }))
+                .expect("query")
+                .collect::<rusqlite::Result<_>>()
+                .expect("rows");
+            v.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
+            v
+        };
+        assert_eq!(f.statuses, grouped("status"));
+        assert_eq!(f.campaigns, grouped("campaign"));
+        assert_eq!(f.statuses.iter().map(|v| v.count).sum::<i64>(), 29, "the call without a status is not offered");
     }
 
     /// The ids of every page of `q`, following the cursors.
