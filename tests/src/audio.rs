@@ -92,8 +92,14 @@ pub struct RecordingHost {
 
 impl RecordingHost {
     pub fn start() -> RecordingHost {
+        Self::start_on(0)
+    }
+
+    /// On a given loopback port (0: any free one).
+    pub fn start_on(port: u16) -> RecordingHost {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
-        let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind the recording host");
+        let listener =
+            rt.block_on(tokio::net::TcpListener::bind(("127.0.0.1", port))).expect("bind the recording host");
         let port = listener.local_addr().expect("addr").port();
         let state = Arc::new(Mutex::new(HostState::default()));
         let shared = state.clone();

@@ -299,6 +299,53 @@ fn retention_removes_recordings_but_keeps_calls() {
 }
 
 #[test]
+fn an_unreachable_host_pauses_the_queue_without_using_up_attempts() {
+    // A loopback port nothing listens on refuses every connection, as any host does for a
+    // computer that is offline.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let data = data_dir();
+    // Retries from 200 ms: the pauses are 0.2, 0.4, 0.8, 1.6 s…
+    let server = serve(data.path(), &[]);
+    let ids: Vec<i64> = (501..=530).collect();
+    for &id in &ids {
+        deliver(&server, id, &format!("http://127.0.0.1:{port}/rec/r{id}.mp3"));
+    }
+    std::thread::sleep(Duration::from_secs(3));
+    let db = rusqlite::Connection::open_with_flags(
+        data.path().join("postcall.sqlite"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .expect("open the database");
+    let (tried, attempts, failed): (i64, i64, i64) = db
+        .query_row(
+            "SELECT count(error), ifnull(sum(attempts), 0), count(*) FILTER (WHERE state = 'failed') FROM recordings",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .expect("recordings");
+    // Each recording failing on its own would have tried all 30 within milliseconds, and again
+    // after each one's back-off, using up their attempts towards "gave up".
+    assert!((1..=12).contains(&tried), "{tried} of 30 recordings were tried while the host was unreachable");
+    assert_eq!((attempts, failed), (0, 0), "an unreachable host is not the recordings' fault");
+    let note: String =
+        db.query_row("SELECT error FROM recordings WHERE error IS NOT NULL LIMIT 1", [], |r| r.get(0)).expect("a note");
+    assert!(note.contains("cannot be reached") && note.contains("trying again in"), "{note}");
+
+    // The host comes back: every recording arrives without anyone asking.
+    let media = tempfile::tempdir().expect("tempdir");
+    let mp3 = std::fs::read(speech(media.path(), "u", "Back online.", "mp3", 1.0)).expect("mp3");
+    let host = RecordingHost::start_on(port);
+    for &id in &ids {
+        host.put(&format!("r{id}.mp3"), mp3.clone(), "audio/mpeg", Behaviour::Serve);
+    }
+    for &id in &ids {
+        let r = settled(data.path(), id);
+        assert_eq!(r["state"], "ready", "call {id}: {r}");
+    }
+    drop(server);
+}
+
+#[test]
 fn with_automatic_download_off_nothing_is_fetched_until_asked() {
     let media = tempfile::tempdir().expect("tempdir");
     let mp3 = speech(media.path(), "o", "Only when asked.", "mp3", 2.0);

@@ -64,8 +64,11 @@ pub(crate) struct Job<'a> {
 pub(crate) enum Outcome {
     /// In the vault at `path` (the final name).
     Done { path: PathBuf, bytes: u64, format: Format },
-    /// Worth trying again later (network, 5xx, 429, a stall); the partial file is kept.
+    /// Worth trying again later (5xx, 429, a stall, a broken connection); the partial file is kept.
     Retry(String),
+    /// The host could not be reached at all (no address, or no connection): most likely this
+    /// computer is offline, and every other recording would fail the same way.
+    Unreachable(String),
     /// Trying again will not help (404, not audio, too large, not http, a refused address).
     Fail(String),
 }
@@ -194,7 +197,7 @@ async fn attempt(
         let addrs = match job.policy.resolve(&url, t.idle).await {
             Ok(a) => a,
             Err(Blocked::Refused(why)) => return Outcome::Fail(why),
-            Err(Blocked::Unresolved(why)) => return Outcome::Retry(why),
+            Err(Blocked::Unresolved(why)) => return Outcome::Unreachable(why),
         };
         let client = match HostPolicy::client(&url, addrs.as_deref(), t.idle) {
             Ok(c) => c,
@@ -210,6 +213,7 @@ async fn attempt(
         }
         let resp = match within(&t, release, req.send()).await {
             None => return Outcome::Retry(format!("the recording host did not answer within {}", secs(t.idle))),
+            Some(Err(e)) if e.is_connect() => return Outcome::Unreachable(describe(&e.without_url())),
             Some(Err(e)) => return Outcome::Retry(describe(&e.without_url())),
             Some(Ok(r)) => r,
         };

@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
@@ -114,7 +114,22 @@ pub struct Vault {
     cancel: CancellationToken,
     /// The joined team server, asked first (see [`crate::team::recordings`]).
     team: crate::team::recordings::TeamSource,
+    offline: Mutex<Offline>,
 }
+
+/// Set while recording hosts cannot be reached at all (no address, no connection): most likely
+/// this computer is offline, and every queued recording would fail the same way. Until it ends
+/// only recordings someone asked for are tried, so a backlog of thousands is not run through at
+/// full speed (a lookup, a failure and a row written for each) on a laptop without a network.
+#[derive(Debug, Default)]
+struct Offline {
+    until: Option<Instant>,
+    /// Failures in a row: each pause is twice the last, from `retry_base` up to five minutes.
+    level: u32,
+}
+
+/// The longest pause while hosts cannot be reached.
+const OFFLINE_MAX: Duration = Duration::from_secs(300);
 
 type VResult<T> = Result<T, StoreError>;
 
@@ -126,10 +141,7 @@ impl Vault {
             tracing::warn!(dir = %dir.display(), error = %e, "cannot create the recordings folder");
         }
         let writer = store.connect()?;
-        writer.execute(
-            "UPDATE recordings SET state = 'queued', next_attempt_ms = 0 WHERE state = 'downloading' AND updated_ms < ?1",
-            [now_ms() - 30_000],
-        )?;
+        writer.execute(REQUEUE_STALE, [now_ms() - 30_000])?;
         let (events, _) = broadcast::channel(256);
         Ok(Arc::new(Self {
             store,
@@ -141,6 +153,7 @@ impl Vault {
             events,
             cancel: CancellationToken::new(),
             team: crate::team::recordings::TeamSource::new(data.clone()),
+            offline: Mutex::new(Offline::default()),
         }))
     }
 
@@ -163,6 +176,27 @@ impl Vault {
 
     pub fn stop(&self) {
         self.cancel.cancel();
+    }
+
+    /// How much longer the pause for unreachable hosts lasts, if one is on.
+    fn offline_for(&self) -> Option<Duration> {
+        let o = self.offline.lock().unwrap_or_else(|e| e.into_inner());
+        o.until.and_then(|t| t.checked_duration_since(Instant::now())).filter(|d| !d.is_zero())
+    }
+
+    /// A host could not be reached: starts (or lengthens) the pause and returns it.
+    fn unreachable(&self) -> Duration {
+        let mut o = self.offline.lock().unwrap_or_else(|e| e.into_inner());
+        let base = self.limits.retry_base.max(Duration::from_millis(1));
+        let wait = base.saturating_mul(1 << o.level.min(20)).min(OFFLINE_MAX.max(base));
+        o.level = o.level.saturating_add(1);
+        o.until = Some(Instant::now() + wait);
+        wait
+    }
+
+    /// A host answered (or was never asked): the pause is over.
+    fn reachable(&self) {
+        *self.offline.lock().unwrap_or_else(|e| e.into_inner()) = Offline::default();
     }
 
     fn write<T>(&self, f: impl FnOnce(&Connection) -> VResult<T>) -> VResult<T> {
@@ -267,9 +301,12 @@ impl Vault {
                     Ok(c.execute("UPDATE recordings SET state = 'none' WHERE state = 'queued' AND requested = 0", [])?)
                 });
             }
+            // While hosts cannot be reached, only what someone asked for is tried.
+            let offline = self.offline_for();
+            let take_queued = auto && offline.is_none();
             while let Ok(permit) = slots.clone().try_acquire_owned() {
                 let Ok(flight) = in_flight.clone().try_acquire_owned() else { break };
-                let job = match self.write(|c| claim(c, now_ms(), auto)) {
+                let job = match self.write(|c| claim(c, now_ms(), take_queued)) {
                     Ok(Some(job)) => job,
                     Ok(None) => break,
                     Err(e) => {
@@ -286,13 +323,16 @@ impl Vault {
                 });
             }
             let running = flight_count - in_flight.available_permits();
-            let next_due = self.store.read(|c| next_due(c, auto)).ok().flatten();
-            if until_idle && running == 0 && next_due.is_none() {
+            if until_idle && running == 0 && self.store.read(|c| next_due(c, auto)).ok().flatten().is_none() {
                 break;
             }
-            let wait = next_due.map_or(Duration::from_secs(3600), |due| {
+            let next_due = self.store.read(|c| next_due(c, take_queued)).ok().flatten();
+            let mut wait = next_due.map_or(Duration::from_secs(3600), |due| {
                 Duration::from_millis((due - now_ms()).clamp(0, 3_600_000) as u64)
             });
+            if let Some(pause) = offline {
+                wait = wait.min(pause);
+            }
             let event = async {
                 match events.as_mut() {
                     Some(rx) => match rx.recv().await {
@@ -372,10 +412,27 @@ impl Vault {
             release,
         );
         let outcome = from_team.or_url(download).await;
+        if !matches!(outcome, Outcome::Unreachable(_)) {
+            self.reachable();
+        }
         let result = match outcome {
             Outcome::Done { path, bytes, format } => self.finish(&job, &path, bytes, format).await.map(|()| 1),
-            Outcome::Retry(why) if self.cancel.is_cancelled() => {
-                self.write(|c| set_queued(c, &job, None, 0, Some(&why)))
+            Outcome::Retry(_) | Outcome::Unreachable(_) if self.cancel.is_cancelled() => {
+                self.write(|c| set_queued(c, &job, None, 0, false))
+            }
+            Outcome::Unreachable(why) => {
+                // Not counted against the recording: nothing is wrong with it.
+                let wait = self.unreachable();
+                let note = format!(
+                    "{why}; the recording host cannot be reached (is this computer offline?), trying again in {}",
+                    human_wait(wait)
+                );
+                tracing::info!(
+                    call_id = id,
+                    pause_ms = wait.as_millis() as u64,
+                    "recording host unreachable, pausing downloads"
+                );
+                self.write(|c| set_queued(c, &job, Some(&note), now_ms() + wait.as_millis() as i64, false))
             }
             Outcome::Retry(why) if job.attempts >= self.limits.max_attempts => {
                 tracing::info!(call_id = id, attempts = job.attempts, "recording download gave up");
@@ -384,7 +441,7 @@ impl Vault {
             Outcome::Retry(why) => {
                 let wait = self.limits.backoff(job.attempts);
                 let note = format!("{why}; retrying in {}", human_wait(wait));
-                self.write(|c| set_queued(c, &job, Some(&note), now_ms() + wait.as_millis() as i64, None))
+                self.write(|c| set_queued(c, &job, Some(&note), now_ms() + wait.as_millis() as i64, true))
             }
             Outcome::Fail(why) => {
                 tracing::info!(call_id = id, "recording download failed");
@@ -468,28 +525,39 @@ struct Claimed {
 /// Takes the next due recording (newest call first) and marks it downloading.
 fn claim(conn: &Connection, now: i64, auto: bool) -> VResult<Option<Claimed>> {
     Ok(conn
-        .prepare_cached(
-            "UPDATE recordings SET state = 'downloading', attempts = attempts + 1, updated_ms = ?1,
-                bytes = NULL, total_bytes = NULL
-             WHERE call_id = (SELECT call_id FROM recordings
-                              WHERE state = 'queued' AND next_attempt_ms <= ?1 AND (?2 OR requested = 1)
-                              ORDER BY next_attempt_ms, call_id DESC LIMIT 1)
-             RETURNING call_id, url, attempts",
-        )?
-        .query_row(params![now, auto], |r| Ok(Claimed { call_id: r.get(0)?, url: r.get(1)?, attempts: r.get(2)? }))
+        .prepare_cached(if auto { CLAIM_QUEUED } else { CLAIM_REQUESTED })?
+        .query_row([now], |r| Ok(Claimed { call_id: r.get(0)?, url: r.get(1)?, attempts: r.get(2)? }))
         .optional()?)
 }
 
 /// When the next queued recording is due, if any.
 fn next_due(conn: &Connection, auto: bool) -> VResult<Option<i64>> {
-    Ok(conn
-        .prepare_cached("SELECT min(next_attempt_ms) FROM recordings WHERE state = 'queued' AND (?1 OR requested = 1)")?
-        .query_row([auto], |r| r.get(0))?)
+    Ok(conn.prepare_cached(if auto { DUE_QUEUED } else { DUE_REQUESTED })?.query_row([], |r| r.get(0))?)
 }
 
-fn set_queued(c: &Connection, job: &Claimed, note: Option<&str>, at: i64, stopped: Option<&str>) -> VResult<usize> {
-    // Stopped by shutdown: the attempt does not count.
-    let undo = i64::from(stopped.is_some());
+// The queue's queries, each answered by a partial index (migrations 0002 and 0013): a folder
+// holds a recording per call, and these run at every turn of the vault's loop. The requested-only
+// ones spell `requested = 1` out so that SQLite can use the index of requested recordings.
+const CLAIM_QUEUED: &str = "UPDATE recordings SET state = 'downloading', attempts = attempts + 1, updated_ms = ?1,
+        bytes = NULL, total_bytes = NULL
+     WHERE call_id = (SELECT call_id FROM recordings WHERE state = 'queued' AND next_attempt_ms <= ?1
+                      ORDER BY next_attempt_ms, call_id DESC LIMIT 1)
+     RETURNING call_id, url, attempts";
+const CLAIM_REQUESTED: &str = "UPDATE recordings SET state = 'downloading', attempts = attempts + 1, updated_ms = ?1,
+        bytes = NULL, total_bytes = NULL
+     WHERE call_id = (SELECT call_id FROM recordings WHERE state = 'queued' AND requested = 1 AND next_attempt_ms <= ?1
+                      ORDER BY next_attempt_ms, call_id DESC LIMIT 1)
+     RETURNING call_id, url, attempts";
+const DUE_QUEUED: &str = "SELECT min(next_attempt_ms) FROM recordings WHERE state = 'queued'";
+const DUE_REQUESTED: &str = "SELECT min(next_attempt_ms) FROM recordings WHERE state = 'queued' AND requested = 1";
+/// Downloads a killed run left "downloading" are queued again when the vault opens.
+const REQUEUE_STALE: &str =
+    "UPDATE recordings SET state = 'queued', next_attempt_ms = 0 WHERE state = 'downloading' AND updated_ms < ?1";
+
+/// `counted`: false when the attempt does not count towards giving up (stopped by shutdown, or
+/// the host could not be reached).
+fn set_queued(c: &Connection, job: &Claimed, note: Option<&str>, at: i64, counted: bool) -> VResult<usize> {
+    let undo = i64::from(!counted);
     Ok(c.execute(
         "UPDATE recordings SET state = 'queued', next_attempt_ms = ?3, error = ?4, attempts = attempts - ?5,
             updated_ms = ?6
@@ -517,6 +585,23 @@ mod tests {
         assert_eq!(l.backoff(2), Duration::from_secs(20));
         assert_eq!(l.backoff(3), Duration::from_secs(80));
         assert_eq!(l.backoff(9), Duration::from_secs(3600));
+    }
+
+    #[test]
+    fn the_queue_is_read_through_indexes_not_by_walking_every_recording() {
+        let conn = crate::store::open_in_memory().expect("db");
+        for sql in [CLAIM_QUEUED, CLAIM_REQUESTED, DUE_QUEUED, DUE_REQUESTED, REQUEUE_STALE] {
+            let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).expect("plan");
+            let params = vec![0; stmt.parameter_count()];
+            let plan: Vec<String> = stmt
+                .query_map(rusqlite::params_from_iter(params), |r| r.get::<_, String>(3))
+                .expect("rows")
+                .collect::<rusqlite::Result<_>>()
+                .expect("plan rows");
+            assert!(plan.iter().all(|step| !step.starts_with("SCAN recordings")), "{sql}\n{plan:?}");
+            assert!(plan.iter().any(|step| step.contains("INDEX recordings_")), "{sql}\n{plan:?}");
+            assert!(plan.iter().all(|step| !step.contains("TEMP B-TREE")), "{sql}\n{plan:?}");
+        }
     }
 
     #[test]

@@ -42,6 +42,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0010_variable_numbers", include_str!("../../migrations/main/0010_variable_numbers.sql")),
     ("0011_range_totals", include_str!("../../migrations/main/0011_range_totals.sql")),
     ("0012_local_days", include_str!("../../migrations/main/0012_local_days.sql")),
+    ("0013_downloads_index", include_str!("../../migrations/main/0013_downloads_index.sql")),
 ];
 const JOURNAL_MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("../../migrations/journal/0001_init.sql")),
