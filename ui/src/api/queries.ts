@@ -219,7 +219,11 @@ const bridge: (() => Promise<Unlisten>)[] = [
   () => onListenerChanged((listener) => queryClient.setQueryData<AppStatus>(keys.status, (s) => (s ? { ...s, listener } : s))),
   () =>
     onRecordingsChanged((p) => {
-      queryClient.setQueryData(keys.recordingProgress(p.id), p);
+      // Kept only for a recording on screen: a vault working through thousands would otherwise
+      // leave an entry per recording in the cache.
+      if (queryClient.getQueryCache().find({ queryKey: keys.recordingProgress(p.id), exact: true })) {
+        queryClient.setQueryData(keys.recordingProgress(p.id), p);
+      }
       // Progress ticks are frequent; only a change of state changes the vault's totals.
       if (p.state !== "downloading") invalidateSoon(keys.vault, 300);
       // A new state of a call's recording re-reads the call (progress alone does not).

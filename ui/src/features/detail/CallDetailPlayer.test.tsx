@@ -5,6 +5,7 @@
 import { act, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 import * as client from "../../api/client";
+import { queryClient } from "../../api/queries";
 import type { CallDetail, RecordingProgress } from "../../api/types";
 import { callDetail, readyRecording, recording } from "../../test/fixtures";
 import { AAC_INSTALL } from "../player/RecordingPanel";
@@ -102,9 +103,11 @@ describe("recording states", () => {
     act(() => progressCb?.({ id: 7, state: "downloading", bytes: 1024 * 1024, total_bytes: 2 * 1024 * 1024, error: null }));
     expect(panel).toHaveTextContent("Downloading… 1.0 MB of 2.0 MB");
     expect(screen.getByTestId("recording-progress")).toHaveAttribute("value", String(1024 * 1024));
-    // Another call's progress is not ours.
+    // Another call's progress is not ours, and is not kept: a vault working through thousands
+    // of recordings would otherwise leave an entry for each in the cache.
     act(() => progressCb?.({ id: 8, state: "downloading", bytes: 5, total_bytes: 10, error: null }));
     expect(panel).toHaveTextContent("1.0 MB of 2.0 MB");
+    expect(queryClient.getQueryCache().find({ queryKey: ["recording-progress", 8] })).toBeUndefined();
     // A new state reloads the call.
     m.getCall.mockResolvedValue(withPlayer());
     act(() => progressCb?.({ id: 7, state: "ready", bytes: 10, total_bytes: 10, error: null }));
