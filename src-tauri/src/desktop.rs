@@ -20,6 +20,7 @@ use tauri_plugin_clipboard_manager::ClipboardExt;
 use tauri_plugin_notification::NotificationExt;
 
 use crate::commands::{self, AppState};
+use crate::rendering;
 
 pub fn run(cli: Cli, links: Vec<String>) -> ExitCode {
     let opened = DataDir::resolve(cli.data_dir.as_deref())
@@ -33,6 +34,7 @@ pub fn run(cli: Cli, links: Vec<String>) -> ExitCode {
         }
     };
 
+    rendering::choose();
     let default_folder = cli.data_dir.is_none();
     let context = tauri::generate_context!();
     // One instance per data folder: a second launch on the same folder focuses the first and

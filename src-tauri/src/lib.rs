@@ -7,6 +7,7 @@ mod commands;
 mod desktop;
 mod error;
 mod link;
+mod rendering;
 
 use std::process::ExitCode;
 
