@@ -3,19 +3,28 @@
 //! on the CPU, and compositing then costs more than drawing the page itself. Opening the
 //! benchmark's million-call folder under Xvfb, the web process used 4.4 s of CPU in its first
 //! 14 s with compositing and 1.5 s without. So on a computer with no GPU render node the web view
-//! draws without compositing, unless the environment already tells WebKit what to do
-//! (`WEBKIT_FORCE_COMPOSITING_MODE=1` keeps it on).
+//! draws without compositing. `POSTCALL_COMPOSITING=on` (or `off`) decides instead, and so does
+//! WebKit's own `WEBKIT_FORCE_COMPOSITING_MODE` / `WEBKIT_DISABLE_COMPOSITING_MODE`.
 
 use std::path::Path;
 
 const DISABLE: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
 const FORCE: &str = "WEBKIT_FORCE_COMPOSITING_MODE";
+pub const ENV: &str = "POSTCALL_COMPOSITING";
 
 /// Chooses before WebKit starts; call while the process has a single thread.
 pub fn choose() {
-    let told = std::env::var_os(DISABLE).is_some() || std::env::var_os(FORCE).is_some();
-    if !told && !has_render_node(Path::new("/dev/dri")) {
-        tracing::info!("no GPU render node: the window draws without OpenGL compositing");
+    if std::env::var_os(DISABLE).is_some() || std::env::var_os(FORCE).is_some() {
+        return;
+    }
+    let asked = std::env::var(ENV).unwrap_or_default();
+    let off = match asked.trim() {
+        "on" => false,
+        "off" => true,
+        _ => !has_render_node(Path::new("/dev/dri")),
+    };
+    if off {
+        tracing::info!("the window draws without OpenGL compositing (no GPU render node, or {ENV}=off)");
         std::env::set_var(DISABLE, "1");
     }
 }

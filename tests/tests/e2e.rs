@@ -271,6 +271,10 @@ impl App {
             // The tests' recording hosts are on loopback.
             .env("POSTCALL_ALLOW_PRIVATE_HOSTS", "127.0.0.1")
             .env("RUST_BACKTRACE", "0")
+            // Without a GPU the app draws without compositing, and then WebKitGTK's WebDriver
+            // screenshots hang once the page has been idle for a few seconds (2.50): the tests
+            // keep compositing on. The window benchmark passes `auto`, measuring what users get.
+            .env("POSTCALL_COMPOSITING", "on")
             .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(log_file.try_clone().expect("log handle"))
@@ -842,6 +846,7 @@ fn a_data_folder_that_cannot_be_opened_is_explained_in_the_window() {
     let text = app.s().text(&error).expect("the error's text");
     assert!(text.contains("newer Postcall") && text.contains("update Postcall"), "the error shown: {text:?}");
     assert!(app.page_text().contains("could not open its data folder"), "{}", app.page_text());
+    app.s().settle().expect("wait for a paint");
     app.screenshot("startup-failed.png");
     app.finish();
 }

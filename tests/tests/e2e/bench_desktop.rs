@@ -453,6 +453,8 @@ fn bench_desktop_window() {
         &[
             ("POSTCALL_DATA_DIR", data.to_str().expect("utf-8 path")),
             ("POSTCALL_LOG", "warn,postcall_core=info,postcall_app=debug"),
+            // As users run it (the other tests keep compositing on for WebDriver's screenshots).
+            ("POSTCALL_COMPOSITING", "auto"),
         ],
     );
     app.wait_started();
