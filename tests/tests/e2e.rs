@@ -459,6 +459,20 @@ impl App {
         self.wait_detail(id);
     }
 
+    /// Types `text` into the log's search box and waits until the hit list is that text's, and
+    /// final. Hits of a shorter prefix are painted while the rest is typed; a click aimed at one
+    /// of them can land on whatever replaces it.
+    fn search(&self, text: &str) {
+        let input = self.wait_element("[data-testid=\"search-input\"]");
+        self.s().click(&input).expect("focus the search box");
+        self.s().send_keys(&input, text).expect("type into the search box");
+        let done = format!(
+            "const h = document.querySelector('.calls-hits'); return h !== null && h.dataset.query === {} && h.getAttribute('aria-busy') === 'false';",
+            json!(text)
+        );
+        self.wait_until(&format!("the hits for {text:?}"), |a| Ok(a.s().execute(&done, vec![])? == json!(true)));
+    }
+
     /// Waits until the detail of `id` shows its transcript card.
     fn wait_detail(&self, id: i64) {
         self.wait_element(&format!("[data-testid=\"call-detail\"][data-call-id=\"{id}\"] .detail-scroll"));
@@ -636,11 +650,8 @@ fn search_finds_a_transcript_word_and_opens_the_call() {
     let other = app.post(&fixture_json("older_doc.json"));
     app.wait_rows(&[id, other]);
 
-    let s = app.s();
-    let input = app.wait_element("[data-testid=\"search-input\"]");
-    s.click(&input).expect("focus the search box");
     // "Sarah" is only in the newer call's transcript ("Hello, this is Sarah from Intellixent.").
-    s.send_keys(&input, "Sarah").expect("type into the search box");
+    app.search("Sarah");
 
     let hit = format!("[data-testid=\"search-result\"][data-call-id=\"{id}\"]");
     app.wait_element(&hit);
@@ -765,9 +776,7 @@ fn markup_in_a_payload_stays_text() {
     // Search hits render highlighted snippets: they must stay text too.
     app.click(".detail-bar button"); // Back
     app.wait_until("the detail to close", |a| Ok(a.ids("call-detail")?.is_empty()));
-    let input = app.wait_element("[data-testid=\"search-input\"]");
-    app.s().click(&input).expect("focus the search box");
-    app.s().send_keys(&input, "pwned").expect("type");
+    app.search("pwned");
     app.wait_element(&format!("[data-testid=\"search-result\"][data-call-id=\"{id}\"]"));
     inert("search results");
     app.click(&format!("[data-testid=\"search-result\"][data-call-id=\"{id}\"]"));
@@ -996,9 +1005,7 @@ fn a_recording_plays_in_sync_with_the_transcript() {
     // A search hit opens its call with the player at the hit's turn (6 s in).
     app.click(".detail-bar button"); // Back
     app.wait_until("the detail to close", |a| Ok(a.ids("call-detail")?.is_empty()));
-    let input = app.wait_element("[data-testid=\"search-input\"]");
-    app.s().click(&input).expect("focus the search box");
-    app.s().send_keys(&input, "order").expect("type");
+    app.search("order");
     app.click(&format!("[data-testid=\"search-result\"][data-call-id=\"{id}\"]"));
     app.wait_detail(id);
     app.wait_playable();

@@ -70,10 +70,7 @@ fn a_hit_far_down_a_one_hour_call_opens_at_its_turn() {
     call["recording_url"] = Value::Null;
     let id = app.post(&call);
     app.wait_rows(&[id]);
-    let s = app.s();
-    let input = app.wait_element("[data-testid=\"search-input\"]");
-    s.click(&input).expect("focus the search box");
-    s.send_keys(&input, "kingfisher").expect("type into the search box");
+    app.search("kingfisher");
     let hit = format!("[data-testid=\"search-result\"][data-call-id=\"{id}\"]");
     app.click(&hit);
     app.wait_detail(id);

@@ -517,7 +517,7 @@ export function CallsView(props: Props) {
               )}
             </div>
             {showHits && (
-              <div className="calls-hits">
+              <div className="calls-hits" data-query={found.query} aria-busy={found.loading}>
                 {found.query && found.hits.length === 0 && !found.loading ? (
                   <div className="placeholder">No calls match “{found.query}”.</div>
                 ) : (
