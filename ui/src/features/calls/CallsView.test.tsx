@@ -2,7 +2,7 @@ import { act, fireEvent, render, screen, waitFor } from "@testing-library/react"
 import { createRef } from "react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import * as client from "../../api/client";
-import type { CallPage, CallsChanged } from "../../api/types";
+import type { CallPage, CallsChanged, PaintedHit } from "../../api/types";
 import { callSummary, runningListener } from "../../test/fixtures";
 import { CallsView } from "./CallsView";
 
@@ -153,6 +153,39 @@ describe("CallsView", () => {
     await waitFor(() => expect(screen.queryByTestId("search-result")).toBeNull());
     expect(log).not.toHaveClass("calls-log-under");
     expect(log).not.toHaveAttribute("aria-hidden");
+  });
+
+  it("says which text its hits are for, and whether newer ones are on the way", async () => {
+    m.listCalls.mockResolvedValue({ items: [callSummary({ id: 1 })], next_cursor: null });
+    const hit = (text: string): PaintedHit => ({
+      call_id: 1,
+      turn_index: 0,
+      sender: "bot",
+      field: "transcript",
+      snippet_parts: [{ text, hit: true }],
+      created_at_ms: 0,
+      customer_phone: null,
+      status: "completed",
+    });
+    let answer: (hits: PaintedHit[]) => void = () => {};
+    m.searchCalls.mockImplementation((q) =>
+      q === "cancel" ? new Promise((r) => (answer = r)) : Promise.resolve([hit(q)]),
+    );
+    renderView(1);
+    await screen.findAllByTestId("call-row");
+    fireEvent.change(screen.getByTestId("search-input"), { target: { value: "canc" } });
+    await screen.findByTestId("search-result");
+    const list = () => document.querySelector(".calls-hits");
+    await waitFor(() => expect(list()).toHaveAttribute("aria-busy", "false"));
+    expect(list()).toHaveAttribute("data-query", "canc");
+    // The prefix's hits stay while the full word is asked for, marked as about to change.
+    fireEvent.change(screen.getByTestId("search-input"), { target: { value: "cancel" } });
+    await waitFor(() => expect(list()).toHaveAttribute("aria-busy", "true"));
+    expect(list()).toHaveAttribute("data-query", "canc");
+    act(() => answer([hit("cancel")]));
+    await waitFor(() => expect(list()).toHaveAttribute("data-query", "cancel"));
+    expect(list()).toHaveAttribute("aria-busy", "false");
+    expect(screen.getByTestId("search-result")).toHaveTextContent("cancel");
   });
 
   it("asks for the typed text from the keystroke itself, before rendering it, and only once", async () => {
