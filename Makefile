@@ -92,7 +92,9 @@ bench-playback: deps ui tauri-driver
 # launch → first rows, search and open timed inside the page, memory over 100 cycles. See
 # tests/tests/e2e/bench_desktop.rs; the report goes to target/bench-desktop-current.txt.
 bench-desktop: deps ui tauri-driver
-	$(CARGO) build --release -p postcall-desktop -p postcall-core --bin postcall-bench
+	@# Two builds: with --bin, cargo builds only that binary of all the packages named.
+	$(CARGO) build --release -p postcall-desktop
+	$(CARGO) build --release -p postcall-core --bin postcall-bench
 	POSTCALL_DESKTOP_BIN=$(CURDIR)/target/release/postcall-desktop $(CARGO) test --release -p postcall-tests --test e2e -- \
 		--ignored --nocapture bench_desktop_window
 
