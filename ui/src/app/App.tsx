@@ -12,6 +12,7 @@ import { CallsView, type LogQueue, type OpenCall } from "../features/calls/Calls
 import { ConnectPanel } from "../features/connect/ConnectPanel";
 import { FailedDeliveries } from "../features/deliveries/FailedDeliveries";
 import { CallDetailView, type ReviewQueue } from "../features/detail/CallDetailView";
+import { FaceWarmup } from "../features/detail/FaceWarmup";
 import { ReviewProvider, useReview } from "../features/review/ReviewContext";
 import { Dashboard } from "../features/insights/Dashboard";
 import { DriftBanner } from "../features/insights/DriftBanner";
@@ -254,6 +255,7 @@ function Window() {
           </div>
         )}
         <DriftBanner onOpenCall={openCallById} />
+        <FaceWarmup />
         <div className="stage">
           <CallsView
             active={!callsCovered}
