@@ -156,9 +156,8 @@ fn unix_ms() -> u128 {
 }
 
 /// Starts the binary on `data` without WebDriver; returns ms from spawn to first rows painted
-/// (None when the build does not report it) and the PSS (kB) of its processes 2 s later.
-/// Returns the ms to first rows, the PSS (kB) of the app's processes 2 s later, and the CPU
-/// seconds they had used by then.
+/// (None when the build does not report it), and the PSS (kB) of its processes 2 s later with
+/// the CPU seconds they had used by then.
 fn direct_launch(bin: &Path, data: &Path, display: &str) -> (Option<f64>, u64, f64) {
     let work = tempfile::tempdir().expect("tempdir");
     let marks = work.path().join("marks");
@@ -192,8 +191,9 @@ fn direct_launch(bin: &Path, data: &Path, display: &str) -> (Option<f64>, u64, f
         std::thread::sleep(Duration::from_millis(5));
     }
     std::thread::sleep(Duration::from_secs(2));
-    let (kb, _) = pss(&tree(child.id()));
-    let cpu = cpu_seconds(&tree(child.id()));
+    let pids = tree(child.id());
+    let (kb, _) = pss(&pids);
+    let cpu = cpu_seconds(&pids);
     let kids = descendants(child.id());
     signal(child.id(), "TERM");
     reap(&mut child, Duration::from_secs(10));
