@@ -98,21 +98,38 @@ fn tree(root: u32) -> Vec<u32> {
     pids
 }
 
-/// Summed PSS (kB) of `pids`, and each process's name and PSS.
-fn pss(pids: &[u32]) -> (u64, Vec<(String, u64)>) {
+/// One process's proportional set size (kB): all of it, and its anonymous part (heaps, caches,
+/// JIT code); the rest is file-backed (libraries, fonts, the databases' memory maps).
+struct Pss {
+    name: String,
+    kb: u64,
+    anon_kb: u64,
+}
+
+/// Summed PSS (kB) of `pids`, and each process's.
+fn pss(pids: &[u32]) -> (u64, Vec<Pss>) {
     let mut each = Vec::new();
     for pid in pids {
         let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
-        let kb = rollup
-            .lines()
-            .find(|l| l.starts_with("Pss:"))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|n| n.parse::<u64>().ok())
-            .unwrap_or(0);
-        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default().trim().to_string();
-        each.push((comm, kb));
+        let field = |name: &str| {
+            rollup
+                .lines()
+                .find(|l| l.starts_with(name))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|n| n.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default().trim().to_string();
+        each.push(Pss { name, kb: field("Pss:"), anon_kb: field("Pss_Anon:") });
     }
-    (each.iter().map(|e| e.1).sum(), each)
+    (each.iter().map(|e| e.kb).sum(), each)
+}
+
+/// "306 MB = app 155 MB (anon 80), …" for the report.
+fn pss_line(kb: u64, each: &[Pss]) -> String {
+    let parts: Vec<String> =
+        each.iter().map(|p| format!("{} {} MB (anon {})", p.name, p.kb / 1024, p.anon_kb / 1024)).collect();
+    format!("{} MB = {}", kb / 1024, parts.join(", "))
 }
 
 /// CPU seconds (user + system) used so far by `pids`.
@@ -481,12 +498,7 @@ fn bench_desktop_window() {
     std::thread::sleep(Duration::from_secs(2));
     let pids = app.app_tree();
     let (start_kb, each) = pss(&pids);
-    let _ = writeln!(
-        report,
-        "PSS after launch (WebDriver session): {} MB = {}",
-        start_kb / 1024,
-        each.iter().map(|(n, kb)| format!("{n} {} MB", kb / 1024)).collect::<Vec<_>>().join(", ")
-    );
+    let _ = writeln!(report, "PSS after launch (WebDriver session): {}", pss_line(start_kb, &each));
 
     // Search: input → hits painted. The first round is cold (first use of each word).
     let cpu0 = cpu_seconds(&app.app_tree());
@@ -506,6 +518,7 @@ fn bench_desktop_window() {
         }
     }
     let search_cpu = cpu_seconds(&app.app_tree()) - cpu0;
+    let after_searches = pss(&app.app_tree());
     report.push_str(&line("search input → hits painted, first use", &cold));
     report.push_str(&line("search input → hits painted, repeated", &warm));
     let all: Vec<f64> = cold.iter().chain(&warm).copied().collect();
@@ -529,6 +542,7 @@ fn bench_desktop_window() {
         app.back();
     }
     let open_cpu = cpu_seconds(&app.app_tree()) - cpu0;
+    let after_opens = pss(&app.app_tree());
     report.push_str(&line("click a hit → its turns painted", &opens));
     // The session's first opening lays out the detail's styles and font faces for the first time:
     // it is most of the p95 of ten.
@@ -563,10 +577,18 @@ fn bench_desktop_window() {
     report.push_str(&phases.line(runs));
     report.push_str(&command_line(&app.log, "get_call", seen));
 
-    // Search → open → back cycles: memory over time.
+    // Search → open → back cycles: memory over time, from what the timed runs above left.
+    let (before_kb, each) = pss(&app.app_tree());
+    for (what, (kb, each)) in [
+        ("the searches", after_searches),
+        ("the openings", after_opens),
+        ("the long call's openings", (before_kb, each)),
+    ] {
+        let _ = writeln!(report, "PSS after {what}: {}", pss_line(kb, &each));
+    }
     let cpu0 = cpu_seconds(&app.app_tree());
     let t = Instant::now();
-    let mut pss_series = vec![start_kb / 1024];
+    let mut pss_series = vec![before_kb / 1024];
     for c in 0..cycles {
         let q = if c % 10 == 9 { LONG_WORD } else { QUERIES[c % QUERIES.len()] };
         app.time_search(q);
@@ -586,12 +608,7 @@ fn bench_desktop_window() {
         cycle_cpu * 1e3 / cycles.max(1) as f64,
         pss_series.iter().map(u64::to_string).collect::<Vec<_>>().join(" → ")
     );
-    let _ = writeln!(
-        report,
-        "PSS after the cycles: {} MB = {}",
-        end_kb / 1024,
-        each.iter().map(|(n, kb)| format!("{n} {} MB", kb / 1024)).collect::<Vec<_>>().join(", ")
-    );
+    let _ = writeln!(report, "PSS after the cycles: {}", pss_line(end_kb, &each));
     app.finish();
 
     eprintln!("\n{report}");
