@@ -1025,19 +1025,25 @@ fn web_process_memory(app: &App) -> (u64, u64) {
         if !comm.starts_with("WebKitWebProces") {
             continue;
         }
-        let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
-        let field = |name: &str| {
-            rollup
-                .lines()
-                .find(|l| l.starts_with(name))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|n| n.parse::<u64>().ok())
-                .unwrap_or(0)
-        };
-        pss += field("Pss:");
-        rss += field("Rss:");
+        let [p, r] = memory_kb(pid, ["Pss:", "Rss:"]);
+        pss += p;
+        rss += r;
     }
     (pss, rss)
+}
+
+/// Fields of `/proc/PID/smaps_rollup` in kB (0 for one the kernel does not give, or a process
+/// gone), in the order asked.
+fn memory_kb<const N: usize>(pid: u32, fields: [&str; N]) -> [u64; N] {
+    let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
+    fields.map(|name| {
+        rollup
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or(0)
+    })
 }
 
 /// Benchmark (not part of the test suite; `make bench-playback`): a cached one-hour recording —

@@ -110,17 +110,9 @@ struct Pss {
 fn pss(pids: &[u32]) -> (u64, Vec<Pss>) {
     let mut each = Vec::new();
     for pid in pids {
-        let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
-        let field = |name: &str| {
-            rollup
-                .lines()
-                .find(|l| l.starts_with(name))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|n| n.parse::<u64>().ok())
-                .unwrap_or(0)
-        };
+        let [kb, anon_kb] = memory_kb(*pid, ["Pss:", "Pss_Anon:"]);
         let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default().trim().to_string();
-        each.push(Pss { name, kb: field("Pss:"), anon_kb: field("Pss_Anon:") });
+        each.push(Pss { name, kb, anon_kb });
     }
     (each.iter().map(|e| e.kb).sum(), each)
 }
