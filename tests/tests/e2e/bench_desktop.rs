@@ -537,7 +537,7 @@ fn bench_desktop_window() {
     let after_opens = pss(&app.app_tree());
     report.push_str(&line("click a hit → its turns painted", &opens));
     // The session's first opening lays out the detail's styles and font faces for the first time:
-    // it is most of the p95 of ten.
+    // reported apart, so a slow first opening is not mistaken for the others' tail.
     if let Some((first, rest)) = opens.split_first() {
         let _ = writeln!(report, "  the session's first: {first:.0} ms; the others:");
         report.push_str(&line("  click a hit → its turns painted, not first", rest));
