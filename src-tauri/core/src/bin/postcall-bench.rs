@@ -21,8 +21,6 @@
 //!    the keys back (what the upgrade costs).
 //! 6. Insights: `stats` for the whole range, 30 days, a campaign, a status, a combination, and
 //!    a search-filtered case (p50/p95, CPU per query), against the same figures from `calls`.
-//!    With `--tally-baseline`, the import is run a second time into another folder with the
-//!    summary tables' triggers dropped: calls/s and CPU per call with and without them.
 //!
 //! Prints a table and writes the same figures as JSON to `--out-dir`. It reports; it asserts
 //! nothing: machines are noisy, so the baseline ratio is the figure to compare across machines.
@@ -85,10 +83,6 @@ struct Args {
     /// With `--reads-only`, a kept review file holding as many already is reused.
     #[arg(long, default_value_t = 0)]
     annotations: u64,
-    /// Also import the same calls into a second folder without the insights summary tables'
-    /// triggers, to measure what keeping them costs the import (ratio printed side by side).
-    #[arg(long)]
-    tally_baseline: bool,
     /// Hits asked of each search (the window asks for 200, the CLI for 20).
     #[arg(long, default_value_t = 50)]
     search_limit: usize,
@@ -266,22 +260,6 @@ async fn run(args: Args) -> Result<()> {
         imp.peak_rss.map(|b| format!("; peak memory {:.0} MB", b as f64 / 1e6)).unwrap_or_default()
     );
 
-    // 1c. The same import without the summary tables' triggers.
-    let tally = if args.tally_baseline {
-        let dir = out.join("import-no-tally");
-        std::fs::create_dir_all(&dir)?;
-        let db = DataDir::resolve(Some(&dir))?.db_path();
-        store::open(&db)?.execute_batch(
-            "DROP TRIGGER calls_tally_insert; DROP TRIGGER calls_tally_update; DROP TRIGGER calls_tally_delete;
-             DROP TRIGGER calls_hours_insert; DROP TRIGGER calls_hours_update; DROP TRIGGER calls_hours_delete;",
-        )?;
-        let without = import(&jsonl, &dir, n).await?;
-        std::fs::remove_dir_all(&dir).ok();
-        Some(TallyCost { with: imp.clone(), without })
-    } else {
-        None
-    };
-
     // 2. HTTP. First put everything written so far (the generated file, the import) on disk, so
     // the kernel flushing it does not land in the timed comparison.
     if !args.skip_http {
@@ -315,6 +293,9 @@ async fn run(args: Args) -> Result<()> {
         "import": {"stored": imp.stored, "failed": imp.failed, "seconds": round3(imp.seconds),
             "calls_per_s": (imp.stored as f64 / imp.seconds).round(), "cpu_seconds": imp.cpu_seconds.map(round3),
             "peak_rss_bytes": imp.peak_rss,
+            "threads_cpu_us_per_call": imp.threads.iter()
+                .map(|(t, c)| (t.clone(), json!((c * 1e6 / imp.stored.max(1) as f64).round())))
+                .collect::<serde_json::Map<_, _>>(),
             "db_bytes": imp.db_bytes, "db_bytes_per_call": (imp.db_bytes as f64 / n as f64).round(),
             "turns": imp.turns, "journal_compression": store::bodies::enabled(),
             "compress_seconds_after": round3(imp.compress_seconds), "footprint": imp.footprint,
@@ -324,15 +305,11 @@ async fn run(args: Args) -> Result<()> {
         "list": pages.iter().map(|(k, l, rows)| json!({"kind": k, "rows": rows, "latency": lat_json(*l)})).collect::<Vec<_>>(),
         "insights": insights,
         "review": review.as_ref().map(|(_, v)| v.clone()),
-        "tally": tally.as_ref().map(|t| t.to_json()),
     });
 
     print_table(n, &gen, &imp, http.as_ref(), &searches, &pages);
     if let Some((rows, _)) = &review {
         print_review(rows);
-    }
-    if let Some(t) = &tally {
-        t.print();
     }
     println!("\ninsights: {}", serde_json::to_string_pretty(&report["insights"])?);
     let results = args.out_dir.join(format!("results-{n}.json"));
@@ -399,7 +376,6 @@ fn generate(path: &Path, n: u64, seed: u64) -> Result<Generated> {
     Ok(Generated { seconds: started.elapsed().as_secs_f64(), bytes, turns, max_turns, picks })
 }
 
-#[derive(Clone)]
 struct Imported {
     stored: u64,
     failed: u64,
@@ -418,50 +394,6 @@ struct Imported {
     compress_seconds: f64,
     /// Reading one delivery's exact body (decompressed when it is compressed).
     body_read: Lat,
-}
-
-/// The import with the insights summary tables' triggers and without (`--tally-baseline`).
-struct TallyCost {
-    with: Imported,
-    without: Imported,
-}
-
-impl TallyCost {
-    fn per_call_us(i: &Imported) -> Option<f64> {
-        i.cpu_seconds.map(|c| c * 1e6 / i.stored.max(1) as f64)
-    }
-    fn to_json(&self) -> Value {
-        let side = |i: &Imported| {
-            json!({"calls_per_s": (i.stored as f64 / i.seconds).round(), "seconds": round3(i.seconds),
-                "cpu_us_per_call": Self::per_call_us(i).map(|x| x.round()),
-                "threads_cpu_us_per_call": i.threads.iter().map(|(n, c)| (n.clone(), json!((c * 1e6 / i.stored.max(1) as f64).round()))).collect::<serde_json::Map<_, _>>()})
-        };
-        json!({"with_triggers": side(&self.with), "without_triggers": side(&self.without),
-            "rate_ratio": round3((self.with.stored as f64 / self.with.seconds) / (self.without.stored as f64 / self.without.seconds)),
-            "cpu_ratio": Self::per_call_us(&self.with).zip(Self::per_call_us(&self.without)).map(|(a, b)| round3(a / b))})
-    }
-    fn print(&self) {
-        println!(
-            "
-Import with and without the insights summary tables' triggers (same calls, same process)"
-        );
-        println!("  {:<34} {:>10} {:>14}", "", "calls/s", "CPU µs/call");
-        for (name, i) in [("with triggers", &self.with), ("without triggers (baseline)", &self.without)] {
-            println!(
-                "  {:<34} {:>10.0} {:>14}",
-                name,
-                i.stored as f64 / i.seconds,
-                Self::per_call_us(i).map(|x| format!("{x:.0}")).unwrap_or_default()
-            );
-        }
-        let j = self.to_json();
-        println!(
-            "  {:<34} {:>10} {:>14}",
-            "ratio with/without",
-            format!("{}x", j["rate_ratio"]),
-            format!("{}x", j["cpu_ratio"])
-        );
-    }
 }
 
 /// The name and the user plus system CPU seconds in a /proc `stat` file (Linux).

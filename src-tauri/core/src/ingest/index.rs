@@ -193,12 +193,12 @@ fn index_batch(
     tx.prepare_cached("UPDATE main.index_state SET delivery_id = delivery_id WHERE name = ?1")?.execute([WATERMARK])?;
     let mut rows = Vec::with_capacity(jobs.len());
     let mut updated = Vec::new();
+    let mut writer = calls::Writer::new(&tx);
     for job in jobs {
         fault::check(job.call_id).map_err(store::StoreError::NotFound)?;
         // The journal keeps the body; a call whose document is that body as it came refers to it.
         let delivery = job.verbatim.then_some(job.delivery_id);
-        let upserted = calls::upsert_delivered(
-            &tx,
+        let upserted = writer.upsert_delivered(
             job.call_id,
             job.source,
             Delta::Raw(&job.body),
@@ -211,6 +211,7 @@ fn index_batch(
         }
         rows.push(upserted.search);
     }
+    writer.finish()?;
     if let Some(mark) = mark {
         set_mark(&tx, mark)?;
     }

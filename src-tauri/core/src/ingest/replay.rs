@@ -120,13 +120,13 @@ fn rebuild_call(conn: &mut Connection, id: i64, now: i64) -> Result<Vec<search_i
         let rows = stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
         rows.collect::<rusqlite::Result<_>>()?
     };
+    let mut writer = calls::Writer::new(&tx);
     for (delivery, source, body, received_ms) in deliveries {
         fault::check(id).map_err(store::StoreError::NotFound)?;
         let source = Source::parse(&source).unwrap_or(Source::Webhook);
         let job = IndexJob::parse(delivery, source, body)
             .map_err(|e| store::StoreError::NotFound(format!("delivery {delivery} no longer parses: {e}")))?;
-        calls::upsert_delivered(
-            &tx,
+        writer.upsert_delivered(
             id,
             source,
             Delta::Raw(&job.body),
@@ -137,6 +137,7 @@ fn rebuild_call(conn: &mut Connection, id: i64, now: i64) -> Result<Vec<search_i
             received_ms.min(now),
         )?;
     }
+    writer.finish()?;
     index_errors::clear_call(&tx, id)?;
     let rows = search_index::rows_for_call(&tx, id)?.into_iter().collect();
     tx.commit()?;

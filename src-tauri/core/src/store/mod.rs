@@ -21,6 +21,7 @@ pub mod recordings;
 pub mod review_keys;
 pub mod scripts;
 pub mod search_index;
+pub mod tally;
 pub mod turns;
 pub mod zone;
 
@@ -43,6 +44,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0011_range_totals", include_str!("../../migrations/main/0011_range_totals.sql")),
     ("0012_local_days", include_str!("../../migrations/main/0012_local_days.sql")),
     ("0013_downloads_index", include_str!("../../migrations/main/0013_downloads_index.sql")),
+    ("0014_batch_tallies", include_str!("../../migrations/main/0014_batch_tallies.sql")),
 ];
 const JOURNAL_MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("../../migrations/journal/0001_init.sql")),

@@ -1,8 +1,8 @@
 //! The SQL functions the insights tallies' triggers key calls by (migration `0012_local_days`):
 //! `local_day(ms, zone)` and `local_hour(ms, zone)`, the day (`YYYY-MM-DD`) and hour of an instant
 //! in a named zone, DST included. Registered on every connection, since any connection that
-//! writes `calls` runs the triggers; which zone, and rebuilding the tallies when it changes, is
-//! `insights::zone`'s.
+//! changes `calls` runs the triggers; new calls are keyed the same way by [`super::tally`]. Which
+//! zone, and rebuilding the tallies when it changes, is `insights::zone`'s.
 
 use std::str::FromStr;
 
@@ -25,6 +25,12 @@ pub fn local_day(ms: i64, name: &str) -> Option<String> {
 /// The local hour (0–23) of the instant `ms` in zone `name`.
 pub fn local_hour(ms: i64, name: &str) -> Option<u32> {
     zone(name).timestamp_millis_opt(ms).single().map(|t| t.hour())
+}
+
+/// [`local_day`] and [`local_hour`] of `ms` in `zone` at once.
+pub fn day_and_hour(ms: i64, zone: Tz) -> Option<(String, u32)> {
+    let t = zone.timestamp_millis_opt(ms).single()?;
+    Some((format!("{:04}-{:02}-{:02}", t.year(), t.month(), t.day()), t.hour()))
 }
 
 /// Registers `local_day(ms, zone)` and `local_hour(ms, zone)` on `conn` (NULL for a NULL `ms`).
