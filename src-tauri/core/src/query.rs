@@ -348,7 +348,7 @@ pub struct Facets {
 }
 
 /// Counts a filter of status, campaign and objective alone from the insights' running totals
-/// (`assistant_total`, kept by triggers on `calls` in the same transaction, so never behind),
+/// (`assistant_total`, kept in the transaction that writes the calls, so never behind),
 /// which are keyed by them: a few thousand rows instead of a walk over every call, whose pages
 /// would then sit in the connection's cache. `None` for any other filter.
 fn count_from_totals(conn: &Connection, q: &CallQuery) -> Result<Option<i64>> {

@@ -6,8 +6,9 @@
 //! recorded beside them ([`zone`]):
 //!
 //! - Calls per day × status × campaign (with the objective's counts) and their durations in
-//!   buckets are kept by SQL triggers on `calls`, so every writer of `calls` keeps them right
-//!   without a line of code in the indexer, and the upgrade fills them for the calls already held.
+//!   buckets are kept in the transaction that writes the calls: new calls are counted by the
+//!   writer ([`crate::store::calls::Writer`]) once per batch, a changed or deleted call by SQL
+//!   triggers on `calls`. The upgrade fills them for the calls already held.
 //! - Extracted variables (fill counts, values) and the payload schema need each delivery's
 //!   document, which the indexer drops once parsed (a new call's document is only a reference to
 //!   its journaled body). They are built by a pass of their own over the journal, [`catch_up`],

@@ -345,8 +345,8 @@ pub fn docs(conn: &Connection, id: i64) -> Result<Option<Docs>> {
         .optional()?)
 }
 
-/// How many calls are stored, from the insights' running totals, which triggers on `calls` keep
-/// in the same transaction: `count(*)` would walk a million rows (and keep their pages cached)
+/// How many calls are stored, from the insights' running totals, kept in the transaction that
+/// writes the calls: `count(*)` would walk a million rows (and keep their pages cached)
 /// for every status the window asks for.
 pub fn count(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("SELECT ifnull(sum(calls), 0) FROM assistant_total", [], |r| r.get(0))?)
