@@ -6,7 +6,7 @@
 
 use std::str::FromStr;
 
-use chrono::{Datelike, TimeZone, Timelike};
+use chrono::{DateTime, Datelike, TimeZone, Timelike};
 use chrono_tz::Tz;
 use rusqlite::functions::FunctionFlags;
 use rusqlite::Connection;
@@ -16,10 +16,14 @@ pub fn zone(name: &str) -> Tz {
     Tz::from_str(name).unwrap_or(Tz::UTC)
 }
 
+/// `YYYY-MM-DD`, as the tallies key a day.
+fn day_text(t: &DateTime<Tz>) -> String {
+    format!("{:04}-{:02}-{:02}", t.year(), t.month(), t.day())
+}
+
 /// The local day (`YYYY-MM-DD`) of the instant `ms` in zone `name` (UTC for an unknown name).
 pub fn local_day(ms: i64, name: &str) -> Option<String> {
-    let t = zone(name).timestamp_millis_opt(ms).single()?;
-    Some(format!("{:04}-{:02}-{:02}", t.year(), t.month(), t.day()))
+    zone(name).timestamp_millis_opt(ms).single().map(|t| day_text(&t))
 }
 
 /// The local hour (0–23) of the instant `ms` in zone `name`.
@@ -29,8 +33,7 @@ pub fn local_hour(ms: i64, name: &str) -> Option<u32> {
 
 /// [`local_day`] and [`local_hour`] of `ms` in `zone` at once.
 pub fn day_and_hour(ms: i64, zone: Tz) -> Option<(String, u32)> {
-    let t = zone.timestamp_millis_opt(ms).single()?;
-    Some((format!("{:04}-{:02}-{:02}", t.year(), t.month(), t.day()), t.hour()))
+    zone.timestamp_millis_opt(ms).single().map(|t| (day_text(&t), t.hour()))
 }
 
 /// Registers `local_day(ms, zone)` and `local_hour(ms, zone)` on `conn` (NULL for a NULL `ms`).
