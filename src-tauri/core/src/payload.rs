@@ -40,13 +40,24 @@ pub fn is_verbatim(body: &[u8]) -> bool {
     !body.starts_with(b"\xEF\xBB\xBF")
 }
 
+/// Reads JSON as `serde_json::from_slice` does (the same value, or the same error at the same
+/// line and column), checking UTF-8 once over the whole body instead of string by string: a
+/// webhook's body is mostly strings, and checking them one at a time was a sixth of the work of
+/// reading it. A body that is not UTF-8 is read by `from_slice` itself, for its error.
+pub(crate) fn from_json<'a, T: serde::Deserialize<'a>>(body: &'a [u8]) -> serde_json::Result<T> {
+    match std::str::from_utf8(body) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(body),
+    }
+}
+
 /// Parses a raw body into the payload object and its call id.
 pub fn parse_body(body: &[u8]) -> Result<(i64, Doc), PayloadError> {
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(PayloadError::Empty);
     }
-    let value: Value = serde_json::from_slice(body).map_err(|e| PayloadError::NotJson(e.to_string()))?;
+    let value: Value = from_json(body).map_err(|e| PayloadError::NotJson(e.to_string()))?;
     let doc = match value {
         Value::Object(map) => map,
         other => return Err(PayloadError::NotObject(json_kind(&other))),
@@ -63,7 +74,7 @@ pub fn body_call_id(body: &[u8]) -> Result<i64, PayloadError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(PayloadError::Empty);
     }
-    let kind: Kind = serde_json::from_slice(body).map_err(|e| PayloadError::NotJson(e.to_string()))?;
+    let kind: Kind = from_json(body).map_err(|e| PayloadError::NotJson(e.to_string()))?;
     match kind {
         Kind::Object(id) => {
             let mut doc = Doc::new();
@@ -422,8 +433,9 @@ mod tests {
       "created_at": "2025-01-15T10:30:00.000000Z", "finished_at": "2025-01-15T10:32:05.000000Z"
     }"#;
 
-    #[test]
-    fn the_quick_id_check_agrees_with_the_full_parse() {
+    /// Bodies at the edges of what parses: duplicate and escaped keys, odd ids, bad escapes,
+    /// lone surrogates, invalid UTF-8 inside and outside strings, truncation, deep nesting.
+    fn awkward_bodies() -> Vec<Vec<u8>> {
         let deep = format!("{{\"id\": 1, \"x\": {}{}}}", "[".repeat(200), "]".repeat(200));
         let mut bodies: Vec<Vec<u8>> = [
             NEWER,
@@ -457,10 +469,35 @@ mod tests {
         .collect();
         bodies.push(b"{\"id\": 1, \"note\": \"\xff\xfe\"}".to_vec());
         bodies.push(b"{\"id\": 1, \"\xc3\": 2}".to_vec());
-        for body in &bodies {
+        bodies.push(b"{\"id\": 1}\xff".to_vec());
+        bodies.push(b"{\"id\": 1,\n \xe2\x80 \"x\": 2}".to_vec());
+        bodies
+    }
+
+    #[test]
+    fn the_quick_id_check_agrees_with_the_full_parse() {
+        for body in &awkward_bodies() {
             let full = parse_body(body).map(|(id, _)| id);
             assert_eq!(body_call_id(body), full, "{}", String::from_utf8_lossy(body));
         }
+    }
+
+    #[test]
+    fn json_is_read_as_from_slice_reads_it_with_the_same_errors() {
+        let mut bodies = awkward_bodies();
+        bodies.push(b"{\"id\": 1, \"note\": \"caf\xc3\xa9 \xe5\x8d\x81\xe7\x82\xb9\"}".to_vec());
+        bodies.push(b"{\"id\": 1,\n\"a\": [1, 2,\n  }".to_vec());
+        for body in &bodies {
+            let ours = from_json::<Value>(body).map_err(|e| e.to_string());
+            let theirs = serde_json::from_slice::<Value>(body).map_err(|e| e.to_string());
+            assert_eq!(ours, theirs, "{}", String::from_utf8_lossy(body));
+        }
+        // Both ways of reading are taken: a UTF-8 body and one that is not.
+        assert!(from_json::<Value>(br#"{"id": 1}"#).is_ok());
+        assert!(from_json::<Value>(b"{\"id\": \"\xff\"}")
+            .expect_err("not UTF-8")
+            .to_string()
+            .contains("invalid unicode"));
     }
 
     #[test]

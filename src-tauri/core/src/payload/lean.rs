@@ -42,7 +42,7 @@ impl Lean {
 /// `None` for any other body (ask `parse_body` why).
 pub fn parse(body: &[u8]) -> Option<(i64, Lean)> {
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-    let lean: LeanDoc = serde_json::from_slice(body).ok()?;
+    let lean: LeanDoc = super::from_json(body).ok()?;
     let id = super::call_id(&lean.0.doc).ok()?;
     Some((id, lean.0))
 }
