@@ -208,9 +208,8 @@ fn reads_only(args: &Args) -> Result<()> {
     }
     drop(stmt);
     eprintln!("postcall-bench: reads on {} ({total} calls)", db.display());
-    let searches = search_latency(&conn, &picks, args.runs, args.search_limit)?;
-    let mut pages = list_latency(&conn, args.runs)?;
-    let review = if args.annotations > 0 { Some(review_compare(&st, &conn, args.runs)?) } else { None };
+    drop(conn);
+    let (searches, mut pages, review) = st.read(|conn| Ok(timed_reads(&st, conn, &picks, args)))??;
     print_reads(&searches, &pages);
     if let Some((rows, _)) = &review {
         print_review(rows);
@@ -276,11 +275,7 @@ async fn run(args: Args) -> Result<()> {
     if args.annotations > 0 {
         annotate(&st, args.annotations, args.seed)?;
     }
-    let conn = st.connect()?;
-    let searches = search_latency(&conn, &gen.picks, args.runs, args.search_limit)?;
-    let pages = list_latency(&conn, args.runs)?;
-    let review = if args.annotations > 0 { Some(review_compare(&st, &conn, args.runs)?) } else { None };
-    drop(conn);
+    let (searches, pages, review) = st.read(|conn| Ok(timed_reads(&st, conn, &gen.picks, &args)))??;
     let insights = postcall_core::insights::bench::measure(&mut store::Store::open(&db)?.connect()?, args.runs)?;
 
     let report = json!({
@@ -773,6 +768,23 @@ fn timed<T>(runs: usize, mut f: impl FnMut(usize) -> Result<T>) -> Result<(Lat, 
 
 type SearchRow = (&'static str, String, Lat, f64);
 
+/// What the review comparison reports: its rows and the key fill's figures.
+type ReviewReads = (Vec<ReviewRow>, Value);
+
+/// The searches, list pages and (with annotations) review filters, timed on `conn`: one of the
+/// read pool's connections, with the page cache the app's reads have.
+fn timed_reads(
+    st: &store::Store,
+    conn: &Connection,
+    picks: &Picks,
+    args: &Args,
+) -> Result<(Vec<SearchRow>, Vec<PageRow>, Option<ReviewReads>)> {
+    let searches = search_latency(conn, picks, args.runs, args.search_limit)?;
+    let pages = list_latency(conn, args.runs)?;
+    let review = if args.annotations > 0 { Some(review_compare(st, conn, args.runs)?) } else { None };
+    Ok((searches, pages, review))
+}
+
 fn search_latency(conn: &Connection, picks: &Picks, runs: usize, limit: usize) -> Result<Vec<SearchRow>> {
     let fixed = |qs: &[&str]| -> Vec<String> { qs.iter().map(|s| s.to_string()).collect() };
     let kinds: Vec<(&'static str, Vec<String>)> = vec![
@@ -958,7 +970,7 @@ fn thread_cpu_us() -> f64 {
 /// The review filters' pages read from the review indexes in log order, then the same pages
 /// with the copied keys cleared, when the filter walks the log probing each call (as every page
 /// was read before the keys were kept). The keys are filled back after, timed.
-fn review_compare(st: &store::Store, conn: &Connection, runs: usize) -> Result<(Vec<ReviewRow>, Value)> {
+fn review_compare(st: &store::Store, conn: &Connection, runs: usize) -> Result<ReviewReads> {
     use postcall_core::review::keys;
     let started = Instant::now();
     let filled = keys::fill_missing(conn, "review", "main")?;
