@@ -459,6 +459,39 @@ impl App {
         self.wait_detail(id);
     }
 
+    /// Opens a call by clicking its search hit; waits for its detail to have loaded.
+    ///
+    /// A hit list can be re-rendered by a live refresh (a recording stored, its waveform
+    /// computed) while the synthesized click is under way; when that lands between the mouse
+    /// button going down and up, the browser fires no click, as it would for a person. So a hit
+    /// whose detail has not begun to open within a few seconds is clicked once more, after
+    /// printing which pointer events reached the page; a hit that never opens still fails.
+    fn open_hit(&self, id: i64) {
+        let hit = format!("[data-testid=\"search-result\"][data-call-id=\"{id}\"]");
+        self.js(
+            "window.__e2eClicks = []; if (!window.__e2eClickLog) { window.__e2eClickLog = true;
+             for (const t of ['mousedown', 'mouseup', 'click']) document.addEventListener(t, (e) => {
+               const el = e.target instanceof Element ? e.target.closest('[data-testid]') : null;
+               window.__e2eClicks.push(t + ' ' + (el ? el.getAttribute('data-testid') + ' ' + el.getAttribute('data-call-id') : String(e.target)));
+             }, true); }",
+        );
+        self.click(&hit);
+        let detail = format!("[data-testid=\"call-detail\"][data-call-id=\"{id}\"]");
+        let opened = poll(Duration::from_secs(3), || Ok(self.s().find(&detail)?.map(|_| ())));
+        if opened.is_err() {
+            eprintln!(
+                "the click on the hit of {id} did not open it; pointer events seen: {}\n{}",
+                self.js("return window.__e2eClicks.join(', ');"),
+                self.page_text()
+            );
+            // Once, and only if it is still there: the detail may have opened meanwhile.
+            if let Ok(Some(el)) = self.s().find(&hit) {
+                let _ = self.s().click(&el);
+            }
+        }
+        self.wait_detail(id);
+    }
+
     /// Types `text` into the log's search box and waits until the hit list is that text's, and
     /// final. Hits of a shorter prefix are painted while the rest is typed; a click aimed at one
     /// of them can land on whatever replaces it.
@@ -660,8 +693,7 @@ fn search_finds_a_transcript_word_and_opens_the_call() {
     let snippet = app.js(&format!("return document.querySelector('{}').textContent;", hit.replace('\'', "\\'")));
     assert!(snippet.as_str().unwrap_or_default().contains("Sarah"), "the hit shows the matching text: {snippet}");
 
-    app.click(&hit);
-    app.wait_detail(id);
+    app.open_hit(id);
     let shown = app.call_ids("call-detail");
     assert_eq!(shown, vec![id], "the detail of the hit's call is open");
     // The matching turn is there, with the word.
@@ -779,8 +811,7 @@ fn markup_in_a_payload_stays_text() {
     app.search("pwned");
     app.wait_element(&format!("[data-testid=\"search-result\"][data-call-id=\"{id}\"]"));
     inert("search results");
-    app.click(&format!("[data-testid=\"search-result\"][data-call-id=\"{id}\"]"));
-    app.wait_detail(id);
+    app.open_hit(id);
     app.wait_until("the turns with highlights", |a| {
         Ok(a.s().execute("return document.querySelectorAll('[data-testid=\"transcript-turn\"]').length;", vec![])?
             == json!(2))
@@ -1006,8 +1037,7 @@ fn a_recording_plays_in_sync_with_the_transcript() {
     app.click(".detail-bar button"); // Back
     app.wait_until("the detail to close", |a| Ok(a.ids("call-detail")?.is_empty()));
     app.search("order");
-    app.click(&format!("[data-testid=\"search-result\"][data-call-id=\"{id}\"]"));
-    app.wait_detail(id);
+    app.open_hit(id);
     app.wait_playable();
     app.wait_until("the player to be at the hit's turn", |a| {
         Ok((a.audio()[2].as_f64().unwrap_or(-1.0) - 6.0).abs() < 0.35)

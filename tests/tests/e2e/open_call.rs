@@ -71,9 +71,7 @@ fn a_hit_far_down_a_one_hour_call_opens_at_its_turn() {
     let id = app.post(&call);
     app.wait_rows(&[id]);
     app.search("kingfisher");
-    let hit = format!("[data-testid=\"search-result\"][data-call-id=\"{id}\"]");
-    app.click(&hit);
-    app.wait_detail(id);
+    app.open_hit(id);
     let turn = "[data-testid=\"call-detail\"] [data-turn-index=\"1800\"]";
     app.wait_element(turn);
     let mut at = Value::Null;

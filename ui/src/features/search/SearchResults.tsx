@@ -70,8 +70,10 @@ export const SearchResults = memo(function SearchResults({ hits, selectedIndex, 
       {shown.map((hit, i) => {
         const who = senderLabel(hit.sender);
         return (
+          // One hit per call: keyed by it, a refresh that reorders the hits moves them rather than
+          // rebuilding them (a click under way stays on its hit).
           <li
-            key={`${hit.call_id}-${hit.turn_index ?? hit.field}-${i}`}
+            key={hit.call_id}
             className={`hit${i === selectedIndex ? " hit-selected" : ""}`}
             data-testid="search-result"
             data-call-id={hit.call_id}
