@@ -28,7 +28,6 @@ use serde::Serialize;
 use ts_rs::TS;
 use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
 
-use crate::store::turns::StoredTurn;
 use crate::store::Result;
 
 /// The text forms the index is given (CJK bigrams, unspaced scripts in words): kept with the
@@ -309,6 +308,8 @@ struct Candidate {
     summary: Option<String>,
     /// BM25, negated: lower is better, as FTS5 reports it.
     rank: f64,
+    /// The index of the turn the hit shows: the first of those matching the most terms.
+    best_turn: Option<i64>,
 }
 
 /// Reads each candidate and scores it: BM25 with term counts and length from its turns and
@@ -317,16 +318,27 @@ fn score(conn: &Connection, needles: &Needles, found: HashMap<i64, Origin>) -> R
     let n = needles.0.len();
     let mut row_of =
         conn.prepare_cached("SELECT created_ms, customer_phone, status, summary FROM calls WHERE id = ?1")?;
-    // Only the text: most candidates are scored and dropped, so their turns are not built.
-    let mut texts_of = conn.prepare_cached("SELECT text FROM turns WHERE call_id = ?1")?;
+    // Only the text: most candidates are scored and dropped, so their turns are not built. The
+    // turn a hit shows is chosen here too, so a kept hit reads that one turn, not all of them.
+    let mut texts_of = conn.prepare_cached("SELECT idx, text FROM turns WHERE call_id = ?1 ORDER BY idx")?;
     let mut stats = Vec::with_capacity(found.len());
+    let mut seen = vec![false; n];
     for (call_id, origin) in found {
         let mut tf = vec![0.0; n];
         let mut len = 0_u32;
+        let (mut most, mut best_turn) = (0, None);
         if origin == Origin::Transcript {
             let mut rows = texts_of.query([call_id])?;
             while let Some(r) = rows.next()? {
-                len += needles.count(r.get_ref(0)?.as_str().unwrap_or_default(), &mut tf, 1.0);
+                seen.fill(false);
+                len += needles.occurrences(r.get_ref(1)?.as_str().unwrap_or_default(), |i, _, _| {
+                    tf[i] += 1.0;
+                    seen[i] = true;
+                });
+                let matched = seen.iter().filter(|s| **s).count();
+                if matched > most {
+                    (most, best_turn) = (matched, Some(r.get(0)?));
+                }
             }
         }
         let (created_at_ms, customer_phone, status, summary): (_, _, _, Option<String>) = row_of
@@ -336,7 +348,7 @@ fn score(conn: &Connection, needles: &Needles, found: HashMap<i64, Origin>) -> R
         if let Some(summary) = summary.as_deref() {
             len += needles.count(summary, &mut tf, SUMMARY_WEIGHT);
         }
-        let c = Candidate { call_id, origin, created_at_ms, customer_phone, status, summary, rank: 0.0 };
+        let c = Candidate { call_id, origin, created_at_ms, customer_phone, status, summary, rank: 0.0, best_turn };
         stats.push((c, tf, len));
     }
     let total = stats.len() as f64;
@@ -364,13 +376,31 @@ fn hit(conn: &Connection, needles: &Needles, frag: Option<&str>, c: Candidate) -
     let marked: String;
     match c.origin {
         Origin::Transcript => {
-            let turns = crate::store::turns::for_call(conn, call_id)?;
-            match needles.best_turn(&turns) {
-                Some((turn, text)) => {
-                    (turn_index, sender, marked) = (Some(turn.index), Some(turn.sender.clone()), text)
+            let row = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(i64, String, String)> {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            };
+            let best = match c.best_turn {
+                Some(idx) => conn
+                    .prepare_cached("SELECT idx, sender, text FROM turns WHERE call_id = ?1 AND idx = ?2")?
+                    .query_row(params![call_id, idx], row)
+                    .optional()?,
+                None => None,
+            };
+            match best {
+                Some((i, s, text)) => {
+                    let (_, spans) = needles.find(&text);
+                    (turn_index, sender, marked) = (Some(i), Some(s), mark_spans(&text, &spans));
                 }
-                // The index and the matcher disagree only on exotic text: show the opening instead.
-                None => marked = turns.first().map(|t| unmarked(&t.text).into_owned()).unwrap_or_default(),
+                // The index and the matcher disagree only on exotic text (or the transcript was
+                // replaced since it was scored): show the opening instead.
+                None => {
+                    marked = conn
+                        .prepare_cached("SELECT idx, sender, text FROM turns WHERE call_id = ?1 ORDER BY idx LIMIT 1")?
+                        .query_row([call_id], row)
+                        .optional()?
+                        .map(|(_, _, t)| unmarked(&t).into_owned())
+                        .unwrap_or_default();
+                }
             }
         }
         Origin::Call => {
@@ -582,21 +612,6 @@ impl Needles {
         });
         spans.sort_unstable();
         (which.iter().filter(|w| **w).count(), spans)
-    }
-
-    /// The turn matching the most terms (the earliest of those), with its text marked.
-    fn best_turn<'t>(&self, turns: &'t [StoredTurn]) -> Option<(&'t StoredTurn, String)> {
-        let (mut most, mut best) = (0, None);
-        for turn in turns {
-            let (found, spans) = self.find(&turn.text);
-            if found > most {
-                (most, best) = (found, Some((turn, spans)));
-                if found == self.0.len() {
-                    break;
-                }
-            }
-        }
-        best.map(|(turn, spans)| (turn, mark_spans(&turn.text, &spans)))
     }
 }
 
