@@ -376,13 +376,10 @@ fn hit(conn: &Connection, needles: &Needles, frag: Option<&str>, c: Candidate) -
     let marked: String;
     match c.origin {
         Origin::Transcript => {
-            let row = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(i64, String, String)> {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            };
             let best = match c.best_turn {
                 Some(idx) => conn
                     .prepare_cached("SELECT idx, sender, text FROM turns WHERE call_id = ?1 AND idx = ?2")?
-                    .query_row(params![call_id, idx], row)
+                    .query_row(params![call_id, idx], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get::<_, String>(2)?)))
                     .optional()?,
                 None => None,
             };
@@ -395,10 +392,10 @@ fn hit(conn: &Connection, needles: &Needles, frag: Option<&str>, c: Candidate) -
                 // replaced since it was scored): show the opening instead.
                 None => {
                     marked = conn
-                        .prepare_cached("SELECT idx, sender, text FROM turns WHERE call_id = ?1 ORDER BY idx LIMIT 1")?
-                        .query_row([call_id], row)
+                        .prepare_cached("SELECT text FROM turns WHERE call_id = ?1 ORDER BY idx LIMIT 1")?
+                        .query_row([call_id], |r| r.get::<_, String>(0))
                         .optional()?
-                        .map(|(_, _, t)| unmarked(&t).into_owned())
+                        .map(|t| unmarked(&t).into_owned())
                         .unwrap_or_default();
                 }
             }
@@ -725,6 +722,32 @@ mod tests {
             calls::upsert(&conn, id, Source::Webhook, c.as_object().expect("obj"), 1).expect("upsert");
         }
         conn
+    }
+
+    #[test]
+    fn a_hit_without_its_turn_shows_the_opening_unmarked() {
+        let conn = db();
+        let needles = Needles::new(&terms("arrived"));
+        let candidate = |best_turn| Candidate {
+            call_id: 1,
+            origin: Origin::Transcript,
+            created_at_ms: None,
+            customer_phone: None,
+            status: None,
+            summary: None,
+            rank: -1.0,
+            best_turn,
+        };
+        // No turn matched (the index and the matcher disagree), or the transcript was replaced
+        // after scoring and turn 7 is gone.
+        for best_turn in [None, Some(7)] {
+            let h = hit(&conn, &needles, None, candidate(best_turn)).expect("hit");
+            assert_eq!((h.turn_index, h.sender.as_deref()), (None, None), "{best_turn:?}");
+            assert_eq!(h.snippet, "Bună ziua, cu ce vă pot ajuta?", "{best_turn:?}");
+        }
+        let h = hit(&conn, &needles, None, candidate(Some(1))).expect("hit");
+        assert_eq!((h.turn_index, h.sender.as_deref()), (Some(1), Some("human")));
+        assert_eq!(h.snippet, "My order ZX-4471-QQ never [arrived]");
     }
 
     fn ids(conn: &Connection, q: &str) -> Vec<i64> {
