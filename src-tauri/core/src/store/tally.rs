@@ -10,9 +10,10 @@
 //! are written here once each. Changing or deleting a call keeps its triggers: that is rare, and
 //! needs the old row (migration 0014).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
-use rusqlite::Connection;
+use rusqlite::types::ToSql;
+use rusqlite::{params_from_iter, Connection};
 
 use super::{Result, StoreError};
 use crate::payload::CallFields;
@@ -54,11 +55,30 @@ fn count(c: &mut Counts, objective: Option<bool>) {
     c.2 += i64::from(objective.is_some());
 }
 
-/// Runs `sql` once for each of `rows`.
-fn add<P: rusqlite::Params>(conn: &Connection, sql: &str, rows: impl Iterator<Item = P>) -> Result<()> {
-    let mut stmt = conn.prepare_cached(sql)?;
-    for row in rows {
-        stmt.execute(row)?;
+/// The most tally rows one statement adds.
+const ROWS_PER_STATEMENT: usize = 64;
+
+/// Adds `rows` (each one value per column of `columns`) to `table`, `ON CONFLICT DO UPDATE SET
+/// {update}` adding a row to the one already there: one statement per [`ROWS_PER_STATEMENT`]
+/// rows, not one per row. An upsert's `DO UPDATE` may abort, so SQLite copies every page a
+/// statement changes into a statement journal first, to undo that statement alone; a page that
+/// several rows of one statement change (their tally row's leaf, the totals the triggers keep) is
+/// copied once. The rows come in the tables' key order, so a statement's rows share leaves.
+fn add(conn: &Connection, table: &str, columns: &str, update: &str, rows: &[Vec<&dyn ToSql>]) -> Result<()> {
+    let width = columns.split(',').count();
+    let row = format!("({})", vec!["?"; width].join(", "));
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO {table} ({columns}) VALUES {} ON CONFLICT DO UPDATE SET {update}",
+            vec![row.as_str(); chunk.len()].join(", ")
+        );
+        let values = params_from_iter(chunk.iter().flatten());
+        // A full chunk's statement is kept for the next batch; a last, shorter one is not.
+        if chunk.len() == ROWS_PER_STATEMENT {
+            conn.prepare_cached(&sql)?.execute(values)?;
+        } else {
+            conn.prepare(&sql)?.execute(values)?;
+        }
     }
     Ok(())
 }
@@ -90,10 +110,10 @@ impl Tally {
         }
         let name: String = conn.query_row("SELECT zone FROM tally_zone", [], |r| r.get(0))?;
         let zone = super::zone::zone(&name);
-        let mut calls: HashMap<(String, &str, &str), Counts> = HashMap::new();
-        let mut durations: HashMap<(String, &str, &str, i64), i64> = HashMap::new();
-        let mut hours: HashMap<(String, &str, &str, i64), i64> = HashMap::new();
-        let mut assistants: HashMap<(String, &str, &str, &str), Counts> = HashMap::new();
+        let mut calls: BTreeMap<(String, &str, &str), Counts> = BTreeMap::new();
+        let mut durations: BTreeMap<(String, &str, &str, i64), i64> = BTreeMap::new();
+        let mut hours: BTreeMap<(String, &str, &str, i64), i64> = BTreeMap::new();
+        let mut assistants: BTreeMap<(String, &str, &str, &str), Counts> = BTreeMap::new();
         for c in &self.calls {
             let (day, hour) = super::zone::day_and_hour(c.sort_ms, zone)
                 .ok_or_else(|| StoreError::Parse(format!("the call time {} ms is out of range", c.sort_ms)))?;
@@ -103,35 +123,30 @@ impl Tally {
             *hours.entry((day.clone(), status, campaign, i64::from(hour))).or_default() += 1;
             count(assistants.entry((day, status, campaign, c.assistant.as_str())).or_default(), c.objective);
         }
-        add(
-            conn,
-            "INSERT INTO call_tally (day, status, campaign, calls, achieved, judged) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT DO UPDATE SET calls = calls + excluded.calls, achieved = achieved + excluded.achieved,
-                                       judged = judged + excluded.judged",
-            calls
-                .iter()
-                .map(|((day, status, campaign), (n, achieved, judged))| (day, status, campaign, n, achieved, judged)),
-        )?;
+        const COUNTED: &str = "calls = calls + excluded.calls, achieved = achieved + excluded.achieved,
+                               judged = judged + excluded.judged";
+        let rows: Vec<Vec<&dyn ToSql>> = calls
+            .iter()
+            .map(|((day, status, campaign), (n, achieved, judged))| {
+                vec![day as &dyn ToSql, status, campaign, n, achieved, judged]
+            })
+            .collect();
+        add(conn, "call_tally", "day, status, campaign, calls, achieved, judged", COUNTED, &rows)?;
         for (table, column, counts) in [("duration_tally", "bucket", &durations), ("hour_tally", "hour", &hours)] {
-            add(
-                conn,
-                &format!(
-                    "INSERT INTO {table} (day, status, campaign, {column}, calls) VALUES (?1, ?2, ?3, ?4, ?5)
-                     ON CONFLICT DO UPDATE SET calls = calls + excluded.calls"
-                ),
-                counts.iter().map(|((day, status, campaign, key), n)| (day, status, campaign, key, n)),
-            )?;
+            let rows: Vec<Vec<&dyn ToSql>> = counts
+                .iter()
+                .map(|((day, status, campaign, key), n)| vec![day as &dyn ToSql, status, campaign, key, n])
+                .collect();
+            let columns = format!("day, status, campaign, {column}, calls");
+            add(conn, table, &columns, "calls = calls + excluded.calls", &rows)?;
         }
-        add(
-            conn,
-            "INSERT INTO assistant_tally (day, status, campaign, assistant, calls, achieved, judged)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-             ON CONFLICT DO UPDATE SET calls = calls + excluded.calls, achieved = achieved + excluded.achieved,
-                                       judged = judged + excluded.judged",
-            assistants.iter().map(|((day, status, campaign, assistant), (n, achieved, judged))| {
-                (day, status, campaign, assistant, n, achieved, judged)
-            }),
-        )?;
+        let rows: Vec<Vec<&dyn ToSql>> = assistants
+            .iter()
+            .map(|((day, status, campaign, assistant), (n, achieved, judged))| {
+                vec![day as &dyn ToSql, status, campaign, assistant, n, achieved, judged]
+            })
+            .collect();
+        add(conn, "assistant_tally", "day, status, campaign, assistant, calls, achieved, judged", COUNTED, &rows)?;
         self.ids.clear();
         self.calls.clear();
         Ok(())
